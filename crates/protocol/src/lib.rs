@@ -1,0 +1,12 @@
+//! The CloudPayments wire format.
+//!
+//! What merchants' existing code and client libraries see and send: request parameters matched
+//! case-insensitively from JSON or form bodies (`params`), exact decimal amounts (`amount`), the
+//! `{Success, Message, Model}` envelope (`envelope`), the protocol's date formats (`dates`) and
+//! card cryptograms (`cryptogram`). This crate changes only when the protocol does.
+
+pub mod amount;
+pub mod cryptogram;
+pub mod dates;
+pub mod envelope;
+pub mod params;

@@ -1,0 +1,65 @@
+//! Reading a request's parameters from its body (or, for GET, its query string).
+//!
+//! JSON when the content type says so or the body starts with `{`, form encoding otherwise. The
+//! body limit is 1 MiB: a declared larger `Content-Length` is refused before a byte is read, and
+//! a body that grows past the limit is cut off with 413.
+
+use axum::extract::{FromRequest, Request};
+use axum::http::{Method, header};
+use oblako_protocol::params::Params;
+
+use crate::api::reply::ApiError;
+use crate::state::AppState;
+
+/// Largest request body accepted.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// A request's parameters, with the method and path they were sent to.
+#[derive(Debug)]
+pub struct ApiRequest {
+    /// The parameters.
+    pub params: Params,
+    /// `POST /payments/cards/charge`-style text, for idempotency fingerprints.
+    pub target: String,
+}
+
+impl FromRequest<AppState> for ApiRequest {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _state: &AppState) -> Result<Self, ApiError> {
+        let target = format!("{} {}", req.method(), req.uri().path());
+        if req.method() == Method::GET {
+            let query = req.uri().query().unwrap_or("");
+            return Ok(ApiRequest {
+                params: Params::from_form(query.as_bytes())?,
+                target,
+            });
+        }
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > MAX_BODY as u64) {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let body = axum::body::to_bytes(req.into_body(), MAX_BODY)
+            .await
+            .map_err(|_| ApiError::PayloadTooLarge)?;
+        let json = content_type.contains("json")
+            || (!content_type.contains("form")
+                && body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'));
+        let params = if json {
+            Params::from_json(&body)?
+        } else {
+            Params::from_form(&body)?
+        };
+        Ok(ApiRequest { params, target })
+    }
+}

@@ -1,0 +1,99 @@
+//! The CloudPayments server API, mounted at the root of the base URL so a client library works
+//! when only its host is replaced (`{base}/payments/cards/charge`).
+//!
+//! Each endpoint is one handler named after its path. Paths match case-insensitively and
+//! without a trailing slash (spec §1.2): [`normalize_path`] rewrites them before routing.
+
+pub mod auth;
+pub mod body;
+pub mod idempotency;
+pub mod limits;
+pub mod reply;
+
+mod ping;
+mod publickey;
+
+use axum::Router;
+use axum::http::{StatusCode, Uri};
+use axum::routing::get;
+
+use crate::state::AppState;
+use reply::ApiReply;
+
+/// Path prefixes of the API; only these are case-folded (order and page ids are case-sensitive).
+const API_PREFIXES: &[&str] = &[
+    "/test",
+    "/payments/",
+    "/v2/",
+    "/subscriptions/",
+    "/orders/",
+    "/site/",
+    "/kkt/",
+    "/bins/",
+    "/merchant/",
+    "/escrow/",
+    "/applepay/",
+];
+
+/// The API routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/test", get(ping::test).post(ping::test))
+        .route(
+            "/payments/publickey",
+            get(publickey::payments_publickey).post(publickey::payments_publickey),
+        )
+}
+
+/// Lower-cases API paths and drops a trailing slash, keeping the query string.
+pub fn normalize_path(uri: &Uri) -> Option<Uri> {
+    let path = uri.path();
+    let lower = path.to_ascii_lowercase();
+    let trimmed = if lower.len() > 1 {
+        lower.trim_end_matches('/')
+    } else {
+        lower.as_str()
+    };
+    if !API_PREFIXES
+        .iter()
+        .any(|p| trimmed.starts_with(p) || format!("{trimmed}/") == *p)
+    {
+        return None;
+    }
+    if trimmed == path {
+        return None;
+    }
+    let rebuilt = match uri.query() {
+        Some(q) => format!("{trimmed}?{q}"),
+        None => trimmed.to_owned(),
+    };
+    rebuilt.parse().ok()
+}
+
+/// The answer for a path no route serves.
+pub async fn not_found() -> ApiReply {
+    ApiReply::error(StatusCode::NOT_FOUND, "Not found")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_paths_fold_case_and_trailing_slashes() {
+        let cases = [
+            ("/Payments/Cards/Charge", Some("/payments/cards/charge")),
+            ("/TEST", Some("/test")),
+            ("/test/", Some("/test")),
+            ("/payments/find?x=1", None),
+            ("/Payments/Find?X=1", Some("/payments/find?X=1")),
+            ("/d/AbCdEf", None),
+            ("/healthz", None),
+        ];
+        for (input, expected) in cases {
+            let uri: Uri = input.parse().unwrap();
+            let got = normalize_path(&uri).map(|u| u.to_string());
+            assert_eq!(got.as_deref(), expected, "{input}");
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! Building the gateway: opening the database, loading keys, wiring routes, serving.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::routing::get;
+use oblako_core::clock::Clock;
+use oblako_store::{Db, DbOptions, Durability};
+use tower::ServiceExt;
+
+use crate::api;
+use crate::api::limits::Limits;
+use crate::config::Config;
+use crate::keyring::Keyring;
+use crate::observe;
+use crate::ops;
+use crate::secrets::Secrets;
+use crate::state::{AppState, Shared};
+
+/// Opens (and migrates) the configured database.
+pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
+    let url = config.database_url();
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir)?;
+    }
+    let durability = match config.durability.as_str() {
+        "relaxed" => Durability::Relaxed,
+        _ => Durability::Full,
+    };
+    let db = Db::connect(
+        &url,
+        &DbOptions {
+            durability,
+            ..DbOptions::default()
+        },
+    )
+    .await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+/// Builds the shared state on an open database.
+pub async fn build_state(
+    config: Config,
+    db: Db,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<AppState> {
+    let secrets = Arc::new(Secrets::load_or_create(&config.master_key_path())?);
+    let keyring =
+        Arc::new(Keyring::load(db.clone(), secrets.clone(), clock.now().as_millisecond()).await?);
+    Ok(AppState::new(Shared {
+        db,
+        clock,
+        secrets,
+        keyring,
+        limits: Limits::default(),
+        config,
+        metrics: observe::metrics_handle(),
+    }))
+}
+
+/// Every route, with the observability layer.
+pub fn router(state: AppState) -> Router {
+    api::routes()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .fallback(api::not_found)
+        .layer(axum::middleware::from_fn(observe::observe))
+        .with_state(state)
+}
+
+/// Serves `state` on `listener` until `shutdown` resolves, then lets in-flight requests finish
+/// (up to the configured grace period).
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let grace = Duration::from_secs(state.config.shutdown_grace_secs);
+    let app = router(state).map_request(|mut req: Request| {
+        if let Some(uri) = api::normalize_path(req.uri()) {
+            *req.uri_mut() = uri;
+        }
+        req
+    });
+    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(
+        listener,
+        axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = stopping_tx.send(());
+    });
+    let server = tokio::spawn(async move { server.await });
+    tokio::pin!(server);
+    tokio::select! {
+        done = &mut server => done??,
+        _ = stopping_rx => {
+            tracing::info!(grace_secs = grace.as_secs(), "shutting down, finishing in-flight requests");
+            match tokio::time::timeout(grace, &mut server).await {
+                Ok(done) => done??,
+                Err(_) => tracing::warn!("grace period over, dropping remaining connections"),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// `oblako serve`: open everything, create the demo site on first start, serve until a signal.
+pub async fn run_server(config: Config) -> anyhow::Result<()> {
+    let addr = config.listen_addr()?;
+    let db = open_db(&config).await?;
+    for warning in db.durability_warnings().await? {
+        tracing::warn!("{warning}");
+    }
+    if config.durability == "relaxed" {
+        tracing::warn!("durability = relaxed: SQLite may lose the last commits on power loss");
+    }
+    let clock: Arc<dyn Clock> = Arc::new(oblako_core::clock::SystemClock);
+    let state = build_state(config, db, clock).await?;
+    let demo = ensure_demo_site(&state).await?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    let base = state.config.public_url();
+    if let Some(site) = demo {
+        println!("Oblako created a demo site in test mode (the API Secret is shown only now):");
+        println!("  Public ID:  {}", site.test.public_id);
+        println!("  API Secret: {}", site.test.api_secret);
+        println!(
+            "  Base URL:   {base}/   (give it to your client library instead of api.cloudpayments.ru)"
+        );
+    }
+    println!("Oblako is listening on {base}");
+    tracing::info!(%addr, "listening");
+    tokio::spawn(purge_idempotency_keys(state.clone()));
+    serve(state, listener, shutdown_signal()).await
+}
+
+/// Creates the demo site when the database has no site at all.
+async fn ensure_demo_site(state: &AppState) -> anyhow::Result<Option<crate::sites::CreatedSite>> {
+    if !oblako_store::sites::list_sites(&state.db).await?.is_empty() {
+        return Ok(None);
+    }
+    let now = state.now_ms();
+    let account = crate::sites::default_account(&state.db, now).await?;
+    Ok(Some(
+        crate::sites::create_site(&state.db, &state.secrets, account, "Demo shop", now).await?,
+    ))
+}
+
+/// Deletes expired `X-Request-ID` records every ten minutes.
+async fn purge_idempotency_keys(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match oblako_store::idempotency::purge_expired(&state.db, state.now_ms()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(purged = n, "expired idempotency keys removed"),
+            Err(e) => tracing::warn!(error = %e, "could not purge idempotency keys"),
+        }
+    }
+}

@@ -1,0 +1,303 @@
+//! The `oblako` command line: serve, migrate, manage sites and keys, make test cryptograms.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use oblako_core::card::{CardExpiry, Cvv, Pan};
+use oblako_core::clock::{Clock, SystemClock};
+use oblako_core::ids::{Mode, SiteId};
+use oblako_protocol::cryptogram::{seal_format_a, seal_format_b};
+use oblako_store::{cryptogram_keys, sites as site_rows};
+
+use crate::app;
+use crate::config::Config;
+use crate::keyring;
+use crate::secrets::Secrets;
+use crate::sites;
+
+/// Oblako: a self-hosted payment gateway that speaks the CloudPayments protocol.
+#[derive(Debug, Parser)]
+#[command(name = "oblako", version)]
+pub struct Cli {
+    /// TOML configuration file (see docs/configuration.md).
+    #[arg(long, global = true, env = "OBLAKO_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Sub-commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gateway (the default).
+    Serve,
+    /// Bring the database schema up to date and exit.
+    Migrate,
+    /// Manage sites and their keys.
+    #[command(subcommand)]
+    Site(SiteCommand),
+    /// Manage the cryptogram RSA keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Print a card cryptogram made with the gateway's current public key.
+    Cryptogram(CryptogramArgs),
+}
+
+/// `oblako site …`.
+#[derive(Debug, Subcommand)]
+pub enum SiteCommand {
+    /// Create a site in test mode and print its keys (the secrets are shown only now).
+    Create {
+        /// Site name.
+        #[arg(long)]
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List sites and their Public IDs.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace a key pair's API Secret and print the new one.
+    RotateSecret {
+        /// Site id.
+        #[arg(long)]
+        site: i64,
+        /// Which key pair.
+        #[arg(long, value_enum, default_value = "test")]
+        mode: ModeArg,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Switch a site to production so its live keys work.
+    GoLive {
+        /// Site id.
+        #[arg(long)]
+        site: i64,
+    },
+}
+
+/// `oblako keys …`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Add a new cryptogram key version; older versions keep decrypting.
+    Rotate {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Key pair selector.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ModeArg {
+    /// Test keys.
+    Test,
+    /// Live keys.
+    Live,
+}
+
+/// Cryptogram packet layout.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    /// JSON packet, as checkout.js makes today.
+    A,
+    /// Legacy `01…` packet.
+    B,
+}
+
+/// `oblako cryptogram …`.
+#[derive(Debug, clap::Args)]
+pub struct CryptogramArgs {
+    /// The Public ID the cryptogram is for.
+    #[arg(long)]
+    pub public_id: String,
+    /// Card number.
+    #[arg(long)]
+    pub card: String,
+    /// Expiry, MM/YY.
+    #[arg(long)]
+    pub exp: String,
+    /// CVV; omit for CVV-less cards.
+    #[arg(long)]
+    pub cvv: Option<String>,
+    /// Fetch the public key from a running gateway instead of the local database.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Packet format.
+    #[arg(long, value_enum, default_value = "a")]
+    pub format: FormatArg,
+}
+
+/// Runs a command.
+pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    let clock = SystemClock;
+    let now = clock.now().as_millisecond();
+    match command {
+        Command::Serve => app::run_server(config).await?,
+        Command::Migrate => {
+            app::open_db(&config).await?;
+            println!("database is up to date");
+        }
+        Command::Site(cmd) => site(cmd, &config, now).await?,
+        Command::Keys(KeysCommand::Rotate { json }) => {
+            let db = app::open_db(&config).await?;
+            let secrets = Secrets::load_or_create(&config.master_key_path())?;
+            let version = keyring::rotate(&db, &secrets, now).await?;
+            if json {
+                println!("{}", serde_json::json!({ "version": version }));
+            } else {
+                println!("cryptogram key version {version} is now current");
+            }
+        }
+        Command::Cryptogram(args) => println!("{}", cryptogram(args, &config).await?),
+    }
+    Ok(())
+}
+
+async fn site(cmd: SiteCommand, config: &Config, now: i64) -> anyhow::Result<()> {
+    let db = app::open_db(config).await?;
+    let secrets = Secrets::load_or_create(&config.master_key_path())?;
+    match cmd {
+        SiteCommand::Create { name, json } => {
+            let account = sites::default_account(&db, now).await?;
+            let created = sites::create_site(&db, &secrets, account, &name, now).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&created)?);
+            } else {
+                println!(
+                    "site {} \"{}\" created (test mode)",
+                    created.site_id, created.name
+                );
+                for key in [&created.test, &created.live] {
+                    println!("  {:<4} Public ID:  {}", key.mode, key.public_id);
+                    println!("       API Secret: {}", key.api_secret);
+                }
+                println!("Keep the secrets now: they are not shown again.");
+            }
+        }
+        SiteCommand::List { json } => {
+            let mut listed = Vec::new();
+            for s in site_rows::list_sites(&db).await? {
+                let keys = site_rows::keys_of(&db, s.id).await?;
+                let id_of = |m: Mode| {
+                    keys.iter()
+                        .find(|k| k.mode == m)
+                        .map(|k| k.public_id.clone())
+                };
+                listed.push(serde_json::json!({
+                    "site_id": s.id.0,
+                    "name": s.name,
+                    "production": s.production,
+                    "test_public_id": id_of(Mode::Test),
+                    "live_public_id": id_of(Mode::Live),
+                }));
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&listed)?);
+            } else {
+                for s in &listed {
+                    println!(
+                        "{}\t{}\t{}\ttest {}\tlive {}",
+                        s["site_id"],
+                        s["name"].as_str().unwrap_or(""),
+                        if s["production"] == true {
+                            "production"
+                        } else {
+                            "test"
+                        },
+                        s["test_public_id"].as_str().unwrap_or("-"),
+                        s["live_public_id"].as_str().unwrap_or("-"),
+                    );
+                }
+            }
+        }
+        SiteCommand::RotateSecret { site, mode, json } => {
+            let mode = match mode {
+                ModeArg::Test => Mode::Test,
+                ModeArg::Live => Mode::Live,
+            };
+            let key = sites::rotate_secret(&db, &secrets, SiteId(site), mode, now).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&key)?);
+            } else {
+                println!(
+                    "new {} API Secret for {}: {}",
+                    key.mode, key.public_id, key.api_secret
+                );
+            }
+        }
+        SiteCommand::GoLive { site } => {
+            anyhow::ensure!(
+                site_rows::go_live(&db, SiteId(site), now).await?,
+                "site {site} does not exist or is live already"
+            );
+            println!("site {site} is in production: its live keys work now");
+        }
+    }
+    Ok(())
+}
+
+async fn cryptogram(args: CryptogramArgs, config: &Config) -> anyhow::Result<String> {
+    let pan =
+        Pan::parse(&args.card).map_err(|_| anyhow::anyhow!("--card is not a valid card number"))?;
+    let (month, year) = args
+        .exp
+        .split_once('/')
+        .ok_or_else(|| anyhow::anyhow!("--exp must be MM/YY"))?;
+    let expiry = CardExpiry::new(year.trim().parse()?, month.trim().parse()?)
+        .map_err(|_| anyhow::anyhow!("--exp must be MM/YY"))?;
+    let cvv = args
+        .cvv
+        .as_deref()
+        .map(Cvv::parse)
+        .transpose()
+        .map_err(|_| anyhow::anyhow!("--cvv must be 3 or 4 digits"))?;
+    let (pem, version) = match &args.base_url {
+        Some(base) => {
+            let url = format!("{}/payments/publickey", base.trim_end_matches('/'));
+            let bytes = reqwest::get(&url)
+                .await?
+                .error_for_status()?
+                .bytes()
+                .await?;
+            let body: serde_json::Value = serde_json::from_slice(&bytes)?;
+            let pem = body["Pem"]
+                .as_str()
+                .ok_or_else(|| anyhow::anyhow!("no Pem at {url}"))?;
+            let version = body["Version"]
+                .as_u64()
+                .ok_or_else(|| anyhow::anyhow!("no Version at {url}"))?;
+            (pem.to_owned(), u32::try_from(version)?)
+        }
+        None => {
+            let db = app::open_db(config).await?;
+            let secrets = Arc::new(Secrets::load_or_create(&config.master_key_path())?);
+            if cryptogram_keys::latest(&db).await?.is_none() {
+                keyring::rotate(&db, &secrets, SystemClock.now().as_millisecond()).await?;
+            }
+            let stored = cryptogram_keys::latest(&db)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no cryptogram key"))?;
+            (stored.public_pem, u32::try_from(stored.version)?)
+        }
+    };
+    let seal = match args.format {
+        FormatArg::A => seal_format_a,
+        FormatArg::B => seal_format_b,
+    };
+    Ok(seal(
+        &pem,
+        version,
+        &pan,
+        expiry,
+        cvv.as_ref(),
+        &args.public_id,
+    )?)
+}

@@ -1,0 +1,209 @@
+//! Configuration: defaults, then an optional TOML file, then `OBLAKO_*` environment variables.
+//!
+//! Every key is listed in `docs/configuration.md`. A bad value stops start-up with a message that
+//! names the key.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Environment variables read as configuration (`OBLAKO_` + the upper-cased key).
+const ENV_KEYS: &[&str] = &[
+    "listen",
+    "database_url",
+    "data_dir",
+    "public_url",
+    "log_format",
+    "master_key_file",
+    "durability",
+    "idempotency_retention_secs",
+    "shutdown_grace_secs",
+];
+
+/// The gateway's settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP server binds.
+    pub listen: String,
+    /// `sqlite://…` or `postgres://…`; empty means `sqlite://{data_dir}/oblako.db`.
+    pub database_url: String,
+    /// Where the SQLite file and the master key live.
+    pub data_dir: PathBuf,
+    /// Base URL used in links the gateway hands out; empty means `http://{listen}`.
+    pub public_url: String,
+    /// `text` or `json`.
+    pub log_format: String,
+    /// The 32-byte master key file; empty means `{data_dir}/master.key`, created on first start.
+    pub master_key_file: String,
+    /// `full` (SQLite `synchronous=FULL`) or `relaxed` (`NORMAL`, warns at start-up).
+    pub durability: String,
+    /// How long an `X-Request-ID` response is replayed.
+    pub idempotency_retention_secs: u64,
+    /// How long shutdown waits for in-flight requests.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            database_url: String::new(),
+            data_dir: PathBuf::from("data"),
+            public_url: String::new(),
+            log_format: "text".into(),
+            master_key_file: String::new(),
+            durability: "full".into(),
+            idempotency_retention_secs: 24 * 3600,
+            shutdown_grace_secs: 30,
+        }
+    }
+}
+
+/// A configuration value that cannot be used; the text names the key.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    /// Loads defaults, then `file` (if given, it must exist), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(ConfigError(format!(
+                    "config file {} does not exist",
+                    file.display()
+                )));
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        figment = figment.merge(Env::prefixed("OBLAKO_").only(ENV_KEYS));
+        let config: Config = figment.extract().map_err(|e| {
+            let key = e.path.join(".");
+            let mut text = e.kind.to_string();
+            if !key.is_empty() {
+                text = format!("key `{key}`: {text}");
+            }
+            ConfigError(text)
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks the values figment cannot.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.listen_addr()?;
+        let url = self.database_url();
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres:")
+            || url.starts_with("postgresql:"))
+        {
+            return Err(ConfigError(format!(
+                "key `database_url`: {url:?} is neither sqlite://… nor postgres://…"
+            )));
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            return Err(ConfigError(format!(
+                "key `log_format`: {:?} is not `text` or `json`",
+                self.log_format
+            )));
+        }
+        if !matches!(self.durability.as_str(), "full" | "relaxed") {
+            return Err(ConfigError(format!(
+                "key `durability`: {:?} is not `full` or `relaxed`",
+                self.durability
+            )));
+        }
+        let url = &self.public_url;
+        if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(ConfigError(format!(
+                "key `public_url`: {:?} must start with http:// or https://",
+                self.public_url
+            )));
+        }
+        if self.idempotency_retention_secs < 3600 {
+            return Err(ConfigError(
+                "key `idempotency_retention_secs`: must be at least 3600 (CloudPayments keeps 1 h)"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The bind address.
+    pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
+        self.listen
+            .parse()
+            .map_err(|_| ConfigError(format!("key `listen`: {:?} is not host:port", self.listen)))
+    }
+
+    /// The database URL, defaulting to a SQLite file in the data directory.
+    pub fn database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("oblako.db").display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    /// The base URL for links and for client libraries.
+    pub fn public_url(&self) -> String {
+        if self.public_url.is_empty() {
+            format!("http://{}", self.listen)
+        } else {
+            self.public_url.trim_end_matches('/').to_owned()
+        }
+    }
+
+    /// The master key file path.
+    pub fn master_key_path(&self) -> PathBuf {
+        if self.master_key_file.is_empty() {
+            self.data_dir.join("master.key")
+        } else {
+            PathBuf::from(&self.master_key_file)
+        }
+    }
+
+    /// The idempotency retention.
+    pub fn idempotency_retention(&self) -> Duration {
+        Duration::from_secs(self.idempotency_retention_secs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_point_at_the_data_dir() {
+        let config = Config::default();
+        config.validate().unwrap();
+        assert_eq!(config.database_url(), "sqlite://data/oblako.db");
+        assert_eq!(config.public_url(), "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("oblako.toml");
+        for (toml, key) in [
+            ("listen = \"nowhere\"", "listen"),
+            ("log_format = \"xml\"", "log_format"),
+            ("database_url = \"mysql://x\"", "database_url"),
+            (
+                "idempotency_retention_secs = \"soon\"",
+                "idempotency_retention_secs",
+            ),
+            ("colour = \"blue\"", "colour"),
+        ] {
+            std::fs::write(&file, toml).unwrap();
+            let err = Config::load(Some(&file)).unwrap_err().to_string();
+            assert!(err.contains(key), "{toml}: {err}");
+        }
+    }
+}

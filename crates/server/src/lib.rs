@@ -1,0 +1,18 @@
+//! The Oblako gateway: the CloudPayments HTTP API, operator endpoints, and the `oblako` command.
+//!
+//! `app` builds and serves everything; `api` holds the wire endpoints with authentication,
+//! body parsing, idempotency and limits; `secrets`, `keyring` and `vault` keep keys and card
+//! numbers; `sites` issues credentials; `config` and `cli` are the operator's side.
+
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod keyring;
+pub mod logging;
+pub mod observe;
+pub mod ops;
+pub mod secrets;
+pub mod sites;
+pub mod state;
+pub mod vault;

@@ -1,0 +1,59 @@
+//! What every request handler and worker shares.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use metrics_exporter_prometheus::PrometheusHandle;
+use oblako_core::clock::Clock;
+use oblako_store::Db;
+
+use crate::api::limits::Limits;
+use crate::config::Config;
+use crate::keyring::Keyring;
+use crate::secrets::Secrets;
+
+/// Shared state, cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Shared>,
+}
+
+/// The parts of [`AppState`].
+pub struct Shared {
+    /// The database.
+    pub db: Db,
+    /// The clock (the wall clock in production, a manual one in tests).
+    pub clock: Arc<dyn Clock>,
+    /// Keys derived from the master key.
+    pub secrets: Arc<Secrets>,
+    /// Cryptogram RSA keys.
+    pub keyring: Arc<Keyring>,
+    /// Throttles and in-flight limits.
+    pub limits: Limits,
+    /// Settings.
+    pub config: Config,
+    /// Renders `/metrics`.
+    pub metrics: PrometheusHandle,
+}
+
+impl AppState {
+    /// Wraps the shared parts.
+    pub fn new(shared: Shared) -> AppState {
+        AppState {
+            inner: Arc::new(shared),
+        }
+    }
+
+    /// Now, in Unix milliseconds, from the state's clock.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now().as_millisecond()
+    }
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.inner
+    }
+}

@@ -1,0 +1,54 @@
+//! The card vault: a card number goes in encrypted and comes out only to pay with it.
+//!
+//! The PAN is sealed under a per-record data key (see `secrets`); a keyed fingerprint finds the
+//! same card again; only the first six and last four digits, the expiry and the brand are kept in
+//! clear. There is no place for a CVV.
+
+use oblako_core::card::{CardExpiry, Pan};
+use oblako_core::ids::{Mode, SiteId};
+use oblako_store::{Db, cards};
+
+use crate::secrets::{Purpose, Secrets};
+
+/// Stores a card for a site and mode; returns its vault id (the same id for the same card).
+pub async fn save_card(
+    db: &Db,
+    secrets: &Secrets,
+    site: SiteId,
+    mode: Mode,
+    pan: &Pan,
+    expiry: CardExpiry,
+    now_ms: i64,
+) -> anyhow::Result<i64> {
+    let fingerprint = secrets.card_fingerprint(pan.expose());
+    let pan_enc = secrets.seal(Purpose::CardPan, pan.expose().as_bytes())?;
+    let card = cards::NewCard {
+        site,
+        mode,
+        fingerprint: &fingerprint,
+        first_six: pan.first_six(),
+        last_four: pan.last_four(),
+        exp_month: i64::from(expiry.month()),
+        exp_year: i64::from(expiry.year()),
+        brand: pan.brand().name(),
+        pan_enc: &pan_enc,
+    };
+    Ok(cards::save(db, &card, now_ms).await?)
+}
+
+/// The card number of vault card `id`, if it belongs to `site` in `mode`.
+pub async fn load_pan(
+    db: &Db,
+    secrets: &Secrets,
+    site: SiteId,
+    mode: Mode,
+    id: i64,
+) -> anyhow::Result<Option<(Pan, CardExpiry)>> {
+    let Some(card) = cards::get(db, site, mode, id).await? else {
+        return Ok(None);
+    };
+    let digits = secrets.open(Purpose::CardPan, &card.pan_enc)?;
+    let pan = Pan::parse(std::str::from_utf8(&digits)?)?;
+    let expiry = CardExpiry::new(i16::try_from(card.exp_year)?, i8::try_from(card.exp_month)?)?;
+    Ok(Some((pan, expiry)))
+}

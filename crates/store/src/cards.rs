@@ -1,0 +1,89 @@
+//! The card vault's rows: the PAN only as ciphertext, a keyed fingerprint to find the same card
+//! again, and the parts that may be shown (first six, last four, expiry, brand). No CVV column
+//! exists.
+
+use oblako_core::ids::{Mode, SiteId};
+
+use crate::{Db, StoreError, on_db};
+
+/// A card to store.
+#[derive(Debug, Clone)]
+pub struct NewCard<'a> {
+    /// Owning site.
+    pub site: SiteId,
+    /// Mode of the payment that brought it.
+    pub mode: Mode,
+    /// Keyed hash of the PAN.
+    pub fingerprint: &'a [u8],
+    /// BIN.
+    pub first_six: &'a str,
+    /// Last four digits.
+    pub last_four: &'a str,
+    /// Expiry month.
+    pub exp_month: i64,
+    /// Expiry year, four digits.
+    pub exp_year: i64,
+    /// `CardType` name.
+    pub brand: &'a str,
+    /// The PAN encrypted by the vault.
+    pub pan_enc: &'a [u8],
+}
+
+/// A stored card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCard {
+    /// Row id.
+    pub id: i64,
+    /// BIN.
+    pub first_six: String,
+    /// Last four digits.
+    pub last_four: String,
+    /// Expiry month.
+    pub exp_month: i64,
+    /// Expiry year.
+    pub exp_year: i64,
+    /// `CardType` name.
+    pub brand: String,
+    /// The PAN encrypted by the vault.
+    pub pan_enc: Vec<u8>,
+}
+
+/// Saves a card, or refreshes the expiry and ciphertext of the same card (same fingerprint) on
+/// the same site and mode. Returns the row id.
+pub async fn save(db: &Db, card: &NewCard<'_>, now_ms: i64) -> Result<i64, StoreError> {
+    let sql = "INSERT INTO cards (site_id, mode, fingerprint, first_six, last_four, exp_month, \
+           exp_year, brand, pan_enc, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         ON CONFLICT (site_id, mode, fingerprint) DO UPDATE SET exp_month = excluded.exp_month, \
+           exp_year = excluded.exp_year, pan_enc = excluded.pan_enc \
+         RETURNING id";
+    let id: i64 = on_db!(db, pool => sqlx::query_scalar(sql)
+        .bind(card.site.0).bind(card.mode.as_str()).bind(card.fingerprint)
+        .bind(card.first_six).bind(card.last_four).bind(card.exp_month).bind(card.exp_year)
+        .bind(card.brand).bind(card.pan_enc).bind(now_ms)
+        .fetch_one(pool).await)?;
+    Ok(id)
+}
+
+/// The card `id` if it belongs to `site` in `mode`; a foreign card is simply not found.
+pub async fn get(
+    db: &Db,
+    site: SiteId,
+    mode: Mode,
+    id: i64,
+) -> Result<Option<StoredCard>, StoreError> {
+    let sql = "SELECT id, first_six, last_four, exp_month, exp_year, brand, pan_enc FROM cards \
+               WHERE id = $1 AND site_id = $2 AND mode = $3";
+    let row: Option<(i64, String, String, i64, i64, String, Vec<u8>)> = on_db!(db, pool => sqlx::query_as(sql).bind(id).bind(site.0).bind(mode.as_str())
+            .fetch_optional(pool).await)?;
+    Ok(row.map(
+        |(id, first_six, last_four, exp_month, exp_year, brand, pan_enc)| StoredCard {
+            id,
+            first_six,
+            last_four,
+            exp_month,
+            exp_year,
+            brand,
+            pan_enc,
+        },
+    ))
+}

@@ -1,0 +1,187 @@
+//! Connecting, migrating and checking the two backends.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+use crate::StoreError;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// A connection pool to one of the two backends.
+#[derive(Debug, Clone)]
+pub enum Db {
+    /// An embedded SQLite file.
+    Sqlite(SqlitePool),
+    /// A PostgreSQL server.
+    Postgres(PgPool),
+}
+
+/// An open write transaction on either backend.
+#[derive(Debug)]
+pub enum Tx {
+    /// Started with `BEGIN IMMEDIATE`.
+    Sqlite(Transaction<'static, Sqlite>),
+    /// A PostgreSQL transaction.
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Which backend a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// How hard SQLite works to keep a commit across power loss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// `synchronous=FULL`: a commit survives power loss. The default.
+    #[default]
+    Full,
+    /// `synchronous=NORMAL`: a commit may be lost on power loss, never corrupted.
+    Relaxed,
+}
+
+/// Connection settings.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// Most connections in the pool.
+    pub max_connections: u32,
+    /// SQLite's `synchronous` setting.
+    pub durability: Durability,
+    /// How long SQLite waits for a lock before giving up.
+    pub busy_timeout: Duration,
+}
+
+impl Default for DbOptions {
+    fn default() -> DbOptions {
+        DbOptions {
+            max_connections: 8,
+            durability: Durability::Full,
+            busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl Db {
+    /// Opens the database the URL names (`sqlite://path` creates the file if missing, or
+    /// `postgres://…`). Does not migrate.
+    pub async fn connect(url: &str, options: &DbOptions) -> Result<Db, StoreError> {
+        if url.starts_with("sqlite:") {
+            let connect = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(match options.durability {
+                    Durability::Full => SqliteSynchronous::Full,
+                    Durability::Relaxed => SqliteSynchronous::Normal,
+                })
+                .busy_timeout(options.busy_timeout)
+                .foreign_keys(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(options.max_connections)
+                .connect_with(connect)
+                .await?;
+            Ok(Db::Sqlite(pool))
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Db::connect_postgres(PgConnectOptions::from_str(url)?, options).await
+        } else {
+            Err(StoreError::UnsupportedUrl(url.to_owned()))
+        }
+    }
+
+    /// Opens PostgreSQL with prepared options (tests use this to pin a schema).
+    pub async fn connect_postgres(
+        connect: PgConnectOptions,
+        options: &DbOptions,
+    ) -> Result<Db, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(connect)
+            .await?;
+        Ok(Db::Postgres(pool))
+    }
+
+    /// Brings the schema to the latest version.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// The migration versions this build carries for `backend`.
+    pub fn migration_versions(backend: Backend) -> Vec<i64> {
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.iter().map(|m| m.version).collect()
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// A round trip to the database (`/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        crate::on_db!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Starts a write transaction: `BEGIN IMMEDIATE` on SQLite, so two writers never deadlock on
+    /// a lock upgrade; a plain `BEGIN` on PostgreSQL.
+    pub async fn begin_write(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// PostgreSQL settings that would lose acknowledged commits on a crash; empty on SQLite.
+    pub async fn durability_warnings(&self) -> Result<Vec<String>, StoreError> {
+        let Db::Postgres(pool) = self else {
+            return Ok(Vec::new());
+        };
+        let mut warnings = Vec::new();
+        for setting in ["fsync", "synchronous_commit"] {
+            let value: String = sqlx::query_scalar(match setting {
+                "fsync" => "SHOW fsync",
+                _ => "SHOW synchronous_commit",
+            })
+            .fetch_one(pool)
+            .await?;
+            if value == "off" {
+                warnings.push(format!(
+                    "PostgreSQL {setting} is off: acknowledged payments can be lost in a crash"
+                ));
+            }
+        }
+        Ok(warnings)
+    }
+
+    /// Closes every connection (end of a test, shutdown).
+    pub async fn close(&self) {
+        crate::on_db!(self, pool => pool.close().await);
+    }
+}
+
+impl Tx {
+    /// Commits the transaction.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        crate::on_tx!(self, tx => tx.commit().await)?;
+        Ok(())
+    }
+}
