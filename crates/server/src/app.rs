@@ -73,6 +73,17 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The whole HTTP service: API paths are normalized (case, trailing slash) before routing.
+pub fn app(state: AppState) -> Router {
+    let routed = router(state).map_request(|mut req: Request| {
+        if let Some(uri) = api::normalize_path(req.uri()) {
+            *req.uri_mut() = uri;
+        }
+        req
+    });
+    Router::new().fallback_service(routed)
+}
+
 /// Serves `state` on `listener` until `shutdown` resolves, then lets in-flight requests finish
 /// (up to the configured grace period).
 pub async fn serve(
@@ -81,16 +92,11 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let grace = Duration::from_secs(state.config.shutdown_grace_secs);
-    let app = router(state).map_request(|mut req: Request| {
-        if let Some(uri) = api::normalize_path(req.uri()) {
-            *req.uri_mut() = uri;
-        }
-        req
-    });
+    let app = app(state);
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
     let server = axum::serve(
         listener,
-        axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app),
+        app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async move {
         shutdown.await;

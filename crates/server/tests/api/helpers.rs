@@ -1,0 +1,203 @@
+//! A fresh gateway per test: its own database, data directory, demo site and manual clock.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, Request, StatusCode};
+use base64::Engine;
+use jiff::Timestamp;
+use oblako_core::clock::ManualClock;
+use oblako_server::app;
+use oblako_server::config::Config;
+use oblako_server::sites::{self, CreatedSite};
+use oblako_server::state::AppState;
+use oblako_store::test_db::TestDb;
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub state: AppState,
+    pub router: Router,
+    pub clock: ManualClock,
+    pub site: CreatedSite,
+    pub config: Config,
+    pub _dir: tempfile::TempDir,
+    pub db: TestDb,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+pub fn start_time() -> Timestamp {
+    Timestamp::from_second(1_790_000_000).unwrap()
+}
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        let db = TestDb::new().await.expect("test database");
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            data_dir: dir.path().to_path_buf(),
+            database_url: db.url.clone(),
+            ..Config::default()
+        };
+        let clock = ManualClock::new(start_time());
+        let state = app::build_state(config.clone(), db.db.clone(), Arc::new(clock.clone()))
+            .await
+            .expect("state");
+        let account = sites::default_account(&state.db, state.now_ms())
+            .await
+            .unwrap();
+        let site = sites::create_site(
+            &state.db,
+            &state.secrets,
+            account,
+            "Test shop",
+            state.now_ms(),
+        )
+        .await
+        .unwrap();
+        let router = app::app(state.clone());
+        TestApp {
+            state,
+            router,
+            clock,
+            site,
+            config,
+            _dir: dir,
+            db,
+        }
+    }
+
+    pub async fn another_site(&self, name: &str) -> CreatedSite {
+        let account = sites::default_account(&self.state.db, self.state.now_ms())
+            .await
+            .unwrap();
+        sites::create_site(
+            &self.state.db,
+            &self.state.secrets,
+            account,
+            name,
+            self.state.now_ms(),
+        )
+        .await
+        .unwrap()
+    }
+
+    pub async fn call(&self, req: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(req).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// POST with the demo site's test keys and a JSON body.
+    pub async fn post(&self, path: &str, json: &str) -> Reply {
+        self.call(
+            request("POST", path)
+                .auth(&self.site.test.public_id, &self.site.test.api_secret)
+                .json(json),
+        )
+        .await
+    }
+}
+
+pub fn basic(user: &str, password: &str) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
+}
+
+/// A small request builder.
+pub struct Req {
+    builder: axum::http::request::Builder,
+    ip: Option<SocketAddr>,
+}
+
+pub fn request(method: &str, path: &str) -> Req {
+    Req {
+        builder: Request::builder().method(method).uri(path),
+        ip: None,
+    }
+}
+
+impl Req {
+    pub fn auth(mut self, user: &str, password: &str) -> Req {
+        self.builder = self.builder.header("authorization", basic(user, password));
+        self
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Req {
+        self.builder = self.builder.header(name, value);
+        self
+    }
+
+    pub fn from_ip(mut self, ip: &str) -> Req {
+        self.ip = Some(format!("{ip}:40000").parse().unwrap());
+        self
+    }
+
+    pub fn json(self, body: &str) -> Request<Body> {
+        self.header("content-type", "application/json")
+            .body(body.to_owned())
+    }
+
+    pub fn form(self, body: &str) -> Request<Body> {
+        self.header("content-type", "application/x-www-form-urlencoded")
+            .body(body.to_owned())
+    }
+
+    pub fn body(self, body: impl Into<Body>) -> Request<Body> {
+        let mut req = self.builder.body(body.into()).unwrap();
+        if let Some(ip) = self.ip {
+            req.extensions_mut().insert(ConnectInfo(ip));
+        }
+        req
+    }
+
+    pub fn empty(self) -> Request<Body> {
+        self.body(Body::empty())
+    }
+}
+
+impl From<Req> for Request<Body> {
+    fn from(req: Req) -> Request<Body> {
+        req.empty()
+    }
+}
+
+pub fn is_guid(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    parts.iter().map(|p| p.len()).collect::<Vec<_>>() == [8, 4, 4, 4, 12]
+        && parts
+            .iter()
+            .all(|p| p.chars().all(|c| c.is_ascii_hexdigit()))
+}

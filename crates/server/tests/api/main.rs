@@ -1,0 +1,12 @@
+//! The gateway's API, in process (`Router::oneshot`) and over real loopback sockets, on the
+//! backend the environment picks (SQLite, or PostgreSQL with `OBLAKO_TEST_PG_URL`).
+
+mod helpers;
+
+mod auth;
+mod body;
+mod idempotency;
+mod keys;
+mod ops;
+mod serve;
+mod vault;

@@ -1,0 +1,310 @@
+//! Every store function against a real database: SQLite by default, PostgreSQL when
+//! `OBLAKO_TEST_PG_URL` is set (`.ci/run` runs this binary both ways).
+
+use oblako_core::ids::{Mode, SiteId};
+use oblako_store::idempotency::{self, Claim, KeyRef};
+use oblako_store::test_db::TestDb;
+use oblako_store::{Backend, Db, StoreError, cards, cryptogram_keys, sites};
+
+async fn fresh() -> TestDb {
+    TestDb::new()
+        .await
+        .expect("test database (is OBLAKO_TEST_PG_URL reachable?)")
+}
+
+fn keys(tag: &str) -> [(Mode, String, Vec<u8>, Vec<u8>); 2] {
+    [
+        (
+            Mode::Test,
+            format!("test_api_{tag}"),
+            vec![1; 32],
+            vec![2; 60],
+        ),
+        (Mode::Live, format!("pk_{tag}"), vec![3; 32], vec![4; 60]),
+    ]
+}
+
+async fn site(db: &Db, tag: &str) -> SiteId {
+    let account = sites::create_account(db, "Acme", 1_000).await.unwrap();
+    sites::create_site(db, account, tag, 2_000, keys(tag))
+        .await
+        .unwrap()
+}
+
+#[test]
+fn both_backends_carry_the_same_migration_versions() {
+    let sqlite = Db::migration_versions(Backend::Sqlite);
+    assert!(!sqlite.is_empty());
+    assert_eq!(sqlite, Db::migration_versions(Backend::Postgres));
+}
+
+#[tokio::test]
+async fn migrations_are_idempotent_and_the_database_answers() {
+    let t = fresh().await;
+    t.db.migrate().await.unwrap();
+    t.db.ping().await.unwrap();
+    assert!(t.db.durability_warnings().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn sqlite_runs_in_wal_with_full_sync() {
+    let t = fresh().await;
+    let Db::Sqlite(pool) = &t.db else {
+        println!("skipped: SQLite pragmas do not apply to the PostgreSQL run");
+        return;
+    };
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+    assert_eq!(sync, 2, "synchronous=FULL");
+}
+
+#[tokio::test]
+async fn sites_are_created_listed_found_by_key_and_go_live() {
+    let t = fresh().await;
+    let db = &t.db;
+    let id = site(db, "shop").await;
+    let found = sites::site(db, id).await.unwrap().unwrap();
+    assert_eq!(found.name, "shop");
+    assert!(!found.production);
+    assert!(found.save_tokens);
+    assert_eq!(found.created_at, 2_000);
+    assert_eq!(sites::list_sites(db).await.unwrap(), vec![found.clone()]);
+
+    let (key, owner) = sites::key_by_public_id(db, "pk_shop")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((key.mode, owner.id), (Mode::Live, id));
+    assert_eq!(key.secret_hash, vec![3; 32]);
+    assert!(
+        sites::key_by_public_id(db, "pk_nobody")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let both = sites::keys_of(db, id).await.unwrap();
+    assert_eq!(
+        both.iter().map(|k| k.mode).collect::<Vec<_>>(),
+        vec![Mode::Test, Mode::Live]
+    );
+
+    assert!(sites::go_live(db, id, 3_000).await.unwrap());
+    assert!(
+        !sites::go_live(db, id, 4_000).await.unwrap(),
+        "already live"
+    );
+    assert!(!sites::go_live(db, SiteId(999), 4_000).await.unwrap());
+    let live = sites::site(db, id).await.unwrap().unwrap();
+    assert!(live.production);
+    assert_eq!(live.went_live_at, Some(3_000));
+    assert!(sites::site(db, SiteId(999)).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn public_ids_are_unique_and_a_failed_site_leaves_nothing() {
+    let t = fresh().await;
+    let db = &t.db;
+    site(db, "one").await;
+    let account = sites::create_account(db, "Other", 1).await.unwrap();
+    let err = sites::create_site(db, account, "dup", 5, keys("one"))
+        .await
+        .unwrap_err();
+    assert!(err.is_unique_violation(), "{err}");
+    assert_eq!(
+        sites::list_sites(db).await.unwrap().len(),
+        1,
+        "the transaction rolled back"
+    );
+}
+
+#[tokio::test]
+async fn secrets_rotate_per_mode() {
+    let t = fresh().await;
+    let db = &t.db;
+    let id = site(db, "rot").await;
+    assert!(
+        sites::rotate_secret(db, id, Mode::Test, &[9; 32], &[8; 60], 7)
+            .await
+            .unwrap()
+    );
+    let (test_key, _) = sites::key_by_public_id(db, "test_api_rot")
+        .await
+        .unwrap()
+        .unwrap();
+    let (live_key, _) = sites::key_by_public_id(db, "pk_rot")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(test_key.secret_hash, vec![9; 32]);
+    assert_eq!(test_key.secret_enc, vec![8; 60]);
+    assert_eq!(
+        live_key.secret_hash,
+        vec![3; 32],
+        "the live key is untouched"
+    );
+    assert!(
+        !sites::rotate_secret(db, SiteId(404), Mode::Test, &[0], &[0], 7)
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn cryptogram_keys_get_increasing_versions() {
+    let t = fresh().await;
+    let db = &t.db;
+    assert!(cryptogram_keys::latest(db).await.unwrap().is_none());
+    assert_eq!(
+        cryptogram_keys::insert_next(db, "pem1", b"k1", 10)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        cryptogram_keys::insert_next(db, "pem2", b"k2", 20)
+            .await
+            .unwrap(),
+        2
+    );
+    let latest = cryptogram_keys::latest(db).await.unwrap().unwrap();
+    assert_eq!((latest.version, latest.public_pem.as_str()), (2, "pem2"));
+    let all = cryptogram_keys::all(db).await.unwrap();
+    assert_eq!(
+        all.iter().map(|k| k.version).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    assert_eq!(all[0].private_enc, b"k1");
+}
+
+#[tokio::test]
+async fn idempotency_claims_complete_replay_expire_and_release() {
+    let t = fresh().await;
+    let db = &t.db;
+    let id = site(db, "idem").await;
+    let key = KeyRef {
+        site: id,
+        mode: Mode::Test,
+        key: "req-1",
+    };
+    let other_mode = KeyRef {
+        mode: Mode::Live,
+        ..key
+    };
+    let claim = |k, hash: &'static [u8], now: i64| {
+        idempotency::claim(db, k, hash, now, now + 100, now - 50)
+    };
+
+    assert_eq!(claim(key, b"h1", 1_000).await.unwrap(), Claim::Claimed);
+    assert_eq!(
+        claim(key, b"h1", 1_001).await.unwrap(),
+        Claim::Running {
+            request_hash: b"h1".to_vec()
+        }
+    );
+    assert_eq!(
+        claim(other_mode, b"h1", 1_001).await.unwrap(),
+        Claim::Claimed,
+        "scoped by mode"
+    );
+
+    idempotency::complete(db, key, 200, b"{\"Success\":true}")
+        .await
+        .unwrap();
+    assert_eq!(
+        claim(key, b"h1", 1_050).await.unwrap(),
+        Claim::Done {
+            request_hash: b"h1".to_vec(),
+            status: 200,
+            body: b"{\"Success\":true}".to_vec()
+        }
+    );
+    assert_eq!(
+        claim(key, b"h2", 1_100).await.unwrap(),
+        Claim::Claimed,
+        "expired at 1_100"
+    );
+
+    idempotency::release(db, key).await.unwrap();
+    assert_eq!(
+        claim(key, b"h3", 1_101).await.unwrap(),
+        Claim::Claimed,
+        "released"
+    );
+    // Still running but started before the abandonment cut-off: taken over.
+    assert_eq!(claim(key, b"h4", 1_160).await.unwrap(), Claim::Claimed);
+
+    assert!(idempotency::purge_expired(db, 10_000).await.unwrap() >= 2);
+    assert_eq!(claim(key, b"h5", 10_001).await.unwrap(), Claim::Claimed);
+}
+
+#[tokio::test]
+async fn concurrent_claims_have_exactly_one_winner() {
+    let t = fresh().await;
+    let id = site(&t.db, "race").await;
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let db = t.db.clone();
+        tasks.push(tokio::spawn(async move {
+            let key = KeyRef {
+                site: id,
+                mode: Mode::Test,
+                key: "same",
+            };
+            idempotency::claim(&db, key, b"h", 5, 500, 0).await
+        }));
+    }
+    let mut winners = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(Claim::Claimed) => winners += 1,
+            Ok(_) => {}
+            Err(StoreError::Database(e)) if e.to_string().contains("locked") => {
+                panic!("SQLite lock error under contention: {e}")
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(winners, 1);
+}
+
+#[tokio::test]
+async fn cards_are_saved_once_per_fingerprint_and_scoped_to_site_and_mode() {
+    let t = fresh().await;
+    let db = &t.db;
+    let a = site(db, "a").await;
+    let b = site(db, "b").await;
+    let card = |exp_year| cards::NewCard {
+        site: a,
+        mode: Mode::Test,
+        fingerprint: b"fp",
+        first_six: "424242",
+        last_four: "4242",
+        exp_month: 12,
+        exp_year,
+        brand: "Visa",
+        pan_enc: b"sealed",
+    };
+    let id = cards::save(db, &card(2030), 1).await.unwrap();
+    assert_eq!(
+        cards::save(db, &card(2031), 2).await.unwrap(),
+        id,
+        "same card, refreshed"
+    );
+    let stored = cards::get(db, a, Mode::Test, id).await.unwrap().unwrap();
+    assert_eq!((stored.exp_year, stored.brand.as_str()), (2031, "Visa"));
+    assert!(
+        cards::get(db, b, Mode::Test, id).await.unwrap().is_none(),
+        "foreign site"
+    );
+    assert!(
+        cards::get(db, a, Mode::Live, id).await.unwrap().is_none(),
+        "other mode"
+    );
+}
