@@ -1,6 +1,8 @@
 //! Every store function against a real database: SQLite by default, PostgreSQL when
 //! `OBLAKO_TEST_PG_URL` is set (`.ci/run` runs this binary both ways).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
 use oblako_core::ids::{Mode, SiteId};
 use oblako_store::idempotency::{self, Claim, KeyRef};
 use oblako_store::test_db::TestDb;

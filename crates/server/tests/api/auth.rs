@@ -119,7 +119,7 @@ async fn repeated_failures_from_one_ip_are_throttled_for_a_minute() {
             .call(
                 request("POST", "/test")
                     .auth(&user, "x")
-                    .from_ip("192.0.2.7")
+                    .peer_ip("192.0.2.7")
                     .empty(),
             )
             .await;
@@ -129,7 +129,7 @@ async fn repeated_failures_from_one_ip_are_throttled_for_a_minute() {
         .call(
             request("POST", "/test")
                 .auth(&id, &secret)
-                .from_ip("192.0.2.7")
+                .peer_ip("192.0.2.7")
                 .empty(),
         )
         .await;
@@ -139,7 +139,7 @@ async fn repeated_failures_from_one_ip_are_throttled_for_a_minute() {
         .call(
             request("POST", "/test")
                 .auth(&id, &secret)
-                .from_ip("192.0.2.8")
+                .peer_ip("192.0.2.8")
                 .empty(),
         )
         .await;
@@ -153,7 +153,7 @@ async fn repeated_failures_from_one_ip_are_throttled_for_a_minute() {
         .call(
             request("POST", "/test")
                 .auth(&id, &secret)
-                .from_ip("192.0.2.7")
+                .peer_ip("192.0.2.7")
                 .empty(),
         )
         .await;
@@ -173,7 +173,7 @@ async fn a_public_id_under_attack_is_throttled_and_recovers() {
             .call(
                 request("POST", "/test")
                     .auth(&id, "wrong")
-                    .from_ip(&ip)
+                    .peer_ip(&ip)
                     .empty(),
             )
             .await;
@@ -183,7 +183,7 @@ async fn a_public_id_under_attack_is_throttled_and_recovers() {
         .call(
             request("POST", "/test")
                 .auth(&id, &secret)
-                .from_ip("203.0.113.9")
+                .peer_ip("203.0.113.9")
                 .empty(),
         )
         .await;
@@ -193,7 +193,7 @@ async fn a_public_id_under_attack_is_throttled_and_recovers() {
         .call(
             request("POST", "/test")
                 .auth(&id, &secret)
-                .from_ip("203.0.113.9")
+                .peer_ip("203.0.113.9")
                 .empty(),
         )
         .await;

@@ -160,7 +160,7 @@ impl Req {
         self
     }
 
-    pub fn from_ip(mut self, ip: &str) -> Req {
+    pub fn peer_ip(mut self, ip: &str) -> Req {
         self.ip = Some(format!("{ip}:40000").parse().unwrap());
         self
     }

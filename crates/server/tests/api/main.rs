@@ -1,6 +1,8 @@
 //! The gateway's API, in process (`Router::oneshot`) and over real loopback sockets, on the
 //! backend the environment picks (SQLite, or PostgreSQL with `OBLAKO_TEST_PG_URL`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
 mod helpers;
 
 mod auth;
