@@ -75,6 +75,11 @@ pub async fn not_found() -> ApiReply {
     ApiReply::error(StatusCode::NOT_FOUND, "Not found")
 }
 
+/// The answer for a path served only with other methods.
+pub async fn method_not_allowed() -> ApiReply {
+    ApiReply::error(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -95,4 +95,8 @@ async fn unknown_routes_get_a_json_404() {
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     assert_eq!(reply.content_type(), "application/json; charset=utf-8");
     assert_eq!(reply.json()["Message"], "Not found");
+    let put = app.call(request("PUT", "/test").empty()).await;
+    assert_eq!(put.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(put.content_type(), "application/json; charset=utf-8");
+    assert_eq!(put.json()["Success"], false);
 }

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs the real client libraries against a real `oblako` process on loopback.
+# Usage: compat/run.sh [path/to/oblako]   (default: target/debug/oblako, built if missing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bin=${1:-target/debug/oblako}
+[ -x "$bin" ] || cargo build --bin oblako
+venv=target/compat-venv
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+"$venv/bin/pip" install --quiet --disable-pip-version-check -r compat/python/requirements.txt
+
+work=$(mktemp -d)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export OBLAKO_DATA_DIR="$work/data" OBLAKO_LISTEN="127.0.0.1:$port" OBLAKO_LOG_FORMAT=json
+base="http://127.0.0.1:$port"
+
+site=$("$bin" site create --name Compat --json)
+public_id=$(printf '%s' "$site" | python3 -c 'import json,sys; print(json.load(sys.stdin)["test"]["public_id"])')
+secret=$(printf '%s' "$site" | python3 -c 'import json,sys; print(json.load(sys.stdin)["test"]["api_secret"])')
+
+"$bin" serve >"$work/stdout.log" 2>"$work/server.log" &
+server=$!
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do
+  curl -fsS "$base/readyz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+curl -fsS "$base/readyz" >/dev/null || { echo "oblako did not become ready"; cat "$work/server.log"; exit 1; }
+
+"$venv/bin/python" compat/python/foundation.py "$base" "$public_id" "$secret"
