@@ -1,0 +1,404 @@
+//! The payment lifecycle: one status enum and one exhaustive transition function.
+//!
+//! [`apply`] takes a payment's money state and an event and returns the next state plus the
+//! notifications the change must produce, or a [`Refusal`] the merchant sees. Every legal pair is
+//! listed in one `match`; everything else is refused. This is RELIABILITY M3/M4:
+//!
+//! - `Processing` (the bank has not answered) and `AwaitingAuthentication` (3-D Secure) end in
+//!   `Authorized`, `Completed`, `Declined` or `Cancelled`;
+//! - `Authorized` ends once: confirmed (≤ the authorized amount), voided, or expired;
+//! - `Completed` takes refunds while their sum stays ≤ the captured amount;
+//! - `Declined` and `Cancelled` never change.
+//!
+//! Amounts are minor units with checked arithmetic; the server persists the returned state with a
+//! compare-and-set on the old status, in the same transaction as the notifications (the outbox).
+
+use crate::reason::ReasonCode;
+
+/// A payment's status (spec §4.1), plus `Processing` for the moment between the committed intent
+/// and the bank's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// The bank call is in flight (or its outcome is not yet known).
+    Processing,
+    /// Waiting for the payer's 3-D Secure check.
+    AwaitingAuthentication,
+    /// Two-stage: funds are held, waiting for confirm or void.
+    Authorized,
+    /// Captured; refunds are possible.
+    Completed,
+    /// Voided, expired, or abandoned at 3-D Secure.
+    Cancelled,
+    /// Refused by the bank, the 3-D Secure check or the merchant's Check handler.
+    Declined,
+}
+
+impl Status {
+    /// Every status, for exhaustive tests.
+    pub const ALL: [Status; 6] = [
+        Status::Processing,
+        Status::AwaitingAuthentication,
+        Status::Authorized,
+        Status::Completed,
+        Status::Cancelled,
+        Status::Declined,
+    ];
+
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Processing => "Processing",
+            Status::AwaitingAuthentication => "AwaitingAuthentication",
+            Status::Authorized => "Authorized",
+            Status::Completed => "Completed",
+            Status::Cancelled => "Cancelled",
+            Status::Declined => "Declined",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(text: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// Whether no event can change the status any more.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Status::Cancelled | Status::Declined)
+    }
+}
+
+/// One-stage (`charge`: captured at once) or two-stage (`auth`: held until confirmed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Stage {
+    /// `payments/cards/charge`, `payments/tokens/charge`.
+    OneStage,
+    /// `payments/cards/auth`, `payments/tokens/auth`.
+    TwoStage,
+}
+
+/// The money state of one payment, in minor units of its currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Payment {
+    /// Where it is in its lifecycle.
+    pub status: Status,
+    /// One- or two-stage.
+    pub stage: Stage,
+    /// The amount asked for (and authorized, once it is).
+    pub amount: i64,
+    /// The amount captured: 0 until `Completed`.
+    pub captured: i64,
+    /// The sum of refunds made so far.
+    pub refunded: i64,
+    /// 0 while nothing went wrong; the decline reason once `Declined`.
+    pub reason: ReasonCode,
+}
+
+/// Something that happens to a payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// The card needs 3-D Secure before the bank is asked.
+    AuthenticationRequired,
+    /// The bank approved.
+    Approved,
+    /// The bank, the 3-D Secure check or the Check handler refused.
+    Declined(ReasonCode),
+    /// The payer never finished 3-D Secure.
+    AuthenticationAbandoned,
+    /// `payments/confirm` (or auto-confirm) of this many minor units.
+    Confirm(i64),
+    /// `payments/void`.
+    Void,
+    /// The hold ran out unconfirmed.
+    HoldExpired,
+    /// `payments/refund` of this many minor units.
+    Refund(i64),
+}
+
+/// The notification a change must produce (spec §11: every state change has one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Notice {
+    /// Authorized or completed.
+    Pay,
+    /// Declined.
+    Fail,
+    /// A two-stage payment was captured.
+    Confirm,
+    /// An authorization was voided or expired.
+    Cancel,
+    /// A refund was made.
+    Refund,
+}
+
+/// Why an event was refused; `message` is what the merchant reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// Confirm or void of a payment that is not an open authorization.
+    #[error("Transaction is not authorized: its status is {0}")]
+    NotAuthorized(&'static str),
+    /// Refund of a payment that is not completed.
+    #[error("Only completed payments can be refunded: the status is {0}")]
+    NotCompleted(&'static str),
+    /// Confirm above the authorized amount.
+    #[error("Amount exceeds the authorized amount")]
+    AboveAuthorized,
+    /// Refund above what is left to refund.
+    #[error("Amount exceeds the amount available for refund")]
+    AboveRefundable,
+    /// Zero or negative amount.
+    #[error("Amount must be greater than zero")]
+    NotPositive,
+    /// A bank or 3-D Secure outcome for a payment that is not waiting for one.
+    #[error("Transaction is not awaiting a result: its status is {0}")]
+    NotPending(&'static str),
+}
+
+/// The next state of `payment` after `event`, with the notifications to send.
+pub fn apply(payment: Payment, event: Event) -> Result<(Payment, Option<Notice>), Refusal> {
+    use Status::*;
+    let status = payment.status.as_str();
+    let to = |status: Status| Payment { status, ..payment };
+    match (payment.status, event) {
+        (Processing, Event::AuthenticationRequired) => Ok((to(AwaitingAuthentication), None)),
+        (Processing | AwaitingAuthentication, Event::Approved) => Ok(match payment.stage {
+            Stage::OneStage => (
+                Payment {
+                    captured: payment.amount,
+                    ..to(Completed)
+                },
+                Some(Notice::Pay),
+            ),
+            Stage::TwoStage => (to(Authorized), Some(Notice::Pay)),
+        }),
+        (Processing | AwaitingAuthentication, Event::Declined(reason)) => Ok((
+            Payment {
+                reason,
+                ..to(Declined)
+            },
+            Some(Notice::Fail),
+        )),
+        (AwaitingAuthentication, Event::AuthenticationAbandoned) => Ok((to(Cancelled), None)),
+        (Authorized, Event::Confirm(amount)) => {
+            if amount <= 0 {
+                Err(Refusal::NotPositive)
+            } else if amount > payment.amount {
+                Err(Refusal::AboveAuthorized)
+            } else {
+                Ok((
+                    Payment {
+                        captured: amount,
+                        ..to(Completed)
+                    },
+                    Some(Notice::Confirm),
+                ))
+            }
+        }
+        (Authorized, Event::Void | Event::HoldExpired) => Ok((to(Cancelled), Some(Notice::Cancel))),
+        (Completed, Event::Refund(amount)) => {
+            let left = payment.captured.checked_sub(payment.refunded).unwrap_or(0);
+            if amount <= 0 {
+                Err(Refusal::NotPositive)
+            } else if amount > left {
+                Err(Refusal::AboveRefundable)
+            } else {
+                let refunded = payment.refunded.saturating_add(amount);
+                Ok((
+                    Payment {
+                        refunded,
+                        ..payment
+                    },
+                    Some(Notice::Refund),
+                ))
+            }
+        }
+        (_, Event::Confirm(_) | Event::Void | Event::HoldExpired) => {
+            Err(Refusal::NotAuthorized(status))
+        }
+        (_, Event::Refund(_)) => Err(Refusal::NotCompleted(status)),
+        (
+            _,
+            Event::AuthenticationRequired
+            | Event::Approved
+            | Event::Declined(_)
+            | Event::AuthenticationAbandoned,
+        ) => Err(Refusal::NotPending(status)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn payment(status: Status, stage: Stage) -> Payment {
+        let captured = if status == Status::Completed { 1000 } else { 0 };
+        Payment {
+            status,
+            stage,
+            amount: 1000,
+            captured,
+            refunded: 0,
+            reason: ReasonCode::APPROVED,
+        }
+    }
+
+    fn events() -> Vec<Event> {
+        vec![
+            Event::AuthenticationRequired,
+            Event::Approved,
+            Event::Declined(ReasonCode::INSUFFICIENT_FUNDS),
+            Event::AuthenticationAbandoned,
+            Event::Confirm(500),
+            Event::Void,
+            Event::HoldExpired,
+            Event::Refund(300),
+        ]
+    }
+
+    /// M4: the only status changes that happen.
+    fn allowed(from: Status, to: Status) -> bool {
+        use Status::*;
+        from == to
+            || matches!(
+                (from, to),
+                (
+                    Processing,
+                    AwaitingAuthentication | Authorized | Completed | Declined
+                ) | (
+                    AwaitingAuthentication,
+                    Authorized | Completed | Declined | Cancelled
+                ) | (Authorized, Completed | Cancelled)
+            )
+    }
+
+    #[test]
+    fn every_status_and_event_pair_obeys_the_allow_list() {
+        for status in Status::ALL {
+            for stage in [Stage::OneStage, Stage::TwoStage] {
+                for event in events() {
+                    let before = payment(status, stage);
+                    if let Ok((after, _)) = apply(before, event) {
+                        assert!(
+                            allowed(status, after.status),
+                            "{status:?} --{event:?}--> {:?}",
+                            after.status
+                        );
+                        assert!(after.refunded <= after.captured);
+                        assert!(after.captured <= after.amount);
+                        if status == after.status {
+                            assert!(
+                                matches!(event, Event::Refund(_)),
+                                "only refunds keep the status"
+                            );
+                        }
+                    }
+                    if status.is_terminal() {
+                        assert!(apply(before, event).is_err(), "{status:?} is terminal");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_stage_approval_captures_and_two_stage_holds() {
+        let (paid, notice) = apply(
+            payment(Status::Processing, Stage::OneStage),
+            Event::Approved,
+        )
+        .unwrap();
+        assert_eq!(
+            (paid.status, paid.captured, notice),
+            (Status::Completed, 1000, Some(Notice::Pay))
+        );
+        let (held, notice) = apply(
+            payment(Status::Processing, Stage::TwoStage),
+            Event::Approved,
+        )
+        .unwrap();
+        assert_eq!(
+            (held.status, held.captured, notice),
+            (Status::Authorized, 0, Some(Notice::Pay))
+        );
+        let (declined, notice) = apply(
+            payment(Status::AwaitingAuthentication, Stage::OneStage),
+            Event::Declined(ReasonCode(5206)),
+        )
+        .unwrap();
+        assert_eq!(
+            (declined.status, declined.reason, notice),
+            (Status::Declined, ReasonCode(5206), Some(Notice::Fail))
+        );
+    }
+
+    #[test]
+    fn an_authorization_resolves_once() {
+        let held = payment(Status::Authorized, Stage::TwoStage);
+        let (partial, notice) = apply(held, Event::Confirm(400)).unwrap();
+        assert_eq!(
+            (partial.status, partial.captured, notice),
+            (Status::Completed, 400, Some(Notice::Confirm))
+        );
+        assert_eq!(
+            apply(held, Event::Confirm(1001)),
+            Err(Refusal::AboveAuthorized)
+        );
+        assert_eq!(apply(held, Event::Confirm(0)), Err(Refusal::NotPositive));
+        let (voided, notice) = apply(held, Event::Void).unwrap();
+        assert_eq!(
+            (voided.status, notice),
+            (Status::Cancelled, Some(Notice::Cancel))
+        );
+        assert_eq!(
+            apply(voided, Event::Confirm(400)),
+            Err(Refusal::NotAuthorized("Cancelled"))
+        );
+        assert_eq!(
+            apply(partial, Event::Void),
+            Err(Refusal::NotAuthorized("Completed"))
+        );
+        assert_eq!(
+            apply(payment(Status::Completed, Stage::OneStage), Event::Void)
+                .unwrap_err()
+                .to_string(),
+            "Transaction is not authorized: its status is Completed"
+        );
+    }
+
+    #[test]
+    fn refunds_never_exceed_the_captured_amount() {
+        let mut paid = apply(
+            payment(Status::Authorized, Stage::TwoStage),
+            Event::Confirm(700),
+        )
+        .unwrap()
+        .0;
+        for _ in 0..3 {
+            paid = apply(paid, Event::Refund(200)).unwrap().0;
+        }
+        assert_eq!(paid.refunded, 600);
+        assert_eq!(
+            apply(paid, Event::Refund(101)),
+            Err(Refusal::AboveRefundable)
+        );
+        let (full, notice) = apply(paid, Event::Refund(100)).unwrap();
+        assert_eq!(
+            (full.refunded, full.status, notice),
+            (700, Status::Completed, Some(Notice::Refund))
+        );
+        assert_eq!(apply(full, Event::Refund(1)), Err(Refusal::AboveRefundable));
+        assert_eq!(
+            apply(
+                payment(Status::Authorized, Stage::TwoStage),
+                Event::Refund(1)
+            ),
+            Err(Refusal::NotCompleted("Authorized"))
+        );
+    }
+
+    #[test]
+    fn statuses_round_trip_their_names() {
+        for status in Status::ALL {
+            assert_eq!(Status::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(Status::parse("Nope"), None);
+    }
+}
