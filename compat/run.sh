@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs the real client libraries against a real `oblako` process on loopback.
+# Runs the real client libraries against a real `oblako` process on loopback: the PyPI
+# `cloudpayments` client (compat/python), then the npm one (compat/node) when node and npm exist.
 # Usage: compat/run.sh [path/to/oblako]   (default: target/debug/oblako, built if missing)
+# CI=true makes a missing node or npm a failure instead of a skipped check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,4 +32,22 @@ for _ in $(seq 1 100); do
 done
 curl -fsS "$base/readyz" >/dev/null || { echo "oblako did not become ready"; cat "$work/server.log"; exit 1; }
 
-"$venv/bin/python" compat/python/foundation.py "$base" "$public_id" "$secret"
+status=0
+"$venv/bin/python" compat/python/foundation.py "$base" "$public_id" "$secret" || status=1
+
+node_dir=compat/node
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  # npm ci again only when node_modules is missing or was installed from another lock file.
+  stamp=$node_dir/node_modules/.oblako-installed-lock
+  if ! cmp -s "$node_dir/package-lock.json" "$stamp"; then
+    (cd "$node_dir" && npm ci --silent --no-audit --no-fund)
+    cp "$node_dir/package-lock.json" "$stamp"
+  fi
+  node "$node_dir/foundation.mjs" "$base" "$public_id" "$secret" || status=1
+elif [ "${CI:-}" = true ]; then
+  echo "compat-node: FAILED: node and npm are required when CI=true (install Node.js 18+ with npm)"
+  status=1
+else
+  echo "compat-node: skipped: node or npm not found on PATH (CI=true makes this a failure)"
+fi
+exit $status

@@ -6,12 +6,14 @@
 
 pub mod api;
 pub mod app;
+pub mod bank;
 pub mod cli;
 pub mod config;
 pub mod keyring;
 pub mod logging;
 pub mod observe;
 pub mod ops;
+pub mod payments;
 pub mod secrets;
 pub mod sites;
 pub mod state;

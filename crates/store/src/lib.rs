@@ -9,11 +9,13 @@
 mod db;
 mod error;
 
+pub mod acquirer;
 pub mod cards;
 pub mod cryptogram_keys;
 pub mod idempotency;
 pub mod sites;
 pub mod test_db;
+pub mod transactions;
 
 pub use db::{Backend, Db, DbOptions, Durability, Tx};
 pub use error::StoreError;

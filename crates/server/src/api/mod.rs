@@ -10,12 +10,13 @@ pub mod idempotency;
 pub mod limits;
 pub mod reply;
 
+mod payments;
 mod ping;
 mod publickey;
 
 use axum::Router;
 use axum::http::{StatusCode, Uri};
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::state::AppState;
 use reply::ApiReply;
@@ -43,6 +44,17 @@ pub fn routes() -> Router<AppState> {
             "/payments/publickey",
             get(publickey::payments_publickey).post(publickey::payments_publickey),
         )
+        .route("/payments/cards/charge", post(payments::cards_charge))
+        .route("/payments/cards/auth", post(payments::cards_auth))
+        .route("/payments/tokens/charge", post(payments::tokens_charge))
+        .route("/payments/tokens/auth", post(payments::tokens_auth))
+        .route("/payments/confirm", post(payments::payments_confirm))
+        .route("/payments/void", post(payments::payments_void))
+        .route("/payments/cancel", post(payments::payments_void))
+        .route("/payments/refund", post(payments::payments_refund))
+        .route("/payments/get", post(payments::payments_get))
+        .route("/payments/find", post(payments::payments_find))
+        .route("/v2/payments/find", post(payments::v2_payments_find))
 }
 
 /// Lower-cases API paths and drops a trailing slash, keeping the query string.

@@ -10,5 +10,6 @@ mod body;
 mod idempotency;
 mod keys;
 mod ops;
+mod payments;
 mod serve;
 mod vault;

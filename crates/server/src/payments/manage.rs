@@ -1,0 +1,159 @@
+//! `payments/confirm`, `payments/void` and `payments/refund`.
+//!
+//! The new state and the bank intent are committed together, under a row lock (PostgreSQL
+//! `FOR UPDATE`, SQLite `BEGIN IMMEDIATE`) and a compare-and-set on the old status, so of two
+//! racing requests exactly one wins and only the winner reaches the bank (RELIABILITY M2, M3).
+//! The bank call follows, and its answer settles the intent.
+
+use oblako_core::ids::Mode;
+use oblako_core::payment::{Event, Payment, apply};
+use oblako_protocol::envelope::Envelope;
+use oblako_protocol::transaction::RefundModel;
+use oblako_store::transactions::{self, Change, NewTransaction, TransactionRow};
+use oblako_store::{Tx, acquirer};
+
+use crate::api::reply::{ApiError, ApiReply};
+use crate::bank::{self, FollowUp};
+use crate::payments::pay::{NO_LIVE_ACQUIRER, Payee};
+use crate::payments::{NOT_FOUND, payment_of};
+use crate::state::AppState;
+
+/// What to do to a payment.
+#[derive(Debug, Clone, Copy)]
+pub enum Action {
+    /// Capture this many minor units of an authorization.
+    Confirm(i64),
+    /// Release an authorization.
+    Void,
+    /// Return this many minor units of a captured payment.
+    Refund(i64),
+}
+
+async fn locked(
+    tx: &mut Tx,
+    payee: Payee<'_>,
+    id: i64,
+) -> Result<Option<TransactionRow>, ApiError> {
+    let row = transactions::get_for_update(tx, payee.site.id, payee.mode, id).await?;
+    Ok(row.filter(|r| r.kind == "payment"))
+}
+
+fn change(next: &Payment, now: i64, confirm: bool) -> Change<'_> {
+    Change {
+        status: next.status.as_str(),
+        captured: next.captured,
+        refunded: next.refunded,
+        reason_code: i64::from(next.reason.0),
+        auth_code: None,
+        auth_at: None,
+        confirm_at: confirm.then_some(now),
+        token: None,
+        // Confirm, void and refund all leave nothing to expire.
+        expires_at: None,
+        updated_at: now,
+    }
+}
+
+/// Confirms, voids or refunds payment `id`.
+pub async fn manage(
+    state: &AppState,
+    payee: Payee<'_>,
+    id: i64,
+    action: Action,
+) -> Result<ApiReply, ApiError> {
+    if payee.mode == Mode::Live {
+        return Err(ApiError::Refused(NO_LIVE_ACQUIRER.into()));
+    }
+    let now = state.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    let Some(row) = locked(&mut tx, payee, id).await? else {
+        return Err(ApiError::Refused(NOT_FOUND.into()));
+    };
+    let event = match action {
+        Action::Confirm(minor) => Event::Confirm(minor),
+        Action::Void => Event::Void,
+        Action::Refund(minor) => Event::Refund(minor),
+    };
+    let (next, _notice) =
+        apply(payment_of(&row)?, event).map_err(|r| ApiError::Refused(r.to_string()))?;
+    let confirm = matches!(action, Action::Confirm(_));
+    if !transactions::transition(&mut tx, id, &row.status, &change(&next, now, confirm)).await? {
+        return Err(anyhow::anyhow!("transaction {id} changed while locked").into());
+    }
+    let (operation, amount, refund_id) = match action {
+        Action::Confirm(minor) => (FollowUp::Capture, minor, None),
+        Action::Void => (FollowUp::Void, row.amount, None),
+        Action::Refund(minor) => (
+            FollowUp::Refund,
+            minor,
+            Some(insert_refund(&mut tx, payee, &row, minor, now).await?),
+        ),
+    };
+    let reference = format!("{}:{}", operation.as_str(), refund_id.unwrap_or(id));
+    acquirer::record_intent(
+        &mut tx,
+        &reference,
+        refund_id.unwrap_or(id),
+        operation.as_str(),
+        amount,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+
+    let answer = bank::follow_up(&state.db, &reference, operation, amount, now).await?;
+    let mut tx = state.db.begin_write().await?;
+    acquirer::settle(&mut tx, &reference, i64::from(answer.reason.0), now).await?;
+    tx.commit().await?;
+    Ok(ApiReply::envelope(match refund_id {
+        Some(refund) => {
+            let model = serde_json::to_value(RefundModel {
+                transaction_id: refund,
+            })
+            .map_err(anyhow::Error::from)?;
+            Envelope::ok(model)
+        }
+        None => Envelope {
+            model: None,
+            success: true,
+            message: None,
+        },
+    }))
+}
+
+async fn insert_refund(
+    tx: &mut Tx,
+    payee: Payee<'_>,
+    payment: &TransactionRow,
+    amount: i64,
+    now: i64,
+) -> Result<i64, ApiError> {
+    let refund = NewTransaction {
+        site: payee.site.id,
+        mode: payee.mode,
+        kind: "refund",
+        original_id: Some(payment.id),
+        status: "Completed",
+        stage: "one",
+        amount,
+        currency: &payment.currency,
+        invoice_id: payment.invoice_id.as_deref(),
+        account_id: payment.account_id.as_deref(),
+        email: payment.email.as_deref(),
+        description: payment.description.as_deref(),
+        json_data: None,
+        culture: &payment.culture,
+        ip_address: &payment.ip_address,
+        name: payment.name.as_deref(),
+        card_id: payment.card_id,
+        card_first_six: &payment.card_first_six,
+        card_last_four: &payment.card_last_four,
+        card_exp: &payment.card_exp,
+        card_brand: &payment.card_brand,
+        token: None,
+        subscription_id: payment.subscription_id.as_deref(),
+        created_at: now,
+        expires_at: None,
+    };
+    Ok(transactions::insert(tx, &refund).await?)
+}

@@ -1,0 +1,39 @@
+//! Payments: taking money by card cryptogram or token (`pay`), and confirming, voiding and
+//! refunding it (`manage`), on top of the core lifecycle (`oblako_core::payment::apply`).
+//!
+//! Each operation that reaches the bank commits an intent row first, calls the bank with that
+//! row's reference, then records the answer and the new state in a second transaction with a
+//! compare-and-set on the old status (RELIABILITY M2–M5).
+
+pub mod manage;
+pub mod model;
+pub mod pay;
+
+use oblako_core::payment::{Payment, Stage, Status};
+use oblako_core::reason::ReasonCode;
+use oblako_store::transactions::TransactionRow;
+
+use crate::api::reply::ApiError;
+
+/// The core's view of a stored payment.
+pub fn payment_of(row: &TransactionRow) -> Result<Payment, ApiError> {
+    let status = Status::parse(&row.status).ok_or_else(|| {
+        anyhow::anyhow!("transaction {} has unknown status {:?}", row.id, row.status)
+    })?;
+    let stage = if row.stage == "two" {
+        Stage::TwoStage
+    } else {
+        Stage::OneStage
+    };
+    Ok(Payment {
+        status,
+        stage,
+        amount: row.amount,
+        captured: row.captured,
+        refunded: row.refunded,
+        reason: ReasonCode(i32::try_from(row.reason_code).unwrap_or(5204)),
+    })
+}
+
+/// The wire's "not found": `{"Success":false,"Message":"Not found"}` with no `Model` key.
+pub const NOT_FOUND: &str = "Not found";

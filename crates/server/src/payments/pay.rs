@@ -1,0 +1,268 @@
+//! `payments/cards/charge|auth` and `payments/tokens/charge|auth`.
+
+use jiff::tz::TimeZone;
+use oblako_core::card::{CardExpiry, Pan};
+use oblako_core::ids::Mode;
+use oblako_core::money::Money;
+use oblako_core::payment::{Event, Stage, Status, apply};
+use oblako_core::reason::ReasonCode;
+use oblako_core::test_bank::{self, Channel};
+use oblako_protocol::envelope::Envelope;
+use oblako_store::transactions::{self, Change, NewTransaction};
+use oblako_store::{acquirer, sites::Site};
+
+use crate::api::reply::{ApiError, ApiReply};
+use crate::bank;
+use crate::payments::model::{Terminal, transaction_model};
+use crate::payments::payment_of;
+use crate::secrets::random_hex;
+use crate::state::AppState;
+use crate::vault;
+
+/// How long a payer has for 3-D Secure.
+pub const THREE_DS_WINDOW_MS: i64 = 20 * 60 * 1000;
+/// How long an authorization is held before it is cancelled (spec §11).
+pub const HOLD_MS: i64 = 7 * 24 * 3600 * 1000;
+
+/// Where the card comes from.
+#[derive(Debug)]
+pub enum Source {
+    /// A decrypted cryptogram.
+    Card {
+        /// The card number.
+        pan: Pan,
+        /// Its expiry.
+        expiry: CardExpiry,
+    },
+    /// A saved-card token.
+    Token(String),
+}
+
+/// A payment request, validated.
+#[derive(Debug)]
+pub struct PaymentRequest {
+    /// One- or two-stage.
+    pub stage: Stage,
+    /// How much.
+    pub amount: Money,
+    /// The card.
+    pub source: Source,
+    /// `InvoiceId`.
+    pub invoice_id: Option<String>,
+    /// `AccountId`.
+    pub account_id: Option<String>,
+    /// `Email`.
+    pub email: Option<String>,
+    /// `Description`.
+    pub description: Option<String>,
+    /// `JsonData` as text.
+    pub json_data: Option<String>,
+    /// `CultureName`.
+    pub culture: String,
+    /// `IpAddress`.
+    pub ip_address: String,
+    /// `Name`.
+    pub name: Option<String>,
+}
+
+/// Who is paying: the authenticated site and mode.
+#[derive(Debug, Clone, Copy)]
+pub struct Payee<'a> {
+    /// The site.
+    pub site: &'a Site,
+    /// Test or live.
+    pub mode: Mode,
+    /// The Public ID used.
+    pub public_id: &'a str,
+}
+
+impl Payee<'_> {
+    fn terminal(&self) -> Terminal<'_> {
+        Terminal {
+            public_id: self.public_id,
+            terminal_url: &self.site.terminal_url,
+            test_mode: self.mode == Mode::Test,
+        }
+    }
+}
+
+/// Refusal for live payments until an acquirer is configured.
+pub const NO_LIVE_ACQUIRER: &str =
+    "Live payments are not available: no acquirer is configured for this gateway";
+
+/// Runs one payment to its outcome and answers as the protocol does.
+pub async fn pay(
+    state: &AppState,
+    payee: Payee<'_>,
+    request: PaymentRequest,
+) -> Result<ApiReply, ApiError> {
+    if payee.mode == Mode::Live {
+        return Err(ApiError::Refused(NO_LIVE_ACQUIRER.into()));
+    }
+    let now = state.now_ms();
+    let (site, mode) = (payee.site.id, payee.mode);
+    let (pan, expiry, card_id, channel, token) = match &request.source {
+        Source::Card { pan, expiry } => {
+            let id =
+                vault::save_card(&state.db, &state.secrets, site, mode, pan, *expiry, now).await?;
+            (pan.clone(), *expiry, id, Channel::Card, None)
+        }
+        Source::Token(token) => {
+            let found = transactions::token(&state.db, site, mode, token).await?;
+            let Some((account, card_id)) =
+                found.filter(|(account, _)| Some(account) == request.account_id.as_ref())
+            else {
+                return Err(ApiError::Refused("Token not found".into()));
+            };
+            let Some((pan, expiry)) =
+                vault::load_pan(&state.db, &state.secrets, site, mode, card_id).await?
+            else {
+                return Err(ApiError::Refused("Token not found".into()));
+            };
+            let _ = account;
+            (pan, expiry, card_id, Channel::Token, Some(token.clone()))
+        }
+    };
+    let three_ds = channel == Channel::Card && test_bank::rule(pan.expose()).three_ds;
+    let status = if three_ds {
+        Status::AwaitingAuthentication
+    } else {
+        Status::Processing
+    };
+    let new = NewTransaction {
+        site,
+        mode,
+        kind: "payment",
+        original_id: None,
+        status: status.as_str(),
+        stage: if request.stage == Stage::TwoStage {
+            "two"
+        } else {
+            "one"
+        },
+        amount: request.amount.minor,
+        currency: request.amount.currency.code(),
+        invoice_id: request.invoice_id.as_deref(),
+        account_id: request.account_id.as_deref(),
+        email: request.email.as_deref(),
+        description: request.description.as_deref(),
+        json_data: request.json_data.as_deref(),
+        culture: &request.culture,
+        ip_address: &request.ip_address,
+        name: request.name.as_deref(),
+        card_id: Some(card_id),
+        card_first_six: pan.first_six(),
+        card_last_four: pan.last_four(),
+        card_exp: &expiry.mm_yy(),
+        card_brand: pan.brand().name(),
+        token: token.as_deref(),
+        subscription_id: None,
+        created_at: now,
+        expires_at: three_ds.then_some(now + THREE_DS_WINDOW_MS),
+    };
+    let mut tx = state.db.begin_write().await?;
+    let id = transactions::insert(&mut tx, &new).await?;
+    let reference = format!("auth:{id}");
+    if !three_ds {
+        acquirer::record_intent(&mut tx, &reference, id, "auth", request.amount.minor, now).await?;
+    }
+    tx.commit().await?;
+    if three_ds {
+        return Err(ApiError::Internal(anyhow::anyhow!(
+            "3-D Secure is not implemented yet (transaction {id})"
+        )));
+    }
+
+    let today = state.clock.now().to_zoned(TimeZone::UTC).date();
+    let answer = if expiry.is_expired_on(today) {
+        bank::BankAnswer {
+            reason: ReasonCode::EXPIRED_CARD,
+            auth_code: None,
+        }
+    } else {
+        bank::authorize(
+            &state.db,
+            &reference,
+            &pan,
+            channel,
+            request.amount.minor,
+            now,
+        )
+        .await?
+    };
+    settle_authorization(state, payee, id, &reference, &answer, card_id).await
+}
+
+/// Records the bank's answer to an authorization and answers with the model.
+async fn settle_authorization(
+    state: &AppState,
+    payee: Payee<'_>,
+    id: i64,
+    reference: &str,
+    answer: &bank::BankAnswer,
+    card_id: i64,
+) -> Result<ApiReply, ApiError> {
+    let now = state.now_ms();
+    let (site, mode) = (payee.site.id, payee.mode);
+    let mut tx = state.db.begin_write().await?;
+    let row = transactions::get_for_update(&mut tx, site, mode, id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("transaction {id} vanished"))?;
+    let event = if answer.approved() {
+        Event::Approved
+    } else {
+        Event::Declined(answer.reason)
+    };
+    let (next, _notice) = apply(payment_of(&row)?, event)
+        .map_err(|refusal| anyhow::anyhow!("transaction {id}: {refusal}"))?;
+    let token = match (&row.token, &row.account_id) {
+        (None, Some(account)) if answer.approved() && payee.site.save_tokens => {
+            Some(issue_token(&mut tx, payee, account, card_id, now).await?)
+        }
+        (existing, _) => existing.clone(),
+    };
+    let change = Change {
+        status: next.status.as_str(),
+        captured: next.captured,
+        refunded: next.refunded,
+        reason_code: i64::from(next.reason.0),
+        auth_code: answer.auth_code.as_deref(),
+        auth_at: answer.approved().then_some(now),
+        confirm_at: (next.status == Status::Completed).then_some(now),
+        token: token.as_deref(),
+        expires_at: (next.status == Status::Authorized).then_some(now + HOLD_MS),
+        updated_at: now,
+    };
+    if !transactions::transition(&mut tx, id, &row.status, &change).await? {
+        return Err(anyhow::anyhow!("transaction {id} changed under us").into());
+    }
+    acquirer::settle(&mut tx, reference, i64::from(answer.reason.0), now).await?;
+    tx.commit().await?;
+    let row = transactions::get(&state.db, site, mode, id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("transaction {id} vanished"))?;
+    let model = serde_json::to_value(transaction_model(&row, payee.terminal()))
+        .map_err(anyhow::Error::from)?;
+    Ok(ApiReply::envelope(if answer.approved() {
+        Envelope::ok(model)
+    } else {
+        Envelope::declined(model)
+    }))
+}
+
+/// The account's token for this card, issued now if it has none.
+async fn issue_token(
+    tx: &mut oblako_store::Tx,
+    payee: Payee<'_>,
+    account: &str,
+    card_id: i64,
+    now: i64,
+) -> Result<String, ApiError> {
+    let (site, mode) = (payee.site.id, payee.mode);
+    if let Some(existing) = transactions::token_for_card(tx, site, mode, account, card_id).await? {
+        return Ok(existing);
+    }
+    let token = format!("tk_{}", &random_hex(15)?[..29]);
+    transactions::insert_token(tx, &token, site, mode, account, card_id, now).await?;
+    Ok(token)
+}

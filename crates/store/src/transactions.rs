@@ -1,0 +1,371 @@
+//! Payments and refunds: one row per transaction, looked up only within a site and mode.
+//!
+//! Status changes are compare-and-set on the old status ([`transition`]): zero rows changed means
+//! another request won the race. Writes that belong together take a [`Tx`] so the caller can
+//! commit them with the idempotency record and the outbox in one transaction.
+
+use oblako_core::ids::{Mode, SiteId};
+
+use crate::{Db, StoreError, Tx, on_db, on_tx};
+
+/// A transaction to insert.
+#[derive(Debug, Clone)]
+pub struct NewTransaction<'a> {
+    /// Owning site.
+    pub site: SiteId,
+    /// Mode of the credentials.
+    pub mode: Mode,
+    /// `payment` or `refund`.
+    pub kind: &'static str,
+    /// For a refund: the payment.
+    pub original_id: Option<i64>,
+    /// Initial status (`core::payment::Status` spelling).
+    pub status: &'a str,
+    /// `one` or `two`.
+    pub stage: &'static str,
+    /// Amount, minor units.
+    pub amount: i64,
+    /// Currency code.
+    pub currency: &'a str,
+    /// Merchant order number.
+    pub invoice_id: Option<&'a str>,
+    /// Merchant payer id.
+    pub account_id: Option<&'a str>,
+    /// Payer e-mail.
+    pub email: Option<&'a str>,
+    /// Purpose.
+    pub description: Option<&'a str>,
+    /// Merchant JSON text.
+    pub json_data: Option<&'a str>,
+    /// `CultureName` as sent (default `ru-RU`).
+    pub culture: &'a str,
+    /// Payer IP.
+    pub ip_address: &'a str,
+    /// Cardholder name.
+    pub name: Option<&'a str>,
+    /// Vault card.
+    pub card_id: Option<i64>,
+    /// BIN.
+    pub card_first_six: &'a str,
+    /// Last four.
+    pub card_last_four: &'a str,
+    /// `MM/YY`.
+    pub card_exp: &'a str,
+    /// `CardType`.
+    pub card_brand: &'a str,
+    /// Token used or issued.
+    pub token: Option<&'a str>,
+    /// Recurring subscription.
+    pub subscription_id: Option<&'a str>,
+    /// Creation time, Unix ms.
+    pub created_at: i64,
+    /// When a 3-D Secure wait or a hold runs out, Unix ms.
+    pub expires_at: Option<i64>,
+}
+
+/// A stored transaction.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct TransactionRow {
+    /// `TransactionId`.
+    pub id: i64,
+    /// Owning site.
+    pub site_id: i64,
+    /// `test` or `live`.
+    pub mode: String,
+    /// `payment` or `refund`.
+    pub kind: String,
+    /// For a refund: the payment.
+    pub original_id: Option<i64>,
+    /// Status spelling.
+    pub status: String,
+    /// `one` or `two`.
+    pub stage: String,
+    /// Amount, minor units.
+    pub amount: i64,
+    /// Currency code.
+    pub currency: String,
+    /// Captured, minor units.
+    pub captured: i64,
+    /// Refunded so far, minor units.
+    pub refunded: i64,
+    /// 0 or the decline reason.
+    pub reason_code: i64,
+    /// Merchant order number.
+    pub invoice_id: Option<String>,
+    /// Merchant payer id.
+    pub account_id: Option<String>,
+    /// Payer e-mail.
+    pub email: Option<String>,
+    /// Purpose.
+    pub description: Option<String>,
+    /// Merchant JSON text.
+    pub json_data: Option<String>,
+    /// `CultureName`.
+    pub culture: String,
+    /// Payer IP.
+    pub ip_address: String,
+    /// Cardholder name.
+    pub name: Option<String>,
+    /// Vault card.
+    pub card_id: Option<i64>,
+    /// BIN.
+    pub card_first_six: String,
+    /// Last four.
+    pub card_last_four: String,
+    /// `MM/YY`.
+    pub card_exp: String,
+    /// `CardType`.
+    pub card_brand: String,
+    /// Token used or issued.
+    pub token: Option<String>,
+    /// Recurring subscription.
+    pub subscription_id: Option<String>,
+    /// Issuer approval code.
+    pub auth_code: Option<String>,
+    /// Creation, Unix ms.
+    pub created_at: i64,
+    /// Authorization, Unix ms.
+    pub auth_at: Option<i64>,
+    /// Capture, Unix ms.
+    pub confirm_at: Option<i64>,
+    /// Last change, Unix ms.
+    pub updated_at: i64,
+    /// When a 3-D Secure wait or a hold runs out, Unix ms.
+    pub expires_at: Option<i64>,
+}
+
+/// The new values of a status change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change<'a> {
+    /// New status.
+    pub status: &'a str,
+    /// Captured, minor units.
+    pub captured: i64,
+    /// Refunded, minor units.
+    pub refunded: i64,
+    /// Decline reason or 0.
+    pub reason_code: i64,
+    /// Issuer approval code.
+    pub auth_code: Option<&'a str>,
+    /// Authorization time.
+    pub auth_at: Option<i64>,
+    /// Capture time.
+    pub confirm_at: Option<i64>,
+    /// Token issued.
+    pub token: Option<&'a str>,
+    /// Next deadline (hold expiry), or none.
+    pub expires_at: Option<i64>,
+    /// Now, Unix ms.
+    pub updated_at: i64,
+}
+
+const COLUMNS: &str = "id, site_id, mode, kind, original_id, status, stage, amount, currency, \
+     captured, refunded, reason_code, invoice_id, account_id, email, description, json_data, \
+     culture, ip_address, name, card_id, card_first_six, card_last_four, card_exp, card_brand, \
+     token, subscription_id, auth_code, created_at, auth_at, confirm_at, updated_at, expires_at";
+
+macro_rules! select {
+    ($tail:literal) => {
+        sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM transactions {}", $tail))
+    };
+}
+
+/// Inserts a transaction and returns its `TransactionId`.
+pub async fn insert(tx: &mut Tx, t: &NewTransaction<'_>) -> Result<i64, StoreError> {
+    let sql = "INSERT INTO transactions (site_id, mode, kind, original_id, status, stage, amount, \
+           currency, invoice_id, account_id, email, description, json_data, culture, ip_address, \
+           name, card_id, card_first_six, card_last_four, card_exp, card_brand, token, \
+           subscription_id, created_at, updated_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+           $19, $20, $21, $22, $23, $24, $24, $25) RETURNING id";
+    let id: i64 = on_tx!(tx, c => sqlx::query_scalar(sql)
+        .bind(t.site.0).bind(t.mode.as_str()).bind(t.kind).bind(t.original_id).bind(t.status)
+        .bind(t.stage).bind(t.amount).bind(t.currency).bind(t.invoice_id).bind(t.account_id)
+        .bind(t.email).bind(t.description).bind(t.json_data).bind(t.culture).bind(t.ip_address)
+        .bind(t.name).bind(t.card_id).bind(t.card_first_six).bind(t.card_last_four)
+        .bind(t.card_exp).bind(t.card_brand).bind(t.token).bind(t.subscription_id)
+        .bind(t.created_at).bind(t.expires_at)
+        .fetch_one(&mut **c).await)?;
+    Ok(id)
+}
+
+/// The transaction `id` of `site` in `mode`; a foreign id is simply not found.
+pub async fn get(
+    db: &Db,
+    site: SiteId,
+    mode: Mode,
+    id: i64,
+) -> Result<Option<TransactionRow>, StoreError> {
+    let sql = select!("WHERE id = $1 AND site_id = $2 AND mode = $3");
+    let row = on_db!(db, pool => sqlx::query_as(sql)
+        .bind(id).bind(site.0).bind(mode.as_str()).fetch_optional(pool).await)?;
+    Ok(row)
+}
+
+/// Like [`get`], inside a write transaction, locking the row on PostgreSQL (SQLite's
+/// `BEGIN IMMEDIATE` already holds the database's write lock).
+pub async fn get_for_update(
+    tx: &mut Tx,
+    site: SiteId,
+    mode: Mode,
+    id: i64,
+) -> Result<Option<TransactionRow>, StoreError> {
+    let row = match tx {
+        Tx::Sqlite(c) => {
+            let sql = select!("WHERE id = $1 AND site_id = $2 AND mode = $3");
+            sqlx::query_as(sql)
+                .bind(id)
+                .bind(site.0)
+                .bind(mode.as_str())
+                .fetch_optional(&mut **c)
+                .await?
+        }
+        Tx::Postgres(c) => {
+            let sql = select!("WHERE id = $1 AND site_id = $2 AND mode = $3 FOR UPDATE");
+            sqlx::query_as(sql)
+                .bind(id)
+                .bind(site.0)
+                .bind(mode.as_str())
+                .fetch_optional(&mut **c)
+                .await?
+        }
+    };
+    Ok(row)
+}
+
+/// Applies `change` if the transaction is still in `from`; `false` when another request changed
+/// it first.
+pub async fn transition(
+    tx: &mut Tx,
+    id: i64,
+    from: &str,
+    change: &Change<'_>,
+) -> Result<bool, StoreError> {
+    let sql = "UPDATE transactions SET status = $1, captured = $2, refunded = $3, reason_code = $4, \
+           auth_code = COALESCE($5, auth_code), auth_at = COALESCE($6, auth_at), \
+           confirm_at = COALESCE($7, confirm_at), token = COALESCE($8, token), expires_at = $9, \
+           updated_at = $10 \
+         WHERE id = $11 AND status = $12";
+    let done = on_tx!(tx, c => sqlx::query(sql)
+        .bind(change.status).bind(change.captured).bind(change.refunded).bind(change.reason_code)
+        .bind(change.auth_code).bind(change.auth_at).bind(change.confirm_at).bind(change.token)
+        .bind(change.expires_at).bind(change.updated_at).bind(id).bind(from)
+        .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+    Ok(done == 1)
+}
+
+/// The newest transaction of `kinds` with this `InvoiceId`.
+pub async fn find_by_invoice(
+    db: &Db,
+    site: SiteId,
+    mode: Mode,
+    invoice_id: &str,
+    include_refunds: bool,
+) -> Result<Option<TransactionRow>, StoreError> {
+    let sql = select!(
+        "WHERE site_id = $1 AND mode = $2 AND invoice_id = $3 AND (kind = 'payment' OR $4) \
+         ORDER BY id DESC LIMIT 1"
+    );
+    let row = on_db!(db, pool => sqlx::query_as(sql)
+        .bind(site.0).bind(mode.as_str()).bind(invoice_id).bind(include_refunds)
+        .fetch_optional(pool).await)?;
+    Ok(row)
+}
+
+/// Transactions created in `[from_ms, to_ms)`, oldest first, a page at a time.
+pub async fn list_created(
+    db: &Db,
+    site: SiteId,
+    mode: Mode,
+    from_ms: i64,
+    to_ms: i64,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<TransactionRow>, StoreError> {
+    let sql = select!(
+        "WHERE site_id = $1 AND mode = $2 AND created_at >= $3 AND created_at < $4 \
+         ORDER BY created_at, id LIMIT $5 OFFSET $6"
+    );
+    let rows = on_db!(db, pool => sqlx::query_as(sql)
+        .bind(site.0).bind(mode.as_str()).bind(from_ms).bind(to_ms).bind(limit).bind(offset)
+        .fetch_all(pool).await)?;
+    Ok(rows)
+}
+
+/// Payments in `status` whose deadline passed before `now_ms` (3-D Secure waits, holds).
+pub async fn due(
+    db: &Db,
+    status: &str,
+    now_ms: i64,
+    limit: i64,
+) -> Result<Vec<TransactionRow>, StoreError> {
+    let sql = select!("WHERE status = $1 AND expires_at <= $2 ORDER BY expires_at LIMIT $3");
+    let rows = on_db!(db, pool => sqlx::query_as(sql)
+        .bind(status).bind(now_ms).bind(limit).fetch_all(pool).await)?;
+    Ok(rows)
+}
+
+/// Records a saved-card token.
+pub async fn insert_token(
+    tx: &mut Tx,
+    token: &str,
+    site: SiteId,
+    mode: Mode,
+    account_id: &str,
+    card_id: i64,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    let sql = "INSERT INTO tokens (token, site_id, mode, account_id, card_id, created_at) \
+               VALUES ($1, $2, $3, $4, $5, $6)";
+    on_tx!(tx, c => sqlx::query(sql)
+        .bind(token).bind(site.0).bind(mode.as_str()).bind(account_id).bind(card_id).bind(now_ms)
+        .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// A token's account and vault card, if it belongs to `site` in `mode`.
+pub async fn token(
+    db: &Db,
+    site: SiteId,
+    mode: Mode,
+    token: &str,
+) -> Result<Option<(String, i64)>, StoreError> {
+    let sql =
+        "SELECT account_id, card_id FROM tokens WHERE token = $1 AND site_id = $2 AND mode = $3";
+    let row = on_db!(db, pool => sqlx::query_as(sql)
+        .bind(token).bind(site.0).bind(mode.as_str()).fetch_optional(pool).await)?;
+    Ok(row)
+}
+
+/// The newest token of an account for a vault card (so a card saved twice keeps one token).
+pub async fn token_for_card(
+    tx: &mut Tx,
+    site: SiteId,
+    mode: Mode,
+    account_id: &str,
+    card_id: i64,
+) -> Result<Option<String>, StoreError> {
+    let sql = "SELECT token FROM tokens WHERE site_id = $1 AND mode = $2 AND account_id = $3 \
+               AND card_id = $4 ORDER BY created_at DESC LIMIT 1";
+    let row = on_tx!(tx, c => sqlx::query_scalar(sql)
+        .bind(site.0).bind(mode.as_str()).bind(account_id).bind(card_id)
+        .fetch_optional(&mut **c).await)?;
+    Ok(row)
+}
+
+/// A site's tokens with their cards, a page at a time: (token, account, first six, last four,
+/// expiry month, expiry year).
+pub async fn list_tokens(
+    db: &Db,
+    site: SiteId,
+    mode: Mode,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<(String, String, String, String, i64, i64)>, StoreError> {
+    let sql = "SELECT t.token, t.account_id, c.first_six, c.last_four, c.exp_month, c.exp_year \
+               FROM tokens t JOIN cards c ON c.id = t.card_id \
+               WHERE t.site_id = $1 AND t.mode = $2 ORDER BY t.created_at, t.token LIMIT $3 OFFSET $4";
+    let rows = on_db!(db, pool => sqlx::query_as(sql)
+        .bind(site.0).bind(mode.as_str()).bind(limit).bind(offset).fetch_all(pool).await)?;
+    Ok(rows)
+}
