@@ -5,7 +5,8 @@
 //! listed in one `match`; everything else is refused. This is RELIABILITY M3/M4:
 //!
 //! - `Processing` (the bank has not answered) and `AwaitingAuthentication` (3-D Secure) end in
-//!   `Authorized`, `Completed`, `Declined` or `Cancelled`;
+//!   `Authorized`, `Completed`, `Declined` or `Cancelled`; a passed 3-D Secure check goes back to
+//!   `Processing` while the bank is asked;
 //! - `Authorized` ends once: confirmed (≤ the authorized amount), voided, or expired;
 //! - `Completed` takes refunds while their sum stays ≤ the captured amount;
 //! - `Declined` and `Cancelled` never change.
@@ -98,6 +99,8 @@ pub struct Payment {
 pub enum Event {
     /// The card needs 3-D Secure before the bank is asked.
     AuthenticationRequired,
+    /// The payer passed 3-D Secure; the bank is asked next.
+    Authenticated,
     /// The bank approved.
     Approved,
     /// The bank, the 3-D Secure check or the Check handler refused.
@@ -159,6 +162,7 @@ pub fn apply(payment: Payment, event: Event) -> Result<(Payment, Option<Notice>)
     let to = |status: Status| Payment { status, ..payment };
     match (payment.status, event) {
         (Processing, Event::AuthenticationRequired) => Ok((to(AwaitingAuthentication), None)),
+        (AwaitingAuthentication, Event::Authenticated) => Ok((to(Processing), None)),
         (Processing | AwaitingAuthentication, Event::Approved) => Ok(match payment.stage {
             Stage::OneStage => (
                 Payment {
@@ -217,6 +221,7 @@ pub fn apply(payment: Payment, event: Event) -> Result<(Payment, Option<Notice>)
         (
             _,
             Event::AuthenticationRequired
+            | Event::Authenticated
             | Event::Approved
             | Event::Declined(_)
             | Event::AuthenticationAbandoned,
@@ -243,6 +248,7 @@ mod tests {
     fn events() -> Vec<Event> {
         vec![
             Event::AuthenticationRequired,
+            Event::Authenticated,
             Event::Approved,
             Event::Declined(ReasonCode::INSUFFICIENT_FUNDS),
             Event::AuthenticationAbandoned,
@@ -264,7 +270,7 @@ mod tests {
                     AwaitingAuthentication | Authorized | Completed | Declined
                 ) | (
                     AwaitingAuthentication,
-                    Authorized | Completed | Declined | Cancelled
+                    Processing | Authorized | Completed | Declined | Cancelled
                 ) | (Authorized, Completed | Cancelled)
             )
     }

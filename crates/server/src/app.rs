@@ -17,6 +17,7 @@ use crate::config::Config;
 use crate::keyring::Keyring;
 use crate::observe;
 use crate::ops;
+use crate::pages;
 use crate::secrets::Secrets;
 use crate::state::{AppState, Shared};
 
@@ -68,6 +69,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
+        .route("/acs", get(pages::acs::acs).post(pages::acs::acs))
+        .route("/acs/submit", axum::routing::post(pages::acs::acs_submit))
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(axum::middleware::from_fn(observe::observe))

@@ -13,6 +13,7 @@ pub mod keyring;
 pub mod logging;
 pub mod observe;
 pub mod ops;
+pub mod pages;
 pub mod payments;
 pub mod secrets;
 pub mod sites;

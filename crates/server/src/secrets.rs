@@ -1,9 +1,9 @@
 //! The master key and what is derived from it.
 //!
 //! One 32-byte master key lives outside the database (a file created with mode 0600 on first
-//! start, or a path from config). HKDF derives three independent keys from it: the
-//! key-encryption key (KEK) that wraps per-record data keys, the card-fingerprint key, and the
-//! API-secret hashing key. Sealed blobs are envelope-encrypted: a fresh AES-256-GCM data key per
+//! start, or a path from config). HKDF derives independent keys from it: the
+//! key-encryption key (KEK) that wraps per-record data keys, the card-fingerprint key, the
+//! API-secret hashing key, and the key that signs tokens the gateway hands out (3-D Secure). Sealed blobs are envelope-encrypted: a fresh AES-256-GCM data key per
 //! record, itself wrapped by the KEK, so the KEK can be rotated by re-wrapping data keys only.
 
 use std::io::Write;
@@ -27,6 +27,7 @@ pub struct Secrets {
     kek: LessSafeKey,
     fingerprint: hmac::Key,
     secret_hash: hmac::Key,
+    tokens: hmac::Key,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -95,6 +96,7 @@ impl Secrets {
             kek,
             fingerprint: hmac::Key::new(hmac::HMAC_SHA256, &derive(master, b"card fingerprint")?),
             secret_hash: hmac::Key::new(hmac::HMAC_SHA256, &derive(master, b"api secret hash")?),
+            tokens: hmac::Key::new(hmac::HMAC_SHA256, &derive(master, b"signed tokens")?),
         })
     }
 
@@ -203,6 +205,19 @@ impl Secrets {
     /// Whether `presented` hashes to `stored`, compared in constant time.
     pub fn verify_api_secret(&self, presented: &str, stored: &[u8]) -> bool {
         hmac::verify(&self.secret_hash, presented.as_bytes(), stored).is_ok()
+    }
+}
+
+impl Secrets {
+    /// A MAC over `data` for tokens the gateway hands out and must recognise later (3-D Secure
+    /// `PaReq`/`PaRes`).
+    pub fn sign(&self, data: &[u8]) -> Vec<u8> {
+        hmac::sign(&self.tokens, data).as_ref().to_vec()
+    }
+
+    /// Whether `tag` is [`Secrets::sign`] of `data`, compared in constant time.
+    pub fn verify(&self, data: &[u8], tag: &[u8]) -> bool {
+        hmac::verify(&self.tokens, data, tag).is_ok()
     }
 }
 

@@ -46,6 +46,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/payments/cards/charge", post(payments::cards_charge))
         .route("/payments/cards/auth", post(payments::cards_auth))
+        .route("/payments/cards/post3ds", post(payments::cards_post3ds))
+        .route("/payments/post3ds", post(payments::cards_post3ds))
         .route("/payments/tokens/charge", post(payments::tokens_charge))
         .route("/payments/tokens/auth", post(payments::tokens_auth))
         .route("/payments/confirm", post(payments::payments_confirm))

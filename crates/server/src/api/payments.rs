@@ -277,3 +277,19 @@ pub async fn v2_payments_find(
 ) -> Result<ApiReply, ApiError> {
     find(&state, &principal, &request, true).await
 }
+
+/// `POST /payments/cards/post3ds` (also the older `payments/post3ds`).
+pub async fn cards_post3ds(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    request: ApiRequest,
+) -> Result<ApiReply, ApiError> {
+    let key = request_key(&headers)?;
+    let id = transaction_id(&request.params)?;
+    let pa_res = request.params.required_string("PaRes", 4096)?;
+    run_once(&state, &principal, key.as_deref(), &request, || {
+        crate::payments::post3ds::post3ds(&state, payee(&principal), id, &pa_res)
+    })
+    .await
+}

@@ -8,6 +8,8 @@
 pub mod manage;
 pub mod model;
 pub mod pay;
+pub mod post3ds;
+pub mod three_ds;
 
 use oblako_core::payment::{Payment, Stage, Status};
 use oblako_core::reason::ReasonCode;

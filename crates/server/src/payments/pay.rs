@@ -8,13 +8,14 @@ use oblako_core::payment::{Event, Stage, Status, apply};
 use oblako_core::reason::ReasonCode;
 use oblako_core::test_bank::{self, Channel};
 use oblako_protocol::envelope::Envelope;
+use oblako_protocol::transaction::Secure3dModel;
 use oblako_store::transactions::{self, Change, NewTransaction};
 use oblako_store::{acquirer, sites::Site};
 
 use crate::api::reply::{ApiError, ApiReply};
 use crate::bank;
 use crate::payments::model::{Terminal, transaction_model};
-use crate::payments::payment_of;
+use crate::payments::{payment_of, three_ds};
 use crate::secrets::random_hex;
 use crate::state::AppState;
 use crate::vault;
@@ -168,9 +169,7 @@ pub async fn pay(
     }
     tx.commit().await?;
     if three_ds {
-        return Err(ApiError::Internal(anyhow::anyhow!(
-            "3-D Secure is not implemented yet (transaction {id})"
-        )));
+        return challenge(state, payee, id, &pan, &request);
     }
 
     let today = state.clock.now().to_zoned(TimeZone::UTC).date();
@@ -193,8 +192,43 @@ pub async fn pay(
     settle_authorization(state, payee, id, &reference, &answer, card_id).await
 }
 
+/// The 3-D Secure answer (spec §2.2): `Success:false`, no message, the challenge model whose
+/// `AcsUrl` is the gateway's emulated ACS page.
+fn challenge(
+    state: &AppState,
+    payee: Payee<'_>,
+    id: i64,
+    pan: &Pan,
+    request: &PaymentRequest,
+) -> Result<ApiReply, ApiError> {
+    let pa_req = three_ds::PaReq {
+        merchant_name: Some(payee.site.name.clone()),
+        first_six: pan.first_six().to_owned(),
+        last_four: pan.last_four().to_owned(),
+        amount: oblako_protocol::amount::amount_json(request.amount),
+        currency_code: request.amount.currency.code().to_owned(),
+        culture_name: request.culture.clone(),
+        transaction_id: id,
+        signature: String::new(),
+    };
+    let model = Secure3dModel {
+        transaction_id: id,
+        pa_req: three_ds::encode_pa_req(&state.secrets, pa_req),
+        go_req: None,
+        acs_url: format!("{}/acs", state.config.public_url()),
+        three_ds_session_data: None,
+        iframe_is_allowed: true,
+        frame_width: None,
+        frame_height: None,
+        three_ds_callback_id: Some(random_hex(16)?),
+        escrow_accumulation_id: None,
+    };
+    let model = serde_json::to_value(model).map_err(anyhow::Error::from)?;
+    Ok(ApiReply::envelope(Envelope::declined(model)))
+}
+
 /// Records the bank's answer to an authorization and answers with the model.
-async fn settle_authorization(
+pub(crate) async fn settle_authorization(
     state: &AppState,
     payee: Payee<'_>,
     id: i64,

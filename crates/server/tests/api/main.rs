@@ -12,4 +12,5 @@ mod keys;
 mod ops;
 mod payments;
 mod serve;
+mod three_ds;
 mod vault;

@@ -1,0 +1,102 @@
+//! `payments/cards/post3ds`: finishing a payment after the payer's 3-D Secure check.
+//!
+//! The `PaRes` must be one the gateway's ACS issued for this transaction, inside the 3-D Secure
+//! window. A passed check moves the transaction back to `Processing` together with the bank
+//! intent (so a second `post3ds` finds it no longer waiting), then the bank decides as for any
+//! card payment. A failed, forged or late `PaRes` declines the payment with 5206.
+
+use oblako_core::payment::{Event, Status, apply};
+use oblako_core::reason::ReasonCode;
+use oblako_core::test_bank::Channel;
+use oblako_protocol::envelope::Envelope;
+use oblako_store::acquirer;
+use oblako_store::transactions::{self, Change};
+
+use crate::api::reply::{ApiError, ApiReply};
+use crate::bank;
+use crate::payments::model::{Terminal, transaction_model};
+use crate::payments::pay::{NO_LIVE_ACQUIRER, Payee, settle_authorization};
+use crate::payments::{NOT_FOUND, payment_of, three_ds};
+use crate::state::AppState;
+use crate::vault;
+
+/// The refusal for a transaction that is not waiting for 3-D Secure (finished, or never asked).
+pub const NOT_WAITING: &str = "Transaction is not awaiting 3-D Secure authentication";
+
+/// Completes 3-D Secure for transaction `id` with the ACS's `PaRes`.
+pub async fn post3ds(
+    state: &AppState,
+    payee: Payee<'_>,
+    id: i64,
+    pa_res: &str,
+) -> Result<ApiReply, ApiError> {
+    if payee.mode == oblako_core::ids::Mode::Live {
+        return Err(ApiError::Refused(NO_LIVE_ACQUIRER.into()));
+    }
+    let now = state.now_ms();
+    let (site, mode) = (payee.site.id, payee.mode);
+    let mut tx = state.db.begin_write().await?;
+    let Some(row) = transactions::get_for_update(&mut tx, site, mode, id)
+        .await?
+        .filter(|r| r.kind == "payment")
+    else {
+        return Err(ApiError::Refused(NOT_FOUND.into()));
+    };
+    if row.status != Status::AwaitingAuthentication.as_str() {
+        return Err(ApiError::Refused(NOT_WAITING.into()));
+    }
+    let passed = three_ds::read_pa_res(&state.secrets, pa_res, id, now).unwrap_or(false)
+        && row.expires_at.is_some_and(|deadline| now <= deadline);
+    let event = if passed {
+        Event::Authenticated
+    } else {
+        Event::Declined(ReasonCode::AUTHENTICATION_FAILED)
+    };
+    let (next, _notice) =
+        apply(payment_of(&row)?, event).map_err(|r| anyhow::anyhow!("transaction {id}: {r}"))?;
+    let change = Change {
+        status: next.status.as_str(),
+        captured: next.captured,
+        refunded: next.refunded,
+        reason_code: i64::from(next.reason.0),
+        auth_code: None,
+        auth_at: None,
+        confirm_at: None,
+        token: None,
+        expires_at: None,
+        updated_at: now,
+    };
+    if !transactions::transition(&mut tx, id, &row.status, &change).await? {
+        return Err(anyhow::anyhow!("transaction {id} changed while locked").into());
+    }
+    let reference = format!("auth:{id}");
+    if passed {
+        acquirer::record_intent(&mut tx, &reference, id, "auth", row.amount, now).await?;
+    }
+    tx.commit().await?;
+
+    if !passed {
+        let row = transactions::get(&state.db, site, mode, id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("vanished"))?;
+        let terminal = Terminal {
+            public_id: payee.public_id,
+            terminal_url: &payee.site.terminal_url,
+            test_mode: true,
+        };
+        let model =
+            serde_json::to_value(transaction_model(&row, terminal)).map_err(anyhow::Error::from)?;
+        return Ok(ApiReply::envelope(Envelope::declined(model)));
+    }
+    let card_id = row
+        .card_id
+        .ok_or_else(|| anyhow::anyhow!("transaction {id} has no card"))?;
+    let (pan, _expiry) = vault::load_pan(&state.db, &state.secrets, site, mode, card_id)
+        .await?
+        .ok_or_else(|| {
+            anyhow::anyhow!("transaction {id}: card {card_id} missing from the vault")
+        })?;
+    let answer =
+        bank::authorize(&state.db, &reference, &pan, Channel::Card, row.amount, now).await?;
+    settle_authorization(state, payee, id, &reference, &answer, card_id).await
+}
