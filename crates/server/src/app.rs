@@ -168,6 +168,7 @@ pub async fn run_server(config: Config) -> anyhow::Result<()> {
     println!("Oblako is listening on {base}");
     tracing::info!(%addr, "listening");
     tokio::spawn(purge_idempotency_keys(state.clone()));
+    tokio::spawn(crate::sweeper::run(state.clone(), Duration::from_secs(5)));
     serve(state, listener, shutdown_signal()).await
 }
 

@@ -18,4 +18,5 @@ pub mod payments;
 pub mod secrets;
 pub mod sites;
 pub mod state;
+pub mod sweeper;
 pub mod vault;

@@ -204,3 +204,31 @@ pub async fn go_live(db: &Db, site: SiteId, now_ms: i64) -> Result<bool, StoreEr
     let done = on_db!(db, pool => sqlx::query(sql).bind(now_ms).bind(site.0).execute(pool).await.map(|r| r.rows_affected()))?;
     Ok(done == 1)
 }
+
+/// The per-site settings later features read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// The model's `TerminalUrl`.
+    pub terminal_url: String,
+    /// Issue card tokens after successful payments.
+    pub save_tokens: bool,
+    /// Confirm authorizations automatically after this many days; `None` = never.
+    pub auto_confirm_days: Option<i64>,
+    /// Fee in basis points.
+    pub fee_rate_bp: i64,
+}
+
+/// Replaces a site's settings; `false` if there is no such site.
+pub async fn update_settings(
+    db: &Db,
+    site: SiteId,
+    settings: &Settings,
+) -> Result<bool, StoreError> {
+    let sql = "UPDATE sites SET terminal_url = $1, save_tokens = $2, auto_confirm_days = $3, \
+               fee_rate_bp = $4 WHERE id = $5";
+    let done = on_db!(db, pool => sqlx::query(sql)
+        .bind(&settings.terminal_url).bind(settings.save_tokens).bind(settings.auto_confirm_days)
+        .bind(settings.fee_rate_bp).bind(site.0)
+        .execute(pool).await.map(|r| r.rows_affected()))?;
+    Ok(done == 1)
+}

@@ -369,3 +369,11 @@ pub async fn list_tokens(
         .bind(site.0).bind(mode.as_str()).bind(limit).bind(offset).fetch_all(pool).await)?;
     Ok(rows)
 }
+
+/// A transaction by id alone, for background work that is not acting for a site (the
+/// reconciler); request handlers use [`get`], which is scoped.
+pub async fn by_id(db: &Db, id: i64) -> Result<Option<TransactionRow>, StoreError> {
+    let sql = select!("WHERE id = $1");
+    let row = on_db!(db, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await)?;
+    Ok(row)
+}

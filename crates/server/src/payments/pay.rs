@@ -25,6 +25,16 @@ pub const THREE_DS_WINDOW_MS: i64 = 20 * 60 * 1000;
 /// How long an authorization is held before it is cancelled (spec §11).
 pub const HOLD_MS: i64 = 7 * 24 * 3600 * 1000;
 
+/// How long an authorization on `site` waits: the hold, or less when the site confirms
+/// authorizations automatically after some days.
+pub fn hold_ms(site: &Site) -> i64 {
+    const DAY_MS: i64 = 24 * 3600 * 1000;
+    match site.auto_confirm_days {
+        Some(days) if days >= 0 => HOLD_MS.min(days.saturating_mul(DAY_MS)),
+        _ => HOLD_MS,
+    }
+}
+
 /// Where the card comes from.
 #[derive(Debug)]
 pub enum Source {
@@ -264,7 +274,7 @@ pub(crate) async fn settle_authorization(
         auth_at: answer.approved().then_some(now),
         confirm_at: (next.status == Status::Completed).then_some(now),
         token: token.as_deref(),
-        expires_at: (next.status == Status::Authorized).then_some(now + HOLD_MS),
+        expires_at: (next.status == Status::Authorized).then(|| now + hold_ms(payee.site)),
         updated_at: now,
     };
     if !transactions::transition(&mut tx, id, &row.status, &change).await? {

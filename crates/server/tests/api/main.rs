@@ -12,5 +12,6 @@ mod keys;
 mod ops;
 mod payments;
 mod serve;
+mod sweeper;
 mod three_ds;
 mod vault;

@@ -1,0 +1,223 @@
+//! Scheduled transitions and the reconciler, run by every node on a timer.
+//!
+//! - A 3-D Secure wait past its deadline becomes `Cancelled`.
+//! - An authorization past its hold becomes `Cancelled` (the bank releases it), or `Completed`
+//!   for the full amount when the site confirms automatically after N days.
+//! - An acquirer intent with no recorded outcome after a minute (a crash or lost answer between
+//!   the bank call and the commit) is settled by asking the bank under the same reference; the
+//!   bank's ledger makes that call idempotent, so nothing is charged twice (RELIABILITY M5).
+//!
+//! Time comes from the state's clock, so tests move it instead of sleeping. Several nodes may
+//! sweep at once: every change is a compare-and-set under a row lock, and the loser skips.
+
+use std::time::Duration;
+
+use oblako_core::ids::{Mode, SiteId};
+use oblako_core::payment::{Event, Status, apply};
+use oblako_core::test_bank::Channel;
+use oblako_store::transactions::{self, Change, TransactionRow};
+use oblako_store::{acquirer, sites};
+
+use crate::bank::{self, BankAnswer, FollowUp};
+use crate::payments::pay::{Payee, settle_authorization};
+use crate::payments::payment_of;
+use crate::state::AppState;
+use crate::vault;
+
+/// How long an intent may stay open before the reconciler asks the bank.
+pub const RECONCILE_AFTER_MS: i64 = 60_000;
+const BATCH: i64 = 200;
+
+/// What one sweep did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Sweep {
+    /// 3-D Secure waits cancelled.
+    pub abandoned: u32,
+    /// Holds expired and released.
+    pub expired: u32,
+    /// Authorizations confirmed automatically.
+    pub auto_confirmed: u32,
+    /// Open intents settled.
+    pub reconciled: u32,
+}
+
+/// Runs [`sweep_once`] every `every` until the process stops.
+pub async fn run(state: AppState, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        match sweep_once(&state).await {
+            Ok(s) if s == Sweep::default() => {}
+            Ok(s) => tracing::info!(?s, "sweep"),
+            Err(e) => tracing::warn!(error = format!("{e:#}"), "sweep failed"),
+        }
+    }
+}
+
+/// One pass over everything due now.
+pub async fn sweep_once(state: &AppState) -> anyhow::Result<Sweep> {
+    let mut sweep = Sweep::default();
+    let now = state.now_ms();
+    for row in transactions::due(
+        &state.db,
+        Status::AwaitingAuthentication.as_str(),
+        now,
+        BATCH,
+    )
+    .await?
+    {
+        if resolve(state, &row, Event::AuthenticationAbandoned, None).await? {
+            sweep.abandoned += 1;
+        }
+    }
+    for row in transactions::due(&state.db, Status::Authorized.as_str(), now, BATCH).await? {
+        let Some(site) = sites::site(&state.db, SiteId(row.site_id)).await? else {
+            continue;
+        };
+        if site.auto_confirm_days.is_some() {
+            if resolve(
+                state,
+                &row,
+                Event::Confirm(row.amount),
+                Some(FollowUp::Capture),
+            )
+            .await?
+            {
+                sweep.auto_confirmed += 1;
+            }
+        } else if resolve(state, &row, Event::HoldExpired, Some(FollowUp::Void)).await? {
+            sweep.expired += 1;
+        }
+    }
+    for open in acquirer::open_before(&state.db, now - RECONCILE_AFTER_MS, BATCH).await? {
+        if reconcile(state, &open).await? {
+            sweep.reconciled += 1;
+        }
+    }
+    Ok(sweep)
+}
+
+fn mode_of(row: &TransactionRow) -> anyhow::Result<Mode> {
+    Mode::parse(&row.mode)
+        .ok_or_else(|| anyhow::anyhow!("transaction {} has mode {:?}", row.id, row.mode))
+}
+
+/// Applies a scheduled event if the row is still due; `false` when another node got there first.
+async fn resolve(
+    state: &AppState,
+    due: &TransactionRow,
+    event: Event,
+    bank_op: Option<FollowUp>,
+) -> anyhow::Result<bool> {
+    let now = state.now_ms();
+    let (site, mode) = (SiteId(due.site_id), mode_of(due)?);
+    let mut tx = state.db.begin_write().await?;
+    let Some(row) = transactions::get_for_update(&mut tx, site, mode, due.id).await? else {
+        return Ok(false);
+    };
+    if row.status != due.status || row.expires_at.is_none_or(|at| at > now) {
+        return Ok(false);
+    }
+    let payment = payment_of(&row).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (next, _notice) =
+        apply(payment, event).map_err(|r| anyhow::anyhow!("transaction {}: {r}", row.id))?;
+    let change = Change {
+        status: next.status.as_str(),
+        captured: next.captured,
+        refunded: next.refunded,
+        reason_code: i64::from(next.reason.0),
+        auth_code: None,
+        auth_at: None,
+        confirm_at: (next.status == Status::Completed).then_some(now),
+        token: None,
+        expires_at: None,
+        updated_at: now,
+    };
+    if !transactions::transition(&mut tx, row.id, &row.status, &change).await? {
+        return Ok(false);
+    }
+    let reference = bank_op.map(|op| (op, format!("{}:{}", op.as_str(), row.id)));
+    if let Some((op, reference)) = &reference {
+        acquirer::record_intent(&mut tx, reference, row.id, op.as_str(), row.amount, now).await?;
+    }
+    tx.commit().await?;
+    if let Some((op, reference)) = reference {
+        let answer = bank::follow_up(&state.db, &reference, op, row.amount, now).await?;
+        settle(state, &reference, &answer).await?;
+    }
+    Ok(true)
+}
+
+async fn settle(state: &AppState, reference: &str, answer: &BankAnswer) -> anyhow::Result<()> {
+    let mut tx = state.db.begin_write().await?;
+    acquirer::settle(
+        &mut tx,
+        reference,
+        i64::from(answer.reason.0),
+        state.now_ms(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Settles one open intent by asking the bank under the same reference.
+async fn reconcile(state: &AppState, open: &acquirer::OpenOperation) -> anyhow::Result<bool> {
+    let now = state.now_ms();
+    if open.operation != "auth" {
+        let op = match open.operation.as_str() {
+            "capture" => FollowUp::Capture,
+            "void" => FollowUp::Void,
+            _ => FollowUp::Refund,
+        };
+        let answer = bank::follow_up(&state.db, &open.reference, op, open.amount, now).await?;
+        settle(state, &open.reference, &answer).await?;
+        return Ok(true);
+    }
+    let Some(row) = transactions::by_id(&state.db, open.transaction_id).await? else {
+        return Ok(false);
+    };
+    let (site_id, mode) = (SiteId(row.site_id), mode_of(&row)?);
+    let Some(site) = sites::site(&state.db, site_id).await? else {
+        return Ok(false);
+    };
+    let card_id = row
+        .card_id
+        .ok_or_else(|| anyhow::anyhow!("transaction {} has no card", row.id))?;
+    let answer = match acquirer::bank_lookup(&state.db, &open.reference).await? {
+        Some((reason, auth_code)) => BankAnswer {
+            reason: oblako_core::reason::ReasonCode(i32::try_from(reason)?),
+            auth_code,
+        },
+        None => {
+            let (pan, _) = vault::load_pan(&state.db, &state.secrets, site_id, mode, card_id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("card {card_id} missing from the vault"))?;
+            let channel = if row.token.is_some() {
+                Channel::Token
+            } else {
+                Channel::Card
+            };
+            bank::authorize(&state.db, &open.reference, &pan, channel, row.amount, now).await?
+        }
+    };
+    if row.status != Status::Processing.as_str() {
+        settle(state, &open.reference, &answer).await?;
+        return Ok(true);
+    }
+    let keys = sites::keys_of(&state.db, site_id).await?;
+    let public_id = keys
+        .iter()
+        .find(|k| k.mode == mode)
+        .map(|k| k.public_id.clone())
+        .unwrap_or_default();
+    let payee = Payee {
+        site: &site,
+        mode,
+        public_id: &public_id,
+    };
+    settle_authorization(state, payee, row.id, &open.reference, &answer, card_id)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(true)
+}
