@@ -22,6 +22,46 @@ pub fn notification_date(at: Timestamp) -> String {
         .to_string()
 }
 
+/// The fixed offset of a CloudPayments `TimeZone` code (spec §4.8), case-insensitively.
+pub fn time_zone_offset(code: &str) -> Option<Offset> {
+    const ZONES: &[(&str, i8)] = &[
+        ("HST", -10),
+        ("AKST", -9),
+        ("PST", -8),
+        ("MST", -7),
+        ("CST", -6),
+        ("EST", -5),
+        ("AST", -4),
+        ("BRT", -3),
+        ("UTC", 0),
+        ("GMT", 0),
+        ("CET", 1),
+        ("EET", 2),
+        ("MSK", 3),
+        ("AZT", 4),
+        ("AMT", 4),
+        ("SAMT", 4),
+        ("GET", 4),
+        ("TJT", 5),
+        ("YEKT", 5),
+        ("ALMT", 6),
+        ("NOVT", 6),
+        ("KRAT", 7),
+        ("HKT", 8),
+        ("IRKT", 8),
+        ("SGT", 8),
+        ("ULAT", 8),
+        ("YAKT", 9),
+        ("VLAT", 10),
+        ("SAKT", 11),
+        ("ANAT", 12),
+    ];
+    ZONES
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(code.trim()))
+        .and_then(|(_, hours)| Offset::from_hours(*hours).ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -33,5 +73,13 @@ mod tests {
         assert_eq!(iso_date(at, Offset::UTC), "2021-10-25T08:23:44");
         assert_eq!(iso_date(at, Offset::constant(3)), "2021-10-25T11:23:44");
         assert_eq!(notification_date(at), "2021-10-25 08:23:44");
+    }
+
+    #[test]
+    fn time_zone_codes_are_fixed_offsets() {
+        assert_eq!(time_zone_offset("MSK"), Some(Offset::constant(3)));
+        assert_eq!(time_zone_offset("almt"), Some(Offset::constant(6)));
+        assert_eq!(time_zone_offset("HST"), Some(Offset::constant(-10)));
+        assert_eq!(time_zone_offset("Mars"), None);
     }
 }

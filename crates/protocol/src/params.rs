@@ -140,6 +140,26 @@ impl Params {
         }
     }
 
+    /// A list of strings: a JSON array, or a comma-separated string (form bodies).
+    pub fn string_list(&self, name: &str) -> Result<Option<Vec<String>>, ParamError> {
+        let invalid = || ParamError::Invalid(name.to_owned());
+        match self.get(name) {
+            None => Ok(None),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| v.as_str().map(|s| s.trim().to_owned()).ok_or_else(invalid))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+            Some(Value::String(s)) => Ok(Some(
+                s.split(',')
+                    .map(|p| p.trim().to_owned())
+                    .filter(|p| !p.is_empty())
+                    .collect(),
+            )),
+            Some(_) => Err(invalid()),
+        }
+    }
+
     /// A boolean: JSON `true/false`, `1/0`, or the strings `true/false/1/0` in any case.
     pub fn bool(&self, name: &str) -> Result<Option<bool>, ParamError> {
         let invalid = || ParamError::Invalid(name.to_owned());
@@ -366,6 +386,24 @@ mod tests {
         assert_eq!(
             p.string_max("s", 3).unwrap_err().to_string(),
             "s is too long (at most 3 characters)"
+        );
+    }
+
+    #[test]
+    fn string_lists_come_as_arrays_or_commas() {
+        let j = Params::from_json(br#"{"S":["Completed","Declined"],"N":[1]}"#).unwrap();
+        assert_eq!(
+            j.string_list("s").unwrap(),
+            Some(vec!["Completed".into(), "Declined".into()])
+        );
+        assert_eq!(
+            j.string_list("n").unwrap_err().to_string(),
+            "Invalid n value"
+        );
+        let f = Params::from_form(b"Statuses=Completed,%20Authorized").unwrap();
+        assert_eq!(
+            f.string_list("statuses").unwrap(),
+            Some(vec!["Completed".into(), "Authorized".into()])
         );
     }
 

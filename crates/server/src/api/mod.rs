@@ -10,6 +10,7 @@ pub mod idempotency;
 pub mod limits;
 pub mod reply;
 
+mod lists;
 mod payments;
 mod ping;
 mod publickey;
@@ -57,6 +58,9 @@ pub fn routes() -> Router<AppState> {
         .route("/payments/get", post(payments::payments_get))
         .route("/payments/find", post(payments::payments_find))
         .route("/v2/payments/find", post(payments::v2_payments_find))
+        .route("/payments/list", post(lists::payments_list))
+        .route("/v2/payments/list", post(lists::v2_payments_list))
+        .route("/payments/tokens/list", post(lists::payments_tokens_list))
 }
 
 /// Lower-cases API paths and drops a trailing slash, keeping the query string.

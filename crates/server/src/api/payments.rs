@@ -215,6 +215,7 @@ fn model_reply(
         public_id: &principal.public_id,
         terminal_url: &principal.site.terminal_url,
         test_mode: principal.mode == oblako_core::ids::Mode::Test,
+        offset: jiff::tz::Offset::UTC,
     };
     let model = transaction_model(row, terminal);
     let approved = matches!(model.status.as_str(), "Authorized" | "Completed");

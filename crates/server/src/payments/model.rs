@@ -21,6 +21,8 @@ pub struct Terminal<'a> {
     pub terminal_url: &'a str,
     /// Test mode.
     pub test_mode: bool,
+    /// The offset of the `*DateIso` fields (UTC, or a list's `TimeZone`).
+    pub offset: Offset,
 }
 
 fn number(minor: i64, currency: Currency) -> Number {
@@ -30,9 +32,9 @@ fn number(minor: i64, currency: Currency) -> Number {
     }
 }
 
-fn dates(ms: Option<i64>) -> (Option<String>, Option<String>) {
+fn dates(ms: Option<i64>, offset: Offset) -> (Option<String>, Option<String>) {
     match ms.and_then(|ms| Timestamp::from_millisecond(ms).ok()) {
-        Some(at) => (Some(ms_date(at)), Some(iso_date(at, Offset::UTC))),
+        Some(at) => (Some(ms_date(at)), Some(iso_date(at, offset))),
         None => (None, None),
     }
 }
@@ -54,9 +56,9 @@ pub fn wire_status(status: &str) -> (&'static str, i32) {
 /// Builds the model of `row`.
 pub fn transaction_model(row: &TransactionRow, terminal: Terminal<'_>) -> TransactionModel {
     let currency = Currency::from_code(&row.currency).unwrap_or(Currency::RUB);
-    let (created_date, created_date_iso) = dates(Some(row.created_at));
-    let (auth_date, auth_date_iso) = dates(row.auth_at);
-    let (confirm_date, confirm_date_iso) = dates(row.confirm_at);
+    let (created_date, created_date_iso) = dates(Some(row.created_at), terminal.offset);
+    let (auth_date, auth_date_iso) = dates(row.auth_at, terminal.offset);
+    let (confirm_date, confirm_date_iso) = dates(row.confirm_at, terminal.offset);
     let (status, status_code) = wire_status(&row.status);
     let reason_code = i32::try_from(row.reason_code).unwrap_or(5204);
     let culture = Culture::from_name(&row.culture);

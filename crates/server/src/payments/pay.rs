@@ -93,6 +93,7 @@ impl Payee<'_> {
             public_id: self.public_id,
             terminal_url: &self.site.terminal_url,
             test_mode: self.mode == Mode::Test,
+            offset: jiff::tz::Offset::UTC,
         }
     }
 }

@@ -83,6 +83,7 @@ pub async fn post3ds(
             public_id: payee.public_id,
             terminal_url: &payee.site.terminal_url,
             test_mode: true,
+            offset: jiff::tz::Offset::UTC,
         };
         let model =
             serde_json::to_value(transaction_model(&row, terminal)).map_err(anyhow::Error::from)?;

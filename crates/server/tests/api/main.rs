@@ -9,6 +9,7 @@ mod auth;
 mod body;
 mod idempotency;
 mod keys;
+mod lists;
 mod ops;
 mod payments;
 mod serve;
