@@ -34,6 +34,7 @@ curl -fsS "$base/readyz" >/dev/null || { echo "oblako did not become ready"; cat
 
 status=0
 "$venv/bin/python" compat/python/foundation.py "$base" "$public_id" "$secret" || status=1
+"$venv/bin/python" compat/python/payments.py "$base" "$public_id" "$secret" "$bin" || status=1
 
 node_dir=compat/node
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
