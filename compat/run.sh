@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the real client libraries against a real `oblako` process on loopback: the PyPI
-# `cloudpayments` client (compat/python), then the npm one (compat/node) when node and npm exist.
+# `cloudpayments` client (compat/python), then the npm one (compat/node: foundation.mjs, then the
+# payments scenario payments.mjs) when node and npm exist.
 # Usage: compat/run.sh [path/to/oblako]   (default: target/debug/oblako, built if missing)
 # CI=true makes a missing node or npm a failure instead of a skipped check.
 set -euo pipefail
@@ -45,6 +46,8 @@ if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
     cp "$node_dir/package-lock.json" "$stamp"
   fi
   node "$node_dir/foundation.mjs" "$base" "$public_id" "$secret" || status=1
+  # Cryptograms come from `$bin cryptogram --base-url`; OBLAKO_DATA_DIR is exported above.
+  node "$node_dir/payments.mjs" "$base" "$public_id" "$secret" "$bin" || status=1
 elif [ "${CI:-}" = true ]; then
   echo "compat-node: FAILED: node and npm are required when CI=true (install Node.js 18+ with npm)"
   status=1

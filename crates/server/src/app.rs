@@ -60,6 +60,7 @@ pub async fn build_state(
         limits: Limits::default(),
         config,
         metrics: observe::metrics_handle(),
+        faults: crate::faults::Faults::default(),
     }))
 }
 

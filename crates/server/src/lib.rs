@@ -9,6 +9,7 @@ pub mod app;
 pub mod bank;
 pub mod cli;
 pub mod config;
+pub mod faults;
 pub mod keyring;
 pub mod logging;
 pub mod observe;

@@ -34,6 +34,8 @@ pub struct Shared {
     pub config: Config,
     /// Renders `/metrics`.
     pub metrics: PrometheusHandle,
+    /// Deliberate faults (tests only).
+    pub faults: crate::faults::Faults,
 }
 
 impl AppState {

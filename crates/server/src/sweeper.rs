@@ -14,15 +14,13 @@ use std::time::Duration;
 
 use oblako_core::ids::{Mode, SiteId};
 use oblako_core::payment::{Event, Status, apply};
-use oblako_core::test_bank::Channel;
 use oblako_store::transactions::{self, Change, TransactionRow};
 use oblako_store::{acquirer, sites};
 
 use crate::bank::{self, BankAnswer, FollowUp};
-use crate::payments::pay::{Payee, settle_authorization};
+use crate::payments::pay::{Payee, finish_authorization};
 use crate::payments::payment_of;
 use crate::state::AppState;
-use crate::vault;
 
 /// How long an intent may stay open before the reconciler asks the bank.
 pub const RECONCILE_AFTER_MS: i64 = 60_000;
@@ -181,30 +179,6 @@ async fn reconcile(state: &AppState, open: &acquirer::OpenOperation) -> anyhow::
     let Some(site) = sites::site(&state.db, site_id).await? else {
         return Ok(false);
     };
-    let card_id = row
-        .card_id
-        .ok_or_else(|| anyhow::anyhow!("transaction {} has no card", row.id))?;
-    let answer = match acquirer::bank_lookup(&state.db, &open.reference).await? {
-        Some((reason, auth_code)) => BankAnswer {
-            reason: oblako_core::reason::ReasonCode(i32::try_from(reason)?),
-            auth_code,
-        },
-        None => {
-            let (pan, _) = vault::load_pan(&state.db, &state.secrets, site_id, mode, card_id)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("card {card_id} missing from the vault"))?;
-            let channel = if row.token.is_some() {
-                Channel::Token
-            } else {
-                Channel::Card
-            };
-            bank::authorize(&state.db, &open.reference, &pan, channel, row.amount, now).await?
-        }
-    };
-    if row.status != Status::Processing.as_str() {
-        settle(state, &open.reference, &answer).await?;
-        return Ok(true);
-    }
     let keys = sites::keys_of(&state.db, site_id).await?;
     let public_id = keys
         .iter()
@@ -216,8 +190,20 @@ async fn reconcile(state: &AppState, open: &acquirer::OpenOperation) -> anyhow::
         mode,
         public_id: &public_id,
     };
-    settle_authorization(state, payee, row.id, &open.reference, &answer, card_id)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if row.status == Status::Processing.as_str() {
+        finish_authorization(state, payee, &row)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    } else {
+        // The payment moved on (a resumed request finished it): only the log entry is open.
+        let reason = acquirer::bank_lookup(&state.db, &open.reference)
+            .await?
+            .map_or(0, |o| o.0);
+        let answer = BankAnswer {
+            reason: oblako_core::reason::ReasonCode(i32::try_from(reason)?),
+            auth_code: None,
+        };
+        settle(state, &open.reference, &answer).await?;
+    }
     Ok(true)
 }

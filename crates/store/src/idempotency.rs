@@ -7,13 +7,17 @@
 
 use oblako_core::ids::{Mode, SiteId};
 
-use crate::{Db, StoreError, on_db};
+use crate::{Db, StoreError, Tx, on_db, on_tx};
 
 /// What a claim attempt found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
-    /// This request owns the key now and must execute.
-    Claimed,
+    /// This request owns the key now and must execute; `resume` is the transaction an earlier
+    /// copy of the same request created before it died, to be finished rather than repeated.
+    Claimed {
+        /// The recovery point left by a dead copy of this request.
+        resume: Option<i64>,
+    },
     /// Another request claimed the key first and has not finished.
     Running {
         /// Hash of the canonical request that owns the key.
@@ -42,8 +46,8 @@ pub struct KeyRef<'a> {
 }
 
 /// Claims `key` for a request whose canonical form hashes to `request_hash`, or reports who has
-/// it. An expired claim (past `expires_at`), or one still running but started before
-/// `abandoned_before_ms`, is replaced.
+/// it. An expired claim (past `expires_at`) is replaced. A claim of the same request still
+/// running but started before `abandoned_before_ms` is taken over with its recovery point.
 pub async fn claim(
     db: &Db,
     key: KeyRef<'_>,
@@ -56,17 +60,20 @@ pub async fn claim(
          (site_id, mode, request_key, request_hash, state, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, 'running', $5, $6) \
          ON CONFLICT (site_id, mode, request_key) DO UPDATE SET \
+           transaction_id = CASE WHEN idempotency_keys.expires_at <= $5 THEN NULL \
+             ELSE idempotency_keys.transaction_id END, \
            request_hash = excluded.request_hash, state = 'running', response_status = NULL, \
            response_body = NULL, created_at = excluded.created_at, expires_at = excluded.expires_at \
          WHERE idempotency_keys.expires_at <= $5 \
-            OR (idempotency_keys.state = 'running' AND idempotency_keys.created_at < $7) \
-         RETURNING state";
-    let claimed: Option<String> = on_db!(db, pool => sqlx::query_scalar(upsert)
+            OR (idempotency_keys.state = 'running' AND idempotency_keys.created_at < $7 \
+                AND idempotency_keys.request_hash = excluded.request_hash) \
+         RETURNING state, transaction_id";
+    let claimed: Option<(String, Option<i64>)> = on_db!(db, pool => sqlx::query_as(upsert)
         .bind(key.site.0).bind(key.mode.as_str()).bind(key.key).bind(request_hash)
         .bind(now_ms).bind(expires_at_ms).bind(abandoned_before_ms)
         .fetch_optional(pool).await)?;
-    if claimed.is_some() {
-        return Ok(Claim::Claimed);
+    if let Some((_, resume)) = claimed {
+        return Ok(Claim::Claimed { resume });
     }
     let select = "SELECT request_hash, state, response_status, response_body \
          FROM idempotency_keys WHERE site_id = $1 AND mode = $2 AND request_key = $3";
@@ -105,12 +112,29 @@ pub async fn complete(
     Ok(())
 }
 
-/// Drops a running claim whose request failed before committing anything, so a retry executes.
+/// Records, inside the transaction that creates it, the transaction a claimed request made.
+pub async fn attach(tx: &mut Tx, key: KeyRef<'_>, transaction_id: i64) -> Result<(), StoreError> {
+    let sql = "UPDATE idempotency_keys SET transaction_id = $1 \
+               WHERE site_id = $2 AND mode = $3 AND request_key = $4 AND state = 'running'";
+    on_tx!(tx, c => sqlx::query(sql)
+        .bind(transaction_id).bind(key.site.0).bind(key.mode.as_str()).bind(key.key)
+        .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Gives up a running claim whose request failed. With no recovery point nothing was committed
+/// and the row goes, so a retry executes; with one, the row stays and is marked abandoned at
+/// once, so a retry resumes that transaction instead of starting another.
 pub async fn release(db: &Db, key: KeyRef<'_>) -> Result<(), StoreError> {
-    let sql = "DELETE FROM idempotency_keys \
-               WHERE site_id = $1 AND mode = $2 AND request_key = $3 AND state = 'running'";
-    on_db!(db, pool => sqlx::query(sql)
-        .bind(key.site.0).bind(key.mode.as_str()).bind(key.key).execute(pool).await.map(|r| r.rows_affected()))?;
+    let delete = "DELETE FROM idempotency_keys WHERE site_id = $1 AND mode = $2 \
+                  AND request_key = $3 AND state = 'running' AND transaction_id IS NULL";
+    let abandon = "UPDATE idempotency_keys SET created_at = 0 WHERE site_id = $1 AND mode = $2 \
+                   AND request_key = $3 AND state = 'running'";
+    on_db!(db, pool => {
+        sqlx::query(delete).bind(key.site.0).bind(key.mode.as_str()).bind(key.key).execute(pool).await?;
+        sqlx::query(abandon).bind(key.site.0).bind(key.mode.as_str()).bind(key.key).execute(pool).await
+            .map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 

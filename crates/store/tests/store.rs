@@ -203,7 +203,10 @@ async fn idempotency_claims_complete_replay_expire_and_release() {
         idempotency::claim(db, k, hash, now, now + 100, now - 50)
     };
 
-    assert_eq!(claim(key, b"h1", 1_000).await.unwrap(), Claim::Claimed);
+    assert_eq!(
+        claim(key, b"h1", 1_000).await.unwrap(),
+        Claim::Claimed { resume: None }
+    );
     assert_eq!(
         claim(key, b"h1", 1_001).await.unwrap(),
         Claim::Running {
@@ -212,7 +215,7 @@ async fn idempotency_claims_complete_replay_expire_and_release() {
     );
     assert_eq!(
         claim(other_mode, b"h1", 1_001).await.unwrap(),
-        Claim::Claimed,
+        Claim::Claimed { resume: None },
         "scoped by mode"
     );
 
@@ -229,21 +232,70 @@ async fn idempotency_claims_complete_replay_expire_and_release() {
     );
     assert_eq!(
         claim(key, b"h2", 1_100).await.unwrap(),
-        Claim::Claimed,
+        Claim::Claimed { resume: None },
         "expired at 1_100"
     );
 
     idempotency::release(db, key).await.unwrap();
     assert_eq!(
         claim(key, b"h3", 1_101).await.unwrap(),
-        Claim::Claimed,
+        Claim::Claimed { resume: None },
         "released"
     );
-    // Still running but started before the abandonment cut-off: taken over.
-    assert_eq!(claim(key, b"h4", 1_160).await.unwrap(), Claim::Claimed);
+    // Still running but started before the abandonment cut-off: the same request takes it over,
+    // another request does not.
+    assert!(matches!(
+        claim(key, b"h4", 1_160).await.unwrap(),
+        Claim::Running { .. }
+    ));
+    assert_eq!(
+        claim(key, b"h3", 1_160).await.unwrap(),
+        Claim::Claimed { resume: None }
+    );
 
     assert!(idempotency::purge_expired(db, 10_000).await.unwrap() >= 2);
-    assert_eq!(claim(key, b"h5", 10_001).await.unwrap(), Claim::Claimed);
+    assert_eq!(
+        claim(key, b"h5", 10_001).await.unwrap(),
+        Claim::Claimed { resume: None }
+    );
+}
+
+#[tokio::test]
+async fn a_claim_with_a_recovery_point_survives_release_and_resumes() {
+    let t = fresh().await;
+    let db = &t.db;
+    let id = site(db, "rec").await;
+    let key = KeyRef {
+        site: id,
+        mode: Mode::Test,
+        key: "pay-1",
+    };
+    let claim = |hash: &'static [u8], now: i64| {
+        idempotency::claim(db, key, hash, now, now + 10_000, now - 500)
+    };
+    assert_eq!(
+        claim(b"h", 1_000).await.unwrap(),
+        Claim::Claimed { resume: None }
+    );
+    let mut tx = db.begin_write().await.unwrap();
+    idempotency::attach(&mut tx, key, 77).await.unwrap();
+    tx.commit().await.unwrap();
+    // The request failed after committing transaction 77: the claim stays, abandoned at once.
+    idempotency::release(db, key).await.unwrap();
+    assert!(
+        matches!(claim(b"other", 1_001).await.unwrap(), Claim::Running { .. }),
+        "not another request's"
+    );
+    assert_eq!(
+        claim(b"h", 1_001).await.unwrap(),
+        Claim::Claimed { resume: Some(77) }
+    );
+    idempotency::complete(db, key, 200, b"{}").await.unwrap();
+    // After the retention the key starts afresh, without the old recovery point.
+    assert_eq!(
+        claim(b"h", 20_000).await.unwrap(),
+        Claim::Claimed { resume: None }
+    );
 }
 
 #[tokio::test]
@@ -265,7 +317,7 @@ async fn concurrent_claims_have_exactly_one_winner() {
     let mut winners = 0;
     for task in tasks {
         match task.await.unwrap() {
-            Ok(Claim::Claimed) => winners += 1,
+            Ok(Claim::Claimed { resume: None }) => winners += 1,
             Ok(_) => {}
             Err(StoreError::Database(e)) if e.to_string().contains("locked") => {
                 panic!("SQLite lock error under contention: {e}")

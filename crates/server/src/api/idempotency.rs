@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use aws_lc_rs::digest;
 use axum::http::{HeaderMap, StatusCode};
+use oblako_core::ids::{Mode, SiteId};
 use oblako_store::idempotency::{self, Claim, KeyRef};
+use oblako_store::{StoreError, Tx};
 
 use crate::api::auth::Principal;
 use crate::api::body::ApiRequest;
@@ -59,6 +61,37 @@ fn fingerprint(request: &ApiRequest) -> Vec<u8> {
     ctx.finish().as_ref().to_vec()
 }
 
+/// What `work` needs to keep a retry from repeating it: the claimed key, to record the
+/// transaction it creates in the same commit, and the transaction a dead earlier copy of the
+/// same request left, to finish instead of starting again.
+#[derive(Debug, Clone, Default)]
+pub struct Recovery {
+    key: Option<(SiteId, Mode, String)>,
+    /// The transaction to resume, if an earlier copy of this request created one.
+    pub resume: Option<i64>,
+}
+
+impl Recovery {
+    /// Records `transaction_id` as this request's recovery point, inside `tx`.
+    pub async fn attach(&self, tx: &mut Tx, transaction_id: i64) -> Result<(), StoreError> {
+        match &self.key {
+            Some((site, mode, key)) => {
+                idempotency::attach(
+                    tx,
+                    KeyRef {
+                        site: *site,
+                        mode: *mode,
+                        key,
+                    },
+                    transaction_id,
+                )
+                .await
+            }
+            None => Ok(()),
+        }
+    }
+}
+
 /// Runs `work` once per key; without a key it simply runs.
 pub async fn run_once<F, Fut>(
     state: &AppState,
@@ -68,10 +101,12 @@ pub async fn run_once<F, Fut>(
     work: F,
 ) -> Result<ApiReply, ApiError>
 where
-    F: FnOnce() -> Fut,
+    F: FnOnce(Recovery) -> Fut,
     Fut: Future<Output = Result<ApiReply, ApiError>>,
 {
-    let Some(key) = key else { return work().await };
+    let Some(key) = key else {
+        return work(Recovery::default()).await;
+    };
     let key = KeyRef {
         site: principal.site.id,
         mode: principal.mode,
@@ -93,7 +128,13 @@ where
         )
         .await?;
         match claim {
-            Claim::Claimed => return execute(state, key, work).await,
+            Claim::Claimed { resume } => {
+                let recovery = Recovery {
+                    key: Some((key.site, key.mode, key.key.to_owned())),
+                    resume,
+                };
+                return execute(state, key, recovery, work).await;
+            }
             Claim::Done { request_hash, .. } | Claim::Running { request_hash }
                 if request_hash != hash =>
             {
@@ -111,15 +152,21 @@ where
     }
 }
 
-async fn execute<F, Fut>(state: &AppState, key: KeyRef<'_>, work: F) -> Result<ApiReply, ApiError>
+async fn execute<F, Fut>(
+    state: &AppState,
+    key: KeyRef<'_>,
+    recovery: Recovery,
+    work: F,
+) -> Result<ApiReply, ApiError>
 where
-    F: FnOnce() -> Fut,
+    F: FnOnce(Recovery) -> Fut,
     Fut: Future<Output = Result<ApiReply, ApiError>>,
 {
-    let reply = match work().await {
+    let reply = match work(recovery).await {
         Ok(reply) => reply,
         Err(ApiError::Internal(e)) => {
-            // Nothing was committed: free the key so a retry executes.
+            // Free the key so a retry executes, or, if the work committed a transaction first,
+            // leave its recovery point for the retry to resume.
             if let Err(release) = idempotency::release(&state.db, key).await {
                 tracing::warn!(error = %release, "could not release an idempotency claim");
             }

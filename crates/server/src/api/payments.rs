@@ -17,7 +17,7 @@ use crate::api::reply::{ApiError, ApiReply};
 use crate::payments::NOT_FOUND;
 use crate::payments::manage::{Action, manage};
 use crate::payments::model::{Terminal, transaction_model};
-use crate::payments::pay::{Payee, PaymentRequest, Source, pay};
+use crate::payments::pay::{Payee, PaymentRequest, Source, pay, pay_resumed};
 use crate::state::AppState;
 
 fn payee(principal: &Principal) -> Payee<'_> {
@@ -63,24 +63,34 @@ async fn card_payment(
     request
         .params
         .amount("Amount", request.params.currency()?)?;
-    run_once(&state, &principal, key.as_deref(), &request, || async {
-        let today = state.clock.now().to_zoned(TimeZone::UTC).date();
-        let card = state
-            .keyring
-            .open(&packet, &principal.public_id, today)
+    run_once(
+        &state,
+        &principal,
+        key.as_deref(),
+        &request,
+        |recovery| async {
+            if recovery.resume.is_some() {
+                return pay_resumed(&state, payee(&principal), recovery).await;
+            }
+            let today = state.clock.now().to_zoned(TimeZone::UTC).date();
+            let card = state
+                .keyring
+                .open(&packet, &principal.public_id, today)
+                .await
+                .map_err(|e| ApiError::Refused(e.message().to_owned()))?;
+            let source = Source::Card {
+                pan: card.pan,
+                expiry: card.expiry,
+            };
+            pay(
+                &state,
+                payee(&principal),
+                common(&request.params, stage, source)?,
+                recovery,
+            )
             .await
-            .map_err(|e| ApiError::Refused(e.message().to_owned()))?;
-        let source = Source::Card {
-            pan: card.pan,
-            expiry: card.expiry,
-        };
-        pay(
-            &state,
-            payee(&principal),
-            common(&request.params, stage, source)?,
-        )
-        .await
-    })
+        },
+    )
     .await
 }
 
@@ -97,8 +107,8 @@ async fn token_payment(
     let payment = common(&request.params, stage, Source::Token(token))?;
     request.params.i64("TrInitiatorCode")?;
     request.params.i64("PaymentScheduled")?;
-    run_once(&state, &principal, key.as_deref(), &request, || {
-        pay(&state, payee(&principal), payment)
+    run_once(&state, &principal, key.as_deref(), &request, |recovery| {
+        pay(&state, payee(&principal), payment, recovery)
     })
     .await
 }
@@ -159,8 +169,8 @@ async fn managed(
     let key = request_key(&headers)?;
     let id = transaction_id(&request.params)?;
     let action = action(&request.params)?;
-    run_once(&state, &principal, key.as_deref(), &request, || {
-        manage(&state, payee(&principal), id, action)
+    run_once(&state, &principal, key.as_deref(), &request, |recovery| {
+        manage(&state, payee(&principal), id, action, recovery)
     })
     .await
 }
@@ -289,7 +299,7 @@ pub async fn cards_post3ds(
     let key = request_key(&headers)?;
     let id = transaction_id(&request.params)?;
     let pa_res = request.params.required_string("PaRes", 4096)?;
-    run_once(&state, &principal, key.as_deref(), &request, || {
+    run_once(&state, &principal, key.as_deref(), &request, |_| {
         crate::payments::post3ds::post3ds(&state, payee(&principal), id, &pa_res)
     })
     .await

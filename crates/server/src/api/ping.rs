@@ -21,7 +21,7 @@ pub async fn test(
     request: ApiRequest,
 ) -> Result<ApiReply, ApiError> {
     let key = request_key(&headers)?;
-    run_once(&state, &principal, key.as_deref(), &request, || async {
+    run_once(&state, &principal, key.as_deref(), &request, |_| async {
         Ok(ApiReply::envelope(Envelope::ok_message(
             request_id.0.clone(),
         )))

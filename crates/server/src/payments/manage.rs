@@ -12,6 +12,7 @@ use oblako_protocol::transaction::RefundModel;
 use oblako_store::transactions::{self, Change, NewTransaction, TransactionRow};
 use oblako_store::{Tx, acquirer};
 
+use crate::api::idempotency::Recovery;
 use crate::api::reply::{ApiError, ApiReply};
 use crate::bank::{self, FollowUp};
 use crate::payments::pay::{NO_LIVE_ACQUIRER, Payee};
@@ -60,9 +61,15 @@ pub async fn manage(
     payee: Payee<'_>,
     id: i64,
     action: Action,
+    recovery: Recovery,
 ) -> Result<ApiReply, ApiError> {
     if payee.mode == Mode::Live {
         return Err(ApiError::Refused(NO_LIVE_ACQUIRER.into()));
+    }
+    if let Some(done) = recovery.resume {
+        // An earlier copy committed this operation and died before answering: answer for it;
+        // the sweeper settles its bank call (RELIABILITY I6).
+        return success(matches!(action, Action::Refund(_)).then_some(done));
     }
     let now = state.now_ms();
     let mut tx = state.db.begin_write().await?;
@@ -89,6 +96,7 @@ pub async fn manage(
             Some(insert_refund(&mut tx, payee, &row, minor, now).await?),
         ),
     };
+    recovery.attach(&mut tx, refund_id.unwrap_or(id)).await?;
     let reference = format!("{}:{}", operation.as_str(), refund_id.unwrap_or(id));
     acquirer::record_intent(
         &mut tx,
@@ -105,6 +113,11 @@ pub async fn manage(
     let mut tx = state.db.begin_write().await?;
     acquirer::settle(&mut tx, &reference, i64::from(answer.reason.0), now).await?;
     tx.commit().await?;
+    success(refund_id)
+}
+
+/// `{"Success":true,"Message":null}`, with the refund's id as the model for a refund.
+fn success(refund_id: Option<i64>) -> Result<ApiReply, ApiError> {
     Ok(ApiReply::envelope(match refund_id {
         Some(refund) => {
             let model = serde_json::to_value(RefundModel {

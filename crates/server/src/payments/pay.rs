@@ -3,15 +3,17 @@
 use jiff::tz::TimeZone;
 use oblako_core::card::{CardExpiry, Pan};
 use oblako_core::ids::Mode;
+use oblako_core::money::Currency;
 use oblako_core::money::Money;
 use oblako_core::payment::{Event, Stage, Status, apply};
 use oblako_core::reason::ReasonCode;
 use oblako_core::test_bank::{self, Channel};
 use oblako_protocol::envelope::Envelope;
 use oblako_protocol::transaction::Secure3dModel;
-use oblako_store::transactions::{self, Change, NewTransaction};
+use oblako_store::transactions::{self, Change, NewTransaction, TransactionRow};
 use oblako_store::{acquirer, sites::Site};
 
+use crate::api::idempotency::Recovery;
 use crate::api::reply::{ApiError, ApiReply};
 use crate::bank;
 use crate::payments::model::{Terminal, transaction_model};
@@ -107,7 +109,11 @@ pub async fn pay(
     state: &AppState,
     payee: Payee<'_>,
     request: PaymentRequest,
+    recovery: Recovery,
 ) -> Result<ApiReply, ApiError> {
+    if recovery.resume.is_some() {
+        return pay_resumed(state, payee, recovery).await;
+    }
     if payee.mode == Mode::Live {
         return Err(ApiError::Refused(NO_LIVE_ACQUIRER.into()));
     }
@@ -174,13 +180,17 @@ pub async fn pay(
     };
     let mut tx = state.db.begin_write().await?;
     let id = transactions::insert(&mut tx, &new).await?;
+    recovery.attach(&mut tx, id).await?;
     let reference = format!("auth:{id}");
     if !three_ds {
         acquirer::record_intent(&mut tx, &reference, id, "auth", request.amount.minor, now).await?;
     }
     tx.commit().await?;
     if three_ds {
-        return challenge(state, payee, id, &pan, &request);
+        return challenge(state, payee, &stored(state, payee, id).await?);
+    }
+    if state.faults.trip_after_intent() {
+        return Err(anyhow::anyhow!("injected fault after the intent of transaction {id}").into());
     }
 
     let today = state.clock.now().to_zoned(TimeZone::UTC).date();
@@ -208,22 +218,21 @@ pub async fn pay(
 fn challenge(
     state: &AppState,
     payee: Payee<'_>,
-    id: i64,
-    pan: &Pan,
-    request: &PaymentRequest,
+    row: &TransactionRow,
 ) -> Result<ApiReply, ApiError> {
+    let currency = Currency::from_code(&row.currency).unwrap_or(Currency::RUB);
     let pa_req = three_ds::PaReq {
         merchant_name: Some(payee.site.name.clone()),
-        first_six: pan.first_six().to_owned(),
-        last_four: pan.last_four().to_owned(),
-        amount: oblako_protocol::amount::amount_json(request.amount),
-        currency_code: request.amount.currency.code().to_owned(),
-        culture_name: request.culture.clone(),
-        transaction_id: id,
+        first_six: row.card_first_six.clone(),
+        last_four: row.card_last_four.clone(),
+        amount: oblako_protocol::amount::amount_json(Money::new(row.amount, currency)),
+        currency_code: currency.code().to_owned(),
+        culture_name: row.culture.clone(),
+        transaction_id: row.id,
         signature: String::new(),
     };
     let model = Secure3dModel {
-        transaction_id: id,
+        transaction_id: row.id,
         pa_req: three_ds::encode_pa_req(&state.secrets, pa_req),
         go_req: None,
         acs_url: format!("{}/acs", state.config.public_url()),
@@ -236,6 +245,75 @@ fn challenge(
     };
     let model = serde_json::to_value(model).map_err(anyhow::Error::from)?;
     Ok(ApiReply::envelope(Envelope::declined(model)))
+}
+
+async fn stored(state: &AppState, payee: Payee<'_>, id: i64) -> Result<TransactionRow, ApiError> {
+    let row = transactions::get(&state.db, payee.site.id, payee.mode, id).await?;
+    Ok(row.ok_or_else(|| anyhow::anyhow!("transaction {id} vanished"))?)
+}
+
+/// Answers a retried payment whose first copy died after creating transaction `resume`: the
+/// transaction is finished (its bank call made or looked up under the same reference) and
+/// reported, never paid a second time (RELIABILITY I6).
+pub async fn pay_resumed(
+    state: &AppState,
+    payee: Payee<'_>,
+    recovery: Recovery,
+) -> Result<ApiReply, ApiError> {
+    let id = recovery
+        .resume
+        .ok_or_else(|| anyhow::anyhow!("nothing to resume"))?;
+    let row = stored(state, payee, id).await?;
+    match Status::parse(&row.status) {
+        Some(Status::Processing) => finish_authorization(state, payee, &row).await,
+        Some(Status::AwaitingAuthentication) => challenge(state, payee, &row),
+        _ => outcome_reply(&row, payee),
+    }
+}
+
+/// Finishes a transaction left in `Processing`: asks the bank for the outcome under the
+/// transaction's reference (calling it, idempotently, if it never heard of it) and records it.
+pub async fn finish_authorization(
+    state: &AppState,
+    payee: Payee<'_>,
+    row: &TransactionRow,
+) -> Result<ApiReply, ApiError> {
+    let reference = format!("auth:{}", row.id);
+    let card_id = row
+        .card_id
+        .ok_or_else(|| anyhow::anyhow!("transaction {} has no card", row.id))?;
+    let answer = match acquirer::bank_lookup(&state.db, &reference).await? {
+        Some((reason, auth_code)) => bank::BankAnswer {
+            reason: ReasonCode(i32::try_from(reason).map_err(anyhow::Error::from)?),
+            auth_code,
+        },
+        None => {
+            let (pan, _) = vault::load_pan(
+                &state.db,
+                &state.secrets,
+                payee.site.id,
+                payee.mode,
+                card_id,
+            )
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("card {card_id} missing from the vault"))?;
+            let channel = if row.token.is_some() {
+                Channel::Token
+            } else {
+                Channel::Card
+            };
+            bank::authorize(
+                &state.db,
+                &reference,
+                &pan,
+                channel,
+                row.amount,
+                state.now_ms(),
+            )
+            .await?
+        }
+    };
+    settle_authorization(state, payee, row.id, &reference, &answer, card_id).await
 }
 
 /// Records the bank's answer to an authorization and answers with the model.
@@ -278,17 +356,26 @@ pub(crate) async fn settle_authorization(
         expires_at: (next.status == Status::Authorized).then(|| now + hold_ms(payee.site)),
         updated_at: now,
     };
-    if !transactions::transition(&mut tx, id, &row.status, &change).await? {
-        return Err(anyhow::anyhow!("transaction {id} changed under us").into());
+    // Losing the compare-and-set means another finisher (the sweeper, or a resumed copy of the
+    // request) recorded the same bank answer first: report what it recorded.
+    if transactions::transition(&mut tx, id, &row.status, &change).await? {
+        acquirer::settle(&mut tx, reference, i64::from(answer.reason.0), now).await?;
+        tx.commit().await?;
+    } else {
+        drop(tx);
     }
-    acquirer::settle(&mut tx, reference, i64::from(answer.reason.0), now).await?;
-    tx.commit().await?;
-    let row = transactions::get(&state.db, site, mode, id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("transaction {id} vanished"))?;
-    let model = serde_json::to_value(transaction_model(&row, payee.terminal()))
+    outcome_reply(&stored(state, payee, id).await?, payee)
+}
+
+/// A payment's model in the envelope its status calls for: `Success` only when approved.
+fn outcome_reply(row: &TransactionRow, payee: Payee<'_>) -> Result<ApiReply, ApiError> {
+    let model = serde_json::to_value(transaction_model(row, payee.terminal()))
         .map_err(anyhow::Error::from)?;
-    Ok(ApiReply::envelope(if answer.approved() {
+    let approved = matches!(
+        Status::parse(&row.status),
+        Some(Status::Authorized | Status::Completed)
+    );
+    Ok(ApiReply::envelope(if approved {
         Envelope::ok(model)
     } else {
         Envelope::declined(model)

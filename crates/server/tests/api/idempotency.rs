@@ -173,7 +173,10 @@ async fn a_duplicate_waits_for_the_running_first_copy() {
         now + 3_600_000,
         now - 1,
     );
-    assert_eq!(claim.await.unwrap(), idempotency::Claim::Claimed);
+    assert_eq!(
+        claim.await.unwrap(),
+        idempotency::Claim::Claimed { resume: None }
+    );
 
     let waiter = {
         let router = app.router.clone();

@@ -12,6 +12,7 @@ mod keys;
 mod lists;
 mod ops;
 mod payments;
+mod recovery;
 mod serve;
 mod sweeper;
 mod three_ds;

@@ -524,7 +524,7 @@ async fn concurrent_partial_refunds_never_exceed_the_captured_amount() {
                     mode: Mode::Test,
                     public_id: &public_id,
                 };
-                manage(&state, payee, id, Action::Refund(1000)).await
+                manage(&state, payee, id, Action::Refund(1000), Default::default()).await
             }));
         }
         let mut ok = 0;
@@ -588,7 +588,9 @@ async fn confirm_and_void_racing_resolve_an_authorization_exactly_once() {
                     mode: Mode::Test,
                     public_id: &public_id,
                 };
-                manage(&state, payee, id, action).await.is_ok()
+                manage(&state, payee, id, action, Default::default())
+                    .await
+                    .is_ok()
             }));
         }
         let mut wins = 0;
