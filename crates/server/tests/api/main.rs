@@ -10,6 +10,7 @@ mod body;
 mod idempotency;
 mod keys;
 mod lists;
+mod model;
 mod ops;
 mod payments;
 mod recovery;
