@@ -32,7 +32,42 @@ async fn no_card_number_or_cvv_reaches_the_database_or_the_logs() {
     let site = SiteId(app.site.site_id);
     let today = Date::constant(2026, 11, 22);
     let mut ids = Vec::new();
+    let mut responses = Vec::new();
     for (number, cvv) in CARDS {
+        // Through the payment API, as a merchant would: charge, auth, confirm, refund, get.
+        let pan = Pan::parse(number).unwrap();
+        let packet = seal_format_a(
+            &pem,
+            version,
+            &pan,
+            CardExpiry::new(31, 1).unwrap(),
+            Some(&Cvv::parse(cvv).unwrap()),
+            &app.site.test.public_id,
+        )
+        .unwrap();
+        for path in ["/payments/cards/charge", "/payments/cards/auth"] {
+            let body = serde_json::json!({"Amount": 20, "IpAddress": "1.1.1.1", "CardCryptogramPacket": packet, "AccountId": "scan"});
+            let reply = app.post(path, &body.to_string()).await;
+            let id = reply.json()["Model"]["TransactionId"].as_i64().unwrap();
+            responses.extend(reply.body);
+            for (op, extra) in [
+                ("/payments/get", ""),
+                ("/payments/confirm", r#","Amount":10"#),
+                ("/payments/refund", r#","Amount":5"#),
+            ] {
+                responses.extend(
+                    app.post(op, &format!(r#"{{"TransactionId":{id}{extra}}}"#))
+                        .await
+                        .body,
+                );
+            }
+        }
+        responses.extend(
+            app.post("/payments/list", r#"{"Date":"2026-09-21"}"#)
+                .await
+                .body,
+        );
+        responses.extend(app.post("/payments/tokens/list", "{}").await.body);
         let pan = Pan::parse(number).unwrap();
         let expiry = CardExpiry::new(31, 1).unwrap();
         let packet = seal_format_a(
@@ -84,7 +119,14 @@ async fn no_card_number_or_cvv_reaches_the_database_or_the_logs() {
         assert!(live.await.unwrap().is_none());
     }
 
-    let mut artefacts = vec![("logs".to_owned(), logs.contents())];
+    assert!(
+        contains(&responses, b"\"CardLastFour\""),
+        "the responses were captured"
+    );
+    let mut artefacts = vec![
+        ("logs".to_owned(), logs.contents()),
+        ("HTTP responses".to_owned(), responses),
+    ];
     if let Some(dir) = app.db.dir() {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
