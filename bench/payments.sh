@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Payment throughput and latency of a release `oblako` on loopback, in one command: builds both
+# binaries, starts a fresh gateway on a free 127.0.0.1 port, creates a test site, runs the three
+# oblako-bench scenarios (token-charge, cryptogram-charge, auth-confirm) and stops the gateway.
+#
+# Usage: bash bench/payments.sh [CONCURRENCY] [REQUESTS]
+#   CONCURRENCY  operations in flight (default 5: test keys admit 5 requests in flight per site,
+#                and live payments are refused until an acquirer exists, so 5 is the useful value)
+#   REQUESTS     operations per scenario (default 5000)
+# Environment:
+#   OBLAKO_DATABASE_URL  postgres://… to run on PostgreSQL (use an empty database); SQLite in a
+#                        fresh temporary directory otherwise
+#   BENCH_DURATION_SECS  time limit of each scenario (default 120)
+#   BENCH_WARMUP         untimed operations before each scenario (default 200)
+#   BENCH_JSON=1         print one JSON object per scenario instead of lines
+set -euo pipefail
+
+concurrency="${1:-5}"
+requests="${2:-5000}"
+duration="${BENCH_DURATION_SECS:-120}"
+warmup="${BENCH_WARMUP:-200}"
+json_flag=()
+[[ "${BENCH_JSON:-0}" == 1 ]] && json_flag=(--json)
+
+cd "$(dirname "$0")/.."
+cargo build --release --bin oblako --bin oblako-bench
+bin_dir="${CARGO_TARGET_DIR:-target}/release"
+oblako="$bin_dir/oblako"
+bench="$bin_dir/oblako-bench"
+
+# A port nothing on 127.0.0.1 answers on (a closed loopback port refuses at once).
+free_port() {
+    local port
+    for _ in $(seq 100); do
+        port=$((20000 + RANDOM % 40000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return 0
+        fi
+    done
+    echo "payments.sh: no free port found" >&2
+    return 1
+}
+
+data="$(mktemp -d -t oblako-bench.XXXXXX)"
+server_pid=""
+stop() {
+    local status=$?
+    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+        kill -TERM "$server_pid" 2>/dev/null || true
+        for _ in $(seq 100); do
+            kill -0 "$server_pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    if ((status != 0)) && [[ -f "$data/oblako.log" ]]; then
+        echo "payments.sh: failed; the gateway's last log lines:" >&2
+        tail -n 20 "$data/oblako.log" >&2
+    fi
+    rm -rf "$data"
+}
+trap stop EXIT
+trap 'exit 130' INT TERM
+
+port="$(free_port)"
+base="http://127.0.0.1:$port"
+export OBLAKO_DATA_DIR="$data"
+export OBLAKO_LISTEN="127.0.0.1:$port"
+export OBLAKO_PUBLIC_URL="$base"
+"$oblako" serve >"$data/oblako.log" 2>&1 &
+server_pid=$!
+
+ready=0
+for _ in $(seq 300); do
+    kill -0 "$server_pid" 2>/dev/null || { echo "payments.sh: oblako exited" >&2; exit 1; }
+    if curl --noproxy '*' -fsS -o /dev/null --max-time 1 "$base/readyz" 2>/dev/null; then
+        ready=1
+        break
+    fi
+    sleep 0.1
+done
+((ready)) || { echo "payments.sh: $base/readyz did not answer within 30 s" >&2; exit 1; }
+
+site="$("$oblako" site create --name Bench --json 2>>"$data/oblako.log" | tr -d ' \t\r\n')"
+public_id="$(sed -nE 's/.*"test":\{[^}]*"public_id":"([^"]*)".*/\1/p' <<<"$site")"
+secret="$(sed -nE 's/.*"test":\{[^}]*"api_secret":"([^"]*)".*/\1/p' <<<"$site")"
+[[ -n "$public_id" && -n "$secret" ]] || { echo "payments.sh: cannot read the site's test keys" >&2; exit 1; }
+export OBLAKO_BENCH_SECRET="$secret"
+
+if [[ -n "${OBLAKO_DATABASE_URL:-}" ]]; then database="${OBLAKO_DATABASE_URL%%:*}"; else database="sqlite"; fi
+echo "machine: $(nproc) CPU(s), $(lscpu 2>/dev/null | sed -nE 's/^Model name:[[:space:]]+//p' | head -n 1)"
+echo "gateway: $base  database: $database  durability: ${OBLAKO_DURABILITY:-full}  commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+echo "site: $public_id (test mode)  warm-up: $warmup  limit: $duration s per scenario"
+echo
+
+failed=0
+for scenario in token-charge cryptogram-charge auth-confirm; do
+    # oblako-bench bounds itself; the outer timeout is a second fence.
+    timeout --foreground --kill-after=10 $((2 * duration + 300)) "$bench" \
+        --base-url "$base" --public-id "$public_id" --scenario "$scenario" \
+        --concurrency "$concurrency" --requests "$requests" --duration-secs "$duration" \
+        --warmup "$warmup" --oblako-bin "$oblako" "${json_flag[@]}" || failed=1
+    echo
+done
+exit "$failed"

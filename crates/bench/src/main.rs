@@ -1,0 +1,164 @@
+//! `oblako-bench`: a bounded load generator for the gateway's payment API. It drives one
+//! scenario over real HTTP against a gateway on a loopback address, after an untimed warm-up,
+//! and prints counts, throughput and latency percentiles as plain lines or one JSON object.
+//!
+//! Exit status: 0 when no operation failed (HTTP 429s are counted, not failures) and at least one
+//! succeeded; 1 when the report shows failures or no success; 2 when no run could be made.
+
+mod cryptograms;
+mod gateway;
+mod load;
+mod report;
+mod scenario;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+
+use crate::gateway::Gateway;
+use crate::load::Bounds;
+use crate::report::Summary;
+use crate::scenario::{Scenario, Workload};
+
+/// Load the gateway's payment API on loopback, within a request budget and a time limit.
+#[derive(Debug, Parser)]
+#[command(
+    name = "oblako-bench",
+    version,
+    after_help = "Exit status: 0 clean, 1 failed operations or no success, 2 no run."
+)]
+struct Args {
+    /// The gateway's base URL; must be a loopback address, e.g. http://127.0.0.1:8080.
+    #[arg(long)]
+    base_url: String,
+    /// The site's Public ID.
+    #[arg(long)]
+    public_id: String,
+    /// The site's API Secret.
+    #[arg(long, env = "OBLAKO_BENCH_SECRET", hide_env_values = true)]
+    secret: String,
+    /// What to repeat.
+    #[arg(long, value_enum)]
+    scenario: Scenario,
+    /// Operations in flight at once. Test keys admit 5 requests in flight per site (429 beyond).
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    concurrency: u16,
+    /// Operations in the timed run (an auth-confirm pair is one).
+    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..))]
+    requests: u64,
+    /// Time limit of the timed run, and of the warm-up, in seconds.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    duration_secs: u64,
+    /// The `oblako` binary that makes cryptograms.
+    #[arg(long, default_value = "target/release/oblako")]
+    oblako_bin: PathBuf,
+    /// Operations before the timed run, not counted.
+    #[arg(long, default_value_t = 500)]
+    warmup: u64,
+    /// Cryptograms made for the card scenarios, used in turn.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u16).range(1..))]
+    cryptograms: u16,
+    /// Timeout of each HTTP request, in seconds.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    timeout_secs: u64,
+    /// Print one JSON object instead of lines.
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    // One thread: the gateway under test usually shares the machine, and a few hundred requests
+    // in flight are well within what one thread can drive.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("oblako-bench: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(bench(args)) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("oblako-bench: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Prepares, warms up, runs and reports; `false` when an operation failed or none succeeded.
+async fn bench(args: Args) -> anyhow::Result<bool> {
+    let base = gateway::loopback_base(&args.base_url)?;
+    let concurrency = usize::from(args.concurrency);
+    let gateway = Arc::new(Gateway::new(
+        base,
+        args.public_id,
+        args.secret,
+        concurrency,
+        Duration::from_secs(args.timeout_secs),
+    )?);
+    let workload = Arc::new(
+        Workload::prepare(
+            args.scenario,
+            &gateway,
+            &args.oblako_bin,
+            usize::from(args.cryptograms),
+        )
+        .await?,
+    );
+    let duration = Duration::from_secs(args.duration_secs);
+    if args.warmup > 0 {
+        eprintln!("warm-up: {} operation(s)", args.warmup);
+        let bounds = Bounds {
+            ops: args.warmup,
+            duration,
+        };
+        load::run(
+            args.scenario,
+            workload.clone(),
+            gateway.clone(),
+            concurrency,
+            bounds,
+        )
+        .await?;
+    }
+    let bounds = Bounds {
+        ops: args.requests,
+        duration,
+    };
+    let (sample, elapsed) =
+        load::run(args.scenario, workload, gateway, concurrency, bounds).await?;
+    if sample.ops.http_429 > 0 {
+        eprintln!(
+            "note: HTTP 429 means the site's in-flight limit was reached (5 requests on test \
+             keys, 30 on live keys, per node); on a test site use --concurrency 5 or less"
+        );
+    }
+    let clean = sample.ops.errors == 0 && sample.ops.ok > 0;
+    let summary = Summary {
+        scenario: args.scenario.name(),
+        concurrency,
+        elapsed,
+        ops: sample.ops,
+        calls: args
+            .scenario
+            .calls()
+            .iter()
+            .copied()
+            .zip(sample.calls)
+            .collect(),
+    };
+    if args.json {
+        println!("{}", summary.json());
+    } else {
+        print!("{}", summary.text());
+    }
+    Ok(clean)
+}

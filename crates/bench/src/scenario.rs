@@ -1,0 +1,197 @@
+//! The three scenarios: what is prepared before the timed run, and what one operation is.
+//!
+//! - token-charge: one cryptogram charge obtains a token, then each operation is a token charge;
+//! - cryptogram-charge: each operation is a card charge, cycling through pre-made cryptograms;
+//! - auth-confirm: each operation is a card authorization and the confirmation of it.
+//!
+//! Every payment is 1 RUB on the test card, with AccountId `bench`.
+
+use std::path::Path;
+
+use anyhow::{Context, anyhow};
+use clap::ValueEnum;
+use serde_json::{Value, json};
+
+use crate::cryptograms::{self, CARD};
+use crate::gateway::{Gateway, Outcome};
+use crate::report::Tally;
+
+const ACCOUNT: &str = "bench";
+
+/// Which operation to repeat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Scenario {
+    /// `POST /payments/tokens/charge` with a token from one card charge.
+    TokenCharge,
+    /// `POST /payments/cards/charge` with pre-made cryptograms.
+    CryptogramCharge,
+    /// `POST /payments/cards/auth`, then `POST /payments/confirm`, counted as one operation.
+    AuthConfirm,
+}
+
+impl Scenario {
+    /// The name on the command line and in the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::TokenCharge => "token-charge",
+            Scenario::CryptogramCharge => "cryptogram-charge",
+            Scenario::AuthConfirm => "auth-confirm",
+        }
+    }
+
+    /// The calls reported one by one, when an operation is more than one call.
+    pub fn calls(self) -> &'static [&'static str] {
+        match self {
+            Scenario::TokenCharge | Scenario::CryptogramCharge => &[],
+            Scenario::AuthConfirm => &["auth", "confirm"],
+        }
+    }
+}
+
+/// Counts of one worker: whole operations, and each call by [`Scenario::calls`].
+#[derive(Debug)]
+pub struct Sample {
+    pub ops: Tally,
+    pub calls: Vec<Tally>,
+}
+
+impl Sample {
+    /// An empty sample for `scenario`.
+    pub fn new(scenario: Scenario) -> Sample {
+        Sample {
+            ops: Tally::default(),
+            calls: scenario.calls().iter().map(|_| Tally::default()).collect(),
+        }
+    }
+
+    /// Adds another worker's sample.
+    pub fn merge(&mut self, other: Sample) {
+        self.ops.merge(other.ops);
+        for (mine, theirs) in self.calls.iter_mut().zip(other.calls) {
+            mine.merge(theirs);
+        }
+    }
+}
+
+/// A scenario with what it needs prepared.
+#[derive(Debug)]
+pub struct Workload {
+    scenario: Scenario,
+    token: String,
+    packets: Vec<String>,
+}
+
+impl Workload {
+    /// Prepares `scenario`: cryptograms (`pool` of them for the card scenarios, one for the
+    /// token), and for token-charge the token from one card charge.
+    pub async fn prepare(
+        scenario: Scenario,
+        gateway: &Gateway,
+        oblako_bin: &Path,
+        pool: usize,
+    ) -> anyhow::Result<Workload> {
+        let count = match scenario {
+            Scenario::TokenCharge => 1,
+            Scenario::CryptogramCharge | Scenario::AuthConfirm => pool,
+        };
+        eprintln!(
+            "making {count} cryptogram(s) of card {CARD} with {}",
+            oblako_bin.display()
+        );
+        let packets = cryptograms::make(oblako_bin, gateway.base(), gateway.public_id(), count)
+            .await
+            .context("cannot make the cryptograms")?;
+        let mut token = String::new();
+        if scenario == Scenario::TokenCharge {
+            let first = packets
+                .first()
+                .ok_or_else(|| anyhow!("no cryptogram was made"))?;
+            let call = gateway
+                .post("/payments/cards/charge", &card_body(first))
+                .await;
+            let reply = match call.outcome {
+                Outcome::Ok(reply) => reply,
+                Outcome::Throttled => anyhow::bail!("the charge that makes the token got 429"),
+                Outcome::Failed(why) => anyhow::bail!("the charge that makes the token: {why}"),
+            };
+            token = reply["Model"]["Token"]
+                .as_str()
+                .ok_or_else(|| anyhow!("the card charge returned no Model.Token: {reply}"))?
+                .to_owned();
+        }
+        Ok(Workload {
+            scenario,
+            token,
+            packets,
+        })
+    }
+
+    /// Runs operation number `n` and counts it into `sample`.
+    pub async fn run_op(&self, gateway: &Gateway, n: u64, sample: &mut Sample) {
+        match self.scenario {
+            Scenario::TokenCharge => {
+                let body = json!({
+                    "Amount": 1, "AccountId": ACCOUNT, "Token": self.token, "TrInitiatorCode": 0,
+                });
+                let call = gateway.post("/payments/tokens/charge", &body).await;
+                sample.ops.record(&call.outcome, call.latency);
+            }
+            Scenario::CryptogramCharge => {
+                let call = gateway
+                    .post("/payments/cards/charge", &card_body(self.packet(n)))
+                    .await;
+                sample.ops.record(&call.outcome, call.latency);
+            }
+            Scenario::AuthConfirm => self.auth_confirm(gateway, n, sample).await,
+        }
+    }
+
+    async fn auth_confirm(&self, gateway: &Gateway, n: u64, sample: &mut Sample) {
+        let [auth_tally, confirm_tally] = &mut sample.calls[..] else {
+            return;
+        };
+        let auth = gateway
+            .post("/payments/cards/auth", &card_body(self.packet(n)))
+            .await;
+        auth_tally.record(&auth.outcome, auth.latency);
+        let id = match &auth.outcome {
+            Outcome::Ok(reply) => match reply["Model"]["TransactionId"].as_i64() {
+                Some(id) => id,
+                None => {
+                    let why = "/payments/cards/auth returned no Model.TransactionId".to_owned();
+                    sample.ops.record(&Outcome::Failed(why), auth.latency);
+                    return;
+                }
+            },
+            other => {
+                sample.ops.record(other, auth.latency);
+                return;
+            }
+        };
+        let confirm = gateway
+            .post(
+                "/payments/confirm",
+                &json!({ "TransactionId": id, "Amount": 1 }),
+            )
+            .await;
+        confirm_tally.record(&confirm.outcome, confirm.latency);
+        sample
+            .ops
+            .record(&confirm.outcome, auth.latency + confirm.latency);
+    }
+
+    fn packet(&self, n: u64) -> &str {
+        let len = self.packets.len().max(1) as u64;
+        usize::try_from(n % len)
+            .ok()
+            .and_then(|i| self.packets.get(i))
+            .map_or("", String::as_str)
+    }
+}
+
+fn card_body(packet: &str) -> Value {
+    json!({
+        "Amount": 1, "Currency": "RUB", "IpAddress": "127.0.0.1",
+        "CardCryptogramPacket": packet, "AccountId": ACCOUNT,
+    })
+}
