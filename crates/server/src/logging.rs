@@ -1,5 +1,5 @@
 //! Log output: human-readable text or JSON lines on stderr, filtered by `RUST_LOG`
-//! (default `info`, with sqlx's per-statement lines kept at `warn`).
+//! (default `info`, with sqlx's per-statement lines kept at `warn`). Colours only on a terminal.
 
 use tracing_subscriber::EnvFilter;
 
