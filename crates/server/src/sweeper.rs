@@ -19,7 +19,7 @@ use oblako_store::{acquirer, sites};
 
 use crate::bank::{self, BankAnswer, FollowUp};
 use crate::payments::pay::{Payee, finish_authorization};
-use crate::payments::payment_of;
+use crate::payments::{change_to, payment_of};
 use crate::state::AppState;
 
 /// How long an intent may stay open before the reconciler asks the bank.
@@ -119,17 +119,10 @@ async fn resolve(
     let payment = payment_of(&row).map_err(|e| anyhow::anyhow!("{e}"))?;
     let (next, _notice) =
         apply(payment, event).map_err(|r| anyhow::anyhow!("transaction {}: {r}", row.id))?;
+    let confirm_at = (next.status == Status::Completed).then_some(now);
     let change = Change {
-        status: next.status.as_str(),
-        captured: next.captured,
-        refunded: next.refunded,
-        reason_code: i64::from(next.reason.0),
-        auth_code: None,
-        auth_at: None,
-        confirm_at: (next.status == Status::Completed).then_some(now),
-        token: None,
-        expires_at: None,
-        updated_at: now,
+        confirm_at,
+        ..change_to(&next, now)
     };
     if !transactions::transition(&mut tx, row.id, &row.status, &change).await? {
         return Ok(false);

@@ -15,6 +15,7 @@ pub mod cryptogram_keys;
 pub mod idempotency;
 pub mod sites;
 pub mod test_db;
+pub mod tokens;
 pub mod transactions;
 
 pub use db::{Backend, Db, DbOptions, Durability, Tx};

@@ -11,6 +11,7 @@ use oblako_core::ids::Mode;
 use oblako_protocol::dates::time_zone_offset;
 use oblako_protocol::envelope::Envelope;
 use oblako_protocol::params::Params;
+use oblako_store::tokens;
 use oblako_store::transactions::{self, StatusFilter, TransactionRow};
 
 use crate::api::auth::Principal;
@@ -165,7 +166,7 @@ pub async fn payments_tokens_list(
     request: ApiRequest,
 ) -> Result<ApiReply, ApiError> {
     let page = page(&request.params, false)?;
-    let rows = transactions::list_tokens(
+    let rows = tokens::list(
         &state.db,
         principal.site.id,
         principal.mode,

@@ -16,7 +16,7 @@ use crate::api::idempotency::Recovery;
 use crate::api::reply::{ApiError, ApiReply};
 use crate::bank::{self, FollowUp};
 use crate::payments::pay::{NO_LIVE_ACQUIRER, Payee};
-use crate::payments::{NOT_FOUND, payment_of};
+use crate::payments::{NOT_FOUND, change_to, payment_of};
 use crate::state::AppState;
 
 /// What to do to a payment.
@@ -39,19 +39,11 @@ async fn locked(
     Ok(row.filter(|r| r.kind == "payment"))
 }
 
-fn change(next: &Payment, now: i64, confirm: bool) -> Change<'_> {
+fn change(next: &Payment, now: i64, confirm: bool) -> Change<'static> {
+    // Confirm, void and refund all leave nothing to expire.
     Change {
-        status: next.status.as_str(),
-        captured: next.captured,
-        refunded: next.refunded,
-        reason_code: i64::from(next.reason.0),
-        auth_code: None,
-        auth_at: None,
         confirm_at: confirm.then_some(now),
-        token: None,
-        // Confirm, void and refund all leave nothing to expire.
-        expires_at: None,
-        updated_at: now,
+        ..change_to(next, now)
     }
 }
 

@@ -13,7 +13,7 @@ pub mod three_ds;
 
 use oblako_core::payment::{Payment, Stage, Status};
 use oblako_core::reason::ReasonCode;
-use oblako_store::transactions::TransactionRow;
+use oblako_store::transactions::{Change, TransactionRow};
 
 use crate::api::reply::ApiError;
 
@@ -35,6 +35,23 @@ pub fn payment_of(row: &TransactionRow) -> Result<Payment, ApiError> {
         refunded: row.refunded,
         reason: ReasonCode(i32::try_from(row.reason_code).unwrap_or(5204)),
     })
+}
+
+/// The stored change that brings a row to `next`, touching nothing else; callers add the dates,
+/// codes and deadline their transition sets.
+pub fn change_to(next: &Payment, now: i64) -> Change<'static> {
+    Change {
+        status: next.status.as_str(),
+        captured: next.captured,
+        refunded: next.refunded,
+        reason_code: i64::from(next.reason.0),
+        auth_code: None,
+        auth_at: None,
+        confirm_at: None,
+        token: None,
+        expires_at: None,
+        updated_at: now,
+    }
 }
 
 /// The wire's "not found": `{"Success":false,"Message":"Not found"}` with no `Model` key.

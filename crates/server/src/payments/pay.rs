@@ -10,6 +10,7 @@ use oblako_core::reason::ReasonCode;
 use oblako_core::test_bank::{self, Channel};
 use oblako_protocol::envelope::Envelope;
 use oblako_protocol::transaction::Secure3dModel;
+use oblako_store::tokens;
 use oblako_store::transactions::{self, Change, NewTransaction, TransactionRow};
 use oblako_store::{acquirer, sites::Site};
 
@@ -17,7 +18,7 @@ use crate::api::idempotency::Recovery;
 use crate::api::reply::{ApiError, ApiReply};
 use crate::bank;
 use crate::payments::model::{Terminal, transaction_model};
-use crate::payments::{payment_of, three_ds};
+use crate::payments::{change_to, payment_of, three_ds};
 use crate::secrets::random_hex;
 use crate::state::AppState;
 use crate::vault;
@@ -126,7 +127,7 @@ pub async fn pay(
             (pan.clone(), *expiry, id, Channel::Card, None)
         }
         Source::Token(token) => {
-            let found = transactions::token(&state.db, site, mode, token).await?;
+            let found = tokens::get(&state.db, site, mode, token).await?;
             let Some((account, card_id)) =
                 found.filter(|(account, _)| Some(account) == request.account_id.as_ref())
             else {
@@ -345,16 +346,12 @@ pub(crate) async fn settle_authorization(
         (existing, _) => existing.clone(),
     };
     let change = Change {
-        status: next.status.as_str(),
-        captured: next.captured,
-        refunded: next.refunded,
-        reason_code: i64::from(next.reason.0),
         auth_code: answer.auth_code.as_deref(),
         auth_at: answer.approved().then_some(now),
         confirm_at: (next.status == Status::Completed).then_some(now),
         token: token.as_deref(),
         expires_at: (next.status == Status::Authorized).then(|| now + hold_ms(payee.site)),
-        updated_at: now,
+        ..change_to(&next, now)
     };
     // Losing the compare-and-set means another finisher (the sweeper, or a resumed copy of the
     // request) recorded the same bank answer first: report what it recorded.
@@ -391,10 +388,10 @@ async fn issue_token(
     now: i64,
 ) -> Result<String, ApiError> {
     let (site, mode) = (payee.site.id, payee.mode);
-    if let Some(existing) = transactions::token_for_card(tx, site, mode, account, card_id).await? {
+    if let Some(existing) = tokens::for_card(tx, site, mode, account, card_id).await? {
         return Ok(existing);
     }
     let token = format!("tk_{}", &random_hex(15)?[..29]);
-    transactions::insert_token(tx, &token, site, mode, account, card_id, now).await?;
+    tokens::insert(tx, &token, site, mode, account, card_id, now).await?;
     Ok(token)
 }

@@ -10,13 +10,13 @@ use oblako_core::reason::ReasonCode;
 use oblako_core::test_bank::Channel;
 use oblako_protocol::envelope::Envelope;
 use oblako_store::acquirer;
-use oblako_store::transactions::{self, Change};
+use oblako_store::transactions;
 
 use crate::api::reply::{ApiError, ApiReply};
 use crate::bank;
 use crate::payments::model::{Terminal, transaction_model};
 use crate::payments::pay::{NO_LIVE_ACQUIRER, Payee, settle_authorization};
-use crate::payments::{NOT_FOUND, payment_of, three_ds};
+use crate::payments::{NOT_FOUND, change_to, payment_of, three_ds};
 use crate::state::AppState;
 use crate::vault;
 
@@ -54,18 +54,7 @@ pub async fn post3ds(
     };
     let (next, _notice) =
         apply(payment_of(&row)?, event).map_err(|r| anyhow::anyhow!("transaction {id}: {r}"))?;
-    let change = Change {
-        status: next.status.as_str(),
-        captured: next.captured,
-        refunded: next.refunded,
-        reason_code: i64::from(next.reason.0),
-        auth_code: None,
-        auth_at: None,
-        confirm_at: None,
-        token: None,
-        expires_at: None,
-        updated_at: now,
-    };
+    let change = change_to(&next, now);
     if !transactions::transition(&mut tx, id, &row.status, &change).await? {
         return Err(anyhow::anyhow!("transaction {id} changed while locked").into());
     }
