@@ -499,7 +499,8 @@ async fn concurrent_partial_refunds_never_exceed_the_captured_amount() {
         .await
         .unwrap()
         .unwrap();
-    for _ in 0..3 {
+    // MONEY-1: 100 payments, 16 concurrent partial refunds of an eighth each.
+    for _ in 0..100 {
         let id = model(
             &card(
                 &app,
@@ -551,7 +552,7 @@ async fn concurrent_partial_refunds_never_exceed_the_captured_amount() {
     let refunds = totals.iter().find(|(op, _, _)| op == "refund").unwrap();
     assert_eq!(
         (refunds.1, refunds.2),
-        (24, 24_000),
+        (800, 800_000),
         "the bank saw exactly the accepted refunds"
     );
 }
@@ -563,7 +564,8 @@ async fn confirm_and_void_racing_resolve_an_authorization_exactly_once() {
         .await
         .unwrap()
         .unwrap();
-    for _ in 0..10 {
+    // MONEY-2: 500 authorizations, each raced by confirm, void and a duplicate confirm.
+    for _ in 0..500 {
         let id = model(
             &card(
                 &app,
@@ -607,5 +609,5 @@ async fn confirm_and_void_racing_resolve_an_authorization_exactly_once() {
         .filter(|(op, _, _)| op == "capture" || op == "void")
         .map(|t| t.1)
         .sum();
-    assert_eq!(resolved, 10, "one bank operation per authorization");
+    assert_eq!(resolved, 500, "one bank operation per authorization");
 }
