@@ -57,7 +57,7 @@ pub async fn build_state(
         clock,
         secrets,
         keyring,
-        limits: Limits::default(),
+        limits: Limits::new(config.test_in_flight, config.live_in_flight),
         config,
         metrics: observe::metrics_handle(),
         faults: crate::faults::Faults::default(),

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use oblako_core::ids::Mode;
 use serde::{Deserialize, Serialize};
 
 /// Environment variables read as configuration (`OBLAKO_` + the upper-cased key).
@@ -22,6 +23,8 @@ const ENV_KEYS: &[&str] = &[
     "durability",
     "idempotency_retention_secs",
     "shutdown_grace_secs",
+    "test_in_flight",
+    "live_in_flight",
 ];
 
 /// The gateway's settings.
@@ -46,6 +49,10 @@ pub struct Config {
     pub idempotency_retention_secs: u64,
     /// How long shutdown waits for in-flight requests.
     pub shutdown_grace_secs: u64,
+    /// Requests a site may have in flight on test keys (CloudPayments: 5); more get 429.
+    pub test_in_flight: usize,
+    /// Requests a site may have in flight on live keys (CloudPayments: 30); more get 429.
+    pub live_in_flight: usize,
 }
 
 impl Default for Config {
@@ -60,6 +67,8 @@ impl Default for Config {
             durability: "full".into(),
             idempotency_retention_secs: 24 * 3600,
             shutdown_grace_secs: 30,
+            test_in_flight: Mode::Test.concurrency_limit(),
+            live_in_flight: Mode::Live.concurrency_limit(),
         }
     }
 }
@@ -126,6 +135,16 @@ impl Config {
                 self.public_url
             )));
         }
+        for (key, value) in [
+            ("test_in_flight", self.test_in_flight),
+            ("live_in_flight", self.live_in_flight),
+        ] {
+            if !(1..=10_000).contains(&value) {
+                return Err(ConfigError(format!(
+                    "key `{key}`: {value} is not between 1 and 10000"
+                )));
+            }
+        }
         if self.idempotency_retention_secs < 3600 {
             return Err(ConfigError(
                 "key `idempotency_retention_secs`: must be at least 3600 (CloudPayments keeps 1 h)"
@@ -169,6 +188,14 @@ impl Config {
         }
     }
 
+    /// Requests a site may have in flight in `mode`.
+    pub fn in_flight(&self, mode: Mode) -> usize {
+        match mode {
+            Mode::Test => self.test_in_flight,
+            Mode::Live => self.live_in_flight,
+        }
+    }
+
     /// The idempotency retention.
     pub fn idempotency_retention(&self) -> Duration {
         Duration::from_secs(self.idempotency_retention_secs)
@@ -200,6 +227,7 @@ mod tests {
                 "idempotency_retention_secs",
             ),
             ("colour = \"blue\"", "colour"),
+            ("test_in_flight = 0", "test_in_flight"),
         ] {
             std::fs::write(&file, toml).unwrap();
             let err = Config::load(Some(&file)).unwrap_err().to_string();

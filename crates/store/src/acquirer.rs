@@ -6,7 +6,7 @@
 //! bank for the outcome of that reference. The emulated bank keeps its own ledger keyed by the
 //! same reference, which makes its operations idempotent.
 
-use crate::{Db, StoreError, Tx, on_db, on_tx};
+use crate::{Db, StoreError, Tx, in_write, on_db, on_tx};
 
 /// An operation whose outcome the gateway has not recorded.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -84,12 +84,12 @@ pub async fn bank_record(
     let insert = "INSERT INTO bank_ledger (reference, operation, amount, reason_code, auth_code, created_at) \
                   VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (reference) DO NOTHING";
     let select = "SELECT reason_code, auth_code FROM bank_ledger WHERE reference = $1";
-    let stored = on_db!(db, pool => {
+    let stored = in_write!(db, c => {
         sqlx::query(insert)
             .bind(reference).bind(operation).bind(amount).bind(outcome.0).bind(&outcome.1).bind(now_ms)
-            .execute(pool).await?;
-        sqlx::query_as(select).bind(reference).fetch_one(pool).await
-    })?;
+            .execute(&mut **c).await?;
+        sqlx::query_as(select).bind(reference).fetch_one(&mut **c).await
+    });
     Ok(stored)
 }
 

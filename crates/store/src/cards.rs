@@ -4,7 +4,7 @@
 
 use oblako_core::ids::{Mode, SiteId};
 
-use crate::{Db, StoreError, on_db};
+use crate::{Db, StoreError, in_write, on_db};
 
 /// A card to store.
 #[derive(Debug, Clone)]
@@ -56,11 +56,11 @@ pub async fn save(db: &Db, card: &NewCard<'_>, now_ms: i64) -> Result<i64, Store
          ON CONFLICT (site_id, mode, fingerprint) DO UPDATE SET exp_month = excluded.exp_month, \
            exp_year = excluded.exp_year, pan_enc = excluded.pan_enc \
          RETURNING id";
-    let id: i64 = on_db!(db, pool => sqlx::query_scalar(sql)
+    let id: i64 = in_write!(db, c => sqlx::query_scalar(sql)
         .bind(card.site.0).bind(card.mode.as_str()).bind(card.fingerprint)
         .bind(card.first_six).bind(card.last_four).bind(card.exp_month).bind(card.exp_year)
         .bind(card.brand).bind(card.pan_enc).bind(now_ms)
-        .fetch_one(pool).await)?;
+        .fetch_one(&mut **c).await);
     Ok(id)
 }
 

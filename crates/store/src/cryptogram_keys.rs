@@ -3,7 +3,7 @@
 //! The private key is stored encrypted under the key-encryption key; old versions stay so
 //! cryptograms made with a previous public key keep decrypting after a rotation.
 
-use crate::{Db, StoreError, on_db};
+use crate::{Db, StoreError, in_write, on_db};
 
 /// One stored key version.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,8 +40,8 @@ pub async fn insert_next(
     let sql = "INSERT INTO cryptogram_keys (version, public_pem, private_enc, created_at) \
                SELECT COALESCE(MAX(version), 0) + 1, $1, $2, $3 FROM cryptogram_keys \
                RETURNING version";
-    let version: i64 = on_db!(db, pool => sqlx::query_scalar(sql)
-        .bind(public_pem).bind(private_enc).bind(now_ms).fetch_one(pool).await)?;
+    let version: i64 = in_write!(db, c => sqlx::query_scalar(sql)
+        .bind(public_pem).bind(private_enc).bind(now_ms).fetch_one(&mut **c).await);
     Ok(version)
 }
 

@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use sqlx::{ConnectOptions, PgPool, Postgres, SqlitePool, Transaction};
 
 use crate::StoreError;
+use crate::writer::{WriteTx, Writer};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -16,16 +17,26 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 #[derive(Debug, Clone)]
 pub enum Db {
     /// An embedded SQLite file.
-    Sqlite(SqlitePool),
+    Sqlite(SqliteDb),
     /// A PostgreSQL server.
     Postgres(PgPool),
+}
+
+/// SQLite: a pool of read-only connections and the one connection every write goes through
+/// (group commit, see [`crate::writer`]).
+#[derive(Debug, Clone)]
+pub struct SqliteDb {
+    /// Readers; `query_only`, so a write that bypasses the writer fails loudly.
+    pub pool: SqlitePool,
+    /// The write connection.
+    pub writer: Writer,
 }
 
 /// An open write transaction on either backend.
 #[derive(Debug)]
 pub enum Tx {
-    /// Started with `BEGIN IMMEDIATE`.
-    Sqlite(Transaction<'static, Sqlite>),
+    /// A member of SQLite's current write batch.
+    Sqlite(WriteTx),
     /// A PostgreSQL transaction.
     Postgres(Transaction<'static, Postgres>),
 }
@@ -84,11 +95,13 @@ impl Db {
                 })
                 .busy_timeout(options.busy_timeout)
                 .foreign_keys(true);
+            // The writer first: it creates the file and switches it to WAL.
+            let writer = Writer::new(connect.connect().await?, options.busy_timeout);
             let pool = SqlitePoolOptions::new()
                 .max_connections(options.max_connections)
-                .connect_with(connect)
+                .connect_with(connect.pragma("query_only", "ON"))
                 .await?;
-            Ok(Db::Sqlite(pool))
+            Ok(Db::Sqlite(SqliteDb { pool, writer }))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Db::connect_postgres(PgConnectOptions::from_str(url)?, options).await
         } else {
@@ -112,7 +125,7 @@ impl Db {
     /// Brings the schema to the latest version.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Db::Sqlite(db) => db.writer.migrate(&SQLITE_MIGRATIONS).await?,
             Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
@@ -141,11 +154,11 @@ impl Db {
         Ok(())
     }
 
-    /// Starts a write transaction: `BEGIN IMMEDIATE` on SQLite, so two writers never deadlock on
-    /// a lock upgrade; a plain `BEGIN` on PostgreSQL.
+    /// Starts a write transaction: on SQLite a member of the writer's current batch (its commit
+    /// returns once the batch is durable); a plain `BEGIN` on PostgreSQL.
     pub async fn begin_write(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(db) => Tx::Sqlite(db.writer.begin().await?),
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -181,7 +194,9 @@ impl Db {
 impl Tx {
     /// Commits the transaction.
     pub async fn commit(self) -> Result<(), StoreError> {
-        crate::on_tx!(self, tx => tx.commit().await)?;
-        Ok(())
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await,
+            Tx::Postgres(tx) => Ok(tx.commit().await?),
+        }
     }
 }

@@ -12,6 +12,12 @@ pub enum StoreError {
     /// The database URL names a backend Oblako does not speak.
     #[error("unsupported database URL {0:?}: use sqlite://… or postgres://…")]
     UnsupportedUrl(String),
+    /// No write connection came free in time.
+    #[error("database busy: no write slot within {0:?}")]
+    Busy(std::time::Duration),
+    /// The group commit this write belonged to failed; nothing of it persisted.
+    #[error("write batch failed: {0}")]
+    BatchFailed(String),
     /// A row holds a value this build cannot read (e.g. an unknown mode).
     #[error("corrupt row: {0}")]
     Corrupt(String),

@@ -7,7 +7,7 @@
 
 use oblako_core::ids::{Mode, SiteId};
 
-use crate::{Db, StoreError, Tx, on_db, on_tx};
+use crate::{Db, StoreError, Tx, in_write, on_db, on_tx};
 
 /// What a claim attempt found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,10 +68,10 @@ pub async fn claim(
             OR (idempotency_keys.state = 'running' AND idempotency_keys.created_at < $7 \
                 AND idempotency_keys.request_hash = excluded.request_hash) \
          RETURNING state, transaction_id";
-    let claimed: Option<(String, Option<i64>)> = on_db!(db, pool => sqlx::query_as(upsert)
+    let claimed: Option<(String, Option<i64>)> = in_write!(db, c => sqlx::query_as(upsert)
         .bind(key.site.0).bind(key.mode.as_str()).bind(key.key).bind(request_hash)
         .bind(now_ms).bind(expires_at_ms).bind(abandoned_before_ms)
-        .fetch_optional(pool).await)?;
+        .fetch_optional(&mut **c).await);
     if let Some((_, resume)) = claimed {
         return Ok(Claim::Claimed { resume });
     }
@@ -106,9 +106,9 @@ pub async fn complete(
 ) -> Result<(), StoreError> {
     let sql = "UPDATE idempotency_keys SET state = 'done', response_status = $1, response_body = $2 \
                WHERE site_id = $3 AND mode = $4 AND request_key = $5 AND state = 'running'";
-    on_db!(db, pool => sqlx::query(sql)
+    in_write!(db, c => sqlx::query(sql)
         .bind(i64::from(status)).bind(body).bind(key.site.0).bind(key.mode.as_str()).bind(key.key)
-        .execute(pool).await.map(|r| r.rows_affected()))?;
+        .execute(&mut **c).await.map(|r| r.rows_affected()));
     Ok(())
 }
 
@@ -130,17 +130,17 @@ pub async fn release(db: &Db, key: KeyRef<'_>) -> Result<(), StoreError> {
                   AND request_key = $3 AND state = 'running' AND transaction_id IS NULL";
     let abandon = "UPDATE idempotency_keys SET created_at = 0 WHERE site_id = $1 AND mode = $2 \
                    AND request_key = $3 AND state = 'running'";
-    on_db!(db, pool => {
-        sqlx::query(delete).bind(key.site.0).bind(key.mode.as_str()).bind(key.key).execute(pool).await?;
-        sqlx::query(abandon).bind(key.site.0).bind(key.mode.as_str()).bind(key.key).execute(pool).await
+    in_write!(db, c => {
+        sqlx::query(delete).bind(key.site.0).bind(key.mode.as_str()).bind(key.key).execute(&mut **c).await?;
+        sqlx::query(abandon).bind(key.site.0).bind(key.mode.as_str()).bind(key.key).execute(&mut **c).await
             .map(|r| r.rows_affected())
-    })?;
+    });
     Ok(())
 }
 
 /// Deletes claims past their retention; returns how many.
 pub async fn purge_expired(db: &Db, now_ms: i64) -> Result<u64, StoreError> {
     let sql = "DELETE FROM idempotency_keys WHERE expires_at <= $1";
-    let done = on_db!(db, pool => sqlx::query(sql).bind(now_ms).execute(pool).await.map(|r| r.rows_affected()))?;
+    let done = in_write!(db, c => sqlx::query(sql).bind(now_ms).execute(&mut **c).await.map(|r| r.rows_affected()));
     Ok(done)
 }

@@ -8,6 +8,7 @@
 
 mod db;
 mod error;
+pub mod writer;
 
 pub mod acquirer;
 pub mod cards;
@@ -18,7 +19,7 @@ pub mod test_db;
 pub mod tokens;
 pub mod transactions;
 
-pub use db::{Backend, Db, DbOptions, Durability, Tx};
+pub use db::{Backend, Db, DbOptions, Durability, SqliteDb, Tx};
 pub use error::StoreError;
 
 /// Runs `$e` with `$p` bound to the SQLite or the PostgreSQL pool.
@@ -26,10 +27,26 @@ pub use error::StoreError;
 macro_rules! on_db {
     ($db:expr, $p:ident => $e:expr) => {
         match $db {
-            $crate::Db::Sqlite($p) => $e,
+            $crate::Db::Sqlite(sqlite) => {
+                let $p = &sqlite.pool;
+                $e
+            }
             $crate::Db::Postgres($p) => $e,
         }
     };
+}
+
+/// Runs `$e` (a `Result<T, sqlx::Error>`) with `$c` bound to the connection of a new write
+/// transaction, commits it, and evaluates to `T`; `?` returns a [`StoreError`] from the enclosing
+/// function. For single-statement writes, which on SQLite must go through the writer too.
+#[macro_export]
+macro_rules! in_write {
+    ($db:expr, $c:ident => $e:expr) => {{
+        let mut tx = $crate::Db::begin_write($db).await?;
+        let value = $crate::on_tx!(&mut tx, $c => $e)?;
+        tx.commit().await?;
+        value
+    }};
 }
 
 /// Runs `$e` with `$c` bound to the open transaction's connection, on either backend.

@@ -4,7 +4,7 @@
 //! Secret itself is never stored, only a keyed hash to verify it and an encrypted copy to sign
 //! notifications (the server does the cryptography; this module keeps the bytes).
 
-use crate::{Db, StoreError, on_db, on_tx};
+use crate::{Db, StoreError, in_write, on_db, on_tx};
 use oblako_core::ids::{AccountId, Mode, SiteId};
 
 /// A site (terminal) as stored.
@@ -91,8 +91,7 @@ fn mode_of(text: &str) -> Result<Mode, StoreError> {
 /// Creates an account.
 pub async fn create_account(db: &Db, name: &str, now_ms: i64) -> Result<AccountId, StoreError> {
     let sql = "INSERT INTO accounts (name, created_at) VALUES ($1, $2) RETURNING id";
-    let id: i64 =
-        on_db!(db, pool => sqlx::query_scalar(sql).bind(name).bind(now_ms).fetch_one(pool).await)?;
+    let id: i64 = in_write!(db, c => sqlx::query_scalar(sql).bind(name).bind(now_ms).fetch_one(&mut **c).await);
     Ok(AccountId(id))
 }
 
@@ -191,9 +190,9 @@ pub async fn rotate_secret(
 ) -> Result<bool, StoreError> {
     let sql = "UPDATE site_keys SET secret_hash = $1, secret_enc = $2, rotated_at = $3 \
                WHERE site_id = $4 AND mode = $5";
-    let done = on_db!(db, pool => sqlx::query(sql)
+    let done = in_write!(db, c => sqlx::query(sql)
         .bind(secret_hash).bind(secret_enc).bind(now_ms).bind(site.0).bind(mode.as_str())
-        .execute(pool).await.map(|r| r.rows_affected()))?;
+        .execute(&mut **c).await.map(|r| r.rows_affected()));
     Ok(done == 1)
 }
 
@@ -201,7 +200,7 @@ pub async fn rotate_secret(
 pub async fn go_live(db: &Db, site: SiteId, now_ms: i64) -> Result<bool, StoreError> {
     let sql = "UPDATE sites SET production = TRUE, went_live_at = $1 \
                WHERE id = $2 AND production = FALSE";
-    let done = on_db!(db, pool => sqlx::query(sql).bind(now_ms).bind(site.0).execute(pool).await.map(|r| r.rows_affected()))?;
+    let done = in_write!(db, c => sqlx::query(sql).bind(now_ms).bind(site.0).execute(&mut **c).await.map(|r| r.rows_affected()));
     Ok(done == 1)
 }
 
@@ -226,9 +225,9 @@ pub async fn update_settings(
 ) -> Result<bool, StoreError> {
     let sql = "UPDATE sites SET terminal_url = $1, save_tokens = $2, auto_confirm_days = $3, \
                fee_rate_bp = $4 WHERE id = $5";
-    let done = on_db!(db, pool => sqlx::query(sql)
+    let done = in_write!(db, c => sqlx::query(sql)
         .bind(&settings.terminal_url).bind(settings.save_tokens).bind(settings.auto_confirm_days)
         .bind(settings.fee_rate_bp).bind(site.0)
-        .execute(pool).await.map(|r| r.rows_affected()))?;
+        .execute(&mut **c).await.map(|r| r.rows_affected()));
     Ok(done == 1)
 }

@@ -6,7 +6,10 @@
 use oblako_core::ids::{Mode, SiteId};
 use oblako_store::idempotency::{self, Claim, KeyRef};
 use oblako_store::test_db::TestDb;
-use oblako_store::{Backend, Db, StoreError, cards, cryptogram_keys, sites};
+use oblako_store::{Backend, Db, StoreError, Tx, cards, cryptogram_keys, sites};
+
+#[path = "store/writer.rs"]
+mod writer;
 
 async fn fresh() -> TestDb {
     TestDb::new()
@@ -51,20 +54,33 @@ async fn migrations_are_idempotent_and_the_database_answers() {
 #[tokio::test]
 async fn sqlite_runs_in_wal_with_full_sync() {
     let t = fresh().await;
-    let Db::Sqlite(pool) = &t.db else {
+    let Db::Sqlite(sqlite) = &t.db else {
         println!("skipped: SQLite pragmas do not apply to the PostgreSQL run");
         return;
     };
+    let pool = &sqlite.pool;
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
         .fetch_one(pool)
         .await
         .unwrap();
+    assert_eq!(mode, "wal");
+    // The writer is the connection whose commits must reach the disk.
+    let mut tx = t.db.begin_write().await.unwrap();
+    let Tx::Sqlite(c) = &mut tx else {
+        unreachable!()
+    };
     let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
-        .fetch_one(pool)
+        .fetch_one(&mut **c)
         .await
         .unwrap();
-    assert_eq!(mode, "wal");
+    tx.commit().await.unwrap();
     assert_eq!(sync, 2, "synchronous=FULL");
+    // Readers are read-only: a write that bypasses the writer fails instead of racing it.
+    let err = sqlx::query("CREATE TABLE bypass (x INTEGER)")
+        .execute(pool)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("readonly"), "{err}");
 }
 
 #[tokio::test]

@@ -3,8 +3,9 @@
 //! Authentication failures are counted per client IP and per Public ID in fixed one-minute
 //! windows; once either count reaches its threshold, further requests from that IP or for that
 //! Public ID get 429 until the window ends, whatever credentials they carry. A site may have 5
-//! requests in flight on test keys and 30 on live keys (spec §1.2); the next one gets 429 at once.
-//! Both are per node: a cluster of N nodes admits up to N times as much.
+//! requests in flight on test keys and 30 on live keys (spec §1.2; `test_in_flight` and
+//! `live_in_flight` in the configuration); the next one gets 429 at once. Both are per node: a
+//! cluster of N nodes admits up to N times as much.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -78,19 +79,30 @@ pub struct Limits {
     by_ip: FailureTable<IpAddr>,
     by_key: FailureTable<String>,
     in_flight: Mutex<HashMap<(SiteId, Mode), Arc<Semaphore>>>,
+    /// Slots per site on test keys and on live keys.
+    slots: [usize; 2],
 }
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits {
-            by_ip: FailureTable::new(IP_FAILURES),
-            by_key: FailureTable::new(KEY_FAILURES),
-            in_flight: Mutex::new(HashMap::new()),
-        }
+        Limits::new(
+            Mode::Test.concurrency_limit(),
+            Mode::Live.concurrency_limit(),
+        )
     }
 }
 
 impl Limits {
+    /// Limits with `test` and `live` requests in flight per site.
+    pub fn new(test: usize, live: usize) -> Limits {
+        Limits {
+            by_ip: FailureTable::new(IP_FAILURES),
+            by_key: FailureTable::new(KEY_FAILURES),
+            in_flight: Mutex::new(HashMap::new()),
+            slots: [test, live],
+        }
+    }
+
     /// Whether authentication attempts from `ip` or for `public_id` are throttled now.
     pub fn auth_blocked(&self, ip: IpAddr, public_id: &str, now_ms: i64) -> bool {
         self.by_ip.blocked(&ip, now_ms) || self.by_key.blocked(&public_id.to_owned(), now_ms)
@@ -109,7 +121,12 @@ impl Limits {
         let semaphore = {
             let mut map = self.in_flight.lock().ok()?;
             map.entry((site, mode))
-                .or_insert_with(|| Arc::new(Semaphore::new(mode.concurrency_limit())))
+                .or_insert_with(|| {
+                    Arc::new(Semaphore::new(match mode {
+                        Mode::Test => self.slots[0],
+                        Mode::Live => self.slots[1],
+                    }))
+                })
                 .clone()
         };
         semaphore.try_acquire_owned().ok()
