@@ -81,15 +81,14 @@ pub async fn bank_record(
     outcome: &BankOutcome,
     now_ms: i64,
 ) -> Result<BankOutcome, StoreError> {
-    let insert = "INSERT INTO bank_ledger (reference, operation, amount, reason_code, auth_code, created_at) \
-                  VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (reference) DO NOTHING";
-    let select = "SELECT reason_code, auth_code FROM bank_ledger WHERE reference = $1";
-    let stored = in_write!(db, c => {
-        sqlx::query(insert)
-            .bind(reference).bind(operation).bind(amount).bind(outcome.0).bind(&outcome.1).bind(now_ms)
-            .execute(&mut **c).await?;
-        sqlx::query_as(select).bind(reference).fetch_one(&mut **c).await
-    });
+    // The no-op update makes a repeated reference return the first outcome in the same statement.
+    let sql = "INSERT INTO bank_ledger (reference, operation, amount, reason_code, auth_code, created_at) \
+               VALUES ($1, $2, $3, $4, $5, $6) \
+               ON CONFLICT (reference) DO UPDATE SET reference = bank_ledger.reference \
+               RETURNING reason_code, auth_code";
+    let stored = in_write!(db, c => sqlx::query_as(sql)
+        .bind(reference).bind(operation).bind(amount).bind(outcome.0).bind(&outcome.1).bind(now_ms)
+        .fetch_one(&mut **c).await);
     Ok(stored)
 }
 

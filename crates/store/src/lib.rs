@@ -36,16 +36,29 @@ macro_rules! on_db {
     };
 }
 
-/// Runs `$e` (a `Result<T, sqlx::Error>`) with `$c` bound to the connection of a new write
-/// transaction, commits it, and evaluates to `T`; `?` returns a [`StoreError`] from the enclosing
-/// function. For single-statement writes, which on SQLite must go through the writer too.
+/// Runs `$e` (a `Result<T, sqlx::Error>`) with `$c` bound to a connection that may write, and
+/// evaluates to `T` once the write is durable; `?` returns a [`StoreError`] from the enclosing
+/// function. For writes whose statements are each correct on their own: on SQLite they run as a
+/// member of the writer's batch (every write must go through the writer), on PostgreSQL in
+/// autocommit on a pooled connection, which saves the `BEGIN` and `COMMIT` round trips.
 #[macro_export]
 macro_rules! in_write {
     ($db:expr, $c:ident => $e:expr) => {{
-        let mut tx = $crate::Db::begin_write($db).await?;
-        let value = $crate::on_tx!(&mut tx, $c => $e)?;
-        tx.commit().await?;
-        value
+        match $db {
+            $crate::Db::Sqlite(sqlite) => {
+                let mut tx = sqlite.writer.begin().await?;
+                let value = {
+                    let $c = &mut tx;
+                    $e
+                }?;
+                tx.commit().await?;
+                value
+            }
+            $crate::Db::Postgres(pool) => {
+                let $c = &mut pool.acquire().await?;
+                $e?
+            }
+        }
     }};
 }
 

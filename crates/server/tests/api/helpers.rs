@@ -53,13 +53,19 @@ pub fn start_time() -> Timestamp {
 
 impl TestApp {
     pub async fn new() -> TestApp {
+        TestApp::with_config(|_| {}).await
+    }
+
+    /// A gateway whose configuration `adjust` changes first.
+    pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> TestApp {
         let db = TestDb::new().await.expect("test database");
         let dir = tempfile::tempdir().unwrap();
-        let config = Config {
+        let mut config = Config {
             data_dir: dir.path().to_path_buf(),
             database_url: db.url.clone(),
             ..Config::default()
         };
+        adjust(&mut config);
         let clock = ManualClock::new(start_time());
         let state = app::build_state(config.clone(), db.db.clone(), Arc::new(clock.clone()))
             .await
@@ -86,6 +92,18 @@ impl TestApp {
             _dir: dir,
             db,
         }
+    }
+
+    /// A second node on the same database, master key and clock: its own state (pools, limits,
+    /// writer) and router, as another process would have.
+    pub async fn another_node(&self) -> Router {
+        let db = oblako_store::Db::connect(&self.db.url, &oblako_store::DbOptions::default())
+            .await
+            .unwrap();
+        let state = app::build_state(self.config.clone(), db, Arc::new(self.clock.clone()))
+            .await
+            .unwrap();
+        app::app(state)
     }
 
     pub async fn another_site(&self, name: &str) -> CreatedSite {
