@@ -35,6 +35,7 @@ pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
         &url,
         &DbOptions {
             durability,
+            max_connections: config.database_connections,
             ..DbOptions::default()
         },
     )

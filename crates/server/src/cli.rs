@@ -75,6 +75,16 @@ pub enum SiteCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Fill a site's test mode with completed 1-RUB payments (for benchmarks on a large
+    /// database; not for a site anyone pays on).
+    SeedPayments {
+        /// Site id.
+        #[arg(long)]
+        site: i64,
+        /// How many payments.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+        count: u64,
+    },
     /// Switch a site to production so its live keys work.
     GoLive {
         /// Site id.
@@ -181,6 +191,15 @@ async fn site(cmd: SiteCommand, config: &Config, now: i64) -> anyhow::Result<()>
                 }
                 println!("Keep the secrets now: they are not shown again.");
             }
+        }
+        SiteCommand::SeedPayments { site, count } => {
+            if site_rows::site(&db, SiteId(site)).await?.is_none() {
+                anyhow::bail!("no site {site}");
+            }
+            let written =
+                oblako_store::seed::completed_payments(&db, SiteId(site), Mode::Test, count, now)
+                    .await?;
+            println!("site {site}: {written} completed test payments written");
         }
         SiteCommand::List { json } => {
             let mut listed = Vec::new();

@@ -21,6 +21,7 @@ const ENV_KEYS: &[&str] = &[
     "log_format",
     "master_key_file",
     "durability",
+    "database_connections",
     "idempotency_retention_secs",
     "shutdown_grace_secs",
     "test_in_flight",
@@ -45,6 +46,9 @@ pub struct Config {
     pub master_key_file: String,
     /// `full` (SQLite `synchronous=FULL`) or `relaxed` (`NORMAL`, warns at start-up).
     pub durability: String,
+    /// Pooled connections: readers on SQLite (writes have one connection of their own), every
+    /// connection on PostgreSQL.
+    pub database_connections: u32,
     /// How long an `X-Request-ID` response is replayed.
     pub idempotency_retention_secs: u64,
     /// How long shutdown waits for in-flight requests.
@@ -65,6 +69,7 @@ impl Default for Config {
             log_format: "text".into(),
             master_key_file: String::new(),
             durability: "full".into(),
+            database_connections: 16,
             idempotency_retention_secs: 24 * 3600,
             shutdown_grace_secs: 30,
             test_in_flight: Mode::Test.concurrency_limit(),
@@ -138,6 +143,7 @@ impl Config {
         for (key, value) in [
             ("test_in_flight", self.test_in_flight),
             ("live_in_flight", self.live_in_flight),
+            ("database_connections", self.database_connections as usize),
         ] {
             if !(1..=10_000).contains(&value) {
                 return Err(ConfigError(format!(

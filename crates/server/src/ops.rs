@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use oblako_store::Db;
 
 use crate::api::reply::ApiReply;
 use crate::state::AppState;
@@ -35,6 +36,12 @@ pub async fn readyz(State(state): State<AppState>) -> ApiReply {
 
 /// `GET /metrics`.
 pub async fn metrics(State(state): State<AppState>) -> Response {
+    if let Db::Sqlite(sqlite) = &state.db {
+        let stats = sqlite.writer.stats();
+        metrics::counter!("oblako_sqlite_commits_total").absolute(stats.batches);
+        metrics::counter!("oblako_sqlite_committed_writes_total").absolute(stats.members);
+        metrics::gauge!("oblako_sqlite_writes_waiting").set(stats.waiting as f64);
+    }
     let mut response = state.metrics.render().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -378,3 +378,24 @@ async fn cards_are_saved_once_per_fingerprint_and_scoped_to_site_and_mode() {
         "other mode"
     );
 }
+
+#[tokio::test]
+async fn seeded_history_is_complete_payments_with_settled_operations() {
+    let t = fresh().await;
+    let site = site(&t.db, "seed").await;
+    let written =
+        oblako_store::seed::completed_payments(&t.db, site, Mode::Test, 45_000, 10_000_000_000)
+            .await
+            .unwrap();
+    assert_eq!(written, 45_000);
+    let counts: (i64, i64, i64, i64) = oblako_store::on_db!(&t.db, pool => sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM transactions WHERE status = 'Completed' AND site_id = $1), \
+                (SELECT COUNT(DISTINCT invoice_id) FROM transactions), \
+                (SELECT COUNT(*) FROM acquirer_operations WHERE state = 'done'), \
+                (SELECT COUNT(*) FROM bank_ledger WHERE reason_code = 0)")
+        .bind(site.0).fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(counts, (45_000, 45_000, 45_000, 45_000));
+    let totals = oblako_store::acquirer::bank_totals(&t.db).await.unwrap();
+    assert_eq!(totals, vec![("auth".to_owned(), 45_000, 4_500_000)]);
+}

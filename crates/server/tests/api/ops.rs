@@ -43,4 +43,12 @@ async fn metrics_count_requests_by_route_and_status() {
         text.contains("oblako_http_request_duration_seconds_bucket"),
         "{text}"
     );
+    if app.state.db.backend() == oblako_store::Backend::Sqlite {
+        // Creating the demo site wrote through the group-commit writer.
+        let commits = text
+            .lines()
+            .find_map(|l| l.strip_prefix("oblako_sqlite_committed_writes_total "))
+            .unwrap_or_else(|| panic!("no writer counters: {text}"));
+        assert!(commits.trim().parse::<u64>().unwrap() >= 1, "{text}");
+    }
 }
