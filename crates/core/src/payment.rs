@@ -7,13 +7,18 @@
 //! - `Processing` (the bank has not answered) and `AwaitingAuthentication` (3-D Secure) end in
 //!   `Authorized`, `Completed`, `Declined` or `Cancelled`; a passed 3-D Secure check goes back to
 //!   `Processing` while the bank is asked;
-//! - `Authorized` ends once: confirmed (≤ the authorized amount), voided, or expired;
+//! - `Authorized` ends once: confirmed (≤ the authorized amount), voided, or expired; a void of
+//!   10 RUB or less waits until more than 24 hours have passed since the authorization (§3.6);
 //! - `Completed` takes refunds while their sum stays ≤ the captured amount;
 //! - `Declined` and `Cancelled` never change.
 //!
-//! Amounts are minor units with checked arithmetic; the server persists the returned state with a
-//! compare-and-set on the old status, in the same transaction as the notifications (the outbox).
+//! Amounts are minor units with checked arithmetic; times arrive in the events, never from a
+//! clock. The server persists the returned state with a compare-and-set on the old status, in the
+//! same transaction as the notifications (the outbox).
 
+use jiff::{SignedDuration, Timestamp};
+
+use crate::money::Currency;
 use crate::reason::ReasonCode;
 
 /// A payment's status (spec §4.1), plus `Processing` for the moment between the committed intent
@@ -86,6 +91,8 @@ pub struct Payment {
     pub stage: Stage,
     /// The amount asked for (and authorized, once it is).
     pub amount: i64,
+    /// The currency of every amount here.
+    pub currency: Currency,
     /// The amount captured: 0 until `Completed`.
     pub captured: i64,
     /// The sum of refunds made so far.
@@ -109,8 +116,13 @@ pub enum Event {
     AuthenticationAbandoned,
     /// `payments/confirm` (or auto-confirm) of this many minor units.
     Confirm(i64),
-    /// `payments/void`.
-    Void,
+    /// `payments/void` at `now` of an authorization made at `authorized_at`.
+    Void {
+        /// When the void is asked for.
+        now: Timestamp,
+        /// When the bank approved the authorization.
+        authorized_at: Timestamp,
+    },
     /// The hold ran out unconfirmed.
     HoldExpired,
     /// `payments/refund` of this many minor units.
@@ -153,6 +165,26 @@ pub enum Refusal {
     /// A bank or 3-D Secure outcome for a payment that is not waiting for one.
     #[error("Transaction is not awaiting a result: its status is {0}")]
     NotPending(&'static str),
+    /// Void of a small authorization too soon after it was made (see [`void_too_soon`]).
+    #[error("Должно пройти больше 24 часов для отмены транзакции на 10 рублей либо меньше.")]
+    VoidTooSoon,
+}
+
+/// The largest authorization, in kopecks, whose void has to wait (spec §3.6: "10 RUB or less").
+pub const SMALL_VOID_MAX_KOPECKS: i64 = 1_000;
+/// How long a small authorization must have existed before it can be voided: more than this.
+pub const SMALL_VOID_WAIT: SignedDuration = SignedDuration::from_hours(24);
+
+/// Whether voiding `payment` at `now`, authorized at `authorized_at`, is refused by the spec's
+/// rule (§3.6, §11): an authorization of 10 RUB or less can be voided only once more than
+/// 24 hours have passed since it was authorized.
+///
+/// The spec words the threshold in roubles only, so only RUB authorizations of at most 10.00 are
+/// held back; authorizations in any other currency void at once, whatever their amount.
+pub fn void_too_soon(payment: &Payment, now: Timestamp, authorized_at: Timestamp) -> bool {
+    payment.currency == Currency::RUB
+        && payment.amount <= SMALL_VOID_MAX_KOPECKS
+        && now.duration_since(authorized_at) <= SMALL_VOID_WAIT
 }
 
 /// The next state of `payment` after `event`, with the notifications to send.
@@ -196,7 +228,14 @@ pub fn apply(payment: Payment, event: Event) -> Result<(Payment, Option<Notice>)
                 ))
             }
         }
-        (Authorized, Event::Void | Event::HoldExpired) => Ok((to(Cancelled), Some(Notice::Cancel))),
+        (Authorized, Event::Void { now, authorized_at })
+            if void_too_soon(&payment, now, authorized_at) =>
+        {
+            Err(Refusal::VoidTooSoon)
+        }
+        (Authorized, Event::Void { .. } | Event::HoldExpired) => {
+            Ok((to(Cancelled), Some(Notice::Cancel)))
+        }
         (Completed, Event::Refund(amount)) => {
             let left = payment.captured.checked_sub(payment.refunded).unwrap_or(0);
             if amount <= 0 {
@@ -214,7 +253,7 @@ pub fn apply(payment: Payment, event: Event) -> Result<(Payment, Option<Notice>)
                 ))
             }
         }
-        (_, Event::Confirm(_) | Event::Void | Event::HoldExpired) => {
+        (_, Event::Confirm(_) | Event::Void { .. } | Event::HoldExpired) => {
             Err(Refusal::NotAuthorized(status))
         }
         (_, Event::Refund(_)) => Err(Refusal::NotCompleted(status)),

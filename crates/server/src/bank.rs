@@ -3,9 +3,12 @@
 //!
 //! Every call carries the gateway's unique operation reference, which the caller committed as an
 //! intent first (RELIABILITY M5). The emulated bank keeps its own ledger keyed by that reference,
-//! so a repeated call returns the first answer and never debits twice.
+//! so a repeated call returns the first answer and never debits twice. A card past its expiry is
+//! declined here, before the bank, on every path that authorizes (payment, 3-D Secure, recovery).
 
-use oblako_core::card::Pan;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use oblako_core::card::{CardExpiry, Pan};
 use oblako_core::reason::ReasonCode;
 use oblako_core::test_bank::{self, Channel};
 use oblako_store::{Db, acquirer};
@@ -48,15 +51,27 @@ impl FollowUp {
     }
 }
 
-/// Asks the emulated bank to authorize `amount` on a card.
+/// Asks the emulated bank to authorize `amount` on a card, unless the card expired before the
+/// day (UTC) of `now_ms`: that is declined with 5054 (Expired Card) and the bank never hears of
+/// it, so its ledger holds no debit.
 pub async fn authorize(
     db: &Db,
     reference: &str,
     pan: &Pan,
+    expiry: CardExpiry,
     channel: Channel,
     amount: i64,
     now_ms: i64,
 ) -> anyhow::Result<BankAnswer> {
+    let today = Timestamp::from_millisecond(now_ms)?
+        .to_zoned(TimeZone::UTC)
+        .date();
+    if expiry.is_expired_on(today) {
+        return Ok(BankAnswer {
+            reason: ReasonCode::EXPIRED_CARD,
+            auth_code: None,
+        });
+    }
     let reason = test_bank::answer(pan.expose(), channel);
     let auth_code = (reason == ReasonCode::APPROVED).then(|| test_bank::AUTH_CODE.to_owned());
     let stored = acquirer::bank_record(

@@ -8,7 +8,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use jiff::civil::Date;
 use oblako_protocol::cryptogram::{CryptogramError, CryptogramKey, OpenedCard, open_packet};
 use oblako_store::{Db, cryptogram_keys};
 
@@ -72,22 +71,18 @@ impl Keyring {
         self.keys.read().map(|k| k.clone()).unwrap_or_default()
     }
 
-    /// Decrypts and checks a card cryptogram made for `public_id`.
-    pub async fn open(
-        &self,
-        packet: &str,
-        public_id: &str,
-        today: Date,
-    ) -> Result<OpenedCard, CryptogramError> {
+    /// Decrypts and checks a card cryptogram made for `public_id`. An expired card opens: the
+    /// payment declines it (5054).
+    pub async fn open(&self, packet: &str, public_id: &str) -> Result<OpenedCard, CryptogramError> {
         let keys = self.snapshot();
-        match open_packet(packet, |v| keys.get(&v).map(Arc::as_ref), public_id, today) {
+        match open_packet(packet, |v| keys.get(&v).map(Arc::as_ref), public_id) {
             Err(CryptogramError::UnknownKeyVersion) => {
                 // Perhaps rotated on another node since we loaded: reload once and retry.
                 if self.reload().await.is_err() {
                     return Err(CryptogramError::UnknownKeyVersion);
                 }
                 let keys = self.snapshot();
-                open_packet(packet, |v| keys.get(&v).map(Arc::as_ref), public_id, today)
+                open_packet(packet, |v| keys.get(&v).map(Arc::as_ref), public_id)
             }
             other => other,
         }

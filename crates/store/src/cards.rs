@@ -48,13 +48,18 @@ pub struct StoredCard {
     pub pan_enc: Vec<u8>,
 }
 
-/// Saves a card, or refreshes the expiry and ciphertext of the same card (same fingerprint) on
-/// the same site and mode. Returns the row id.
+/// Saves a card, or refreshes the ciphertext of the same card (same fingerprint) on the same
+/// site and mode, taking its expiry only when it is later than the stored one: a payer who types
+/// a stale expiry must not break the card's saved token. Returns the row id.
 pub async fn save(db: &Db, card: &NewCard<'_>, now_ms: i64) -> Result<i64, StoreError> {
     let sql = "INSERT INTO cards (site_id, mode, fingerprint, first_six, last_four, exp_month, \
            exp_year, brand, pan_enc, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-         ON CONFLICT (site_id, mode, fingerprint) DO UPDATE SET exp_month = excluded.exp_month, \
-           exp_year = excluded.exp_year, pan_enc = excluded.pan_enc \
+         ON CONFLICT (site_id, mode, fingerprint) DO UPDATE SET \
+           exp_month = CASE WHEN excluded.exp_year * 12 + excluded.exp_month \
+             > cards.exp_year * 12 + cards.exp_month THEN excluded.exp_month ELSE cards.exp_month END, \
+           exp_year = CASE WHEN excluded.exp_year * 12 + excluded.exp_month \
+             > cards.exp_year * 12 + cards.exp_month THEN excluded.exp_year ELSE cards.exp_year END, \
+           pan_enc = excluded.pan_enc \
          RETURNING id";
     let id: i64 = in_write!(db, c => sqlx::query_scalar(sql)
         .bind(card.site.0).bind(card.mode.as_str()).bind(card.fingerprint)

@@ -369,6 +369,10 @@ async fn cards_are_saved_once_per_fingerprint_and_scoped_to_site_and_mode() {
     );
     let stored = cards::get(db, a, Mode::Test, id).await.unwrap().unwrap();
     assert_eq!((stored.exp_year, stored.brand.as_str()), (2031, "Visa"));
+    // A stale expiry typed later does not replace the newer one.
+    assert_eq!(cards::save(db, &card(2029), 3).await.unwrap(), id);
+    let stored = cards::get(db, a, Mode::Test, id).await.unwrap().unwrap();
+    assert_eq!((stored.exp_year, stored.exp_month), (2031, 12));
     assert!(
         cards::get(db, b, Mode::Test, id).await.unwrap().is_none(),
         "foreign site"

@@ -2,12 +2,29 @@
 
 use super::*;
 
+/// When the test authorizations were made.
+const AUTHORIZED_AT: Timestamp = Timestamp::constant(1_790_000_000, 0);
+
+/// A void `seconds` after the authorization.
+fn void_after(seconds: i64) -> Event {
+    Event::Void {
+        now: AUTHORIZED_AT
+            .checked_add(SignedDuration::from_secs(seconds))
+            .unwrap(),
+        authorized_at: AUTHORIZED_AT,
+    }
+}
+
+/// 24 hours and one second: late enough for any void.
+const LATE: i64 = 24 * 3600 + 1;
+
 fn payment(status: Status, stage: Stage) -> Payment {
     let captured = if status == Status::Completed { 1000 } else { 0 };
     Payment {
         status,
         stage,
         amount: 1000,
+        currency: Currency::RUB,
         captured,
         refunded: 0,
         reason: ReasonCode::APPROVED,
@@ -22,7 +39,8 @@ fn events() -> Vec<Event> {
         Event::Declined(ReasonCode::INSUFFICIENT_FUNDS),
         Event::AuthenticationAbandoned,
         Event::Confirm(500),
-        Event::Void,
+        void_after(0),
+        void_after(LATE),
         Event::HoldExpired,
         Event::Refund(300),
     ]
@@ -117,7 +135,7 @@ fn an_authorization_resolves_once() {
         Err(Refusal::AboveAuthorized)
     );
     assert_eq!(apply(held, Event::Confirm(0)), Err(Refusal::NotPositive));
-    let (voided, notice) = apply(held, Event::Void).unwrap();
+    let (voided, notice) = apply(held, void_after(LATE)).unwrap();
     assert_eq!(
         (voided.status, notice),
         (Status::Cancelled, Some(Notice::Cancel))
@@ -127,14 +145,58 @@ fn an_authorization_resolves_once() {
         Err(Refusal::NotAuthorized("Cancelled"))
     );
     assert_eq!(
-        apply(partial, Event::Void),
+        apply(partial, void_after(LATE)),
         Err(Refusal::NotAuthorized("Completed"))
     );
     assert_eq!(
-        apply(payment(Status::Completed, Stage::OneStage), Event::Void)
+        apply(payment(Status::Completed, Stage::OneStage), void_after(0))
             .unwrap_err()
             .to_string(),
         "Transaction is not authorized: its status is Completed"
+    );
+}
+
+#[test]
+fn small_rouble_authorizations_void_only_after_24_hours() {
+    let usd = Currency::from_code("USD").unwrap();
+    // (amount, currency, seconds since the authorization, refused)
+    let cases = [
+        (1_000, Currency::RUB, 0, true),
+        (1, Currency::RUB, 3_600, true),
+        (1_000, Currency::RUB, 24 * 3600, true),
+        (1_000, Currency::RUB, LATE, false),
+        (1_001, Currency::RUB, 0, false),
+        (500_000, Currency::RUB, 0, false),
+        (1_000, usd, 0, false),
+        (1, usd, 0, false),
+    ];
+    for (amount, currency, seconds, refused) in cases {
+        let held = Payment {
+            amount,
+            currency,
+            ..payment(Status::Authorized, Stage::TwoStage)
+        };
+        let outcome = apply(held, void_after(seconds));
+        if refused {
+            assert_eq!(outcome, Err(Refusal::VoidTooSoon), "{amount} {currency}");
+        } else {
+            let (voided, notice) = outcome.unwrap();
+            assert_eq!(
+                (voided.status, notice),
+                (Status::Cancelled, Some(Notice::Cancel)),
+                "{amount} {currency} after {seconds} s"
+            );
+        }
+    }
+    assert_eq!(
+        Refusal::VoidTooSoon.to_string(),
+        "Должно пройти больше 24 часов для отмены транзакции на 10 рублей либо меньше."
+    );
+    // The hold running out is no void: a small authorization still expires on time.
+    let small = payment(Status::Authorized, Stage::TwoStage);
+    assert_eq!(
+        apply(small, Event::HoldExpired).map(|(p, _)| p.status),
+        Ok(Status::Cancelled)
     );
 }
 

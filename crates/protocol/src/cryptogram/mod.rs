@@ -4,16 +4,18 @@
 //! `keys.rs` holds the gateway's versioned RSA keys, `packet.rs` reads and writes the two wire
 //! envelopes, and [`open_packet`] here turns a packet into a validated [`OpenedCard`]: it picks
 //! the key by version, decrypts, and checks the plaintext against the terminal's public id, the
-//! Luhn rule, the expiry date and the clear `CardInfo`. The decrypted plaintext is authoritative.
+//! Luhn rule, the shape of the expiry date and the clear `CardInfo`. The decrypted plaintext is
+//! authoritative.
 //!
-//! Every failure that depends on the packet's bytes answers with the same
-//! [`CryptogramError::message`], so a client cannot tell a bad RSA padding from any other defect
-//! (no padding oracle). Only an expired card, which needs a correctly sealed packet, differs.
+//! Whether the card has expired is not a packet defect: CloudPayments creates the transaction and
+//! declines it with ReasonCode 5054, so the expiry is handed on as sealed and the payment decides.
+//!
+//! Every failure answers with the same [`CryptogramError::message`], so a client cannot tell a bad
+//! RSA padding from any other defect (no padding oracle).
 
 mod keys;
 mod packet;
 
-use jiff::civil::Date;
 use oblako_core::card::{CardExpiry, Cvv, Pan};
 
 pub use keys::CryptogramKey;
@@ -38,9 +40,6 @@ pub enum CryptogramError {
     /// The decrypted card number, expiry or CVV is not valid card data.
     #[error("cryptogram holds invalid card data")]
     InvalidCard,
-    /// The card expired before today.
-    #[error("card expired")]
-    Expired,
     /// The clear `CardInfo` disagrees with the encrypted card.
     #[error("cryptogram CardInfo does not match the encrypted card")]
     CardInfoMismatch,
@@ -52,10 +51,7 @@ pub enum CryptogramError {
 impl CryptogramError {
     /// The wire `Message`. Identical for every packet defect, so it is no decryption oracle.
     pub fn message(&self) -> &'static str {
-        match self {
-            CryptogramError::Expired => "Card expired",
-            _ => "Invalid CardCryptogramPacket",
-        }
+        "Invalid CardCryptogramPacket"
     }
 }
 
@@ -64,7 +60,7 @@ impl CryptogramError {
 pub struct OpenedCard {
     /// The card number, Luhn-checked.
     pub pan: Pan,
-    /// The expiry, not before the day the packet was opened.
+    /// The expiry as sealed, past or not: an expired card is the payment's decline (5054).
     pub expiry: CardExpiry,
     /// The CVV; `None` for CVV-less cards (empty CVV segment).
     pub cvv: Option<Cvv>,
@@ -76,15 +72,14 @@ pub struct OpenedCard {
 ///
 /// Parses the packet, picks the key by version via `key_for`, decrypts, reads the plaintext
 /// `PAN@YYMM@CVV@PublicId`, and requires the public id to equal `expected_public_id`, the PAN to
-/// pass [`Pan::parse`] (Luhn), the expiry not to be before `today`, the CVV to be 3–4 digits or
-/// empty (empty → `None`), and the `CardInfo`, when present, to agree with the plaintext: first
-/// six, last four, and expiry month and year compared numerically, so `"5"`/`"05"` and two- or
-/// four-digit years agree.
+/// pass [`Pan::parse`] (Luhn), the expiry to be a real month (expired or not), the CVV to be 3–4
+/// digits or empty (empty → `None`), and the `CardInfo`, when present, to agree with the
+/// plaintext: first six, last four, and expiry month and year compared numerically, so
+/// `"5"`/`"05"` and two- or four-digit years agree.
 pub fn open_packet<'k>(
     packet: &str,
     key_for: impl Fn(u32) -> Option<&'k CryptogramKey>,
     expected_public_id: &str,
-    today: Date,
 ) -> Result<OpenedCard, CryptogramError> {
     let (packet, other_version) = packet::parse(packet)?;
     let plaintext = decrypt(&packet, other_version, key_for)?;
@@ -101,10 +96,6 @@ pub fn open_packet<'k>(
         if !card_info_matches(info, &card, radixes) {
             return Err(CryptogramError::CardInfoMismatch);
         }
-    }
-    // Last, so "Card expired" is only ever said about a fully valid packet.
-    if card.expiry.is_expired_on(today) {
-        return Err(CryptogramError::Expired);
     }
     Ok(card)
 }

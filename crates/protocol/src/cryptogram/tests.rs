@@ -14,7 +14,6 @@ const CARDS: [&str; 4] = [
     "4111111111111111",
 ];
 const PUBLIC_ID: &str = "test_api_000000000000000002";
-const TODAY: Date = Date::constant(2026, 5, 15);
 
 fn pem() -> String {
     test_key().public_pem().unwrap()
@@ -25,7 +24,7 @@ fn key_13(version: u32) -> Option<&'static CryptogramKey> {
 }
 
 fn open(packet: &str) -> Result<OpenedCard, CryptogramError> {
-    open_packet(packet, key_13, PUBLIC_ID, TODAY)
+    open_packet(packet, key_13, PUBLIC_ID)
 }
 
 fn seal(format: PacketFormat, pan: &str, yy: i16, mm: i8, cvv: Option<&str>) -> String {
@@ -89,7 +88,7 @@ fn checkout_js_hex_headers_and_ambiguous_versions_open() {
     // "13" is 13 in decimal and 19 in hex; a gateway holding only key 19 still opens it.
     let key_19 = |v: u32| (v == 19).then(test_key);
     let ambiguous = packet_b("014242424242301213", &plain);
-    assert!(open_packet(&ambiguous, key_19, PUBLIC_ID, TODAY).is_ok());
+    assert!(open_packet(&ambiguous, key_19, PUBLIC_ID).is_ok());
 }
 
 #[test]
@@ -121,12 +120,21 @@ fn card_info_is_compared_numerically() {
 }
 
 #[test]
-fn expiry_is_checked_against_today() {
-    let expired = open(&seal(PacketFormat::JsonA, CARDS[1], 26, 4, Some("123")));
-    let error = expired.unwrap_err();
-    assert!(matches!(error, CryptogramError::Expired));
-    assert_eq!(error.message(), "Card expired");
-    assert!(open(&seal(PacketFormat::LegacyB, CARDS[1], 26, 5, Some("123"))).is_ok());
+fn an_expired_card_opens_with_its_expiry_intact() {
+    // Expiry is the payment's decision (a 5054 decline), not a packet defect.
+    for format in [PacketFormat::JsonA, PacketFormat::LegacyB] {
+        for (yy, mm) in [(20, 1), (26, 4)] {
+            let card = open(&seal(format, CARDS[1], yy, mm, Some("123"))).unwrap();
+            assert_eq!(
+                (card.expiry.year(), card.expiry.month()),
+                (2000 + yy, mm),
+                "{format:?}"
+            );
+            assert_eq!(card.expiry.mm_yy(), format!("{mm:02}/{yy:02}"));
+            let today = jiff::civil::Date::constant(2026, 5, 15);
+            assert!(card.expiry.is_expired_on(today));
+        }
+    }
 }
 
 /// A named bad packet and a check of the error it must produce.
@@ -225,7 +233,7 @@ fn a_different_key_under_the_same_version_does_not_decrypt() {
     static OTHER: std::sync::OnceLock<CryptogramKey> = std::sync::OnceLock::new();
     let other = OTHER.get_or_init(|| CryptogramKey::generate(13).unwrap());
     let packet = seal(PacketFormat::JsonA, CARDS[2], 30, 12, None);
-    let opened = open_packet(&packet, |_| Some(other), PUBLIC_ID, TODAY);
+    let opened = open_packet(&packet, |_| Some(other), PUBLIC_ID);
     assert!(matches!(opened, Err(CryptogramError::Undecryptable)));
 }
 

@@ -3,7 +3,6 @@
 
 use axum::extract::State;
 use axum::http::HeaderMap;
-use jiff::tz::TimeZone;
 use oblako_core::money::Currency;
 use oblako_core::payment::Stage;
 use oblako_protocol::envelope::Envelope;
@@ -72,10 +71,10 @@ async fn card_payment(
             if recovery.resume.is_some() {
                 return pay_resumed(&state, payee(&principal), recovery).await;
             }
-            let today = state.clock.now().to_zoned(TimeZone::UTC).date();
+            // An expired card opens and becomes a declined transaction (5054) in `pay`.
             let card = state
                 .keyring
-                .open(&packet, &principal.public_id, today)
+                .open(&packet, &principal.public_id)
                 .await
                 .map_err(|e| ApiError::Refused(e.message().to_owned()))?;
             let source = Source::Card {

@@ -5,6 +5,7 @@
 //! racing requests exactly one wins and only the winner reaches the bank (RELIABILITY M2, M3).
 //! The bank call follows, and its answer settles the intent.
 
+use jiff::Timestamp;
 use oblako_core::ids::Mode;
 use oblako_core::payment::{Event, Payment, apply};
 use oblako_protocol::envelope::Envelope;
@@ -39,6 +40,10 @@ async fn locked(
     Ok(row.filter(|r| r.kind == "payment"))
 }
 
+fn timestamp(ms: i64) -> Result<Timestamp, ApiError> {
+    Ok(Timestamp::from_millisecond(ms).map_err(anyhow::Error::from)?)
+}
+
 fn change(next: &Payment, now: i64, confirm: bool) -> Change<'static> {
     // Confirm, void and refund all leave nothing to expire.
     Change {
@@ -70,9 +75,16 @@ pub async fn manage(
     };
     let event = match action {
         Action::Confirm(minor) => Event::Confirm(minor),
-        Action::Void => Event::Void,
+        Action::Void => Event::Void {
+            now: timestamp(now)?,
+            // Every approved authorization records when; the creation time stands in (earlier,
+            // so never stricter) for a row that somehow lacks it.
+            authorized_at: timestamp(row.auth_at.unwrap_or(row.created_at))?,
+        },
         Action::Refund(minor) => Event::Refund(minor),
     };
+    // A refusal (including a void too soon after a small authorization) leaves before anything
+    // is written or sent to the bank.
     let (next, _notice) =
         apply(payment_of(&row)?, event).map_err(|r| ApiError::Refused(r.to_string()))?;
     let confirm = matches!(action, Action::Confirm(_));

@@ -11,6 +11,8 @@ pub mod pay;
 pub mod post3ds;
 pub mod three_ds;
 
+use oblako_core::card::CardExpiry;
+use oblako_core::money::Currency;
 use oblako_core::payment::{Payment, Stage, Status};
 use oblako_core::reason::ReasonCode;
 use oblako_store::transactions::{Change, TransactionRow};
@@ -22,6 +24,13 @@ pub fn payment_of(row: &TransactionRow) -> Result<Payment, ApiError> {
     let status = Status::parse(&row.status).ok_or_else(|| {
         anyhow::anyhow!("transaction {} has unknown status {:?}", row.id, row.status)
     })?;
+    let currency = Currency::from_code(&row.currency).ok_or_else(|| {
+        anyhow::anyhow!(
+            "transaction {} has unknown currency {:?}",
+            row.id,
+            row.currency
+        )
+    })?;
     let stage = if row.stage == "two" {
         Stage::TwoStage
     } else {
@@ -31,10 +40,21 @@ pub fn payment_of(row: &TransactionRow) -> Result<Payment, ApiError> {
         status,
         stage,
         amount: row.amount,
+        currency,
         captured: row.captured,
         refunded: row.refunded,
         reason: ReasonCode(i32::try_from(row.reason_code).unwrap_or(5204)),
     })
+}
+
+/// The expiry the payment was made with (`card_exp`, `MM/YY`). The vault keeps one expiry per
+/// card number, which a later payment with the same number may have changed since.
+pub fn expiry_of(row: &TransactionRow) -> Result<CardExpiry, ApiError> {
+    let parsed = row.card_exp.split_once('/').and_then(|(mm, yy)| {
+        CardExpiry::new(yy.trim().parse().ok()?, mm.trim().parse().ok()?).ok()
+    });
+    Ok(parsed
+        .ok_or_else(|| anyhow::anyhow!("transaction {} has card_exp {:?}", row.id, row.card_exp))?)
 }
 
 /// The stored change that brings a row to `next`, touching nothing else; callers add the dates,

@@ -1,6 +1,5 @@
 //! `payments/cards/charge|auth` and `payments/tokens/charge|auth`.
 
-use jiff::tz::TimeZone;
 use oblako_core::card::{CardExpiry, Pan};
 use oblako_core::ids::Mode;
 use oblako_core::money::Currency;
@@ -18,7 +17,7 @@ use crate::api::idempotency::Recovery;
 use crate::api::reply::{ApiError, ApiReply};
 use crate::bank;
 use crate::payments::model::{Terminal, transaction_model};
-use crate::payments::{change_to, payment_of, three_ds};
+use crate::payments::{change_to, expiry_of, payment_of, three_ds};
 use crate::secrets::random_hex;
 use crate::state::AppState;
 use crate::vault;
@@ -194,23 +193,16 @@ pub async fn pay(
         return Err(anyhow::anyhow!("injected fault after the intent of transaction {id}").into());
     }
 
-    let today = state.clock.now().to_zoned(TimeZone::UTC).date();
-    let answer = if expiry.is_expired_on(today) {
-        bank::BankAnswer {
-            reason: ReasonCode::EXPIRED_CARD,
-            auth_code: None,
-        }
-    } else {
-        bank::authorize(
-            &state.db,
-            &reference,
-            &pan,
-            channel,
-            request.amount.minor,
-            now,
-        )
-        .await?
-    };
+    let answer = bank::authorize(
+        &state.db,
+        &reference,
+        &pan,
+        expiry,
+        channel,
+        request.amount.minor,
+        now,
+    )
+    .await?;
     settle_authorization(state, payee, id, &reference, &answer, card_id).await
 }
 
@@ -307,6 +299,7 @@ pub async fn finish_authorization(
                 &state.db,
                 &reference,
                 &pan,
+                expiry_of(row)?,
                 channel,
                 row.amount,
                 state.now_ms(),

@@ -16,7 +16,7 @@ use crate::api::reply::{ApiError, ApiReply};
 use crate::bank;
 use crate::payments::model::{Terminal, transaction_model};
 use crate::payments::pay::{NO_LIVE_ACQUIRER, Payee, settle_authorization};
-use crate::payments::{NOT_FOUND, change_to, payment_of, three_ds};
+use crate::payments::{NOT_FOUND, change_to, expiry_of, payment_of, three_ds};
 use crate::state::AppState;
 use crate::vault;
 
@@ -81,12 +81,20 @@ pub async fn post3ds(
     let card_id = row
         .card_id
         .ok_or_else(|| anyhow::anyhow!("transaction {id} has no card"))?;
-    let (pan, _expiry) = vault::load_pan(&state.db, &state.secrets, site, mode, card_id)
+    let (pan, _) = vault::load_pan(&state.db, &state.secrets, site, mode, card_id)
         .await?
         .ok_or_else(|| {
             anyhow::anyhow!("transaction {id}: card {card_id} missing from the vault")
         })?;
-    let answer =
-        bank::authorize(&state.db, &reference, &pan, Channel::Card, row.amount, now).await?;
+    let answer = bank::authorize(
+        &state.db,
+        &reference,
+        &pan,
+        expiry_of(&row)?,
+        Channel::Card,
+        row.amount,
+        now,
+    )
+    .await?;
     settle_authorization(state, payee, id, &reference, &answer, card_id).await
 }

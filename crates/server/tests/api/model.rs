@@ -1,7 +1,8 @@
 //! MONEY-3: random sequences of payments, 3-D Secure results, confirms, voids, refunds, clock
 //! moves and sweeps, run through the API and the sweeper and checked step by step against a
-//! reference model of the money rules (RELIABILITY M2–M4, M7). `PROPTEST_CASES` sets the number
-//! of sequences (1,000 by default, as CI runs it).
+//! reference model of the money rules (RELIABILITY M2–M4, M7), including the void rule for
+//! authorizations of 10 RUB or less (refused until more than 24 hours have passed, spec §3.6).
+//! `PROPTEST_CASES` sets the number of sequences (1,000 by default, as CI runs it).
 
 use std::sync::OnceLock;
 
@@ -17,6 +18,11 @@ use crate::payments::cryptogram;
 const MINUTE: i64 = 60_000;
 const HOLD: i64 = 7 * 24 * 60 * MINUTE;
 const THREE_DS: i64 = 20 * MINUTE;
+/// Authorizations of at most this many kopecks void only after more than `SMALL_VOID_WAIT`.
+const SMALL_VOID_MAX: i64 = 1_000;
+const SMALL_VOID_WAIT: i64 = 24 * 60 * MINUTE;
+const VOID_TOO_SOON: &str =
+    "Должно пройти больше 24 часов для отмены транзакции на 10 рублей либо меньше.";
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Card {
@@ -72,13 +78,22 @@ fn op() -> impl Strategy<Value = Op> {
         Just(Card::Secure),
         Just(Card::SecureFunds)
     ];
+    // Half the payments are 10 RUB or less (the boundary itself included), so small voids meet
+    // both sides of the 24-hour rule: clock steps of minutes keep them inside it, steps of a day
+    // (exactly 24 h too) to a week take them past it before the 7-day hold runs out.
+    let amount = prop_oneof![
+        1i64..=SMALL_VOID_MAX,
+        Just(SMALL_VOID_MAX),
+        Just(SMALL_VOID_MAX + 1),
+        SMALL_VOID_MAX + 1..=5_000
+    ];
     prop_oneof![
-        3 => (card, any::<bool>(), 1i64..=5_000).prop_map(|(card, two_stage, amount)| Op::Pay { card, two_stage, amount }),
+        3 => (card, any::<bool>(), amount).prop_map(|(card, two_stage, amount)| Op::Pay { card, two_stage, amount }),
         2 => (0usize..8, any::<bool>()).prop_map(|(which, pass)| Op::ThreeDs { which, pass }),
         2 => (0usize..8, 0i64..=6_000).prop_map(|(which, amount)| Op::Confirm { which, amount }),
         1 => (0usize..8).prop_map(|which| Op::Void { which }),
         3 => (0usize..8, 0i64..=3_000).prop_map(|(which, amount)| Op::Refund { which, amount }),
-        1 => prop_oneof![1i64..=30, 1_000i64..=11_000].prop_map(|minutes| Op::Advance { minutes }),
+        1 => prop_oneof![1i64..=30, Just(24 * 60), 1_000i64..=11_000].prop_map(|minutes| Op::Advance { minutes }),
         1 => Just(Op::Sweep),
     ]
 }
@@ -93,6 +108,7 @@ struct Model {
     captured: i64,
     refunded: i64,
     deadline: Option<i64>,
+    authorized_at: Option<i64>,
 }
 
 fn runtime() -> &'static tokio::runtime::Runtime {
@@ -123,6 +139,7 @@ fn settle(m: &mut Model, approved: bool, now: i64) {
     } else if m.two_stage {
         m.status = "Authorized";
         m.deadline = Some(now + HOLD);
+        m.authorized_at = Some(now);
     } else {
         m.status = "Completed";
         m.captured = m.amount;
@@ -162,6 +179,7 @@ async fn step(app: &TestApp, models: &mut Vec<Model>, op: &Op) -> Result<(), Str
                 captured: 0,
                 refunded: 0,
                 deadline: None,
+                authorized_at: None,
             };
             match card {
                 Card::Secure | Card::SecureFunds => {
@@ -233,9 +251,16 @@ async fn step(app: &TestApp, models: &mut Vec<Model>, op: &Op) -> Result<(), Str
                 )
                 .await
                 .json();
-            let ok = m.status == "Authorized";
+            // Every payment here is in RUB.
+            let too_soon = m.amount <= SMALL_VOID_MAX
+                && m.authorized_at
+                    .is_some_and(|at| now - at <= SMALL_VOID_WAIT);
+            let ok = m.status == "Authorized" && !too_soon;
             if reply["Success"].as_bool() != Some(ok) {
-                return Err(format!("void on {m:?}: {reply}"));
+                return Err(format!("void at {now} on {m:?}: {reply}"));
+            }
+            if m.status == "Authorized" && too_soon && reply["Message"] != VOID_TOO_SOON {
+                return Err(format!("void too soon on {m:?}: {reply}"));
             }
             if ok {
                 m.status = "Cancelled";

@@ -11,13 +11,23 @@ use serde_json::Value;
 use crate::helpers::{Reply, TestApp, request};
 
 pub async fn cryptogram(app: &TestApp, public_id: &str, number: &str) -> String {
+    cryptogram_expiring(app, public_id, number, CardExpiry::new(30, 12).unwrap()).await
+}
+
+/// A cryptogram of a card with the given expiry, past or not.
+pub async fn cryptogram_expiring(
+    app: &TestApp,
+    public_id: &str,
+    number: &str,
+    expiry: CardExpiry,
+) -> String {
     let (pem, version) = app.state.keyring.current_public().await.unwrap();
     let pan = Pan::parse(number).unwrap();
     seal_format_a(
         &pem,
         version,
         &pan,
-        CardExpiry::new(30, 12).unwrap(),
+        expiry,
         Some(&Cvv::parse("123").unwrap()),
         public_id,
     )
@@ -324,6 +334,180 @@ async fn an_authorization_can_be_voided_once() {
     );
 }
 
+async fn void(app: &TestApp, id: i64) -> Reply {
+    app.post("/payments/void", &format!(r#"{{"TransactionId":{id}}}"#))
+        .await
+}
+
+async fn status_of(app: &TestApp, id: i64) -> Value {
+    model(
+        &app.post("/payments/get", &format!(r#"{{"TransactionId":{id}}}"#))
+            .await,
+    )["Status"]
+        .clone()
+}
+
+async fn bank_count(app: &TestApp, operation: &str) -> i64 {
+    let totals = oblako_store::acquirer::bank_totals(&app.state.db)
+        .await
+        .unwrap();
+    totals
+        .iter()
+        .find(|(op, _, _)| op == operation)
+        .map_or(0, |t| t.1)
+}
+
+#[tokio::test]
+async fn a_small_authorization_voids_only_after_24_hours() {
+    let app = TestApp::new().await;
+    let auth = card(
+        &app,
+        "/payments/cards/auth",
+        "4000000000003055",
+        serde_json::json!({"Amount": 10}),
+    )
+    .await;
+    let id = model(&auth)["TransactionId"].as_i64().unwrap();
+    let refused = r#"{"Success":false,"Message":"Должно пройти больше 24 часов для отмены транзакции на 10 рублей либо меньше."}"#;
+    assert_eq!(
+        String::from_utf8(void(&app, id).await.body).unwrap(),
+        refused
+    );
+    assert_eq!(status_of(&app, id).await, "Authorized");
+    // Exactly 24 hours is not "more than 24 hours".
+    app.clock.advance_millis(24 * 3600 * 1000);
+    assert_eq!(
+        String::from_utf8(void(&app, id).await.body).unwrap(),
+        refused
+    );
+    assert_eq!(status_of(&app, id).await, "Authorized");
+    assert_eq!(
+        bank_count(&app, "void").await,
+        0,
+        "nothing reached the bank"
+    );
+
+    app.clock.advance_millis(1000);
+    assert_eq!(
+        void(&app, id).await.body,
+        br#"{"Success":true,"Message":null}"#.to_vec()
+    );
+    assert_eq!(status_of(&app, id).await, "Cancelled");
+    assert_eq!(bank_count(&app, "void").await, 1);
+}
+
+#[tokio::test]
+async fn authorizations_above_10_rub_or_in_other_currencies_void_at_once() {
+    let app = TestApp::new().await;
+    for extra in [
+        serde_json::json!({"Amount": 10.01}),
+        serde_json::json!({"Amount": 5, "Currency": "USD"}),
+    ] {
+        let auth = card(
+            &app,
+            "/payments/cards/auth",
+            "4000000000003055",
+            extra.clone(),
+        )
+        .await;
+        let id = model(&auth)["TransactionId"].as_i64().unwrap();
+        assert_eq!(
+            void(&app, id).await.body,
+            br#"{"Success":true,"Message":null}"#.to_vec(),
+            "{extra}"
+        );
+        assert_eq!(status_of(&app, id).await, "Cancelled", "{extra}");
+    }
+}
+
+async fn charge_expiring(app: &TestApp, number: &str, (yy, mm): (i16, i8)) -> Reply {
+    let expiry = CardExpiry::new(yy, mm).unwrap();
+    let packet = cryptogram_expiring(app, &app.site.test.public_id, number, expiry).await;
+    let body = serde_json::json!({"Amount": 12, "IpAddress": "1.1.1.1",
+        "CardCryptogramPacket": packet});
+    app.post("/payments/cards/charge", &body.to_string()).await
+}
+
+#[tokio::test]
+async fn an_expired_card_in_a_cryptogram_is_a_declined_transaction() {
+    let app = TestApp::new().await;
+    // The clock stands in September 2026: a card that expired in August is declined with 5054.
+    let reply = charge_expiring(&app, "4000000000003055", (26, 8)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let json = reply.json();
+    assert_eq!(
+        (json["Success"].as_bool(), json["Message"].is_null()),
+        (Some(false), true),
+        "{json}"
+    );
+    let m = model(&reply);
+    assert_eq!(
+        (m["Status"].as_str(), m["StatusCode"].as_i64()),
+        (Some("Declined"), Some(5))
+    );
+    assert_eq!(
+        (m["ReasonCode"].as_i64(), m["Reason"].as_str()),
+        (Some(5054), Some("ExpiredCard"))
+    );
+    assert_eq!(
+        m["CardHolderMessage"],
+        "Проверьте правильность введенных данных карты или воспользуйтесь другой картой"
+    );
+    assert_eq!(m["CardExpDate"], "08/26");
+    assert!(m["AuthCode"].is_null() && m["AuthDate"].is_null());
+    let id = m["TransactionId"].as_i64().unwrap();
+    assert_eq!(
+        status_of(&app, id).await,
+        "Declined",
+        "the transaction exists"
+    );
+    assert_eq!(
+        bank_count(&app, "auth").await,
+        0,
+        "the bank was never asked"
+    );
+
+    // A 3-D Secure card is authenticated first, then declined the same way.
+    let secure = charge_expiring(&app, "4242424242424242", (26, 8)).await;
+    let id = model(&secure)["TransactionId"].as_i64().unwrap();
+    assert!(model(&secure)["AcsUrl"].is_string(), "{}", secure.json());
+    // The same number with a valid expiry meanwhile: the vault's copy of the card changes, the
+    // waiting payment keeps its own expiry.
+    let renewed = charge_expiring(&app, "4242424242424242", (30, 12)).await;
+    assert!(model(&renewed)["AcsUrl"].is_string(), "{}", renewed.json());
+    let pa_res = oblako_server::payments::three_ds::issue_pa_res(
+        &app.state.secrets,
+        id,
+        true,
+        app.state.now_ms() + 60_000,
+    );
+    let finished = app
+        .post(
+            "/payments/cards/post3ds",
+            &format!(r#"{{"TransactionId":{id},"PaRes":"{pa_res}"}}"#),
+        )
+        .await;
+    assert_eq!(
+        (
+            finished.json()["Success"].as_bool(),
+            model(&finished)["ReasonCode"].as_i64()
+        ),
+        (Some(false), Some(5054)),
+        "{}",
+        finished.json()
+    );
+    assert_eq!(
+        bank_count(&app, "auth").await,
+        0,
+        "the bank was never asked"
+    );
+
+    // A card is good through the last day of its month.
+    let current = charge_expiring(&app, "4000000000003055", (26, 9)).await;
+    assert_eq!(model(&current)["Status"], "Completed", "{}", current.json());
+    assert_eq!(bank_count(&app, "auth").await, 1);
+}
+
 #[tokio::test]
 async fn tokens_pay_on_their_own_site_only_with_the_token_outcomes() {
     let app = TestApp::new().await;
@@ -571,14 +755,15 @@ async fn confirm_and_void_racing_resolve_an_authorization_exactly_once() {
                 &app,
                 "/payments/cards/auth",
                 "4000000000003055",
-                serde_json::json!({"Amount": 5}),
+                // Above 10 RUB, so the void may win at once (spec §3.6).
+                serde_json::json!({"Amount": 20}),
             )
             .await,
         )["TransactionId"]
             .as_i64()
             .unwrap();
         let mut tasks = Vec::new();
-        for action in [Action::Confirm(500), Action::Void, Action::Confirm(500)] {
+        for action in [Action::Confirm(2000), Action::Void, Action::Confirm(2000)] {
             let (state, site, public_id) = (
                 app.state.clone(),
                 site.clone(),

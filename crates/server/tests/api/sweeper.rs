@@ -96,8 +96,13 @@ async fn a_site_can_confirm_authorizations_automatically() {
 
 /// Writes what `pay` commits before calling the bank, as if the node died right after.
 async fn orphan_intent(app: &TestApp, number: &str) -> i64 {
+    orphan_intent_expiring(app, number, (30, 1)).await
+}
+
+/// The same for a card that expires at the end of month `(yy, mm)`.
+async fn orphan_intent_expiring(app: &TestApp, number: &str, (yy, mm): (i16, i8)) -> i64 {
     let pan = oblako_core::card::Pan::parse(number).unwrap();
-    let expiry = oblako_core::card::CardExpiry::new(30, 1).unwrap();
+    let expiry = oblako_core::card::CardExpiry::new(yy, mm).unwrap();
     let site = SiteId(app.site.site_id);
     let card_id = oblako_server::vault::save_card(
         &app.state.db,
@@ -131,7 +136,7 @@ async fn orphan_intent(app: &TestApp, number: &str) -> i64 {
         card_id: Some(card_id),
         card_first_six: pan.first_six(),
         card_last_four: pan.last_four(),
-        card_exp: "01/30",
+        card_exp: &expiry.mm_yy(),
         card_brand: "Visa",
         token: None,
         subscription_id: None,
@@ -160,6 +165,7 @@ async fn the_reconciler_settles_intents_whose_outcome_was_lost_without_charging_
         &app.state.db,
         &reference,
         &pan,
+        oblako_core::card::CardExpiry::new(30, 1).unwrap(),
         oblako_core::test_bank::Channel::Card,
         900,
         1,
@@ -168,6 +174,9 @@ async fn the_reconciler_settles_intents_whose_outcome_was_lost_without_charging_
     .unwrap();
     // A declining card, also lost.
     let declined = orphan_intent(&app, "4000056655665556").await;
+    // The same number, expired in January 2020: the gateway declines it without asking the bank.
+    // The vault's copy of the card now says 01/20 too; each payment keeps its own expiry.
+    let expired = orphan_intent_expiring(&app, "4000000000003055", (20, 1)).await;
 
     assert_eq!(
         sweep_once(&app.state).await.unwrap().reconciled,
@@ -175,15 +184,25 @@ async fn the_reconciler_settles_intents_whose_outcome_was_lost_without_charging_
         "too early"
     );
     app.clock.advance_millis(2 * MINUTE);
-    assert_eq!(sweep_once(&app.state).await.unwrap().reconciled, 3);
+    assert_eq!(sweep_once(&app.state).await.unwrap().reconciled, 4);
     assert_eq!(status(&app, never_asked).await, "Completed");
     assert_eq!(status(&app, debited).await, "Completed");
     assert_eq!(status(&app, declined).await, "Declined");
+    assert_eq!(status(&app, expired).await, "Declined");
+    let reason = app
+        .post(
+            "/payments/get",
+            &format!(r#"{{"TransactionId":{expired}}}"#),
+        )
+        .await
+        .json()["Model"]["ReasonCode"]
+        .clone();
+    assert_eq!(reason, 5054);
     let auths = acquirer::bank_totals(&app.state.db).await.unwrap();
     assert_eq!(
         auths.iter().find(|t| t.0 == "auth").map(|t| (t.1, t.2)),
         Some((3, 1800)),
-        "one bank call per reference"
+        "one bank call per reference, none for the expired card"
     );
     assert_eq!(
         sweep_once(&app.state).await.unwrap(),
