@@ -4,18 +4,24 @@
 # oblako-bench scenarios (token-charge, cryptogram-charge, auth-confirm) and stops the gateway.
 #
 # Usage: bash bench/payments.sh [CONCURRENCY] [REQUESTS]
-#   CONCURRENCY  operations in flight (default 5: test keys admit 5 requests in flight per site,
-#                and live payments are refused until an acquirer exists, so 5 is the useful value)
+#   CONCURRENCY  operations in flight (default 64; the gateway under test is started with
+#                test_in_flight=1024 so the site's 5-in-flight sandbox limit does not cap it)
 #   REQUESTS     operations per scenario (default 5000)
 # Environment:
 #   OBLAKO_DATABASE_URL  postgres://… to run on PostgreSQL (use an empty database); SQLite in a
 #                        fresh temporary directory otherwise
+#   BENCH_SEED           completed payments written into the site before the run (default 0;
+#                        1000000 for the large-database figures)
+#   BENCH_RATE           operations per second to offer (open loop, CONCURRENCY as the cap);
+#                        unset: as fast as CONCURRENCY allows
+#   BENCH_SCENARIOS      which scenarios, space-separated (default: all three)
+#   BENCH_PEER=1         also run bench/localstripe.sh with the same CONCURRENCY and REQUESTS
 #   BENCH_DURATION_SECS  time limit of each scenario (default 120)
 #   BENCH_WARMUP         untimed operations before each scenario (default 200)
 #   BENCH_JSON=1         print one JSON object per scenario instead of lines
 set -euo pipefail
 
-concurrency="${1:-5}"
+concurrency="${1:-64}"
 requests="${2:-5000}"
 duration="${BENCH_DURATION_SECS:-120}"
 warmup="${BENCH_WARMUP:-200}"
@@ -69,6 +75,7 @@ base="http://127.0.0.1:$port"
 export OBLAKO_DATA_DIR="$data"
 export OBLAKO_LISTEN="127.0.0.1:$port"
 export OBLAKO_PUBLIC_URL="$base"
+export OBLAKO_TEST_IN_FLIGHT="${OBLAKO_TEST_IN_FLIGHT:-1024}"
 "$oblako" serve >"$data/oblako.log" 2>&1 &
 server_pid=$!
 
@@ -85,23 +92,37 @@ done
 
 site="$("$oblako" site create --name Bench --json 2>>"$data/oblako.log" | tr -d ' \t\r\n')"
 public_id="$(sed -nE 's/.*"test":\{[^}]*"public_id":"([^"]*)".*/\1/p' <<<"$site")"
+site_id="$(sed -nE 's/.*"site_id":([0-9]+).*/\1/p' <<<"$site")"
 secret="$(sed -nE 's/.*"test":\{[^}]*"api_secret":"([^"]*)".*/\1/p' <<<"$site")"
 [[ -n "$public_id" && -n "$secret" ]] || { echo "payments.sh: cannot read the site's test keys" >&2; exit 1; }
 export OBLAKO_BENCH_SECRET="$secret"
 
+seed="${BENCH_SEED:-0}"
+if ((seed > 0)); then
+    started=$SECONDS
+    "$oblako" site seed-payments --site "$site_id" --count "$seed" 2>>"$data/oblako.log"
+    echo "seeded $seed payments in $((SECONDS - started)) s"
+fi
+rate_flag=()
+[[ -n "${BENCH_RATE:-}" ]] && rate_flag=(--rate "$BENCH_RATE")
+
 if [[ -n "${OBLAKO_DATABASE_URL:-}" ]]; then database="${OBLAKO_DATABASE_URL%%:*}"; else database="sqlite"; fi
 echo "machine: $(nproc) CPU(s), $(lscpu 2>/dev/null | sed -nE 's/^Model name:[[:space:]]+//p' | head -n 1)"
 echo "gateway: $base  database: $database  durability: ${OBLAKO_DURABILITY:-full}  commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-echo "site: $public_id (test mode)  warm-up: $warmup  limit: $duration s per scenario"
+echo "site: $public_id (test mode, $seed payments before the run)  warm-up: $warmup  limit: $duration s per scenario"
 echo
 
 failed=0
-for scenario in token-charge cryptogram-charge auth-confirm; do
+for scenario in ${BENCH_SCENARIOS:-token-charge cryptogram-charge auth-confirm}; do
     # oblako-bench bounds itself; the outer timeout is a second fence.
     timeout --foreground --kill-after=10 $((2 * duration + 300)) "$bench" \
         --base-url "$base" --public-id "$public_id" --scenario "$scenario" \
         --concurrency "$concurrency" --requests "$requests" --duration-secs "$duration" \
-        --warmup "$warmup" --oblako-bin "$oblako" "${json_flag[@]}" || failed=1
+        --warmup "$warmup" --oblako-bin "$oblako" "${rate_flag[@]}" "${json_flag[@]}" || failed=1
     echo
 done
+if [[ "${BENCH_PEER:-0}" == 1 ]]; then
+    echo "peer: localstripe, same concurrency and requests"
+    bash bench/localstripe.sh "$concurrency" "$requests" || failed=1
+fi
 exit "$failed"

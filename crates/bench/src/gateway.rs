@@ -1,6 +1,9 @@
-//! The gateway under load: a base URL that must be a loopback address, one HTTP client that sends
-//! Basic credentials and follows no redirects and no proxies, and a call that sorts each reply
-//! into OK (HTTP 200 with `"Success":true`), throttled (HTTP 429) or failed.
+//! The server under load: a base URL that must be a loopback address, one HTTP client that
+//! follows no redirects and no proxies and sends the scenario's credentials (a site's Basic
+//! credentials, or a Stripe secret key as a Bearer token), and a call that sorts each reply into
+//! OK, throttled (HTTP 429) or failed. OK is HTTP 200 with `"Success":true` for the CloudPayments
+//! API ([`Gateway::post`]), and HTTP 200 with a JSON body for the Stripe API
+//! ([`Gateway::post_form`]), whose scenario then checks the body itself.
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
@@ -16,9 +19,9 @@ const QUOTED_BODY: usize = 300;
 /// What one HTTP call came to.
 #[derive(Debug)]
 pub enum Outcome {
-    /// HTTP 200 and `"Success":true`; the parsed body.
+    /// HTTP 200 and a JSON body (for the CloudPayments API, with `"Success":true`); the body.
     Ok(Value),
-    /// HTTP 429: a limit of the gateway, counted apart from errors.
+    /// HTTP 429: a limit of the server, counted apart from errors.
     Throttled,
     /// Anything else: transport error, timeout, another status, `"Success":false`, bad JSON.
     Failed(String),
@@ -31,13 +34,30 @@ pub struct Call {
     pub latency: Duration,
 }
 
-/// The gateway's payment API on loopback, with one site's credentials.
+/// How each request says who sends it.
+#[derive(Debug)]
+pub enum Auth {
+    /// HTTP Basic with a site's Public ID and API Secret (the CloudPayments API).
+    Site { public_id: String, secret: String },
+    /// `Authorization: Bearer` with a secret key (the Stripe API).
+    Bearer(String),
+}
+
+/// A payment API on loopback, with the credentials of one site or account.
 #[derive(Debug)]
 pub struct Gateway {
     client: Client,
     base: String,
-    public_id: String,
-    secret: String,
+    auth: Auth,
+}
+
+/// What a reply with HTTP 200 and a JSON body must also say to be OK.
+#[derive(Debug, Clone, Copy)]
+enum Rule {
+    /// `"Success":true`, as every CloudPayments reply says.
+    Success,
+    /// Nothing more: the caller judges the body.
+    AnyJson,
 }
 
 /// Checks that `base_url` is an `http(s)` URL whose host is a loopback IP address, and returns it
@@ -77,8 +97,7 @@ impl Gateway {
     /// idle keep-alive connections, each request bounded by `timeout`.
     pub fn new(
         base: String,
-        public_id: String,
-        secret: String,
+        auth: Auth,
         connections: usize,
         timeout: Duration,
     ) -> anyhow::Result<Gateway> {
@@ -91,12 +110,7 @@ impl Gateway {
             .timeout(timeout)
             .build()
             .context("cannot build the HTTP client")?;
-        Ok(Gateway {
-            client,
-            base,
-            public_id,
-            secret,
-        })
+        Ok(Gateway { client, base, auth })
     }
 
     /// The base URL, without a trailing `/`.
@@ -104,28 +118,45 @@ impl Gateway {
         &self.base
     }
 
-    /// The site's Public ID.
-    pub fn public_id(&self) -> &str {
-        &self.public_id
+    /// The site's Public ID, when the credentials are a site's.
+    pub fn public_id(&self) -> Option<&str> {
+        match &self.auth {
+            Auth::Site { public_id, .. } => Some(public_id),
+            Auth::Bearer(_) => None,
+        }
     }
 
-    /// `POST {base}{path}` with a JSON body; the latency runs from sending to the last body byte.
+    /// `POST {base}{path}` with a JSON body to the CloudPayments API: OK is HTTP 200 with
+    /// `"Success":true`. The latency runs from sending to the last body byte.
     pub async fn post(&self, path: &str, body: &Value) -> Call {
-        let body = body.to_string();
+        self.call(path, "application/json", body.to_string(), Rule::Success)
+            .await
+    }
+
+    /// `POST {base}{path}` with an `application/x-www-form-urlencoded` body (already encoded) to
+    /// the Stripe API: OK is HTTP 200 with a JSON body, which the caller then judges.
+    pub async fn post_form(&self, path: &str, form: String) -> Call {
+        let content_type = "application/x-www-form-urlencoded";
+        self.call(path, content_type, form, Rule::AnyJson).await
+    }
+
+    async fn call(&self, path: &str, content_type: &str, body: String, rule: Rule) -> Call {
         let started = Instant::now();
-        let outcome = self.send(path, body).await;
+        let outcome = self.send(path, content_type, body, rule).await;
         Call {
             outcome,
             latency: started.elapsed(),
         }
     }
 
-    async fn send(&self, path: &str, body: String) -> Outcome {
-        let sent = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .basic_auth(&self.public_id, Some(&self.secret))
-            .header(CONTENT_TYPE, "application/json")
+    async fn send(&self, path: &str, content_type: &str, body: String, rule: Rule) -> Outcome {
+        let request = self.client.post(format!("{}{path}", self.base));
+        let request = match &self.auth {
+            Auth::Site { public_id, secret } => request.basic_auth(public_id, Some(secret)),
+            Auth::Bearer(key) => request.bearer_auth(key),
+        };
+        let sent = request
+            .header(CONTENT_TYPE, content_type)
             .body(body)
             .send()
             .await;
@@ -150,10 +181,15 @@ impl Gateway {
         if status != StatusCode::OK {
             return Outcome::Failed(format!("{path}: HTTP {status}: {}", quoted()));
         }
-        match serde_json::from_slice::<Value>(&bytes) {
-            Ok(json) if json["Success"] == true => Outcome::Ok(json),
-            Ok(_) => Outcome::Failed(format!("{path}: Success is not true: {}", quoted())),
-            Err(e) => Outcome::Failed(format!("{path}: the reply is not JSON ({e}): {}", quoted())),
+        match (serde_json::from_slice::<Value>(&bytes), rule) {
+            (Ok(json), Rule::AnyJson) => Outcome::Ok(json),
+            (Ok(json), Rule::Success) if json["Success"] == true => Outcome::Ok(json),
+            (Ok(_), Rule::Success) => {
+                Outcome::Failed(format!("{path}: Success is not true: {}", quoted()))
+            }
+            (Err(e), _) => {
+                Outcome::Failed(format!("{path}: the reply is not JSON ({e}): {}", quoted()))
+            }
         }
     }
 }

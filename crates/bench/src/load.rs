@@ -1,6 +1,11 @@
 //! The bounded run: `concurrency` workers each issue one operation after another until the
 //! operation budget is spent or the deadline passes, whichever comes first. Nothing is started
 //! after the deadline, and every request has its own timeout, so a run always ends.
+//!
+//! With a rate, the run is open-loop: operation `n` is due `n / rate` seconds after the start and
+//! no worker starts it earlier. A start more than 1 ms behind its due time is counted as late,
+//! so a report shows when the workers could not keep up (and latencies would understate the
+//! wait a real client saw).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,7 +24,12 @@ pub struct Bounds {
     pub ops: u64,
     /// Time after which no operation is started.
     pub duration: Duration,
+    /// Operations per second to offer; `None` runs closed-loop, as fast as workers go.
+    pub rate: Option<f64>,
 }
+
+/// How far behind schedule an open-loop start may be before it counts as late.
+const LATE: Duration = Duration::from_millis(1);
 
 /// Runs `workload` within `bounds`; returns what was counted and how long it took.
 pub async fn run(
@@ -41,6 +51,19 @@ pub async fn run(
                 let n = issued.fetch_add(1, Ordering::Relaxed);
                 if n >= bounds.ops || Instant::now() >= deadline {
                     break;
+                }
+                if let Some(rate) = bounds.rate {
+                    let due = started + Duration::from_secs_f64(n as f64 / rate);
+                    if due >= deadline {
+                        break;
+                    }
+                    let now = Instant::now();
+                    if due > now {
+                        tokio::time::sleep_until(due.into()).await;
+                    } else if now - due > LATE {
+                        sample.late += 1;
+                        sample.max_late = sample.max_late.max(now - due);
+                    }
                 }
                 workload.run_op(&gateway, n, &mut sample).await;
             }

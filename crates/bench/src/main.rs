@@ -1,6 +1,7 @@
 //! `oblako-bench`: a bounded load generator for the gateway's payment API. It drives one
 //! scenario over real HTTP against a gateway on a loopback address, after an untimed warm-up,
 //! and prints counts, throughput and latency percentiles as plain lines or one JSON object.
+//! One scenario, stripe-intent, drives a fake Stripe instead (localstripe), to compare with.
 //!
 //! Exit status: 0 when no operation failed (HTTP 429s are counted, not failures) and at least one
 //! succeeded; 1 when the report shows failures or no success; 2 when no run could be made.
@@ -10,15 +11,17 @@ mod gateway;
 mod load;
 mod report;
 mod scenario;
+mod stripe;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context;
 use clap::Parser;
 
-use crate::gateway::Gateway;
+use crate::gateway::{Auth, Gateway};
 use crate::load::Bounds;
 use crate::report::Summary;
 use crate::scenario::{Scenario, Workload};
@@ -31,22 +34,23 @@ use crate::scenario::{Scenario, Workload};
     after_help = "Exit status: 0 clean, 1 failed operations or no success, 2 no run."
 )]
 struct Args {
-    /// The gateway's base URL; must be a loopback address, e.g. http://127.0.0.1:8080.
+    /// The gateway's base URL (the peer's for stripe-intent); must be a loopback address, e.g.
+    /// http://127.0.0.1:8080.
     #[arg(long)]
     base_url: String,
-    /// The site's Public ID.
+    /// The site's Public ID; required except for stripe-intent.
     #[arg(long)]
-    public_id: String,
-    /// The site's API Secret.
+    public_id: Option<String>,
+    /// The site's API Secret; required except for stripe-intent, which sends `sk_test_bench`.
     #[arg(long, env = "OBLAKO_BENCH_SECRET", hide_env_values = true)]
-    secret: String,
+    secret: Option<String>,
     /// What to repeat.
     #[arg(long, value_enum)]
     scenario: Scenario,
     /// Operations in flight at once. Test keys admit 5 requests in flight per site (429 beyond).
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=1024))]
     concurrency: u16,
-    /// Operations in the timed run (an auth-confirm pair is one).
+    /// Operations in the timed run (an auth-confirm or stripe-intent pair is one).
     #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..))]
     requests: u64,
     /// Time limit of the timed run, and of the warm-up, in seconds.
@@ -64,9 +68,22 @@ struct Args {
     /// Timeout of each HTTP request, in seconds.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
     timeout_secs: u64,
+    /// Offer this many operations per second (open loop; --concurrency caps those in flight).
+    /// Without it, each worker starts its next operation as soon as the last one ends.
+    #[arg(long, value_parser = positive_rate)]
+    rate: Option<f64>,
     /// Print one JSON object instead of lines.
     #[arg(long)]
     json: bool,
+}
+
+fn positive_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && (0.1..=1_000_000.0).contains(&rate) => Ok(rate),
+        _ => Err(format!(
+            "{text:?} is not a rate between 0.1 and 1000000 per second"
+        )),
+    }
 }
 
 fn main() -> ExitCode {
@@ -97,10 +114,22 @@ fn main() -> ExitCode {
 async fn bench(args: Args) -> anyhow::Result<bool> {
     let base = gateway::loopback_base(&args.base_url)?;
     let concurrency = usize::from(args.concurrency);
+    let auth = if args.scenario == Scenario::StripeIntent {
+        Auth::Bearer(stripe::KEY.to_owned())
+    } else {
+        let name = args.scenario.name();
+        Auth::Site {
+            public_id: args
+                .public_id
+                .with_context(|| format!("{name} needs --public-id"))?,
+            secret: args
+                .secret
+                .with_context(|| format!("{name} needs --secret or OBLAKO_BENCH_SECRET"))?,
+        }
+    };
     let gateway = Arc::new(Gateway::new(
         base,
-        args.public_id,
-        args.secret,
+        auth,
         concurrency,
         Duration::from_secs(args.timeout_secs),
     )?);
@@ -119,6 +148,7 @@ async fn bench(args: Args) -> anyhow::Result<bool> {
         let bounds = Bounds {
             ops: args.warmup,
             duration,
+            rate: args.rate,
         };
         load::run(
             args.scenario,
@@ -132,10 +162,11 @@ async fn bench(args: Args) -> anyhow::Result<bool> {
     let bounds = Bounds {
         ops: args.requests,
         duration,
+        rate: args.rate,
     };
     let (sample, elapsed) =
         load::run(args.scenario, workload, gateway, concurrency, bounds).await?;
-    if sample.ops.http_429 > 0 {
+    if sample.ops.http_429 > 0 && args.scenario != Scenario::StripeIntent {
         eprintln!(
             "note: HTTP 429 means the site's in-flight limit was reached (5 requests on test \
              keys, 30 on live keys, per node); on a test site use --concurrency 5 or less"
@@ -154,6 +185,7 @@ async fn bench(args: Args) -> anyhow::Result<bool> {
             .copied()
             .zip(sample.calls)
             .collect(),
+        offered: args.rate.map(|rate| (rate, sample.late, sample.max_late)),
     };
     if args.json {
         println!("{}", summary.json());

@@ -117,6 +117,8 @@ pub struct Summary {
     pub ops: Tally,
     /// Each HTTP call of an operation, by name; empty when an operation is a single call.
     pub calls: Vec<(&'static str, Tally)>,
+    /// The offered rate of an open-loop run, with its late starts and the worst delay.
+    pub offered: Option<(f64, u64, Duration)>,
 }
 
 impl Summary {
@@ -144,6 +146,12 @@ impl Summary {
             self.ops.ok, self.ops.http_429, self.ops.errors
         );
         out += &format!("throughput: {:.1} ops/s\n", self.throughput());
+        if let Some((rate, late, max_late)) = self.offered {
+            out += &format!(
+                "offered: {rate:.1} ops/s  late starts (>1 ms behind): {late}  max delay ms: {:.2}\n",
+                max_late.as_secs_f64() * 1000.0
+            );
+        }
         out += &format!("latency ms: {}\n", self.ops.latency().line());
         for (name, call) in &mut self.calls {
             let latency = call.latency().line();
@@ -172,6 +180,11 @@ impl Summary {
             "latency_ms": self.ops.latency().json(),
             "first_error": self.ops.first_error,
         });
+        if let Some((rate, late, max_late)) = self.offered {
+            object["offered_ops_per_sec"] = json!(rate);
+            object["late_starts"] = json!(late);
+            object["max_late_ms"] = json!(max_late.as_secs_f64() * 1000.0);
+        }
         if !self.calls.is_empty() {
             let calls: serde_json::Map<String, Value> = self
                 .calls
@@ -229,6 +242,7 @@ mod tests {
             elapsed: Duration::from_millis(500),
             ops,
             calls: Vec::new(),
+            offered: Some((4.0, 1, Duration::from_micros(1500))),
         }
         .text();
         assert_eq!(
@@ -236,6 +250,7 @@ mod tests {
             "scenario: token-charge  concurrency: 5  requests: 1  duration: 0.5 s\n\
              ok: 1  http-429: 0  errors: 0\n\
              throughput: 2.0 ops/s\n\
+             offered: 4.0 ops/s  late starts (>1 ms behind): 1  max delay ms: 1.50\n\
              latency ms: p50 2.31  p90 2.31  p99 2.31  max 2.31\n"
         );
     }

@@ -1,10 +1,12 @@
-//! The three scenarios: what is prepared before the timed run, and what one operation is.
+//! The four scenarios: what is prepared before the timed run, and what one operation is.
 //!
 //! - token-charge: one cryptogram charge obtains a token, then each operation is a token charge;
 //! - cryptogram-charge: each operation is a card charge, cycling through pre-made cryptograms;
-//! - auth-confirm: each operation is a card authorization and the confirmation of it.
+//! - auth-confirm: each operation is a card authorization and the confirmation of it;
+//! - stripe-intent: the peer's Stripe API, each operation a PaymentIntent created and confirmed
+//!   (the calls themselves are in [`crate::stripe`]).
 //!
-//! Every payment is 1 RUB on the test card, with AccountId `bench`.
+//! Every gateway payment is 1 RUB on the test card, with AccountId `bench`.
 
 use std::path::Path;
 
@@ -15,6 +17,7 @@ use serde_json::{Value, json};
 use crate::cryptograms::{self, CARD};
 use crate::gateway::{Gateway, Outcome};
 use crate::report::Tally;
+use crate::stripe;
 
 const ACCOUNT: &str = "bench";
 
@@ -27,6 +30,9 @@ pub enum Scenario {
     CryptogramCharge,
     /// `POST /payments/cards/auth`, then `POST /payments/confirm`, counted as one operation.
     AuthConfirm,
+    /// Stripe's `POST /v1/payment_intents`, then `POST /v1/payment_intents/{id}/confirm`,
+    /// counted as one operation; for a fake Stripe such as localstripe, not for the gateway.
+    StripeIntent,
 }
 
 impl Scenario {
@@ -36,6 +42,7 @@ impl Scenario {
             Scenario::TokenCharge => "token-charge",
             Scenario::CryptogramCharge => "cryptogram-charge",
             Scenario::AuthConfirm => "auth-confirm",
+            Scenario::StripeIntent => "stripe-intent",
         }
     }
 
@@ -44,6 +51,7 @@ impl Scenario {
         match self {
             Scenario::TokenCharge | Scenario::CryptogramCharge => &[],
             Scenario::AuthConfirm => &["auth", "confirm"],
+            Scenario::StripeIntent => &["create", "confirm"],
         }
     }
 }
@@ -53,6 +61,9 @@ impl Scenario {
 pub struct Sample {
     pub ops: Tally,
     pub calls: Vec<Tally>,
+    /// Open-loop operations started more than 1 ms after they were due, and the worst delay.
+    pub late: u64,
+    pub max_late: std::time::Duration,
 }
 
 impl Sample {
@@ -61,12 +72,16 @@ impl Sample {
         Sample {
             ops: Tally::default(),
             calls: scenario.calls().iter().map(|_| Tally::default()).collect(),
+            late: 0,
+            max_late: std::time::Duration::ZERO,
         }
     }
 
     /// Adds another worker's sample.
     pub fn merge(&mut self, other: Sample) {
         self.ops.merge(other.ops);
+        self.late += other.late;
+        self.max_late = self.max_late.max(other.max_late);
         for (mine, theirs) in self.calls.iter_mut().zip(other.calls) {
             mine.merge(theirs);
         }
@@ -79,11 +94,14 @@ pub struct Workload {
     scenario: Scenario,
     token: String,
     packets: Vec<String>,
+    /// The Stripe PaymentMethod that stripe-intent pays with.
+    payment_method: String,
 }
 
 impl Workload {
     /// Prepares `scenario`: cryptograms (`pool` of them for the card scenarios, one for the
-    /// token), and for token-charge the token from one card charge.
+    /// token), for token-charge the token from one card charge, and for stripe-intent the
+    /// PaymentMethod.
     pub async fn prepare(
         scenario: Scenario,
         gateway: &Gateway,
@@ -93,12 +111,25 @@ impl Workload {
         let count = match scenario {
             Scenario::TokenCharge => 1,
             Scenario::CryptogramCharge | Scenario::AuthConfirm => pool,
+            Scenario::StripeIntent => {
+                let payment_method = stripe::payment_method(gateway).await?;
+                eprintln!("paying with PaymentMethod {payment_method}");
+                return Ok(Workload {
+                    scenario,
+                    token: String::new(),
+                    packets: Vec::new(),
+                    payment_method,
+                });
+            }
         };
+        let public_id = gateway
+            .public_id()
+            .ok_or_else(|| anyhow!("{} needs a site's Public ID", scenario.name()))?;
         eprintln!(
             "making {count} cryptogram(s) of card {CARD} with {}",
             oblako_bin.display()
         );
-        let packets = cryptograms::make(oblako_bin, gateway.base(), gateway.public_id(), count)
+        let packets = cryptograms::make(oblako_bin, gateway.base(), public_id, count)
             .await
             .context("cannot make the cryptograms")?;
         let mut token = String::new();
@@ -123,6 +154,7 @@ impl Workload {
             scenario,
             token,
             packets,
+            payment_method: String::new(),
         })
     }
 
@@ -143,6 +175,9 @@ impl Workload {
                 sample.ops.record(&call.outcome, call.latency);
             }
             Scenario::AuthConfirm => self.auth_confirm(gateway, n, sample).await,
+            Scenario::StripeIntent => {
+                stripe::intent_confirm(gateway, &self.payment_method, sample).await;
+            }
         }
     }
 

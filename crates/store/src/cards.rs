@@ -51,7 +51,20 @@ pub struct StoredCard {
 /// Saves a card, or refreshes the ciphertext of the same card (same fingerprint) on the same
 /// site and mode, taking its expiry only when it is later than the stored one: a payer who types
 /// a stale expiry must not break the card's saved token. Returns the row id.
+///
+/// A card already stored with this expiry or a later one is not written again: a card that pays
+/// often would otherwise be one hot row that every payment with it waits to lock.
 pub async fn save(db: &Db, card: &NewCard<'_>, now_ms: i64) -> Result<i64, StoreError> {
+    let known = "SELECT id, exp_year * 12 + exp_month FROM cards \
+                 WHERE site_id = $1 AND mode = $2 AND fingerprint = $3";
+    let stored: Option<(i64, i64)> = on_db!(db, pool => sqlx::query_as(known)
+        .bind(card.site.0).bind(card.mode.as_str()).bind(card.fingerprint)
+        .fetch_optional(pool).await)?;
+    if let Some((id, expiry)) = stored
+        && expiry >= card.exp_year * 12 + card.exp_month
+    {
+        return Ok(id);
+    }
     let sql = "INSERT INTO cards (site_id, mode, fingerprint, first_six, last_four, exp_month, \
            exp_year, brand, pan_enc, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
          ON CONFLICT (site_id, mode, fingerprint) DO UPDATE SET \
