@@ -4,13 +4,15 @@
 //! case-insensitively from JSON or form bodies (`params`), exact decimal amounts (`amount`), the
 //! `{Success, Message, Model}` envelope (`envelope`), the payment models it carries
 //! (`transaction`: transaction, 3-D Secure challenge, refund), decline reasons with their
-//! localized cardholder messages (`reasons`), the protocol's date formats (`dates`) and card
-//! cryptograms (`cryptogram`). This crate changes only when the protocol does.
+//! localized cardholder messages (`reasons`), the protocol's date formats (`dates`), card
+//! cryptograms (`cryptogram`) and the notifications sent to merchants, with their form encoding,
+//! signatures and answers (`notification`). This crate changes only when the protocol does.
 
 pub mod amount;
 pub mod cryptogram;
 pub mod dates;
 pub mod envelope;
+pub mod notification;
 pub mod params;
 pub mod reasons;
 pub mod transaction;
