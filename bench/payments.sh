@@ -107,6 +107,11 @@ rate_flag=()
 [[ -n "${BENCH_RATE:-}" ]] && rate_flag=(--rate "$BENCH_RATE")
 
 if [[ -n "${OBLAKO_DATABASE_URL:-}" ]]; then database="${OBLAKO_DATABASE_URL%%:*}"; else database="sqlite"; fi
+if [[ "$database" == postgres* ]] && command -v psql >/dev/null \
+    && [[ "$(psql "$OBLAKO_DATABASE_URL" -tAc 'SHOW autovacuum' 2>/dev/null)" == off ]]; then
+    echo "WARNING: autovacuum is off on this PostgreSQL: dead rows pile up and throughput falls" \
+        "as the run goes on (PostgreSQL's default is on)"
+fi
 echo "machine: $(nproc) CPU(s), $(lscpu 2>/dev/null | sed -nE 's/^Model name:[[:space:]]+//p' | head -n 1)"
 echo "gateway: $base  database: $database  durability: ${OBLAKO_DURABILITY:-full}  commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 echo "site: $public_id (test mode, $seed payments before the run)  warm-up: $warmup  limit: $duration s per scenario"
