@@ -14,6 +14,7 @@ pub mod keyring;
 pub mod logging;
 pub mod observe;
 pub mod ops;
+pub mod outbound;
 pub mod pages;
 pub mod payments;
 pub mod secrets;

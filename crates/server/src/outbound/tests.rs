@@ -1,0 +1,259 @@
+//! The address table, policy reopening and URL checks, without sockets.
+
+use std::net::IpAddr;
+
+use super::*;
+
+fn ip(text: &str) -> IpAddr {
+    text.parse().unwrap()
+}
+
+fn strict() -> Policy {
+    Policy::default()
+}
+
+fn loopback_open() -> Policy {
+    Policy {
+        allow_subnets: vec!["127.0.0.0/8".parse().unwrap()],
+        allow_private: false,
+    }
+}
+
+/// (address, expected range; None = public and allowed by default)
+const TABLE: &[(&str, Option<Range>)] = &[
+    // IPv4
+    ("8.8.8.8", None),
+    ("1.1.1.1", None),
+    ("93.184.215.14", None),
+    ("0.0.0.0", Some(Range::Unspecified)),
+    ("0.1.2.3", Some(Range::ThisNetwork)),
+    ("10.0.0.1", Some(Range::Private)),
+    ("10.255.255.255", Some(Range::Private)),
+    ("100.63.255.255", None),
+    ("100.64.0.1", Some(Range::SharedNat)),
+    ("100.127.255.254", Some(Range::SharedNat)),
+    ("100.128.0.0", None),
+    ("127.0.0.1", Some(Range::Loopback)),
+    ("127.255.0.9", Some(Range::Loopback)),
+    ("169.254.169.254", Some(Range::Metadata)),
+    ("169.254.1.1", Some(Range::LinkLocal)),
+    ("172.15.255.255", None),
+    ("172.16.0.1", Some(Range::Private)),
+    ("172.31.255.255", Some(Range::Private)),
+    ("172.32.0.0", None),
+    ("192.0.0.8", Some(Range::ProtocolAssignments)),
+    ("192.0.2.10", Some(Range::Documentation)),
+    ("192.88.99.1", Some(Range::Relay6to4)),
+    ("192.168.1.1", Some(Range::Private)),
+    ("198.18.0.1", Some(Range::Benchmarking)),
+    ("198.19.255.255", Some(Range::Benchmarking)),
+    ("198.51.100.7", Some(Range::Documentation)),
+    ("203.0.113.9", Some(Range::Documentation)),
+    ("224.0.0.1", Some(Range::Multicast)),
+    ("239.255.255.250", Some(Range::Multicast)),
+    ("240.0.0.1", Some(Range::Reserved)),
+    ("255.255.255.254", Some(Range::Reserved)),
+    ("255.255.255.255", Some(Range::Broadcast)),
+    // IPv6
+    ("2606:4700:4700::1111", None),
+    ("2a00:1450:4001:80b::200e", None),
+    ("::", Some(Range::Unspecified)),
+    ("::1", Some(Range::Loopback)),
+    ("::ffff:127.0.0.1", Some(Range::Loopback)),
+    ("::ffff:7f00:1", Some(Range::Loopback)),
+    ("::ffff:169.254.169.254", Some(Range::Metadata)),
+    ("::ffff:10.1.2.3", Some(Range::Private)),
+    ("::ffff:8.8.8.8", None),
+    ("::127.0.0.1", Some(Range::Ipv4Compatible)),
+    ("::8.8.8.8", Some(Range::Ipv4Compatible)),
+    ("64:ff9b::127.0.0.1", Some(Range::Loopback)),
+    ("64:ff9b::a9fe:a9fe", Some(Range::Metadata)),
+    ("64:ff9b::8.8.8.8", None),
+    ("64:ff9b:1::1", Some(Range::Nat64Local)),
+    ("2002:7f00:1::", Some(Range::Loopback)),
+    ("2002:c0a8:101::1", Some(Range::Private)),
+    ("2002:808:808::1", None),
+    ("2001::1", Some(Range::Teredo)),
+    ("2001:0:4136:e378:8000:63bf:3fff:fdd2", Some(Range::Teredo)),
+    ("2001:2::1", Some(Range::Benchmarking)),
+    ("2001:10::1", Some(Range::ProtocolAssignments)),
+    ("2001:db8::1", Some(Range::Documentation)),
+    ("3fff::1", Some(Range::Documentation)),
+    ("100::1", Some(Range::Discard)),
+    ("fc00::1", Some(Range::UniqueLocal)),
+    ("fd12:3456::1", Some(Range::UniqueLocal)),
+    ("fd00:ec2::254", Some(Range::Metadata)),
+    ("fe80::1", Some(Range::LinkLocal)),
+    ("febf:ffff::1", Some(Range::LinkLocal)),
+    ("fec0::1", Some(Range::SiteLocal)),
+    ("ff02::1", Some(Range::Multicast)),
+    ("ff0e::101", Some(Range::Multicast)),
+    ("::ffff:0:a00:1", Some(Range::NotGlobalUnicast)),
+    ("5f00::1", Some(Range::NotGlobalUnicast)),
+    ("4000::1", Some(Range::NotGlobalUnicast)),
+];
+
+#[test]
+fn every_address_in_the_table_gets_its_verdict() {
+    let policy = strict();
+    let mut wrong = Vec::new();
+    for &(text, expected) in TABLE {
+        let got = classify(ip(text));
+        let verdict = policy.check(ip(text)).map_err(|r| r.range).err();
+        if got != expected || verdict != expected {
+            wrong.push(format!(
+                "{text}: expected {expected:?}, classify {got:?}, check {verdict:?}"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "wrong verdicts:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn allow_subnets_reopens_loopback_and_only_loopback() {
+    let policy = loopback_open();
+    for open in [
+        "127.0.0.1",
+        "127.1.2.3",
+        "::ffff:127.0.0.1",
+        "64:ff9b::7f00:1",
+    ] {
+        assert_eq!(policy.check(ip(open)), Ok(()), "{open}");
+    }
+    for closed in ["::1", "10.0.0.1", "169.254.169.254", "192.168.0.1"] {
+        assert!(policy.check(ip(closed)).is_err(), "{closed}");
+    }
+}
+
+#[test]
+fn allow_private_reopens_loopback_and_private_but_not_metadata() {
+    let policy = Policy {
+        allow_subnets: Vec::new(),
+        allow_private: true,
+    };
+    for open in [
+        "127.0.0.1",
+        "::1",
+        "10.1.1.1",
+        "172.20.0.1",
+        "192.168.1.1",
+        "fd00::1",
+    ] {
+        assert_eq!(policy.check(ip(open)), Ok(()), "{open}");
+    }
+    for closed in [
+        "169.254.169.254",
+        "fd00:ec2::254",
+        "fe80::1",
+        "100.64.0.1",
+        "0.0.0.0",
+    ] {
+        assert!(policy.check(ip(closed)).is_err(), "{closed}");
+    }
+}
+
+#[test]
+fn refusals_explain_themselves() {
+    let message = |text: &str| strict().check(ip(text)).unwrap_err().to_string();
+    assert_eq!(
+        message("127.0.0.1"),
+        "127.0.0.1 is a loopback address; it is not allowed for live sites"
+    );
+    assert_eq!(
+        message("169.254.169.254"),
+        "169.254.169.254 is a cloud metadata address; outbound requests may not reach it"
+    );
+    assert_eq!(
+        message("::ffff:10.0.0.1"),
+        "::ffff:10.0.0.1 is a private address; it is not allowed for live sites"
+    );
+}
+
+#[test]
+fn check_url_accepts_public_and_named_hosts() {
+    for good in [
+        "https://shop.example.com/cp/pay",
+        "http://shop.example.com:8080/hook?token=abc",
+        "https://93.184.215.14/hook",
+        "https://[2606:4700:4700::1111]:8443/",
+        // Names are judged at connect time, after resolution.
+        "http://localhost:9000/",
+    ] {
+        let url = check_url(good, &strict());
+        assert!(url.is_ok(), "{good}: {url:?}");
+    }
+}
+
+#[test]
+fn check_url_refuses_with_a_reason() {
+    let cases = [
+        (
+            "ftp://shop.example.com/",
+            "notification URL must use http or https, not ftp",
+        ),
+        (
+            "file:///etc/passwd",
+            "notification URL must use http or https, not file",
+        ),
+        (
+            "https://user:pass@shop.example.com/",
+            "notification URL must not contain a user name or password",
+        ),
+        (
+            "https://user@shop.example.com/",
+            "notification URL must not contain a user name or password",
+        ),
+        (
+            "http://127.0.0.1:8080/",
+            "127.0.0.1 is a loopback address; it is not allowed for live sites",
+        ),
+        (
+            "http://[::1]/",
+            "::1 is a loopback address; it is not allowed for live sites",
+        ),
+        (
+            "http://[::ffff:169.254.169.254]/latest/meta-data",
+            "::ffff:169.254.169.254 is a cloud metadata address; outbound requests may not reach it",
+        ),
+        // The URL parser normalises odd IPv4 spellings before the guard sees them.
+        (
+            "http://2130706433/",
+            "127.0.0.1 is a loopback address; it is not allowed for live sites",
+        ),
+        (
+            "http://0x7f.1/",
+            "127.0.0.1 is a loopback address; it is not allowed for live sites",
+        ),
+        (
+            "http://0/",
+            "0.0.0.0 is an unspecified address; outbound requests may not reach it",
+        ),
+    ];
+    for (url, expected) in cases {
+        let got = check_url(url, &strict()).map(|u| u.to_string());
+        assert_eq!(
+            got.map_err(|e| e.to_string()),
+            Err(expected.to_owned()),
+            "{url}"
+        );
+    }
+    assert!(matches!(
+        check_url("not a url", &strict()),
+        Err(UrlRefused::Invalid(_))
+    ));
+    assert!(matches!(
+        check_url("http://", &strict()),
+        Err(UrlRefused::Invalid(_))
+    ));
+}
+
+#[test]
+fn check_url_follows_the_policy() {
+    assert!(check_url("http://127.0.0.1:8080/", &loopback_open()).is_ok());
+    let test_site = Policy {
+        allow_subnets: Vec::new(),
+        allow_private: true,
+    };
+    assert!(check_url("http://192.168.0.10/", &test_site).is_ok());
+    assert!(check_url("http://169.254.169.254/", &test_site).is_err());
+}
