@@ -12,6 +12,7 @@ pub mod config;
 pub mod faults;
 pub mod keyring;
 pub mod logging;
+pub mod notify;
 pub mod observe;
 pub mod ops;
 pub mod outbound;

@@ -1,0 +1,5 @@
+//! Notifications (issue 4): what a transaction's status change announces and how it reaches the
+//! merchant. The wire format is `oblako_protocol::notification`; the outbound client with its
+//! SSRF guard is [`crate::outbound`].
+
+pub mod notice;
