@@ -3,3 +3,4 @@
 //! SSRF guard is [`crate::outbound`].
 
 pub mod notice;
+pub mod signing;
