@@ -14,6 +14,7 @@ pub mod acquirer;
 pub mod cards;
 pub mod cryptogram_keys;
 pub mod idempotency;
+pub mod notifications;
 pub mod seed;
 pub mod sites;
 pub mod test_db;

@@ -1,0 +1,318 @@
+//! The outbox: one row per notification, a job with a lease.
+//!
+//! [`enqueue`] writes the row inside the caller's transaction, so a notification exists exactly
+//! when the change it announces was committed (W1). [`claim_due`] leases due rows to a worker for
+//! a while (`locked_until`, `locked_by`), in one statement, and nothing stays locked while the
+//! worker sends; a worker that dies loses its rows when the lease runs out (C3). A transaction's
+//! notifications carry an increasing `sequence` and only the earliest still pending one is ever
+//! due (W3). [`record_attempt`] applies only for the worker that still holds the lease.
+
+use oblako_core::ids::{Mode, SiteId};
+
+use super::mode_of;
+use crate::{Db, StoreError, Tx, in_write, on_tx};
+
+/// Most characters of a response (or an error) kept in the attempts log.
+pub const SNIPPET_CHARS: usize = 1_024;
+
+/// A notification to send, built and signed once: every attempt sends the same body.
+#[derive(Debug, Clone)]
+pub struct NewNotification<'a> {
+    /// The site it belongs to.
+    pub site: SiteId,
+    /// The mode of the transaction.
+    pub mode: Mode,
+    /// The transaction it announces; `None` for a test notification from the dashboard.
+    pub transaction_id: Option<i64>,
+    /// The kind's name (`Pay`, …).
+    pub kind: &'a str,
+    /// The form body (POST) or query string (GET), already encoded.
+    pub body: &'a str,
+    /// Where to send it.
+    pub url: &'a str,
+    /// `POST` or `GET`.
+    pub method: &'a str,
+    /// `UTF8` or `Windows1251`.
+    pub encoding: &'a str,
+    /// Now, Unix ms; the first attempt is due at once.
+    pub created_at: i64,
+}
+
+/// A notification leased to a worker: what delivery needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedNotification {
+    /// Its id (the same on every retry: `X-Webhook-Id`).
+    pub id: i64,
+    /// The site it belongs to (whose secret signs it).
+    pub site: SiteId,
+    /// The mode of the transaction.
+    pub mode: Mode,
+    /// The transaction it announces, if any.
+    pub transaction_id: Option<i64>,
+    /// The kind's name.
+    pub kind: String,
+    /// Its place among its transaction's notifications, from 1.
+    pub sequence: i64,
+    /// What to send.
+    pub body: String,
+    /// Where to.
+    pub url: String,
+    /// `POST` or `GET`.
+    pub method: String,
+    /// `UTF8` or `Windows1251`.
+    pub encoding: String,
+    /// Attempts made before this one.
+    pub attempts: i64,
+    /// When the lease runs out, Unix ms.
+    pub locked_until: i64,
+}
+
+/// How an attempt went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome<'a> {
+    /// The merchant acknowledged the notification.
+    Delivered {
+        /// The HTTP status of the answer.
+        http_status: u16,
+        /// From sending to the end of the answer.
+        latency_ms: i64,
+        /// The start of the answer's body.
+        response: &'a str,
+    },
+    /// It did not.
+    Failed {
+        /// The HTTP status, if an answer came.
+        http_status: Option<u16>,
+        /// From sending to the failure.
+        latency_ms: i64,
+        /// The start of the answer's body, if any.
+        response: &'a str,
+        /// Why it counts as a failure.
+        error: &'a str,
+        /// When to try again ([`super::RetrySchedule::next_attempt_at`]); `None`: the schedule
+        /// is exhausted and the notification fails.
+        retry_at: Option<i64>,
+    },
+}
+
+#[derive(sqlx::FromRow)]
+struct ClaimRow {
+    id: i64,
+    site_id: i64,
+    mode: String,
+    transaction_id: Option<i64>,
+    kind: String,
+    sequence: i64,
+    body: String,
+    url: String,
+    method: String,
+    encoding: String,
+    attempts: i64,
+    locked_until: Option<i64>,
+}
+
+/// Pending, due, not leased, and no earlier notification of its transaction still pending.
+macro_rules! due_ids {
+    () => {
+        "SELECT n.id FROM notifications n \
+         WHERE n.state = 'pending' AND n.next_attempt_at <= $1 \
+           AND (n.locked_until IS NULL OR n.locked_until < $1) \
+           AND NOT EXISTS (SELECT 1 FROM notifications e WHERE e.transaction_id = n.transaction_id \
+             AND e.sequence < n.sequence AND e.state = 'pending') \
+         ORDER BY n.next_attempt_at, n.id LIMIT $4"
+    };
+}
+
+macro_rules! claim {
+    ($lock:literal) => {
+        concat!(
+            "UPDATE notifications SET locked_until = $2, locked_by = $3 WHERE id IN (",
+            due_ids!(),
+            $lock,
+            ") RETURNING id, site_id, mode, transaction_id, kind, sequence, body, url, method, \
+             encoding, attempts, locked_until"
+        )
+    };
+}
+
+/// SQLite has one writer, so the statement alone is atomic.
+const CLAIM_SQLITE: &str = claim!("");
+/// Rows another node is claiming right now are skipped, not waited for, and never taken twice.
+const CLAIM_POSTGRES: &str = claim!(" FOR UPDATE OF n SKIP LOCKED");
+
+/// Adds a notification inside the caller's transaction and returns its id. Its `sequence` is one
+/// more than the highest of its transaction's notifications (1 without a transaction); two
+/// transactions enqueuing for the same payment at once must be serialized by the caller (a lock
+/// on the payment row), or the second one fails on the unique `(transaction_id, sequence)`.
+pub async fn enqueue(tx: &mut Tx, new: &NewNotification<'_>) -> Result<i64, StoreError> {
+    let sql = "INSERT INTO notifications (site_id, mode, transaction_id, kind, sequence, body, url, \
+           method, encoding, state, attempts, next_attempt_at, created_at) \
+         SELECT $1, $2, $3, $4, COALESCE(MAX(sequence), 0) + 1, $5, $6, $7, $8, 'pending', 0, $9, $9 \
+         FROM notifications WHERE transaction_id = $3 \
+         RETURNING id";
+    let n = new;
+    let id: i64 = on_tx!(tx, c => sqlx::query_scalar(sql)
+        .bind(n.site.0).bind(n.mode.as_str()).bind(n.transaction_id).bind(n.kind).bind(n.body)
+        .bind(n.url).bind(n.method).bind(n.encoding).bind(n.created_at)
+        .fetch_one(&mut **c).await)?;
+    Ok(id)
+}
+
+/// Leases up to `limit` due notifications to `worker` until `now_ms + lease_ms`, the earliest due
+/// first, and returns them by id. A row is due when it is pending, its `next_attempt_at` has come, nobody's lease on it
+/// is still running, and no earlier notification of its transaction is pending (W3: delivered,
+/// failed and cancelled ones do not hold it back). `worker` must be unique to the claiming loop:
+/// it is how [`record_attempt`] knows the lease is still its own.
+pub async fn claim_due(
+    db: &Db,
+    now_ms: i64,
+    lease_ms: i64,
+    worker: &str,
+    limit: i64,
+) -> Result<Vec<ClaimedNotification>, StoreError> {
+    let sql = match db {
+        Db::Sqlite(_) => CLAIM_SQLITE,
+        Db::Postgres(_) => CLAIM_POSTGRES,
+    };
+    let until = now_ms.saturating_add(lease_ms);
+    let rows: Vec<ClaimRow> = in_write!(db, c => sqlx::query_as(sql)
+        .bind(now_ms).bind(until).bind(worker).bind(limit)
+        .fetch_all(&mut **c).await);
+    let mut claimed = rows
+        .into_iter()
+        .map(|r| {
+            Ok(ClaimedNotification {
+                id: r.id,
+                site: SiteId(r.site_id),
+                mode: mode_of(&r.mode)?,
+                transaction_id: r.transaction_id,
+                kind: r.kind,
+                sequence: r.sequence,
+                body: r.body,
+                url: r.url,
+                method: r.method,
+                encoding: r.encoding,
+                attempts: r.attempts,
+                locked_until: r.locked_until.unwrap_or(until),
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    // RETURNING promises no order.
+    claimed.sort_by_key(|n| n.id);
+    Ok(claimed)
+}
+
+/// Records an attempt that started at `started_at` by the worker that claimed notification `id`:
+/// counts it, logs it in `notification_attempts`, sets the new state (delivered, pending until
+/// `retry_at`, or failed) and ends the lease. Returns `false`, and writes nothing, when `worker`
+/// no longer holds the lease (it ran out and another worker took the row, or the notification
+/// was cancelled): a lost lease must not overwrite the other worker's result.
+pub async fn record_attempt(
+    db: &Db,
+    id: i64,
+    worker: &str,
+    started_at: i64,
+    outcome: &Outcome<'_>,
+) -> Result<bool, StoreError> {
+    let (state, http_status, latency_ms, response, error, retry_at, delivered_at) = match *outcome {
+        Outcome::Delivered {
+            http_status,
+            latency_ms,
+            response,
+        } => {
+            let at = started_at.saturating_add(latency_ms);
+            let status = Some(http_status);
+            (
+                "delivered",
+                status,
+                latency_ms,
+                response,
+                None,
+                None,
+                Some(at),
+            )
+        }
+        Outcome::Failed {
+            http_status,
+            latency_ms,
+            response,
+            error,
+            retry_at,
+        } => {
+            let state = if retry_at.is_some() {
+                "pending"
+            } else {
+                "failed"
+            };
+            (
+                state,
+                http_status,
+                latency_ms,
+                response,
+                Some(snippet(error)),
+                retry_at,
+                None,
+            )
+        }
+    };
+    let update = "UPDATE notifications SET attempts = attempts + 1, state = $1, \
+           next_attempt_at = COALESCE($2, next_attempt_at), \
+           delivered_at = COALESCE($3, delivered_at), last_error = $4, \
+           locked_until = NULL, locked_by = NULL \
+         WHERE id = $5 AND locked_by = $6 AND state = 'pending' \
+         RETURNING attempts, url";
+    let log = "INSERT INTO notification_attempts (notification_id, attempt, started_at, url, \
+           delivered, http_status, latency_ms, response_snippet, error) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    let status = http_status.map(i64::from);
+    let response = snippet(response);
+    let mut tx = db.begin_write().await?;
+    let applied = on_tx!(&mut tx, c => {
+        let row: Option<(i64, String)> = sqlx::query_as(update)
+            .bind(state).bind(retry_at).bind(delivered_at).bind(&error).bind(id).bind(worker)
+            .fetch_optional(&mut **c).await?;
+        if let Some((attempt, url)) = &row {
+            sqlx::query(log)
+                .bind(id).bind(attempt).bind(started_at).bind(url).bind(state == "delivered")
+                .bind(status).bind(latency_ms).bind(&response).bind(&error)
+                .execute(&mut **c).await?;
+        }
+        Ok::<bool, sqlx::Error>(row.is_some())
+    })?;
+    tx.commit().await?;
+    Ok(applied)
+}
+
+/// Sends a failed (exhausted) or delivered notification of `site` again from `now_ms`: it goes
+/// back to pending with its attempt count kept, so a failure after a resend exhausts it at once
+/// under the site's schedule unless the caller decides otherwise. `false` when `site` has no
+/// such notification in either state.
+pub async fn resend(db: &Db, site: SiteId, id: i64, now_ms: i64) -> Result<bool, StoreError> {
+    let sql = "UPDATE notifications SET state = 'pending', next_attempt_at = $1, \
+           locked_until = NULL, locked_by = NULL \
+         WHERE id = $2 AND site_id = $3 AND state IN ('failed', 'delivered')";
+    let done = in_write!(db, c => sqlx::query(sql)
+        .bind(now_ms).bind(id).bind(site.0)
+        .execute(&mut **c).await.map(|r| r.rows_affected()));
+    Ok(done == 1)
+}
+
+/// Withdraws a pending notification of `site`: it is never sent again, and no longer holds back
+/// its transaction's later ones. An attempt already under way is not recorded. `false` when
+/// `site` has no such pending notification.
+pub async fn cancel(db: &Db, site: SiteId, id: i64) -> Result<bool, StoreError> {
+    let sql = "UPDATE notifications SET state = 'cancelled', locked_until = NULL, locked_by = NULL \
+         WHERE id = $1 AND site_id = $2 AND state = 'pending'";
+    let done = in_write!(db, c => sqlx::query(sql)
+        .bind(id).bind(site.0)
+        .execute(&mut **c).await.map(|r| r.rows_affected()));
+    Ok(done == 1)
+}
+
+/// At most [`SNIPPET_CHARS`] characters, without NUL (which PostgreSQL's `TEXT` refuses).
+fn snippet(text: &str) -> String {
+    text.chars()
+        .take(SNIPPET_CHARS)
+        .map(|c| if c == '\0' { '\u{fffd}' } else { c })
+        .collect()
+}
