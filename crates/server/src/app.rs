@@ -53,7 +53,12 @@ pub async fn build_state(
     let secrets = Arc::new(Secrets::load_or_create(&config.master_key_path())?);
     let keyring =
         Arc::new(Keyring::load(db.clone(), secrets.clone(), clock.now().as_millisecond()).await?);
+    let outbounds = crate::notify::deliver::Outbounds::new(
+        config.allowed_subnets()?,
+        crate::outbound::Timeouts::default(),
+    )?;
     Ok(AppState::new(Shared {
+        outbounds,
         db,
         clock,
         secrets,
@@ -62,6 +67,7 @@ pub async fn build_state(
         config,
         metrics: observe::metrics_handle(),
         faults: crate::faults::Faults::default(),
+        delivery: crate::notify::deliver::Wake::default(),
     }))
 }
 
@@ -171,6 +177,8 @@ pub async fn run_server(config: Config) -> anyhow::Result<()> {
     tracing::info!(%addr, "listening");
     tokio::spawn(purge_idempotency_keys(state.clone()));
     tokio::spawn(crate::sweeper::run(state.clone(), Duration::from_secs(5)));
+    let worker = format!("{}-{}", std::process::id(), crate::secrets::random_hex(4)?);
+    tokio::spawn(crate::notify::deliver::run(state.clone(), worker));
     serve(state, listener, shutdown_signal()).await
 }
 

@@ -26,6 +26,7 @@ const ENV_KEYS: &[&str] = &[
     "shutdown_grace_secs",
     "test_in_flight",
     "live_in_flight",
+    "allow_subnets",
 ];
 
 /// The gateway's settings.
@@ -57,6 +58,9 @@ pub struct Config {
     pub test_in_flight: usize,
     /// Requests a site may have in flight on live keys (CloudPayments: 30); more get 429.
     pub live_in_flight: usize,
+    /// Subnets notifications and Check may reach although the SSRF guard forbids their range
+    /// (e.g. `["10.1.0.0/16"]` for a merchant backend on a private network).
+    pub allow_subnets: Vec<String>,
 }
 
 impl Default for Config {
@@ -74,6 +78,7 @@ impl Default for Config {
             shutdown_grace_secs: 30,
             test_in_flight: Mode::Test.concurrency_limit(),
             live_in_flight: Mode::Live.concurrency_limit(),
+            allow_subnets: Vec::new(),
         }
     }
 }
@@ -151,6 +156,7 @@ impl Config {
                 )));
             }
         }
+        self.allowed_subnets()?;
         if self.idempotency_retention_secs < 3600 {
             return Err(ConfigError(
                 "key `idempotency_retention_secs`: must be at least 3600 (CloudPayments keeps 1 h)"
@@ -194,6 +200,20 @@ impl Config {
         }
     }
 
+    /// `allow_subnets`, parsed.
+    pub fn allowed_subnets(&self) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+        self.allow_subnets
+            .iter()
+            .map(|net| {
+                net.trim().parse().map_err(|_| {
+                    ConfigError(format!(
+                        "key `allow_subnets`: {net:?} is not a subnet like 10.1.0.0/16"
+                    ))
+                })
+            })
+            .collect()
+    }
+
     /// Requests a site may have in flight in `mode`.
     pub fn in_flight(&self, mode: Mode) -> usize {
         match mode {
@@ -234,6 +254,7 @@ mod tests {
             ),
             ("colour = \"blue\"", "colour"),
             ("test_in_flight = 0", "test_in_flight"),
+            ("allow_subnets = [\"10.0.0.0/33\"]", "allow_subnets"),
         ] {
             std::fs::write(&file, toml).unwrap();
             let err = Config::load(Some(&file)).unwrap_err().to_string();

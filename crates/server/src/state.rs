@@ -36,6 +36,10 @@ pub struct Shared {
     pub metrics: PrometheusHandle,
     /// Deliberate faults (tests only).
     pub faults: crate::faults::Faults,
+    /// Outbound HTTP for notifications, with the SSRF guard per mode.
+    pub outbounds: crate::notify::deliver::Outbounds,
+    /// Wakes the delivery worker when a commit queued notifications.
+    pub delivery: crate::notify::deliver::Wake,
 }
 
 impl AppState {

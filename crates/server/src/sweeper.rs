@@ -117,7 +117,7 @@ async fn resolve(
         return Ok(false);
     }
     let payment = payment_of(&row).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let (next, _notice) =
+    let (next, notice) =
         apply(payment, event).map_err(|r| anyhow::anyhow!("transaction {}: {r}", row.id))?;
     let confirm_at = (next.status == Status::Completed).then_some(now);
     let change = Change {
@@ -131,7 +131,13 @@ async fn resolve(
     if let Some((op, reference)) = &reference {
         acquirer::record_intent(&mut tx, reference, row.id, op.as_str(), row.amount, now).await?;
     }
+    // Hold expiry announces Cancel, auto-confirm Confirm, through the same outbox.
+    let queued =
+        crate::notify::outbox::announce(state, &mut tx, site, mode, row.id, notice, now).await?;
     tx.commit().await?;
+    if queued {
+        state.delivery.ring();
+    }
     if let Some((op, reference)) = reference {
         let answer = bank::follow_up(&state.db, &reference, op, row.amount, now).await?;
         settle(state, &reference, &answer).await?;

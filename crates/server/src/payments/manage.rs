@@ -16,6 +16,7 @@ use oblako_store::{Tx, acquirer};
 use crate::api::idempotency::Recovery;
 use crate::api::reply::{ApiError, ApiReply};
 use crate::bank::{self, FollowUp};
+use crate::notify::outbox::announce;
 use crate::payments::pay::{NO_LIVE_ACQUIRER, Payee};
 use crate::payments::{NOT_FOUND, change_to, payment_of};
 use crate::state::AppState;
@@ -85,7 +86,7 @@ pub async fn manage(
     };
     // A refusal (including a void too soon after a small authorization) leaves before anything
     // is written or sent to the bank.
-    let (next, _notice) =
+    let (next, notice) =
         apply(payment_of(&row)?, event).map_err(|r| ApiError::Refused(r.to_string()))?;
     let confirm = matches!(action, Action::Confirm(_));
     if !transactions::transition(&mut tx, id, &row.status, &change(&next, now, confirm)).await? {
@@ -111,7 +112,21 @@ pub async fn manage(
         now,
     )
     .await?;
+    let (site, mode) = (payee.site.id, payee.mode);
+    let queued = announce(
+        state,
+        &mut tx,
+        site,
+        mode,
+        refund_id.unwrap_or(id),
+        notice,
+        now,
+    )
+    .await?;
     tx.commit().await?;
+    if queued {
+        state.delivery.ring();
+    }
 
     let answer = bank::follow_up(&state.db, &reference, operation, amount, now).await?;
     let mut tx = state.db.begin_write().await?;

@@ -16,6 +16,7 @@ use oblako_store::{acquirer, sites::Site};
 use crate::api::idempotency::Recovery;
 use crate::api::reply::{ApiError, ApiReply};
 use crate::bank;
+use crate::notify::outbox::announce;
 use crate::payments::model::{Terminal, transaction_model};
 use crate::payments::{change_to, expiry_of, payment_of, three_ds};
 use crate::secrets::random_hex;
@@ -330,7 +331,7 @@ pub(crate) async fn settle_authorization(
     } else {
         Event::Declined(answer.reason)
     };
-    let (next, _notice) = apply(payment_of(&row)?, event)
+    let (next, notice) = apply(payment_of(&row)?, event)
         .map_err(|refusal| anyhow::anyhow!("transaction {id}: {refusal}"))?;
     let token = match (&row.token, &row.account_id) {
         (None, Some(account)) if answer.approved() && payee.site.save_tokens => {
@@ -350,7 +351,11 @@ pub(crate) async fn settle_authorization(
     // request) recorded the same bank answer first: report what it recorded.
     if transactions::transition(&mut tx, id, &row.status, &change).await? {
         acquirer::settle(&mut tx, reference, i64::from(answer.reason.0), now).await?;
+        let queued = announce(state, &mut tx, site, mode, id, notice, now).await?;
         tx.commit().await?;
+        if queued {
+            state.delivery.ring();
+        }
     } else {
         drop(tx);
     }

@@ -14,6 +14,7 @@ use oblako_store::transactions;
 
 use crate::api::reply::{ApiError, ApiReply};
 use crate::bank;
+use crate::notify::outbox::announce;
 use crate::payments::model::{Terminal, transaction_model};
 use crate::payments::pay::{NO_LIVE_ACQUIRER, Payee, settle_authorization};
 use crate::payments::{NOT_FOUND, change_to, expiry_of, payment_of, three_ds};
@@ -52,7 +53,7 @@ pub async fn post3ds(
     } else {
         Event::Declined(ReasonCode::AUTHENTICATION_FAILED)
     };
-    let (next, _notice) =
+    let (next, notice) =
         apply(payment_of(&row)?, event).map_err(|r| anyhow::anyhow!("transaction {id}: {r}"))?;
     let change = change_to(&next, now);
     if !transactions::transition(&mut tx, id, &row.status, &change).await? {
@@ -62,7 +63,12 @@ pub async fn post3ds(
     if passed {
         acquirer::record_intent(&mut tx, &reference, id, "auth", row.amount, now).await?;
     }
+    // A passed check announces nothing yet (the bank decides); a failed one is the Fail.
+    let queued = announce(state, &mut tx, site, mode, id, notice, now).await?;
     tx.commit().await?;
+    if queued {
+        state.delivery.ring();
+    }
 
     if !passed {
         let row = transactions::get(&state.db, site, mode, id)

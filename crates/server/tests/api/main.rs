@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
 mod helpers;
+mod hooksink;
 
 mod auth;
 mod body;
@@ -11,6 +12,8 @@ mod idempotency;
 mod keys;
 mod lists;
 mod model;
+mod notifications;
+mod notifications_settings;
 mod ops;
 mod payments;
 mod recovery;

@@ -34,7 +34,7 @@ pub async fn cryptogram_expiring(
     .unwrap()
 }
 
-async fn card(app: &TestApp, path: &str, number: &str, extra: Value) -> Reply {
+pub async fn card(app: &TestApp, path: &str, number: &str, extra: Value) -> Reply {
     let packet = cryptogram(app, &app.site.test.public_id, number).await;
     let mut body = serde_json::json!({
         "Amount": 10.5, "Currency": "RUB", "IpAddress": "127.0.0.1", "Name": "CARD HOLDER",
@@ -46,7 +46,7 @@ async fn card(app: &TestApp, path: &str, number: &str, extra: Value) -> Reply {
     app.post(path, &body.to_string()).await
 }
 
-fn model(reply: &Reply) -> Value {
+pub fn model(reply: &Reply) -> Value {
     reply.json()["Model"].clone()
 }
 

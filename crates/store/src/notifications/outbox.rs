@@ -65,6 +65,8 @@ pub struct ClaimedNotification {
     pub attempts: i64,
     /// When the lease runs out, Unix ms.
     pub locked_until: i64,
+    /// When it was queued (the commit of the change it announces), Unix ms.
+    pub created_at: i64,
 }
 
 /// How an attempt went.
@@ -109,6 +111,7 @@ struct ClaimRow {
     encoding: String,
     attempts: i64,
     locked_until: Option<i64>,
+    created_at: i64,
 }
 
 /// Pending, due, not leased, and no earlier notification of its transaction still pending.
@@ -130,7 +133,7 @@ macro_rules! claim {
             due_ids!(),
             $lock,
             ") RETURNING id, site_id, mode, transaction_id, kind, sequence, body, url, method, \
-             encoding, attempts, locked_until"
+             encoding, attempts, locked_until, created_at"
         )
     };
 }
@@ -194,6 +197,7 @@ pub async fn claim_due(
                 encoding: r.encoding,
                 attempts: r.attempts,
                 locked_until: r.locked_until.unwrap_or(until),
+                created_at: r.created_at,
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
