@@ -2,6 +2,7 @@
 //! merchant. The wire format is `oblako_protocol::notification`; the outbound client with its
 //! SSRF guard is [`crate::outbound`].
 
+pub mod check;
 pub mod deliver;
 pub mod notice;
 pub mod outbox;

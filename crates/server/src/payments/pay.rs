@@ -16,6 +16,7 @@ use oblako_store::{acquirer, sites::Site};
 use crate::api::idempotency::Recovery;
 use crate::api::reply::{ApiError, ApiReply};
 use crate::bank;
+use crate::notify::check;
 use crate::notify::outbox::announce;
 use crate::payments::model::{Terminal, transaction_model};
 use crate::payments::{change_to, expiry_of, payment_of, three_ds};
@@ -192,6 +193,13 @@ pub async fn pay(
     }
     if state.faults.trip_after_intent() {
         return Err(anyhow::anyhow!("injected fault after the intent of transaction {id}").into());
+    }
+    if let Some(reason) = check::ask(state, site, mode, id).await? {
+        let declined = bank::BankAnswer {
+            reason,
+            auth_code: None,
+        };
+        return settle_authorization(state, payee, id, &reference, &declined, card_id).await;
     }
 
     let answer = bank::authorize(

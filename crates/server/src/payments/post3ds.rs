@@ -92,6 +92,13 @@ pub async fn post3ds(
         .ok_or_else(|| {
             anyhow::anyhow!("transaction {id}: card {card_id} missing from the vault")
         })?;
+    if let Some(reason) = crate::notify::check::ask(state, site, mode, id).await? {
+        let declined = bank::BankAnswer {
+            reason,
+            auth_code: None,
+        };
+        return settle_authorization(state, payee, id, &reference, &declined, card_id).await;
+    }
     let answer = bank::authorize(
         &state.db,
         &reference,

@@ -237,3 +237,119 @@ async fn an_exhausted_notification_is_marked_and_can_be_resent() {
     assert_eq!(after.state, State::Delivered);
     assert_eq!(sink.deliveries().len(), 3);
 }
+
+async fn enable_check(app: &TestApp, sink: &Sink) {
+    let settings = Settings {
+        kind: "Check".to_owned(),
+        enabled: true,
+        url: sink.url.clone(),
+        method: "POST".to_owned(),
+        encoding: "UTF8".to_owned(),
+        format: "CloudPayments".to_owned(),
+    };
+    notifications::settings::upsert(
+        &app.state.db,
+        SiteId(app.site.site_id),
+        &settings,
+        app.state.now_ms(),
+    )
+    .await
+    .unwrap();
+}
+
+async fn auth_count(app: &TestApp) -> i64 {
+    let totals = oblako_store::acquirer::bank_totals(&app.state.db)
+        .await
+        .unwrap();
+    totals.iter().find(|t| t.0 == "auth").map_or(0, |t| t.1)
+}
+
+#[tokio::test]
+async fn check_answers_decide_the_payment_before_the_bank_is_asked() {
+    let app = TestApp::new().await;
+    let sink = Sink::start().await;
+    subscribe(&app, &sink, "POST").await;
+    enable_check(&app, &sink).await;
+    let cases = [
+        (Answer::Code(10), 3001),
+        (Answer::Code(11), 3002),
+        (Answer::Code(12), 3003),
+        (Answer::Code(13), 3008),
+        (Answer::Code(20), 3004),
+        (Answer::Code(77), 3005),
+        (Answer::Status(503), 3006),
+        (Answer::Status(404), 3007),
+        (Answer::Drop, 3007),
+    ];
+    for (answer, reason) in cases {
+        sink.answer(answer);
+        let reply = card(
+            &app,
+            "/payments/cards/charge",
+            "4000000000003055",
+            json!({"Amount": 5}),
+        )
+        .await;
+        let body = reply.json();
+        assert_eq!(body["Success"], false, "{answer:?}: {body}");
+        assert_eq!(body["Model"]["ReasonCode"], reason, "{answer:?}: {body}");
+        assert_eq!(body["Model"]["Status"], "Declined");
+    }
+    assert_eq!(
+        auth_count(&app).await,
+        0,
+        "a declined Check never reaches the bank"
+    );
+    let checks: Vec<Delivery> = sink
+        .deliveries()
+        .into_iter()
+        .filter(|d| d.param("Status").as_deref() == Some("Completed"))
+        .collect();
+    assert_eq!(
+        checks.len(),
+        cases.len(),
+        "one Check per payment, never retried"
+    );
+    for check in &checks {
+        assert_signed(&app, check, &check.body);
+    }
+    // Each decline is announced as Fail with the Check's reason.
+    sink.answer(Answer::Ok);
+    let before = sink.deliveries().len();
+    assert_eq!(deliver(&app).await, cases.len());
+    let fails: Vec<String> = sink.deliveries()[before..]
+        .iter()
+        .map(|d| d.param("ReasonCode").unwrap())
+        .collect();
+    let mut expected: Vec<String> = cases.iter().map(|c| c.1.to_string()).collect();
+    let mut got = fails.clone();
+    expected.sort();
+    got.sort();
+    assert_eq!(got, expected);
+}
+
+#[tokio::test]
+async fn check_code_0_lets_the_payment_through() {
+    let app = TestApp::new().await;
+    let sink = Sink::start().await;
+    subscribe(&app, &sink, "POST").await;
+    enable_check(&app, &sink).await;
+    let reply = card(
+        &app,
+        "/payments/cards/auth",
+        "4000000000003055",
+        json!({"Amount": 15}),
+    )
+    .await;
+    assert_eq!(reply.json()["Success"], true, "{}", reply.json());
+    assert_eq!(auth_count(&app).await, 1);
+    let check = &sink.deliveries()[0];
+    assert_eq!(
+        check.param("Status").as_deref(),
+        Some("Authorized"),
+        "a two-stage payment's Check says what it becomes"
+    );
+    deliver(&app).await;
+    let pay = &sink.deliveries()[1];
+    assert_eq!(pay.param("Status").as_deref(), Some("Authorized"));
+}

@@ -1,0 +1,82 @@
+//! Check (spec §4.3.2, §5.3–5.4): the one notification that can stop a payment. It is sent
+//! synchronously, after the payment is recorded and before the bank is asked. `{"code":0}` lets
+//! the payment proceed; codes 10, 11, 12, 13 and 20 decline it with ReasonCodes 3001, 3002, 3003,
+//! 3008 and 3004; an unreadable answer, an HTTP error, no connection or no answer in time decline
+//! it with 3005–3007. A declined payment then produces Fail like any decline.
+//!
+//! Check is not queued: it is never retried, and the payment's answer waits for it.
+
+use oblako_core::ids::{Mode, SiteId};
+use oblako_core::reason::ReasonCode;
+use oblako_protocol::notification::{
+    CheckFailure, CheckOutcome, FormEncoding, Notification, NotificationKind, check_outcome,
+};
+use oblako_store::{notifications, transactions};
+
+use crate::notify::notice::payment_notice;
+use crate::notify::signing;
+use crate::outbound::{Method, SendError};
+use crate::state::AppState;
+
+/// Asks the site's Check handler about transaction `id`, if the site has Check enabled.
+/// Returns the decline reason, or `None` when the payment may proceed (or Check is off).
+pub async fn ask(
+    state: &AppState,
+    site: SiteId,
+    mode: Mode,
+    id: i64,
+) -> anyhow::Result<Option<ReasonCode>> {
+    let settings =
+        notifications::settings::get(&state.db, site, NotificationKind::Check.name()).await?;
+    if !settings.enabled || settings.url.is_empty() {
+        return Ok(None);
+    }
+    let row = transactions::get(&state.db, site, mode, id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("transaction {id} vanished before its Check"))?;
+    let now_ms = state.now_ms();
+    let now = jiff::Timestamp::from_millisecond(now_ms)?;
+    let encoding = FormEncoding::from_name(&settings.encoding).unwrap_or(FormEncoding::Utf8);
+    let body =
+        Notification::Check(payment_notice(&row, NotificationKind::Check, now)).body(encoding);
+    let secret = signing::site_secret(&state.db, &state.secrets, site, mode).await?;
+    let mut headers = signing::headers(&secret, &format!("chk_{id}"), now, &body);
+    let (method, url, payload) = if settings.method.eq_ignore_ascii_case("GET") {
+        let sep = if settings.url.contains('?') { '&' } else { '?' };
+        (
+            Method::GET,
+            format!("{}{sep}{body}", settings.url),
+            Vec::new(),
+        )
+    } else {
+        headers.push(("Content-Type", encoding.content_type().to_owned()));
+        (Method::POST, settings.url.clone(), body.into_bytes())
+    };
+    let header_refs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let sent = state
+        .outbounds
+        .for_mode(mode)
+        .send(method, &url, &header_refs, payload)
+        .await;
+    let outcome = match &sent {
+        Ok(answer) => check_outcome(answer.status, &answer.body),
+        Err(SendError::Timeout(_)) => CheckFailure::Timeout.outcome(),
+        Err(_) => CheckFailure::NoConnection.outcome(),
+    };
+    match (&sent, outcome) {
+        (_, CheckOutcome::Proceed) => Ok(None),
+        (Ok(answer), CheckOutcome::Decline(reason)) => {
+            tracing::info!(
+                transaction = id,
+                status = answer.status,
+                reason = reason.0,
+                "Check declined the payment"
+            );
+            Ok(Some(reason))
+        }
+        (Err(error), CheckOutcome::Decline(reason)) => {
+            tracing::warn!(transaction = id, %error, reason = reason.0, "Check handler unreachable: payment declined");
+            Ok(Some(reason))
+        }
+    }
+}
