@@ -109,6 +109,7 @@ async fn resolve(
 ) -> anyhow::Result<bool> {
     let now = state.now_ms();
     let (site, mode) = (SiteId(due.site_id), mode_of(due)?);
+    let subscriptions = crate::notify::outbox::Subscriptions::load(state, site).await?;
     let mut tx = state.db.begin_write().await?;
     let Some(row) = transactions::get_for_update(&mut tx, site, mode, due.id).await? else {
         return Ok(false);
@@ -133,7 +134,7 @@ async fn resolve(
     }
     // Hold expiry announces Cancel, auto-confirm Confirm, through the same outbox.
     let queued =
-        crate::notify::outbox::announce(state, &mut tx, site, mode, row.id, notice, now).await?;
+        crate::notify::outbox::announce(&subscriptions, &mut tx, mode, row.id, notice, now).await?;
     tx.commit().await?;
     if queued {
         state.delivery.ring();

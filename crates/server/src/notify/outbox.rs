@@ -4,11 +4,15 @@
 //!
 //! Notifications are ordered per payment (W3): a refund's notification queues behind its
 //! payment's, so the outbox's ordering key is the payment's id while the body names the refund.
+//!
+//! A site's settings are read with [`Subscriptions::load`] before the write transaction begins:
+//! reading them inside it would hold the write connection (SQLite's only writer, or a pooled
+//! PostgreSQL connection) while waiting for a second one.
 
 use oblako_core::ids::{Mode, SiteId};
 use oblako_core::payment::Notice;
 use oblako_protocol::notification::{FormEncoding, Notification, NotificationKind, PaymentNotice};
-use oblako_store::notifications::{self, NewNotification};
+use oblako_store::notifications::{self, NewNotification, settings::Settings};
 use oblako_store::{Tx, transactions};
 
 use crate::notify::notice::payment_notice;
@@ -27,13 +31,36 @@ pub fn payment_notification(kind: NotificationKind, notice: PaymentNotice) -> Op
     })
 }
 
-/// Queues the notification `notice` calls for about transaction `id` of `site`, inside `tx`
-/// after the change is written there, if the site has that kind enabled. `at_ms` is when the
-/// change happened. Returns whether a notification was queued.
-pub async fn announce(
-    state: &AppState,
-    tx: &mut Tx,
+/// A site's notification settings, every kind, read in one query.
+#[derive(Debug, Clone)]
+pub struct Subscriptions {
     site: SiteId,
+    kinds: Vec<Settings>,
+}
+
+impl Subscriptions {
+    /// Reads `site`'s settings (before the write transaction that may announce).
+    pub async fn load(state: &AppState, site: SiteId) -> anyhow::Result<Subscriptions> {
+        Ok(Subscriptions {
+            site,
+            kinds: notifications::settings::list(&state.db, site).await?,
+        })
+    }
+
+    /// The settings of `kind` if it is switched on with an address.
+    pub fn wanted(&self, kind: NotificationKind) -> Option<&Settings> {
+        self.kinds
+            .iter()
+            .find(|s| s.kind == kind.name() && s.enabled && !s.url.is_empty())
+    }
+}
+
+/// Queues the notification `notice` calls for about transaction `id`, inside `tx` after the
+/// change is written there, if the site has that kind enabled. `at_ms` is when the change
+/// happened. Returns whether a notification was queued.
+pub async fn announce(
+    subscriptions: &Subscriptions,
+    tx: &mut Tx,
     mode: Mode,
     id: i64,
     notice: Option<Notice>,
@@ -43,10 +70,10 @@ pub async fn announce(
         return Ok(false);
     };
     let kind = NotificationKind::from(notice);
-    let settings = notifications::settings::get(&state.db, site, kind.name()).await?;
-    if !settings.enabled || settings.url.is_empty() {
+    let Some(settings) = subscriptions.wanted(kind) else {
         return Ok(false);
-    }
+    };
+    let site = subscriptions.site;
     let row = transactions::get_for_update(tx, site, mode, id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("transaction {id} vanished inside its own change"))?;

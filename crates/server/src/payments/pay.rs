@@ -17,7 +17,7 @@ use crate::api::idempotency::Recovery;
 use crate::api::reply::{ApiError, ApiReply};
 use crate::bank;
 use crate::notify::check;
-use crate::notify::outbox::announce;
+use crate::notify::outbox::{Subscriptions, announce};
 use crate::payments::model::{Terminal, transaction_model};
 use crate::payments::{change_to, expiry_of, payment_of, three_ds};
 use crate::secrets::random_hex;
@@ -330,6 +330,7 @@ pub(crate) async fn settle_authorization(
 ) -> Result<ApiReply, ApiError> {
     let now = state.now_ms();
     let (site, mode) = (payee.site.id, payee.mode);
+    let subscriptions = Subscriptions::load(state, site).await?;
     let mut tx = state.db.begin_write().await?;
     let row = transactions::get_for_update(&mut tx, site, mode, id)
         .await?
@@ -359,7 +360,7 @@ pub(crate) async fn settle_authorization(
     // request) recorded the same bank answer first: report what it recorded.
     if transactions::transition(&mut tx, id, &row.status, &change).await? {
         acquirer::settle(&mut tx, reference, i64::from(answer.reason.0), now).await?;
-        let queued = announce(state, &mut tx, site, mode, id, notice, now).await?;
+        let queued = announce(&subscriptions, &mut tx, mode, id, notice, now).await?;
         tx.commit().await?;
         if queued {
             state.delivery.ring();

@@ -14,7 +14,7 @@ use oblako_store::transactions;
 
 use crate::api::reply::{ApiError, ApiReply};
 use crate::bank;
-use crate::notify::outbox::announce;
+use crate::notify::outbox::{Subscriptions, announce};
 use crate::payments::model::{Terminal, transaction_model};
 use crate::payments::pay::{NO_LIVE_ACQUIRER, Payee, settle_authorization};
 use crate::payments::{NOT_FOUND, change_to, expiry_of, payment_of, three_ds};
@@ -36,6 +36,7 @@ pub async fn post3ds(
     }
     let now = state.now_ms();
     let (site, mode) = (payee.site.id, payee.mode);
+    let subscriptions = Subscriptions::load(state, site).await?;
     let mut tx = state.db.begin_write().await?;
     let Some(row) = transactions::get_for_update(&mut tx, site, mode, id)
         .await?
@@ -64,7 +65,7 @@ pub async fn post3ds(
         acquirer::record_intent(&mut tx, &reference, id, "auth", row.amount, now).await?;
     }
     // A passed check announces nothing yet (the bank decides); a failed one is the Fail.
-    let queued = announce(state, &mut tx, site, mode, id, notice, now).await?;
+    let queued = announce(&subscriptions, &mut tx, mode, id, notice, now).await?;
     tx.commit().await?;
     if queued {
         state.delivery.ring();
