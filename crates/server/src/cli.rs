@@ -1,4 +1,8 @@
 //! The `oblako` command line: serve, migrate, manage sites and keys, make test cryptograms.
+//!
+//! `notifications` holds the commands for a site's notification settings.
+
+mod notifications;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -91,6 +95,10 @@ pub enum SiteCommand {
         #[arg(long)]
         site: i64,
     },
+    /// Show a site's notification settings, all eight kinds.
+    Notifications(notifications::ListArgs),
+    /// Set one kind's notification settings (Check and Receipt too, unlike the API).
+    NotificationSet(notifications::SetArgs),
 }
 
 /// `oblako keys …`.
@@ -259,6 +267,8 @@ async fn site(cmd: SiteCommand, config: &Config, now: i64) -> anyhow::Result<()>
             );
             println!("site {site} is in production: its live keys work now");
         }
+        SiteCommand::Notifications(args) => notifications::list(&db, args).await?,
+        SiteCommand::NotificationSet(args) => notifications::set(&db, config, args, now).await?,
     }
     Ok(())
 }

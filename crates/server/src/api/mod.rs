@@ -11,6 +11,7 @@ pub mod limits;
 pub mod reply;
 
 mod lists;
+pub mod notifications;
 mod payments;
 mod ping;
 mod publickey;
@@ -61,6 +62,14 @@ pub fn routes() -> Router<AppState> {
         .route("/payments/list", post(lists::payments_list))
         .route("/v2/payments/list", post(lists::v2_payments_list))
         .route("/payments/tokens/list", post(lists::payments_tokens_list))
+        .route(
+            "/site/notifications/{kind}/get",
+            get(notifications::site_notifications_get).post(notifications::site_notifications_get),
+        )
+        .route(
+            "/site/notifications/{kind}/update",
+            post(notifications::site_notifications_update),
+        )
 }
 
 /// Lower-cases API paths and drops a trailing slash, keeping the query string.
