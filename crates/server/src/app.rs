@@ -68,6 +68,7 @@ pub async fn build_state(
         metrics: observe::metrics_handle(),
         faults: crate::faults::Faults::default(),
         delivery: crate::notify::deliver::Wake::default(),
+        subscriptions: crate::notify::outbox::SettingsCache::default(),
     }))
 }
 

@@ -40,6 +40,8 @@ pub struct Shared {
     pub outbounds: crate::notify::deliver::Outbounds,
     /// Wakes the delivery worker when a commit queued notifications.
     pub delivery: crate::notify::deliver::Wake,
+    /// Sites' notification settings, read recently.
+    pub subscriptions: crate::notify::outbox::SettingsCache,
 }
 
 impl AppState {

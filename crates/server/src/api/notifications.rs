@@ -187,6 +187,7 @@ pub async fn site_notifications_update(
     let new = wanted.settings(kind, &policy).map_err(ApiError::Refused)?;
     run_once(&state, &principal, key.as_deref(), &request, |_| async {
         settings::upsert(&state.db, principal.site.id, &new, state.now_ms()).await?;
+        state.subscriptions.forget(principal.site.id);
         Ok(ApiReply::envelope(Envelope {
             model: None,
             success: true,

@@ -11,9 +11,10 @@ use oblako_core::reason::ReasonCode;
 use oblako_protocol::notification::{
     CheckFailure, CheckOutcome, FormEncoding, Notification, NotificationKind, check_outcome,
 };
-use oblako_store::{notifications, transactions};
+use oblako_store::transactions;
 
 use crate::notify::notice::payment_notice;
+use crate::notify::outbox::Subscriptions;
 use crate::notify::signing;
 use crate::outbound::{Method, SendError};
 use crate::state::AppState;
@@ -26,11 +27,10 @@ pub async fn ask(
     mode: Mode,
     id: i64,
 ) -> anyhow::Result<Option<ReasonCode>> {
-    let settings =
-        notifications::settings::get(&state.db, site, NotificationKind::Check.name()).await?;
-    if !settings.enabled || settings.url.is_empty() {
+    let subscriptions = Subscriptions::load(state, site).await?;
+    let Some(settings) = subscriptions.wanted(NotificationKind::Check) else {
         return Ok(None);
-    }
+    };
     let row = transactions::get(&state.db, site, mode, id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("transaction {id} vanished before its Check"))?;

@@ -7,7 +7,13 @@
 //!
 //! A site's settings are read with [`Subscriptions::load`] before the write transaction begins:
 //! reading them inside it would hold the write connection (SQLite's only writer, or a pooled
-//! PostgreSQL connection) while waiting for a second one.
+//! PostgreSQL connection) while waiting for a second one. They are kept for [`SETTINGS_TTL`] in
+//! [`SettingsCache`], so a payment does not pay a query for them: a change through this node's
+//! API takes effect at once, one made on another node (or by the CLI) within that time.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use oblako_core::ids::{Mode, SiteId};
 use oblako_core::payment::Notice;
@@ -31,20 +37,61 @@ pub fn payment_notification(kind: NotificationKind, notice: PaymentNotice) -> Op
     })
 }
 
-/// A site's notification settings, every kind, read in one query.
+/// How long a site's settings are reused before they are read again.
+pub const SETTINGS_TTL: Duration = Duration::from_secs(1);
+/// Sites whose settings are kept at most; past that the cache starts afresh.
+const CACHED_SITES: usize = 10_000;
+
+/// Recently read notification settings, per site.
+#[derive(Debug, Default)]
+pub struct SettingsCache {
+    sites: Mutex<HashMap<SiteId, (Instant, Arc<Vec<Settings>>)>>,
+}
+
+impl SettingsCache {
+    /// Drops `site`'s settings, after they changed.
+    pub fn forget(&self, site: SiteId) {
+        if let Ok(mut sites) = self.sites.lock() {
+            sites.remove(&site);
+        }
+    }
+
+    fn fresh(&self, site: SiteId) -> Option<Arc<Vec<Settings>>> {
+        let sites = self.sites.lock().ok()?;
+        let (read_at, kinds) = sites.get(&site)?;
+        (read_at.elapsed() < SETTINGS_TTL).then(|| kinds.clone())
+    }
+
+    fn keep(&self, site: SiteId, kinds: Arc<Vec<Settings>>) {
+        if let Ok(mut sites) = self.sites.lock() {
+            if sites.len() >= CACHED_SITES {
+                sites.clear();
+            }
+            sites.insert(site, (Instant::now(), kinds));
+        }
+    }
+}
+
+/// A site's notification settings, every kind.
 #[derive(Debug, Clone)]
 pub struct Subscriptions {
     site: SiteId,
-    kinds: Vec<Settings>,
+    kinds: Arc<Vec<Settings>>,
 }
 
 impl Subscriptions {
-    /// Reads `site`'s settings (before the write transaction that may announce).
+    /// `site`'s settings, from the cache or in one query (before the write transaction that may
+    /// announce).
     pub async fn load(state: &AppState, site: SiteId) -> anyhow::Result<Subscriptions> {
-        Ok(Subscriptions {
-            site,
-            kinds: notifications::settings::list(&state.db, site).await?,
-        })
+        let kinds = match state.subscriptions.fresh(site) {
+            Some(kinds) => kinds,
+            None => {
+                let kinds = Arc::new(notifications::settings::list(&state.db, site).await?);
+                state.subscriptions.keep(site, kinds.clone());
+                kinds
+            }
+        };
+        Ok(Subscriptions { site, kinds })
     }
 
     /// The settings of `kind` if it is switched on with an address.

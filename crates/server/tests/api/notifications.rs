@@ -353,3 +353,23 @@ async fn check_code_0_lets_the_payment_through() {
     let pay = &sink.deliveries()[1];
     assert_eq!(pay.param("Status").as_deref(), Some("Authorized"));
 }
+
+#[tokio::test]
+async fn enabling_through_the_api_takes_effect_on_the_next_payment() {
+    let app = TestApp::new().await;
+    let sink = Sink::start().await;
+    charge(&app, "4000000000003055", 1.0).await;
+    let reply = app
+        .post(
+            "/site/notifications/pay/update",
+            &json!({"IsEnabled": true, "Address": sink.url, "HttpMethod": "POST"}).to_string(),
+        )
+        .await;
+    assert_eq!(reply.json()["Success"], true, "{}", reply.json());
+    let paid = charge(&app, "4000000000003055", 2.0).await;
+    assert_eq!(deliver(&app).await, 1, "only the payment after the change");
+    assert_eq!(
+        sink.deliveries()[0].param("TransactionId"),
+        Some(paid.to_string())
+    );
+}
