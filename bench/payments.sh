@@ -34,33 +34,14 @@ bin_dir="${CARGO_TARGET_DIR:-target}/release"
 oblako="$bin_dir/oblako"
 bench="$bin_dir/oblako-bench"
 
-# A port nothing on 127.0.0.1 answers on (a closed loopback port refuses at once).
-free_port() {
-    local port
-    for _ in $(seq 100); do
-        port=$((20000 + RANDOM % 40000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            echo "$port"
-            return 0
-        fi
-    done
-    echo "payments.sh: no free port found" >&2
-    return 1
-}
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 data="$(mktemp -d -t oblako-bench.XXXXXX)"
 server_pid=""
 stop() {
     local status=$?
-    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" 2>/dev/null || true
-        for _ in $(seq 100); do
-            kill -0 "$server_pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
+    stop_server "$server_pid"
     if ((status != 0)) && [[ -f "$data/oblako.log" ]]; then
         echo "payments.sh: failed; the gateway's last log lines:" >&2
         tail -n 20 "$data/oblako.log" >&2

@@ -18,7 +18,8 @@ use oblako_store::transactions::{self, Change, TransactionRow};
 use oblako_store::{acquirer, sites};
 
 use crate::bank::{self, BankAnswer, FollowUp};
-use crate::payments::pay::{Payee, finish_authorization};
+use crate::payments::pay::Payee;
+use crate::payments::settle::finish_authorization;
 use crate::payments::{change_to, payment_of};
 use crate::state::AppState;
 

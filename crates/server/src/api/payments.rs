@@ -16,7 +16,8 @@ use crate::api::reply::{ApiError, ApiReply};
 use crate::payments::NOT_FOUND;
 use crate::payments::manage::{Action, manage};
 use crate::payments::model::{Terminal, transaction_model};
-use crate::payments::pay::{Payee, PaymentRequest, Source, pay, pay_resumed};
+use crate::payments::pay::{Payee, PaymentRequest, Source, pay};
+use crate::payments::settle::pay_resumed;
 use crate::state::AppState;
 
 fn payee(principal: &Principal) -> Payee<'_> {

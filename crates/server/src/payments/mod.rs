@@ -9,6 +9,7 @@ pub mod manage;
 pub mod model;
 pub mod pay;
 pub mod post3ds;
+pub mod settle;
 pub mod three_ds;
 
 use oblako_core::card::CardExpiry;

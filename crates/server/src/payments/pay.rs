@@ -4,22 +4,19 @@ use oblako_core::card::{CardExpiry, Pan};
 use oblako_core::ids::Mode;
 use oblako_core::money::Currency;
 use oblako_core::money::Money;
-use oblako_core::payment::{Event, Stage, Status, apply};
-use oblako_core::reason::ReasonCode;
+use oblako_core::payment::{Stage, Status};
 use oblako_core::test_bank::{self, Channel};
 use oblako_protocol::envelope::Envelope;
 use oblako_protocol::transaction::Secure3dModel;
 use oblako_store::tokens;
-use oblako_store::transactions::{self, Change, NewTransaction, TransactionRow};
+use oblako_store::transactions::{self, NewTransaction, TransactionRow};
 use oblako_store::{acquirer, sites::Site};
 
 use crate::api::idempotency::Recovery;
 use crate::api::reply::{ApiError, ApiReply};
-use crate::bank;
-use crate::notify::check;
-use crate::notify::outbox::{Subscriptions, announce};
-use crate::payments::model::{Terminal, transaction_model};
-use crate::payments::{change_to, expiry_of, payment_of, three_ds};
+use crate::payments::model::Terminal;
+use crate::payments::settle::{Charged, check_then_authorize, pay_resumed, stored};
+use crate::payments::three_ds;
 use crate::secrets::random_hex;
 use crate::state::AppState;
 use crate::vault;
@@ -92,7 +89,7 @@ pub struct Payee<'a> {
 }
 
 impl Payee<'_> {
-    fn terminal(&self) -> Terminal<'_> {
+    pub(crate) fn terminal(&self) -> Terminal<'_> {
         Terminal {
             public_id: self.public_id,
             terminal_url: &self.site.terminal_url,
@@ -194,30 +191,19 @@ pub async fn pay(
     if state.faults.trip_after_intent() {
         return Err(anyhow::anyhow!("injected fault after the intent of transaction {id}").into());
     }
-    if let Some(reason) = check::ask(state, site, mode, id).await? {
-        let declined = bank::BankAnswer {
-            reason,
-            auth_code: None,
-        };
-        return settle_authorization(state, payee, id, &reference, &declined, card_id).await;
-    }
-
-    let answer = bank::authorize(
-        &state.db,
-        &reference,
-        &pan,
+    let card = Charged {
+        pan: &pan,
         expiry,
         channel,
-        request.amount.minor,
-        now,
-    )
-    .await?;
-    settle_authorization(state, payee, id, &reference, &answer, card_id).await
+        card_id,
+        amount: request.amount.minor,
+    };
+    check_then_authorize(state, payee, id, &reference, card, now).await
 }
 
 /// The 3-D Secure answer (spec §2.2): `Success:false`, no message, the challenge model whose
 /// `AcsUrl` is the gateway's emulated ACS page.
-fn challenge(
+pub(crate) fn challenge(
     state: &AppState,
     payee: Payee<'_>,
     row: &TransactionRow,
@@ -247,158 +233,4 @@ fn challenge(
     };
     let model = serde_json::to_value(model).map_err(anyhow::Error::from)?;
     Ok(ApiReply::envelope(Envelope::declined(model)))
-}
-
-async fn stored(state: &AppState, payee: Payee<'_>, id: i64) -> Result<TransactionRow, ApiError> {
-    let row = transactions::get(&state.db, payee.site.id, payee.mode, id).await?;
-    Ok(row.ok_or_else(|| anyhow::anyhow!("transaction {id} vanished"))?)
-}
-
-/// Answers a retried payment whose first copy died after creating transaction `resume`: the
-/// transaction is finished (its bank call made or looked up under the same reference) and
-/// reported, never paid a second time (RELIABILITY I6).
-pub async fn pay_resumed(
-    state: &AppState,
-    payee: Payee<'_>,
-    recovery: Recovery,
-) -> Result<ApiReply, ApiError> {
-    let id = recovery
-        .resume
-        .ok_or_else(|| anyhow::anyhow!("nothing to resume"))?;
-    let row = stored(state, payee, id).await?;
-    match Status::parse(&row.status) {
-        Some(Status::Processing) => finish_authorization(state, payee, &row).await,
-        Some(Status::AwaitingAuthentication) => challenge(state, payee, &row),
-        _ => outcome_reply(&row, payee),
-    }
-}
-
-/// Finishes a transaction left in `Processing`: asks the bank for the outcome under the
-/// transaction's reference (calling it, idempotently, if it never heard of it) and records it.
-pub async fn finish_authorization(
-    state: &AppState,
-    payee: Payee<'_>,
-    row: &TransactionRow,
-) -> Result<ApiReply, ApiError> {
-    let reference = format!("auth:{}", row.id);
-    let card_id = row
-        .card_id
-        .ok_or_else(|| anyhow::anyhow!("transaction {} has no card", row.id))?;
-    let answer = match acquirer::bank_lookup(&state.db, &reference).await? {
-        Some((reason, auth_code)) => bank::BankAnswer {
-            reason: ReasonCode(i32::try_from(reason).map_err(anyhow::Error::from)?),
-            auth_code,
-        },
-        None => {
-            let (pan, _) = vault::load_pan(
-                &state.db,
-                &state.secrets,
-                payee.site.id,
-                payee.mode,
-                card_id,
-            )
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("card {card_id} missing from the vault"))?;
-            let channel = if row.token.is_some() {
-                Channel::Token
-            } else {
-                Channel::Card
-            };
-            bank::authorize(
-                &state.db,
-                &reference,
-                &pan,
-                expiry_of(row)?,
-                channel,
-                row.amount,
-                state.now_ms(),
-            )
-            .await?
-        }
-    };
-    settle_authorization(state, payee, row.id, &reference, &answer, card_id).await
-}
-
-/// Records the bank's answer to an authorization and answers with the model.
-pub(crate) async fn settle_authorization(
-    state: &AppState,
-    payee: Payee<'_>,
-    id: i64,
-    reference: &str,
-    answer: &bank::BankAnswer,
-    card_id: i64,
-) -> Result<ApiReply, ApiError> {
-    let now = state.now_ms();
-    let (site, mode) = (payee.site.id, payee.mode);
-    let subscriptions = Subscriptions::load(state, site).await?;
-    let mut tx = state.db.begin_write().await?;
-    let row = transactions::get_for_update(&mut tx, site, mode, id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("transaction {id} vanished"))?;
-    let event = if answer.approved() {
-        Event::Approved
-    } else {
-        Event::Declined(answer.reason)
-    };
-    let (next, notice) = apply(payment_of(&row)?, event)
-        .map_err(|refusal| anyhow::anyhow!("transaction {id}: {refusal}"))?;
-    let token = match (&row.token, &row.account_id) {
-        (None, Some(account)) if answer.approved() && payee.site.save_tokens => {
-            Some(issue_token(&mut tx, payee, account, card_id, now).await?)
-        }
-        (existing, _) => existing.clone(),
-    };
-    let change = Change {
-        auth_code: answer.auth_code.as_deref(),
-        auth_at: answer.approved().then_some(now),
-        confirm_at: (next.status == Status::Completed).then_some(now),
-        token: token.as_deref(),
-        expires_at: (next.status == Status::Authorized).then(|| now + hold_ms(payee.site)),
-        ..change_to(&next, now)
-    };
-    // Losing the compare-and-set means another finisher (the sweeper, or a resumed copy of the
-    // request) recorded the same bank answer first: report what it recorded.
-    if transactions::transition(&mut tx, id, &row.status, &change).await? {
-        acquirer::settle(&mut tx, reference, i64::from(answer.reason.0), now).await?;
-        let queued = announce(&subscriptions, &mut tx, mode, id, notice, now).await?;
-        tx.commit().await?;
-        if queued {
-            state.delivery.ring();
-        }
-    } else {
-        drop(tx);
-    }
-    outcome_reply(&stored(state, payee, id).await?, payee)
-}
-
-/// A payment's model in the envelope its status calls for: `Success` only when approved.
-fn outcome_reply(row: &TransactionRow, payee: Payee<'_>) -> Result<ApiReply, ApiError> {
-    let model = serde_json::to_value(transaction_model(row, payee.terminal()))
-        .map_err(anyhow::Error::from)?;
-    let approved = matches!(
-        Status::parse(&row.status),
-        Some(Status::Authorized | Status::Completed)
-    );
-    Ok(ApiReply::envelope(if approved {
-        Envelope::ok(model)
-    } else {
-        Envelope::declined(model)
-    }))
-}
-
-/// The account's token for this card, issued now if it has none.
-async fn issue_token(
-    tx: &mut oblako_store::Tx,
-    payee: Payee<'_>,
-    account: &str,
-    card_id: i64,
-    now: i64,
-) -> Result<String, ApiError> {
-    let (site, mode) = (payee.site.id, payee.mode);
-    if let Some(existing) = tokens::for_card(tx, site, mode, account, card_id).await? {
-        return Ok(existing);
-    }
-    let token = format!("tk_{}", &random_hex(15)?[..29]);
-    tokens::insert(tx, &token, site, mode, account, card_id, now).await?;
-    Ok(token)
 }

@@ -13,10 +13,10 @@ use oblako_store::acquirer;
 use oblako_store::transactions;
 
 use crate::api::reply::{ApiError, ApiReply};
-use crate::bank;
 use crate::notify::outbox::{Subscriptions, announce};
 use crate::payments::model::{Terminal, transaction_model};
-use crate::payments::pay::{NO_LIVE_ACQUIRER, Payee, settle_authorization};
+use crate::payments::pay::{NO_LIVE_ACQUIRER, Payee};
+use crate::payments::settle::{Charged, check_then_authorize};
 use crate::payments::{NOT_FOUND, change_to, expiry_of, payment_of, three_ds};
 use crate::state::AppState;
 use crate::vault;
@@ -93,22 +93,12 @@ pub async fn post3ds(
         .ok_or_else(|| {
             anyhow::anyhow!("transaction {id}: card {card_id} missing from the vault")
         })?;
-    if let Some(reason) = crate::notify::check::ask(state, site, mode, id).await? {
-        let declined = bank::BankAnswer {
-            reason,
-            auth_code: None,
-        };
-        return settle_authorization(state, payee, id, &reference, &declined, card_id).await;
-    }
-    let answer = bank::authorize(
-        &state.db,
-        &reference,
-        &pan,
-        expiry_of(&row)?,
-        Channel::Card,
-        row.amount,
-        now,
-    )
-    .await?;
-    settle_authorization(state, payee, id, &reference, &answer, card_id).await
+    let card = Charged {
+        pan: &pan,
+        expiry: expiry_of(&row)?,
+        channel: Channel::Card,
+        card_id,
+        amount: row.amount,
+    };
+    check_then_authorize(state, payee, id, &reference, card, now).await
 }
