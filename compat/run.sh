@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the real client libraries against a real `oblako` process on loopback: the PyPI
 # `cloudpayments` client (compat/python), then the npm one (compat/node: foundation.mjs, then the
-# payments scenario payments.mjs) when node and npm exist.
+# payments scenario payments.mjs) when node and npm exist; then the notification scenarios
+# (compat/python/notify.py, compat/node/notify.mjs), which need the worker `oblako serve` runs and
+# go last so the earlier scripts run with the site's notifications off.
 # Usage: compat/run.sh [path/to/oblako]   (default: target/debug/oblako, built if missing)
 # CI=true makes a missing node or npm a failure instead of a skipped check.
 set -euo pipefail
@@ -23,6 +25,7 @@ base="http://127.0.0.1:$port"
 site=$("$bin" site create --name Compat --json)
 public_id=$(printf '%s' "$site" | python3 -c 'import json,sys; print(json.load(sys.stdin)["test"]["public_id"])')
 secret=$(printf '%s' "$site" | python3 -c 'import json,sys; print(json.load(sys.stdin)["test"]["api_secret"])')
+site_id=$(printf '%s' "$site" | python3 -c 'import json,sys; print(json.load(sys.stdin)["site_id"])')
 
 "$bin" serve >"$work/stdout.log" 2>"$work/server.log" &
 server=$!
@@ -38,7 +41,9 @@ status=0
 "$venv/bin/python" compat/python/payments.py "$base" "$public_id" "$secret" "$bin" || status=1
 
 node_dir=compat/node
+have_node=false
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  have_node=true
   # npm ci again only when node_modules is missing or was installed from another lock file.
   stamp=$node_dir/node_modules/.oblako-installed-lock
   if ! cmp -s "$node_dir/package-lock.json" "$stamp"; then
@@ -53,5 +58,18 @@ elif [ "${CI:-}" = true ]; then
   status=1
 else
   echo "compat-node: skipped: node or npm not found on PATH (CI=true makes this a failure)"
+fi
+
+# Notifications delivered by the running server to receivers on 127.0.0.1. Each script points the
+# site's notifications at its own receiver and switches them off again when done.
+"$venv/bin/python" compat/python/notify.py "$base" "$public_id" "$secret" "$bin" || status=1
+if $have_node; then
+  # The site id is for `$bin site notification-set --kind Check` (Check is not settable by API).
+  node "$node_dir/notify.mjs" "$base" "$public_id" "$secret" "$bin" "$site_id" || status=1
+elif [ "${CI:-}" = true ]; then
+  echo "compat-node-notify: FAILED: node and npm are required when CI=true"
+  status=1
+else
+  echo "compat-node-notify: skipped: node or npm not found on PATH"
 fi
 exit $status
