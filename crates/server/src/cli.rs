@@ -1,7 +1,9 @@
 //! The `oblako` command line: serve, migrate, manage sites and keys, make test cryptograms.
 //!
-//! `notifications` holds the commands for a site's notification settings.
+//! `notifications` holds the commands for a site's notification settings, `notification_log`
+//! those for its notifications sent.
 
+mod notification_log;
 mod notifications;
 
 use std::path::PathBuf;
@@ -99,6 +101,10 @@ pub enum SiteCommand {
     Notifications(notifications::ListArgs),
     /// Set one kind's notification settings (Check and Receipt too, unlike the API).
     NotificationSet(notifications::SetArgs),
+    /// Show a site's notifications, newest first.
+    NotificationLog(notification_log::LogArgs),
+    /// Send a failed or delivered notification again.
+    NotificationResend(notification_log::ResendArgs),
 }
 
 /// `oblako keys …`.
@@ -269,6 +275,8 @@ async fn site(cmd: SiteCommand, config: &Config, now: i64) -> anyhow::Result<()>
         }
         SiteCommand::Notifications(args) => notifications::list(&db, args).await?,
         SiteCommand::NotificationSet(args) => notifications::set(&db, config, args, now).await?,
+        SiteCommand::NotificationLog(args) => notification_log::log(&db, args).await?,
+        SiteCommand::NotificationResend(args) => notification_log::resend(&db, args, now).await?,
     }
     Ok(())
 }

@@ -11,6 +11,7 @@ pub mod limits;
 pub mod reply;
 
 mod lists;
+pub mod notification_log;
 pub mod notifications;
 mod payments;
 mod ping;
@@ -36,6 +37,7 @@ const API_PREFIXES: &[&str] = &[
     "/merchant/",
     "/escrow/",
     "/applepay/",
+    "/notifications/",
 ];
 
 /// The API routes.
@@ -69,6 +71,22 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/site/notifications/{kind}/update",
             post(notifications::site_notifications_update),
+        )
+        .route(
+            "/notifications/list",
+            post(notification_log::notifications_list),
+        )
+        .route(
+            "/notifications/get",
+            post(notification_log::notifications_get),
+        )
+        .route(
+            "/notifications/resend",
+            post(notification_log::notifications_resend),
+        )
+        .route(
+            "/notifications/test",
+            post(notification_log::notifications_test),
         )
 }
 

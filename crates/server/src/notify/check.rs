@@ -15,8 +15,9 @@ use oblako_store::transactions;
 
 use crate::notify::notice::payment_notice;
 use crate::notify::outbox::Subscriptions;
+use crate::notify::send::{Target, send_signed};
 use crate::notify::signing;
-use crate::outbound::{Method, SendError};
+use crate::outbound::SendError;
 use crate::state::AppState;
 
 /// Asks the site's Check handler about transaction `id`, if the site has Check enabled.
@@ -40,24 +41,22 @@ pub async fn ask(
     let body =
         Notification::Check(payment_notice(&row, NotificationKind::Check, now)).body(encoding);
     let secret = signing::site_secret(&state.db, &state.secrets, site, mode).await?;
-    let mut headers = signing::headers(&secret, &format!("chk_{id}"), now, &body);
-    let (method, url, payload) = if settings.method.eq_ignore_ascii_case("GET") {
-        let sep = if settings.url.contains('?') { '&' } else { '?' };
-        (
-            Method::GET,
-            format!("{}{sep}{body}", settings.url),
-            Vec::new(),
-        )
-    } else {
-        headers.push(("Content-Type", encoding.content_type().to_owned()));
-        (Method::POST, settings.url.clone(), body.into_bytes())
+    let target = Target {
+        mode,
+        url: &settings.url,
+        method: &settings.method,
+        encoding,
     };
-    let header_refs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let sent = state
-        .outbounds
-        .for_mode(mode)
-        .send(method, &url, &header_refs, payload)
-        .await;
+    let sent = send_signed(
+        state,
+        target,
+        &secret,
+        &format!("chk_{id}"),
+        now,
+        &body,
+        &[],
+    )
+    .await;
     let outcome = match &sent {
         Ok(answer) => check_outcome(answer.status, &answer.body),
         Err(SendError::Timeout(_)) => CheckFailure::Timeout.outcome(),

@@ -15,8 +15,9 @@ use oblako_protocol::notification::{FormEncoding, is_acknowledged};
 use oblako_store::notifications::{self, ClaimedNotification, Outcome, RetrySchedule};
 use tokio::sync::{Notify, Semaphore};
 
+use crate::notify::send::{Target, send_signed};
 use crate::notify::signing;
-use crate::outbound::{Method, Outbound, Policy, SendError, Timeouts};
+use crate::outbound::{Outbound, Policy, SendError, Timeouts};
 use crate::state::AppState;
 
 /// A lease outlives the longest attempt (30 s) with a margin.
@@ -141,23 +142,14 @@ async fn attempt(state: &AppState, worker: &str, n: &ClaimedNotification) -> any
     let secret = signing::site_secret(&state.db, &state.secrets, n.site, n.mode).await?;
     let now = jiff::Timestamp::from_millisecond(started)?;
     let webhook_id = format!("ntf_{}", n.id);
-    let mut headers = signing::headers(&secret, &webhook_id, now, &n.body);
-    let sequence = n.sequence.to_string();
-    headers.push(("X-Webhook-Sequence", sequence));
-    let encoding = FormEncoding::from_name(&n.encoding).unwrap_or(FormEncoding::Utf8);
-    let (method, url, body) = if n.method.eq_ignore_ascii_case("GET") {
-        let sep = if n.url.contains('?') { '&' } else { '?' };
-        (Method::GET, format!("{}{sep}{}", n.url, n.body), Vec::new())
-    } else {
-        headers.push(("Content-Type", encoding.content_type().to_owned()));
-        (Method::POST, n.url.clone(), n.body.clone().into_bytes())
+    let target = Target {
+        mode: n.mode,
+        url: &n.url,
+        method: &n.method,
+        encoding: FormEncoding::from_name(&n.encoding).unwrap_or(FormEncoding::Utf8),
     };
-    let header_refs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let sent = state
-        .outbounds
-        .for_mode(n.mode)
-        .send(method, &url, &header_refs, body)
-        .await;
+    let sequence = [("X-Webhook-Sequence", n.sequence.to_string())];
+    let sent = send_signed(state, target, &secret, &webhook_id, now, &n.body, &sequence).await;
     let schedule = notifications::settings::retry_schedule(&state.db, n.site)
         .await?
         .unwrap_or_else(RetrySchedule::cloudpayments);

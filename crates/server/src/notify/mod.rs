@@ -6,4 +6,5 @@ pub mod check;
 pub mod deliver;
 pub mod notice;
 pub mod outbox;
+pub mod send;
 pub mod signing;

@@ -12,6 +12,7 @@ mod idempotency;
 mod keys;
 mod lists;
 mod model;
+mod notification_log;
 mod notifications;
 mod notifications_settings;
 mod ops;

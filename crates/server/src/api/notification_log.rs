@@ -1,0 +1,270 @@
+//! `notifications/list`, `notifications/get`, `notifications/resend` and `notifications/test`
+//! (issue 4, "visibility and control"): a site's own notification log, one notification with its
+//! attempts, sending a failed or delivered one again, and a sample sent now to check a receiver.
+//!
+//! Everything is scoped to the authenticated site: another site's notification id answers
+//! exactly like a missing one. Dates are ISO 8601 UTC (`2026-09-21T10:15:00Z`).
+//!
+//! The test notification is a sample payment (`TransactionId` 0, 1.00 RUB, `TestMode` 1) sent
+//! once, synchronously, signed as a real one and never stored in the outbox.
+
+use axum::extract::State;
+use jiff::Timestamp;
+use jiff::tz::Offset;
+use oblako_core::card::CardBrand;
+use oblako_core::money::{Currency, Money};
+use oblako_core::payment::Status;
+use oblako_core::reason::ReasonCode;
+use oblako_protocol::dates::iso_date;
+use oblako_protocol::envelope::Envelope;
+use oblako_protocol::notification::{
+    FormEncoding, NotificationKind, PaymentNotice, is_acknowledged,
+};
+use oblako_store::notifications::{self, AttemptRow, ListFilter, Notification, settings};
+use serde_json::{Value, json};
+
+use crate::api::auth::Principal;
+use crate::api::body::ApiRequest;
+use crate::api::reply::{ApiError, ApiReply};
+use crate::notify::outbox::payment_notification;
+use crate::notify::send::{Target, send_signed};
+use crate::notify::signing;
+use crate::secrets::random_hex;
+use crate::state::AppState;
+
+/// Rows per page when `PageSize` is left out.
+pub const DEFAULT_PAGE: i64 = 50;
+/// Most rows per page.
+pub const MAX_PAGE: i64 = 100;
+/// How much of a test answer is shown.
+const RESPONSE_BYTES: usize = 512;
+
+const NOT_FOUND: &str = "Notification not found";
+const TEST_TYPES: &str = "Pay, Fail, Confirm, Refund, Cancel or Check";
+
+/// `at_ms` as an ISO 8601 UTC date.
+pub fn utc_date(at_ms: i64) -> Option<String> {
+    let at = Timestamp::from_millisecond(at_ms).ok()?;
+    Some(format!("{}Z", iso_date(at, Offset::UTC)))
+}
+
+/// A notification as the list shows it.
+pub fn notification_model(n: &Notification) -> Value {
+    json!({
+        "Id": n.id,
+        "Type": n.kind,
+        "TransactionId": n.transaction_id,
+        "Sequence": n.sequence,
+        "State": n.state.as_str(),
+        "Attempts": n.attempts,
+        // Only a pending notification has a next attempt.
+        "NextAttemptAt": (n.state == notifications::State::Pending)
+            .then(|| utc_date(n.next_attempt_at))
+            .flatten(),
+        "CreatedAt": utc_date(n.created_at),
+        "DeliveredAt": n.delivered_at.and_then(utc_date),
+        "Url": n.url,
+        "Method": n.method,
+        "LastError": n.last_error,
+    })
+}
+
+fn attempt_model(a: &AttemptRow) -> Value {
+    json!({
+        "Attempt": a.attempt,
+        "StartedAt": utc_date(a.started_at),
+        "Url": a.url,
+        "Delivered": a.delivered,
+        "HttpStatus": a.http_status,
+        "LatencyMs": a.latency_ms,
+        "Response": a.response_snippet,
+        "Error": a.error,
+    })
+}
+
+fn required_id(request: &ApiRequest) -> Result<i64, ApiError> {
+    request
+        .params
+        .i64("Id")?
+        .ok_or_else(|| ApiError::Refused("Id is required".into()))
+}
+
+/// `POST /notifications/list`: newest first, `BeforeId` pages back.
+pub async fn notifications_list(
+    State(state): State<AppState>,
+    principal: Principal,
+    request: ApiRequest,
+) -> Result<ApiReply, ApiError> {
+    let params = &request.params;
+    let wanted_state = match params.string_max("State", 16)? {
+        None => None,
+        Some(text) => Some(
+            notifications::State::parse(&text.trim().to_ascii_lowercase()).ok_or_else(|| {
+                ApiError::Refused(
+                    "Invalid State value: expected pending, delivered, failed or cancelled".into(),
+                )
+            })?,
+        ),
+    };
+    let limit = params.i64("PageSize")?.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::Refused(format!(
+            "PageSize must be between 1 and {MAX_PAGE}"
+        )));
+    }
+    let filter = ListFilter {
+        state: wanted_state,
+        mode: None,
+        transaction_id: params.i64("TransactionId")?,
+        before_id: params.i64("BeforeId")?,
+        limit,
+    };
+    let rows = notifications::list(&state.db, principal.site.id, &filter).await?;
+    let model: Vec<Value> = rows.iter().map(notification_model).collect();
+    Ok(ApiReply::envelope(Envelope::ok(Value::Array(model))))
+}
+
+/// `POST /notifications/get`: the notification, its body and its attempts.
+pub async fn notifications_get(
+    State(state): State<AppState>,
+    principal: Principal,
+    request: ApiRequest,
+) -> Result<ApiReply, ApiError> {
+    let id = required_id(&request)?;
+    let site = principal.site.id;
+    let found = notifications::get(&state.db, site, id)
+        .await?
+        .ok_or_else(|| ApiError::Refused(NOT_FOUND.into()))?;
+    let attempts = notifications::attempts(&state.db, site, id).await?;
+    let mut model = notification_model(&found);
+    model["Body"] = json!(found.body);
+    model["AttemptLog"] = attempts.iter().map(attempt_model).collect();
+    Ok(ApiReply::envelope(Envelope::ok(model)))
+}
+
+/// `POST /notifications/resend`: a failed or delivered notification is due again now.
+pub async fn notifications_resend(
+    State(state): State<AppState>,
+    principal: Principal,
+    request: ApiRequest,
+) -> Result<ApiReply, ApiError> {
+    let id = required_id(&request)?;
+    let site = principal.site.id;
+    if !notifications::resend(&state.db, site, id, state.now_ms()).await? {
+        // Tell "not yours or missing" from "in a state that cannot be resent".
+        return Err(ApiError::Refused(
+            match notifications::get(&state.db, site, id).await? {
+                None => NOT_FOUND.into(),
+                Some(n) => format!(
+                    "Notification {id} is {}: only failed or delivered notifications can be resent",
+                    n.state.as_str()
+                ),
+            },
+        ));
+    }
+    state.delivery.ring();
+    Ok(ApiReply::envelope(Envelope::ok(Value::Null)))
+}
+
+/// The sample payment a test notification of `kind` carries.
+pub fn sample_notice(kind: NotificationKind, now: Timestamp) -> PaymentNotice {
+    let mut notice = PaymentNotice::new(0, Money::new(100, Currency::RUB), now);
+    notice.card_first_six = "424242".to_owned();
+    notice.card_last_four = "4242".to_owned();
+    notice.card_type = Some(CardBrand::from_bin("424242"));
+    notice.test_mode = true;
+    notice.issuer = Some("CloudPayments".to_owned());
+    notice.issuer_bank_country = Some("RU".to_owned());
+    notice.description = Some("Test notification".to_owned());
+    match kind {
+        NotificationKind::Fail => {
+            notice.status = Status::Declined;
+            notice.reason_code = ReasonCode(5051);
+        }
+        NotificationKind::Cancel => notice.status = Status::Cancelled,
+        _ => {}
+    }
+    notice
+}
+
+fn test_kind(name: &str) -> Result<NotificationKind, ApiError> {
+    match NotificationKind::parse(name.trim()) {
+        Some(kind @ (NotificationKind::Recurrent | NotificationKind::Receipt)) => Err(
+            ApiError::Refused(format!("{kind} cannot be tested: expected {TEST_TYPES}")),
+        ),
+        Some(kind) => Ok(kind),
+        None => Err(ApiError::Refused(format!(
+            "Invalid Type value: expected {TEST_TYPES}"
+        ))),
+    }
+}
+
+/// `POST /notifications/test`: a sample of `Type` sent now to the site's address for it.
+pub async fn notifications_test(
+    State(state): State<AppState>,
+    principal: Principal,
+    request: ApiRequest,
+) -> Result<ApiReply, ApiError> {
+    let kind = test_kind(&request.params.required_string("Type", 16)?)?;
+    let site = principal.site.id;
+    // The address is used whether or not the kind is switched on: a receiver can be checked
+    // before notifications start.
+    let settings = settings::get(&state.db, site, kind.name()).await?;
+    if settings.url.is_empty() {
+        return Err(ApiError::Refused(format!(
+            "No address is set for {kind} notifications"
+        )));
+    }
+    let now = Timestamp::from_millisecond(state.now_ms()).map_err(anyhow::Error::from)?;
+    let encoding = FormEncoding::from_name(&settings.encoding).unwrap_or(FormEncoding::Utf8);
+    let body = payment_notification(kind, sample_notice(kind, now))
+        .ok_or_else(|| anyhow::anyhow!("{kind} is not a payment notification"))?
+        .body(encoding);
+    let secret = signing::site_secret(&state.db, &state.secrets, site, principal.mode).await?;
+    let webhook_id = format!("test_{}", random_hex(8)?);
+    let target = Target {
+        mode: principal.mode,
+        url: &settings.url,
+        method: &settings.method,
+        encoding,
+    };
+    let started = std::time::Instant::now();
+    let sent = send_signed(&state, target, &secret, &webhook_id, now, &body, &[]).await;
+    let model = match sent {
+        Ok(answer) => json!({
+            "Url": settings.url,
+            "HttpStatus": answer.status,
+            "LatencyMs": answer.latency.as_millis() as i64,
+            "Response": String::from_utf8_lossy(&answer.body[..answer.body.len().min(RESPONSE_BYTES)]),
+            "Error": Value::Null,
+            "Delivered": is_acknowledged(answer.status, &answer.body),
+        }),
+        Err(e) => json!({
+            "Url": settings.url,
+            "HttpStatus": Value::Null,
+            "LatencyMs": started.elapsed().as_millis() as i64,
+            "Response": "",
+            "Error": e.to_string(),
+            "Delivered": false,
+        }),
+    };
+    Ok(ApiReply::envelope(Envelope::ok(model)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_iso_utc_and_test_types_are_checked() {
+        assert_eq!(
+            utc_date(1_790_000_000_000).as_deref(),
+            Some("2026-09-21T14:13:20Z")
+        );
+        assert_eq!(test_kind("pAy").unwrap(), NotificationKind::Pay);
+        assert_eq!(test_kind("check").unwrap(), NotificationKind::Check);
+        for name in ["Receipt", "recurrent", "nope"] {
+            assert!(test_kind(name).is_err(), "{name}");
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! `oblako site notification-log` and `oblako site notification-resend`: the operator's view of
+//! a site's notifications, newest first, and a way to send a failed or delivered one again.
+//!
+//! The JSON shape is the one `notifications/list` answers with. A resend only marks the
+//! notification due; a running server's delivery worker sends it within its idle interval.
+
+use oblako_core::ids::SiteId;
+use oblako_store::Db;
+use oblako_store::notifications::{self, ListFilter, State};
+use oblako_store::sites as site_rows;
+
+use crate::api::notification_log::{MAX_PAGE, notification_model, utc_date};
+
+/// `oblako site notification-log`.
+#[derive(Debug, clap::Args)]
+pub struct LogArgs {
+    /// Site id.
+    #[arg(long)]
+    pub site: i64,
+    /// Only pending, delivered, failed or cancelled ones.
+    #[arg(long, value_parser = parse_state)]
+    pub state: Option<State>,
+    /// Most rows (1 to 100).
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=MAX_PAGE))]
+    pub limit: i64,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `oblako site notification-resend`.
+#[derive(Debug, clap::Args)]
+pub struct ResendArgs {
+    /// Site id.
+    #[arg(long)]
+    pub site: i64,
+    /// Notification id.
+    #[arg(long)]
+    pub id: i64,
+}
+
+fn parse_state(text: &str) -> Result<State, String> {
+    State::parse(&text.to_ascii_lowercase())
+        .ok_or_else(|| "expected pending, delivered, failed or cancelled".to_owned())
+}
+
+async fn existing_site(db: &Db, site: i64) -> anyhow::Result<SiteId> {
+    match site_rows::site(db, SiteId(site)).await? {
+        Some(_) => Ok(SiteId(site)),
+        None => anyhow::bail!("no site {site}"),
+    }
+}
+
+/// Prints a site's notifications, newest first.
+pub async fn log(db: &Db, args: LogArgs) -> anyhow::Result<()> {
+    let site = existing_site(db, args.site).await?;
+    let filter = ListFilter {
+        state: args.state,
+        limit: args.limit,
+        ..ListFilter::default()
+    };
+    let rows = notifications::list(db, site, &filter).await?;
+    if args.json {
+        let list: Vec<_> = rows.iter().map(notification_model).collect();
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(());
+    }
+    for n in &rows {
+        println!(
+            "{}\t{:<7}\t{}\t{:<9}\t{}\t{}\t{}",
+            n.id,
+            n.kind,
+            n.transaction_id.map_or("-".to_owned(), |t| t.to_string()),
+            n.state.as_str(),
+            n.attempts,
+            utc_date(n.created_at).unwrap_or_default(),
+            n.last_error.as_deref().unwrap_or("-"),
+        );
+    }
+    Ok(())
+}
+
+/// Marks a failed or delivered notification due again now.
+pub async fn resend(db: &Db, args: ResendArgs, now_ms: i64) -> anyhow::Result<()> {
+    let site = existing_site(db, args.site).await?;
+    if !notifications::resend(db, site, args.id, now_ms).await? {
+        match notifications::get(db, site, args.id).await? {
+            None => anyhow::bail!("site {} has no notification {}", args.site, args.id),
+            Some(n) => anyhow::bail!(
+                "notification {} is {}: only failed or delivered ones can be resent",
+                args.id,
+                n.state.as_str()
+            ),
+        }
+    }
+    println!("notification {} is due again", args.id);
+    Ok(())
+}
