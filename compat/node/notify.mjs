@@ -28,6 +28,8 @@ import { resolve } from "node:path";
 
 import cloudpayments from "cloudpayments";
 
+import { assert, brief, check, cryptogramOf, finish, needs } from "./checks.mjs";
+
 import { startReceiver } from "./notifications.mjs";
 
 const { ClientService, ClientResponse, TransactionStatus } = cloudpayments;
@@ -46,36 +48,6 @@ const KINDS = ["Pay", "Fail", "Refund"];
 const WAIT_MS = 10_000;
 const POLL_MS = 100;
 
-let passed = 0;
-let failed = 0;
-
-async function check(name, fn) {
-  try {
-    await fn();
-    passed += 1;
-    console.log(`ok   ${name}`);
-  } catch (e) {
-    failed += 1;
-    const why = String(e.message).trim().replace(/\s*\n\s*/g, " | ");
-    console.log(`FAIL ${name}: ${e.name}: ${why}`);
-  }
-}
-
-function assert(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-function needs(value, what) {
-  assert(value !== undefined && value !== null, `skipped: ${what} is missing (an earlier step failed)`);
-  return value;
-}
-
-const brief = (value) => {
-  const body = value instanceof ClientResponse ? value.getResponse() : value;
-  const text = JSON.stringify(body);
-  return text.length > 400 ? `${text.slice(0, 400)}…` : text;
-};
-
 const api = new ClientService({ publicId, privateKey: apiSecret, endpoint: baseUrl }).getClientApi();
 
 function oblakoCli(args) {
@@ -83,12 +55,7 @@ function oblakoCli(args) {
 }
 
 function cryptogram(card) {
-  return execFileSync(
-    oblako,
-    ["cryptogram", "--public-id", publicId, "--card", card, "--exp", "12/30", "--cvv", "123",
-      "--base-url", baseUrl],
-    { encoding: "utf8", env: process.env, stdio: ["ignore", "pipe", "pipe"] },
-  ).trim();
+  return cryptogramOf(oblako, baseUrl, publicId, card);
 }
 
 const cardPayment = (card, Amount, extra = {}) => ({
@@ -241,5 +208,4 @@ try {
   await receiver.close();
 }
 
-console.log(`compat-node-notify: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish("compat-node-notify");

@@ -15,10 +15,11 @@
 // go through the request function every ClientApi method uses, `call(path, data)` (see
 // foundation.mjs), and their answers are still wrapped in the library's ClientResponse.
 
-import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 
 import cloudpayments from "cloudpayments";
+
+import { assert, brief, check, cryptogramOf, finish, needs } from "./checks.mjs";
 
 const {
   ClientService,
@@ -43,47 +44,10 @@ const ACCOUNT = "compat-user";
 const INVOICE = "compat-inv-1";
 const TODAY_UTC = new Date().toISOString().slice(0, 10);
 
-let passed = 0;
-let failed = 0;
-
-async function check(name, fn) {
-  try {
-    await fn();
-    passed += 1;
-    console.log(`ok   ${name}`);
-  } catch (e) {
-    failed += 1;
-    // One line per check: execFileSync errors carry the command's stderr on further lines.
-    const why = String(e.message).trim().replace(/\s*\n\s*/g, " | ");
-    console.log(`FAIL ${name}: ${e.name}: ${why}`);
-  }
-}
-
-function assert(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-/** A step that needs an earlier step's result fails plainly when that result is missing. */
-function needs(value, what) {
-  assert(value !== undefined && value !== null, `skipped: ${what} is missing (an earlier step failed)`);
-  return value;
-}
-
-const brief = (response) => {
-  const body = response instanceof ClientResponse ? response.getResponse() : response;
-  const text = JSON.stringify(body);
-  return text.length > 400 ? `${text.slice(0, 400)}…` : text;
-};
-
 const api = new ClientService({ publicId, privateKey: apiSecret, endpoint: baseUrl }).getClientApi();
 
 function cryptogram(card) {
-  return execFileSync(
-    oblako,
-    ["cryptogram", "--public-id", publicId, "--card", card, "--exp", "12/30", "--cvv", "123",
-      "--base-url", baseUrl],
-    { encoding: "utf8", env: process.env, stdio: ["ignore", "pipe", "pipe"] },
-  ).trim();
+  return cryptogramOf(oblako, baseUrl, publicId, card);
 }
 
 /** CryptogramPaymentRequest, as typed by the library. */
@@ -357,5 +321,4 @@ await check(`8 v2 list for ${TODAY_UTC} (no library method; api.call) contains s
   assert(ids.includes(TransactionId), `TransactionIds ${JSON.stringify(ids)}`);
 });
 
-console.log(`compat-node-payments: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish("compat-node-payments");

@@ -6,27 +6,17 @@ Prints one line per check and a closing `N passed, N failed` line; exits non-zer
 import re
 import sys
 
-from cloudpayments import CloudPayments, CloudPaymentsError
+from cloudpayments import CloudPaymentsError
+
+from checks import check, client_for, finish
 
 base_url, public_id, api_secret = sys.argv[1:4]
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-results = []
-
-
-def check(name, fn):
-    try:
-        fn()
-        results.append(True)
-        print(f"ok   {name}")
-    except Exception as e:  # noqa: BLE001 - any failure is a failed check
-        results.append(False)
-        print(f"FAIL {name}: {type(e).__name__}: {e}")
 
 
 def client(secret):
-    c = CloudPayments(public_id, secret)
-    c.URL = base_url.rstrip("/") + "/"  # the only change a merchant makes: the base URL
-    return c
+    # The only change a merchant makes: the base URL.
+    return client_for(base_url, public_id, secret)
 
 
 def test_succeeds():
@@ -55,6 +45,4 @@ check("test() with the site's keys", test_succeeds)
 check("test(request_id=...) replays the first answer", test_is_idempotent)
 check("test() with a wrong secret raises CloudPaymentsError", wrong_secret_raises)
 
-passed, failed = results.count(True), results.count(False)
-print(f"compat: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish("compat")

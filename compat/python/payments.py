@@ -6,39 +6,23 @@ Prints one line per check and a closing `N passed, N failed` line; exits non-zer
 """
 import datetime
 import re
-import subprocess
 import sys
 from decimal import Decimal
 
 import requests
-from cloudpayments import CloudPayments, CloudPaymentsError, PaymentError
+from cloudpayments import CloudPaymentsError, PaymentError
+
+from checks import check, client_for, finish, make_cryptogram
 
 base_url, public_id, api_secret, binary = sys.argv[1:5]
-results = []
 state = {}
 
 
-def check(name, fn):
-    try:
-        fn()
-        results.append(True)
-        print(f"ok   {name}")
-    except Exception as e:  # noqa: BLE001 - any failure is a failed check
-        results.append(False)
-        print(f"FAIL {name}: {type(e).__name__}: {e}")
-
-
-client = CloudPayments(public_id, api_secret)
-client.URL = base_url.rstrip("/") + "/"
+client = client_for(base_url, public_id, api_secret)
 
 
 def cryptogram(card):
-    out = subprocess.run(
-        [binary, "cryptogram", "--public-id", public_id, "--card", card, "--exp", "12/30",
-         "--cvv", "123", "--base-url", base_url],
-        check=True, capture_output=True, text=True,
-    )
-    return out.stdout.strip()
+    return make_cryptogram(binary, base_url, public_id, card)
 
 
 def charge():
@@ -147,6 +131,4 @@ for name, fn in [
 ]:
     check(name, fn)
 
-passed, failed = results.count(True), results.count(False)
-print(f"compat-payments: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish("compat-payments")
