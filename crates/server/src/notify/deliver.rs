@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use oblako_core::ids::Mode;
 use oblako_protocol::notification::{FormEncoding, is_acknowledged};
-use oblako_store::notifications::{self, ClaimedNotification, Outcome, RetrySchedule};
+use oblako_store::notifications::{self, Notification, Outcome, RetrySchedule};
 use tokio::sync::{Notify, Semaphore};
 
 use crate::notify::send::{Target, send_signed};
@@ -137,7 +137,7 @@ pub async fn drain(state: &AppState, worker: &str) -> anyhow::Result<usize> {
 }
 
 /// One attempt at `n`, recorded under the worker's lease.
-async fn attempt(state: &AppState, worker: &str, n: &ClaimedNotification) -> anyhow::Result<()> {
+async fn attempt(state: &AppState, worker: &str, n: &Notification) -> anyhow::Result<()> {
     let started = state.now_ms();
     let secret = signing::site_secret(&state.db, &state.secrets, n.site, n.mode).await?;
     let now = jiff::Timestamp::from_millisecond(started)?;

@@ -98,7 +98,7 @@ impl Default for ListFilter {
 }
 
 #[derive(sqlx::FromRow)]
-struct Row {
+pub(super) struct Row {
     id: i64,
     site_id: i64,
     mode: String,
@@ -119,18 +119,22 @@ struct Row {
     last_error: Option<String>,
 }
 
+/// Every column of a notification, in [`Row`]'s order (also what a claim returns).
+macro_rules! columns {
+    () => {
+        "id, site_id, mode, transaction_id, kind, sequence, body, url, method, encoding, state, \
+         attempts, next_attempt_at, locked_until, locked_by, created_at, delivered_at, last_error"
+    };
+}
+pub(super) use columns;
+
 macro_rules! select {
     ($tail:literal) => {
-        concat!(
-            "SELECT id, site_id, mode, transaction_id, kind, sequence, body, url, method, \
-             encoding, state, attempts, next_attempt_at, locked_until, locked_by, created_at, \
-             delivered_at, last_error FROM notifications ",
-            $tail
-        )
+        concat!("SELECT ", columns!(), " FROM notifications ", $tail)
     };
 }
 
-fn notification_from(r: Row) -> Result<Notification, StoreError> {
+pub(super) fn notification_from(r: Row) -> Result<Notification, StoreError> {
     Ok(Notification {
         id: r.id,
         site: SiteId(r.site_id),

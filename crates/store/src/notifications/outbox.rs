@@ -9,7 +9,7 @@
 
 use oblako_core::ids::{Mode, SiteId};
 
-use super::mode_of;
+use super::history::{Notification, Row, columns, notification_from};
 use crate::{Db, StoreError, Tx, in_write, on_tx};
 
 /// Most characters of a response (or an error) kept in the attempts log.
@@ -35,37 +35,6 @@ pub struct NewNotification<'a> {
     /// `UTF8` or `Windows1251`.
     pub encoding: &'a str,
     /// Now, Unix ms; the first attempt is due at once.
-    pub created_at: i64,
-}
-
-/// A notification leased to a worker: what delivery needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClaimedNotification {
-    /// Its id (the same on every retry: `X-Webhook-Id`).
-    pub id: i64,
-    /// The site it belongs to (whose secret signs it).
-    pub site: SiteId,
-    /// The mode of the transaction.
-    pub mode: Mode,
-    /// The transaction it announces, if any.
-    pub transaction_id: Option<i64>,
-    /// The kind's name.
-    pub kind: String,
-    /// Its place among its transaction's notifications, from 1.
-    pub sequence: i64,
-    /// What to send.
-    pub body: String,
-    /// Where to.
-    pub url: String,
-    /// `POST` or `GET`.
-    pub method: String,
-    /// `UTF8` or `Windows1251`.
-    pub encoding: String,
-    /// Attempts made before this one.
-    pub attempts: i64,
-    /// When the lease runs out, Unix ms.
-    pub locked_until: i64,
-    /// When it was queued (the commit of the change it announces), Unix ms.
     pub created_at: i64,
 }
 
@@ -97,23 +66,6 @@ pub enum Outcome<'a> {
     },
 }
 
-#[derive(sqlx::FromRow)]
-struct ClaimRow {
-    id: i64,
-    site_id: i64,
-    mode: String,
-    transaction_id: Option<i64>,
-    kind: String,
-    sequence: i64,
-    body: String,
-    url: String,
-    method: String,
-    encoding: String,
-    attempts: i64,
-    locked_until: Option<i64>,
-    created_at: i64,
-}
-
 /// Pending, due, not leased, and no earlier notification of its transaction still pending.
 macro_rules! due_ids {
     () => {
@@ -132,8 +84,8 @@ macro_rules! claim {
             "UPDATE notifications SET locked_until = $2, locked_by = $3 WHERE id IN (",
             due_ids!(),
             $lock,
-            ") RETURNING id, site_id, mode, transaction_id, kind, sequence, body, url, method, \
-             encoding, attempts, locked_until, created_at"
+            ") RETURNING ",
+            columns!()
         )
     };
 }
@@ -172,34 +124,18 @@ pub async fn claim_due(
     lease_ms: i64,
     worker: &str,
     limit: i64,
-) -> Result<Vec<ClaimedNotification>, StoreError> {
+) -> Result<Vec<Notification>, StoreError> {
     let sql = match db {
         Db::Sqlite(_) => CLAIM_SQLITE,
         Db::Postgres(_) => CLAIM_POSTGRES,
     };
     let until = now_ms.saturating_add(lease_ms);
-    let rows: Vec<ClaimRow> = in_write!(db, c => sqlx::query_as(sql)
+    let rows: Vec<Row> = in_write!(db, c => sqlx::query_as(sql)
         .bind(now_ms).bind(until).bind(worker).bind(limit)
         .fetch_all(&mut **c).await);
     let mut claimed = rows
         .into_iter()
-        .map(|r| {
-            Ok(ClaimedNotification {
-                id: r.id,
-                site: SiteId(r.site_id),
-                mode: mode_of(&r.mode)?,
-                transaction_id: r.transaction_id,
-                kind: r.kind,
-                sequence: r.sequence,
-                body: r.body,
-                url: r.url,
-                method: r.method,
-                encoding: r.encoding,
-                attempts: r.attempts,
-                locked_until: r.locked_until.unwrap_or(until),
-                created_at: r.created_at,
-            })
-        })
+        .map(notification_from)
         .collect::<Result<Vec<_>, StoreError>>()?;
     // RETURNING promises no order.
     claimed.sort_by_key(|n| n.id);

@@ -305,7 +305,11 @@ async fn a_claim_waits_for_the_due_time_and_a_lease_for_its_end() {
     );
     assert_eq!(
         (c.kind.as_str(), c.sequence, c.attempts, c.locked_until),
-        ("Pay", 1, 0, 1_500)
+        ("Pay", 1, 0, Some(1_500))
+    );
+    assert_eq!(
+        (c.state, c.locked_by.as_deref()),
+        (State::Pending, Some("a"))
     );
     assert_eq!((c.method.as_str(), c.encoding.as_str()), ("POST", "UTF8"));
     assert_eq!(c.body, "TransactionId=1&Amount=10.00");
