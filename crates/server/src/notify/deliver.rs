@@ -17,7 +17,7 @@ use tokio::sync::{Notify, Semaphore};
 
 use crate::notify::send::{Target, send_signed};
 use crate::notify::signing;
-use crate::outbound::{Outbound, Policy, SendError, Timeouts};
+use crate::outbound::{Outbound, Policy, Timeouts};
 use crate::state::AppState;
 
 /// A lease outlives the longest attempt (30 s) with a margin.
@@ -167,7 +167,7 @@ async fn attempt(state: &AppState, worker: &str, n: &Notification) -> anyhow::Re
         }
         Err(e) => {
             snippet = String::new();
-            failure = Some(describe(e));
+            failure = Some(e.to_string());
             None
         }
     };
@@ -195,8 +195,4 @@ async fn attempt(state: &AppState, worker: &str, n: &Notification) -> anyhow::Re
         tracing::warn!(id = n.id, "lease lost before the attempt was recorded");
     }
     Ok(())
-}
-
-fn describe(error: &SendError) -> String {
-    error.to_string()
 }
