@@ -8,6 +8,7 @@ mod hooksink;
 
 mod auth;
 mod body;
+mod delivery;
 mod idempotency;
 mod keys;
 mod lists;
