@@ -7,5 +7,6 @@ pub mod deliver;
 pub mod lanes;
 pub mod notice;
 pub mod outbox;
+pub mod sample;
 pub mod send;
 pub mod signing;
