@@ -70,7 +70,7 @@ pub struct Config {
     /// How long a whole notification attempt or Check may take, in milliseconds (CloudPayments:
     /// 30 s); the answer must be complete by then.
     pub notification_timeout_ms: u64,
-    /// Attempts one node runs at once against one receiver (scheme, host and port), so a slow
+    /// Attempts running at once to one receiver URL, across all nodes, so a slow
     /// receiver never takes the slots other merchants' notifications need.
     pub notification_endpoint_parallel: usize,
     /// Whether this node runs the delivery worker; `false` makes an API-only node.
@@ -187,10 +187,9 @@ impl Config {
                 )));
             }
         }
-        let parallel = crate::notify::deliver::PARALLEL;
-        if !(1..=parallel).contains(&self.notification_endpoint_parallel) {
+        if !(1..=1_000).contains(&self.notification_endpoint_parallel) {
             return Err(ConfigError(format!(
-                "key `notification_endpoint_parallel`: {} is not between 1 and {parallel}",
+                "key `notification_endpoint_parallel`: {} is not between 1 and 1000",
                 self.notification_endpoint_parallel
             )));
         }

@@ -4,7 +4,6 @@
 
 pub mod check;
 pub mod deliver;
-pub mod lanes;
 pub mod notice;
 pub mod outbox;
 pub mod sample;
