@@ -27,6 +27,9 @@ const ENV_KEYS: &[&str] = &[
     "test_in_flight",
     "live_in_flight",
     "allow_subnets",
+    "widget_frame_ancestors",
+    "widget_charge_per_minute",
+    "hosted_public_id",
 ];
 
 /// The gateway's settings.
@@ -61,6 +64,12 @@ pub struct Config {
     /// Subnets notifications and Check may reach although the SSRF guard forbids their range
     /// (e.g. `["10.1.0.0/16"]` for a merchant backend on a private network).
     pub allow_subnets: Vec<String>,
+    /// Who may frame the widget's payment form: the CSP `frame-ancestors` sources (`*` = any).
+    pub widget_frame_ancestors: String,
+    /// Browser charges (`POST /widget/charge`) allowed per client IP per minute, per node.
+    pub widget_charge_per_minute: u32,
+    /// The Public ID that `/pub/card` and `/demo` charge; empty means the oldest site's test key.
+    pub hosted_public_id: String,
 }
 
 impl Default for Config {
@@ -79,6 +88,9 @@ impl Default for Config {
             test_in_flight: Mode::Test.concurrency_limit(),
             live_in_flight: Mode::Live.concurrency_limit(),
             allow_subnets: Vec::new(),
+            widget_frame_ancestors: "*".into(),
+            widget_charge_per_minute: 60,
+            hosted_public_id: String::new(),
         }
     }
 }
@@ -157,6 +169,7 @@ impl Config {
             }
         }
         self.allowed_subnets()?;
+        crate::browser::check_config(self)?;
         if self.idempotency_retention_secs < 3600 {
             return Err(ConfigError(
                 "key `idempotency_retention_secs`: must be at least 3600 (CloudPayments keeps 1 h)"
@@ -255,6 +268,11 @@ mod tests {
             ("colour = \"blue\"", "colour"),
             ("test_in_flight = 0", "test_in_flight"),
             ("allow_subnets = [\"10.0.0.0/33\"]", "allow_subnets"),
+            (
+                "widget_frame_ancestors = \"x; script-src *\"",
+                "widget_frame_ancestors",
+            ),
+            ("widget_charge_per_minute = 0", "widget_charge_per_minute"),
         ] {
             std::fs::write(&file, toml).unwrap();
             let err = Config::load(Some(&file)).unwrap_err().to_string();

@@ -22,3 +22,4 @@ mod serve;
 mod sweeper;
 mod three_ds;
 mod vault;
+mod widget;
