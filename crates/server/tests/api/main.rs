@@ -8,6 +8,7 @@ mod hooksink;
 
 mod auth;
 mod body;
+mod checkout_browser;
 mod idempotency;
 mod keys;
 mod lists;
