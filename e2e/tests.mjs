@@ -6,6 +6,8 @@ import { answer3ds, api, assert, equal, merchant, payWithCard, resultOf, run, wi
 const [base, publicId, secret, outDir, filter] = process.argv.slice(2);
 const call = api(base, publicId, secret);
 const metrics = {};
+/** An extra screenshot of a step, next to the one each test ends with. */
+const shot = (page, name) => page.screenshot({ path: `${outDir}/${name}.png` });
 
 // Spec §8: number, 3-D Secure, outcome of a card payment.
 const TEST_CARDS = [
@@ -124,6 +126,8 @@ const tests = {
 
   async "widget-3ds-passed"({ page }) {
     const frame = await demoPay(page, "?lang=en-US", "4242 4242 4242 4242");
+    await frame.frameLocator("#acs").locator("button.pass").waitFor();
+    await shot(page, "widget-3ds-passed.1-acs-in-the-modal");
     await answer3ds(frame, true);
     const result = await resultOf(frame);
     assert(result.success && result.title === "Payment successful", JSON.stringify(result));
@@ -174,6 +178,7 @@ const tests = {
       await payWithCard(frame, "2200 0000 2222 2222");
       const result = await resultOf(frame);
       equal(result.title, "Төлем сәтті өтті", "Kazakh success");
+      await shot(page, "widget-start-intent-from-another-origin-on-a-phone.1-success");
       const width = await frame.locator("body").evaluate(() => document.documentElement.scrollWidth);
       assert(width <= 375, `form fits 375 px (scrollWidth ${width})`);
       const outcome = await done; // autoClose after 3 s
@@ -185,19 +190,33 @@ const tests = {
       equal(model.Email, "payer@example.com", "email");
       equal(model.AccountId, "acc-7", "account");
       equal(JSON.stringify(JSON.parse(model.JsonData)), JSON.stringify({ order: externalId }), "metadata as JsonData");
-      // A message from the merchant page itself is not taken for the form's answer.
-      const forged = await page.evaluate(() => new Promise((resolve) => {
-        const w = new cp.CloudPayments();
-        w.pay("charge", { publicId: "x", amount: 1, currency: "RUB", description: "x" }, {
-          onSuccess: () => resolve("forged success accepted") }).then((r) => resolve(r.type));
-        window.postMessage({ type: "oblako-result", success: true, transactionId: 1 }, "*");
-        setTimeout(() => { window.postMessage({ type: "oblako-close" }, "*");
-          setTimeout(() => document.querySelector("[data-oblako-widget] iframe").contentWindow.postMessage({ type: "noop" }, "*"), 10);
-          setTimeout(() => resolve("still open"), 500); }, 300);
-      }));
-      equal(forged, "still open", "forged messages ignored");
     } finally { shop.close(); }
   }, { viewport: { width: 375, height: 740 } }),
+
+  async "widget-ignores-messages-not-from-its-form"({ page }) {
+    const shop = await merchant({ "/": `<!doctype html><meta charset="utf-8"><script src="${base}/widget.js"></script>` });
+    try {
+      await page.goto(`${shop.origin}/`);
+      // The page itself (or any other frame) posting a "result" or "close" is not the form.
+      const forged = await page.evaluate(() => new Promise((resolve) => {
+        new cp.CloudPayments().pay("charge", { publicId: "x", amount: 1, currency: "RUB", description: "x" }, {
+          onSuccess: () => resolve("forged success accepted") }).then((r) => resolve("closed: " + r.type));
+        window.postMessage({ type: "oblako-result", success: true, transactionId: 1 }, "*");
+        window.postMessage({ type: "oblako-close" }, "*");
+        setTimeout(() => resolve("still open"), 800);
+      }));
+      equal(forged, "still open", "forged messages ignored");
+      await widgetFrame(page).locator("#cardNumber").waitFor();
+      // The form's own close button does close it.
+      const closed = page.evaluate(() => new Promise((resolve) => {
+        const w = new cp.CloudPayments();
+        w.oncomplete = (r) => resolve(r.type);
+        w.pay("charge", { publicId: "x", amount: 1, currency: "RUB", description: "y" }, {});
+      }));
+      await page.frameLocator('iframe[title="Oblako"] >> nth=1').locator("#close-x").click();
+      equal(await closed, "cancel", "closed by the form");
+    } finally { shop.close(); }
+  },
 
   async "pub-card-success-redirect"({ page }) {
     const shop = await merchant({});
