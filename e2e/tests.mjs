@@ -218,6 +218,38 @@ const tests = {
     } finally { shop.close(); }
   },
 
+  async "payment-blocks-embedded-form-pays"({ page }) {
+    const shop = await merchant({ "/": `<!doctype html><meta charset="utf-8"><h1>Checkout</h1><div id="blocks"></div>
+      <script src="${base}/widget.js"></script>` });
+    try {
+      await page.goto(`${shop.origin}/`);
+      const externalId = `blocks-${Date.now()}`;
+      await page.evaluate(([pid, id]) => {
+        window.events = [];
+        const blocks = new cp.PaymentBlocks({ publicTerminalId: pid, paymentSchema: "Dual", amount: 42, currency: "RUB",
+          description: "Blocks", externalId: id, culture: "en-US" }, {});
+        ["success", "fail", "destroy"].forEach((e) => blocks.on(e, (payload) => window.events.push([e, payload])));
+        blocks.mount(document.getElementById("blocks"));
+        window.blocks = blocks;
+      }, [publicId, externalId]);
+      const frame = page.frameLocator("#blocks iframe");
+      equal(await frame.locator("#close-x").isHidden(), true, "no close button when embedded");
+      await payWithCard(frame, "4000 0566 5566 5556");
+      equal((await resultOf(frame)).message, "Insufficient funds on card", "English CardHolderMessage");
+      await frame.locator("#retry").click();
+      await payWithCard(frame, "5205 0000 0000 3055");
+      assert((await resultOf(frame)).success, "paid on retry");
+      const events = await page.evaluate(() => window.events);
+      equal(JSON.stringify(events.map((e) => [e[0], e[1].status])), JSON.stringify([["fail", "fail"], ["success", "success"]]), "events");
+      const model = await transaction(events[1][1].data.transactionId);
+      equal(model.Status, "Authorized", "Dual is an authorization");
+      equal(model.InvoiceId, externalId, "externalId");
+      await page.evaluate(() => window.blocks.unmount());
+      equal(await page.locator("#blocks iframe").count(), 0, "unmounted");
+      equal(await page.evaluate(() => window.events[2][0]), "destroy", "destroy event");
+    } finally { shop.close(); }
+  },
+
   async "pub-card-success-redirect"({ page }) {
     const shop = await merchant({});
     try {

@@ -181,7 +181,7 @@
     $("result-title").textContent = ok ? T.success : T.fail;
     $("result-message").textContent = ok ? "" : message;
     $("retry").hidden = ok || options.retryPayment === false;
-    $("close").hidden = MODE === "page";
+    $("close").hidden = MODE === "page" || EMBEDDED;
     show("result");
   }
   $("retry").addEventListener("click", function () {
@@ -195,6 +195,8 @@
   $("close-x").addEventListener("click", close);
   document.addEventListener("keydown", function (e) { if (e.key === "Escape") close(); });
 
+  var EMBEDDED = new URLSearchParams(location.search).get("embedded") === "1";
+  if (EMBEDDED) $("close-x").hidden = true;
   if (MODE === "page") {
     $("close-x").hidden = true;
     start(JSON.parse(app.dataset.options));
