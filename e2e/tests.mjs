@@ -227,13 +227,18 @@ const tests = {
       await page.evaluate(([pid, id]) => {
         window.events = [];
         const blocks = new cp.PaymentBlocks({ publicTerminalId: pid, paymentSchema: "Dual", amount: 42, currency: "RUB",
-          description: "Blocks", externalId: id, culture: "en-US" }, {});
+          description: "Blocks", externalId: id, culture: "en-US" },
+          { appearance: { colors: { primaryButtonColor: "#ff0000" }, borders: { radius: 2 } },
+            components: { paymentButton: { text: "Pay 42" } } });
         ["success", "fail", "destroy"].forEach((e) => blocks.on(e, (payload) => window.events.push([e, payload])));
         blocks.mount(document.getElementById("blocks"));
         window.blocks = blocks;
       }, [publicId, externalId]);
       const frame = page.frameLocator("#blocks iframe");
       equal(await frame.locator("#close-x").isHidden(), true, "no close button when embedded");
+      equal(await frame.locator("#pay").textContent(), "Pay 42", "customized button text");
+      equal(await frame.locator("#pay").evaluate((b) => getComputedStyle(b).backgroundColor), "rgb(255, 0, 0)", "customized colour");
+      equal(await frame.locator("#cardNumber").evaluate((i) => getComputedStyle(i).borderRadius), "2px", "customized radius");
       await payWithCard(frame, "4000 0566 5566 5556");
       equal((await resultOf(frame)).message, "Insufficient funds on card", "English CardHolderMessage");
       await frame.locator("#retry").click();

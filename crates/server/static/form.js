@@ -36,7 +36,32 @@
     } catch (e) { $("amount").textContent = amount + " " + (given.currency || "RUB"); }
     if (given.requireEmail && !given.hideEmail) $("email-field").hidden = false;
     if (given.email) $("email").value = given.email;
+    customize(given.customization);
     $("cardNumber").focus();
+  }
+
+  // PaymentBlocks' customization (spec §6.3) as the stylesheet's variables.
+  var COLORS = {
+    primaryButtonColor: "--primary", primaryButtonTextColor: "--primary-text",
+    primaryHoverButtonColor: "--primary-hover", primaryButtonHoverTextColor: "--primary-hover-text",
+    activeInputColor: "--active-input", inputBackground: "--input-bg", inputColor: "--input-color",
+    inputBorderColor: "--input-border", errorColor: "--error", titleColor: "--title", textColor: "--text"
+  };
+  function customize(c) {
+    if (!c || typeof c !== "object") return;
+    var root = document.documentElement.style;
+    var set = function (name, value, unit) {
+      if ((typeof value === "string" && value.length <= 64) || typeof value === "number") {
+        root.setProperty(name, typeof value === "number" ? value + unit : value);
+      }
+    };
+    var appearance = c.appearance || {}, colors = appearance.colors || {}, components = c.components || {};
+    for (var k in COLORS) if (colors[k] != null) set(COLORS[k], colors[k]);
+    if (appearance.borders) set("--radius", appearance.borders.radius, "px");
+    var form = components.paymentForm || {}, button = components.paymentButton || {};
+    set("--font-size", form.fontSize, "px");
+    set("--label-size", form.labelFontSize, "px");
+    if (typeof button.text === "string" && button.text.length <= 64) $("pay").textContent = button.text;
   }
 
   // --- fields -----------------------------------------------------------------------------

@@ -151,6 +151,7 @@
     var self = this;
     if (self.frame) self.unmount();
     var options = intentOptions(self.params, "ru-RU");
+    options.customization = self.customization;
     var frame = overlayStyle(document.createElement("iframe"), {
       border: "0", width: "100%", maxWidth: "420px", height: "560px", background: "transparent"
     });

@@ -74,17 +74,20 @@ fn reduced(result: Result<ApiReply, ApiError>) -> Response {
     .into_response()
 }
 
-fn request_of(params: &Params, ip: String) -> Result<PaymentRequest, ApiError> {
-    let stage = match params.string_max("Scheme", 16)?.as_deref() {
-        None | Some("charge") => Stage::OneStage,
-        Some("auth") => Stage::TwoStage,
-        Some(_) => return Err(ApiError::Refused("Scheme must be charge or auth".into())),
-    };
+fn stage_of(params: &Params) -> Result<Stage, ApiError> {
+    match params.string_max("Scheme", 16)?.as_deref() {
+        None | Some("charge") => Ok(Stage::OneStage),
+        Some("auth") => Ok(Stage::TwoStage),
+        Some(_) => Err(ApiError::Refused("Scheme must be charge or auth".into())),
+    }
+}
+
+fn request_of(params: &Params, ip: String, source: Source) -> Result<PaymentRequest, ApiError> {
     let currency = params.currency()?;
     Ok(PaymentRequest {
-        stage,
+        stage: stage_of(params)?,
         amount: params.amount("Amount", currency)?,
-        source: Source::Token(String::new()),
+        source,
         invoice_id: params.string_max("InvoiceId", 255)?,
         account_id: params.string_max("AccountId", 255)?,
         email: params.string_max("Email", 255)?,
@@ -116,7 +119,9 @@ async fn charge(state: &AppState, body: &[u8], ip: String) -> Result<ApiReply, A
     let params = Params::from_json(body)?;
     let public_id = params.required_string("PublicId", 64)?;
     let packet = params.required_string("CardCryptogramPacket", 16 * 1024)?;
-    let mut payment = request_of(&params, ip)?;
+    // The cheap checks before the RSA work.
+    stage_of(&params)?;
+    params.amount("Amount", params.currency()?)?;
     let Some((key, site)) = terminal(state, &public_id).await? else {
         return Err(ApiError::Refused(UNKNOWN_TERMINAL.into()));
     };
@@ -125,10 +130,11 @@ async fn charge(state: &AppState, body: &[u8], ip: String) -> Result<ApiReply, A
         .open(&packet, &key.public_id)
         .await
         .map_err(|e| ApiError::Refused(e.message().to_owned()))?;
-    payment.source = Source::Card {
+    let source = Source::Card {
         pan: card.pan,
         expiry: card.expiry,
     };
+    let payment = request_of(&params, ip, source)?;
     let payee = Payee {
         site: &site,
         mode: key.mode,
