@@ -175,6 +175,7 @@ pub async fn run_server(config: Config) -> anyhow::Result<()> {
         println!(
             "  Base URL:   {base}/   (give it to your client library instead of api.cloudpayments.ru)"
         );
+        println!("  Demo shop:  {base}/demo   (pays with the widget in a browser)");
     }
     println!("Oblako is listening on {base}");
     tracing::info!(%addr, "listening");
