@@ -130,12 +130,3 @@ pub fn for_language(language: &str) -> &'static Texts {
         &RU
     }
 }
-
-/// The culture name sent with the payment for `texts`.
-pub fn culture(texts: &Texts) -> &'static str {
-    match texts.lang {
-        "en" => "en-US",
-        "kk" => "kk-KZ",
-        _ => "ru-RU",
-    }
-}
