@@ -55,7 +55,7 @@ pub async fn build_state(
         Arc::new(Keyring::load(db.clone(), secrets.clone(), clock.now().as_millisecond()).await?);
     let outbounds = crate::notify::deliver::Outbounds::new(
         config.allowed_subnets()?,
-        crate::outbound::Timeouts::default(),
+        config.notification_timeouts(),
     )?;
     Ok(AppState::new(Shared {
         outbounds,
@@ -181,8 +181,14 @@ pub async fn run_server(config: Config) -> anyhow::Result<()> {
     tracing::info!(%addr, "listening");
     tokio::spawn(purge_idempotency_keys(state.clone()));
     tokio::spawn(crate::sweeper::run(state.clone(), Duration::from_secs(5)));
-    let worker = format!("{}-{}", std::process::id(), crate::secrets::random_hex(4)?);
-    tokio::spawn(crate::notify::deliver::run(state.clone(), worker));
+    if state.config.deliver_notifications {
+        let worker = format!("{}-{}", std::process::id(), crate::secrets::random_hex(4)?);
+        tokio::spawn(crate::notify::deliver::run(state.clone(), worker));
+    } else {
+        tracing::info!(
+            "deliver_notifications is off: this node queues notifications, others send them"
+        );
+    }
     serve(state, listener, shutdown_signal()).await
 }
 

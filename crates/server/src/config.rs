@@ -27,6 +27,10 @@ const ENV_KEYS: &[&str] = &[
     "test_in_flight",
     "live_in_flight",
     "allow_subnets",
+    "notification_connect_timeout_ms",
+    "notification_timeout_ms",
+    "notification_endpoint_parallel",
+    "deliver_notifications",
     "widget_frame_ancestors",
     "widget_charge_per_minute",
     "hosted_public_id",
@@ -64,6 +68,16 @@ pub struct Config {
     /// Subnets notifications and Check may reach although the SSRF guard forbids their range
     /// (e.g. `["10.1.0.0/16"]` for a merchant backend on a private network).
     pub allow_subnets: Vec<String>,
+    /// How long a notification attempt or a Check may take to connect, in milliseconds.
+    pub notification_connect_timeout_ms: u64,
+    /// How long a whole notification attempt or Check may take, in milliseconds (CloudPayments:
+    /// 30 s); the answer must be complete by then.
+    pub notification_timeout_ms: u64,
+    /// Attempts one node runs at once against one receiver (scheme, host and port), so a slow
+    /// receiver never takes the slots other merchants' notifications need.
+    pub notification_endpoint_parallel: usize,
+    /// Whether this node runs the delivery worker; `false` makes an API-only node.
+    pub deliver_notifications: bool,
     /// Who may frame the widget's payment form: the CSP `frame-ancestors` sources (`*` = any).
     pub widget_frame_ancestors: String,
     /// Browser charges (`POST /widget/charge`) allowed per client IP per minute, per node.
@@ -88,6 +102,10 @@ impl Default for Config {
             test_in_flight: Mode::Test.concurrency_limit(),
             live_in_flight: Mode::Live.concurrency_limit(),
             allow_subnets: Vec::new(),
+            notification_connect_timeout_ms: 10_000,
+            notification_timeout_ms: 30_000,
+            notification_endpoint_parallel: 16,
+            deliver_notifications: true,
             widget_frame_ancestors: "*".into(),
             widget_charge_per_minute: 60,
             hosted_public_id: String::new(),
@@ -168,6 +186,26 @@ impl Config {
                 )));
             }
         }
+        for (key, value) in [
+            (
+                "notification_connect_timeout_ms",
+                self.notification_connect_timeout_ms,
+            ),
+            ("notification_timeout_ms", self.notification_timeout_ms),
+        ] {
+            if !(100..=120_000).contains(&value) {
+                return Err(ConfigError(format!(
+                    "key `{key}`: {value} is not between 100 and 120000 ms"
+                )));
+            }
+        }
+        let parallel = crate::notify::deliver::PARALLEL;
+        if !(1..=parallel).contains(&self.notification_endpoint_parallel) {
+            return Err(ConfigError(format!(
+                "key `notification_endpoint_parallel`: {} is not between 1 and {parallel}",
+                self.notification_endpoint_parallel
+            )));
+        }
         self.allowed_subnets()?;
         crate::browser::check_config(self)?;
         if self.idempotency_retention_secs < 3600 {
@@ -235,6 +273,14 @@ impl Config {
         }
     }
 
+    /// The outbound timeouts for notifications and Check.
+    pub fn notification_timeouts(&self) -> crate::outbound::Timeouts {
+        crate::outbound::Timeouts {
+            connect: Duration::from_millis(self.notification_connect_timeout_ms),
+            total: Duration::from_millis(self.notification_timeout_ms),
+        }
+    }
+
     /// The idempotency retention.
     pub fn idempotency_retention(&self) -> Duration {
         Duration::from_secs(self.idempotency_retention_secs)
@@ -268,6 +314,11 @@ mod tests {
             ("colour = \"blue\"", "colour"),
             ("test_in_flight = 0", "test_in_flight"),
             ("allow_subnets = [\"10.0.0.0/33\"]", "allow_subnets"),
+            ("notification_timeout_ms = 5", "notification_timeout_ms"),
+            (
+                "notification_endpoint_parallel = 0",
+                "notification_endpoint_parallel",
+            ),
             (
                 "widget_frame_ancestors = \"x; script-src *\"",
                 "widget_frame_ancestors",

@@ -4,17 +4,19 @@
 //! Success is HTTP 200 with `{"code":0}`; any other answer, a redirect, a refused address, no
 //! connection or no answer within the timeout is a failed attempt. A worker holds a lease, never
 //! a lock, while it sends, so a node that dies mid-attempt leaves the row to another node once
-//! the lease runs out. Attempts run concurrently up to [`PARALLEL`]; one slow receiver holds one
-//! slot, never the others.
+//! the lease runs out. Attempts run concurrently up to [`PARALLEL`], and at most
+//! `notification_endpoint_parallel` of them to one receiver ([`Lanes`]): a due notification whose
+//! receiver is full is given back for [`POSTPONE_MS`] without counting an attempt, so one slow
+//! receiver never holds the slots the others need.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use oblako_core::ids::Mode;
 use oblako_protocol::notification::{FormEncoding, is_acknowledged};
 use oblako_store::notifications::{self, Notification, Outcome, RetrySchedule};
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::Notify;
 
+use crate::notify::lanes::Lanes;
 use crate::notify::send::{Target, send_signed};
 use crate::notify::signing;
 use crate::outbound::{Outbound, Policy, Timeouts};
@@ -24,6 +26,8 @@ use crate::state::AppState;
 pub const LEASE_MS: i64 = 90_000;
 /// Attempts in flight at once on one node.
 pub const PARALLEL: usize = 64;
+/// How long a notification waits when its receiver already has its share of attempts running.
+pub const POSTPONE_MS: i64 = 1_000;
 /// Claimed per round.
 const BATCH: i64 = 256;
 /// How long an idle worker sleeps when nothing wakes it.
@@ -78,9 +82,9 @@ impl Wake {
 
 /// Delivers until the process stops: claims what is due, sends it, sleeps until woken.
 pub async fn run(state: AppState, worker: String) {
-    let slots = Arc::new(Semaphore::new(PARALLEL));
+    let lanes = lanes(&state);
     loop {
-        let claimed = match deliver_due(&state, &worker, &slots).await {
+        let claimed = match deliver_due(&state, &worker, &lanes, POSTPONE_MS).await {
             Ok(n) => n,
             Err(e) => {
                 tracing::error!(error = %e, "notification delivery round failed");
@@ -93,44 +97,59 @@ pub async fn run(state: AppState, worker: String) {
     }
 }
 
-/// One round: claims what is due now and starts an attempt for each (waiting for a free slot);
-/// returns how many were claimed. The attempts finish in the background.
+/// The node's attempt slots under its configuration.
+pub fn lanes(state: &AppState) -> Lanes {
+    Lanes::new(PARALLEL, state.config.notification_endpoint_parallel)
+}
+
+/// One round: claims what is due now and starts an attempt for each (waiting for a free slot),
+/// giving back those whose receiver is full for `postpone_ms`; returns how many attempts were
+/// started. The attempts finish in the background.
 pub async fn deliver_due(
     state: &AppState,
     worker: &str,
-    slots: &Arc<Semaphore>,
+    lanes: &Lanes,
+    postpone_ms: i64,
 ) -> anyhow::Result<usize> {
-    let free = slots.available_permits().max(1) as i64;
-    let due =
-        notifications::claim_due(&state.db, state.now_ms(), LEASE_MS, worker, free.min(BATCH))
-            .await?;
-    let claimed = due.len();
+    let free = lanes.free().max(1) as i64;
+    let now = state.now_ms();
+    let due = notifications::claim_due(&state.db, now, LEASE_MS, worker, free.min(BATCH)).await?;
+    let mut started = 0;
+    let mut busy = Vec::new();
     for notification in due {
-        let slot = slots.clone().acquire_owned().await?;
+        let Some(lane) = lanes.enter(&notification.url).await? else {
+            busy.push(notification.id);
+            continue;
+        };
+        started += 1;
         let (state, worker) = (state.clone(), worker.to_owned());
         tokio::spawn(async move {
             if let Err(e) = attempt(&state, &worker, &notification).await {
                 tracing::error!(id = notification.id, error = %e, "notification attempt not recorded");
             }
-            drop(slot);
+            drop(lane);
             // Its transaction's next notification may be due now.
             state.delivery.ring();
         });
     }
-    Ok(claimed)
+    if !busy.is_empty() {
+        notifications::postpone(&state.db, &busy, worker, now + postpone_ms).await?;
+    }
+    Ok(started)
 }
 
 /// Delivers everything due now and waits for every attempt to be recorded (tests, `resend`).
+/// Rounds wait for each other, so a busy receiver's notifications stay due at once.
 pub async fn drain(state: &AppState, worker: &str) -> anyhow::Result<usize> {
-    let slots = Arc::new(Semaphore::new(PARALLEL));
+    let lanes = lanes(state);
     let mut total = 0;
     loop {
-        let claimed = deliver_due(state, worker, &slots).await?;
+        let started = deliver_due(state, worker, &lanes, 0).await?;
         // Wait for this round's attempts before claiming again: the next of a transaction's
         // notifications becomes due only once the one before it is recorded.
-        let _all = slots.acquire_many(PARALLEL as u32).await?;
-        total += claimed;
-        if claimed == 0 {
+        lanes.idle().await?;
+        total += started;
+        if started == 0 {
             return Ok(total);
         }
     }

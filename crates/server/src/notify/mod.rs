@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod deliver;
+pub mod lanes;
 pub mod notice;
 pub mod outbox;
 pub mod send;

@@ -9,6 +9,7 @@ mod hooksink;
 mod auth;
 mod body;
 mod checkout_browser;
+mod delivery;
 mod idempotency;
 mod keys;
 mod lists;

@@ -21,7 +21,8 @@ pub mod settings;
 
 pub use history::{AttemptRow, ListFilter, Notification, attempts, get, list};
 pub use outbox::{
-    NewNotification, Outcome, SNIPPET_CHARS, cancel, claim_due, enqueue, record_attempt, resend,
+    NewNotification, Outcome, SNIPPET_CHARS, cancel, claim_due, enqueue, postpone, record_attempt,
+    resend,
 };
 pub use schedule::{MAX_ATTEMPTS_LIMIT, MAX_INTERVAL_SECS, MAX_INTERVALS, RetrySchedule};
 

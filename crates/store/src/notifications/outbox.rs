@@ -223,6 +223,30 @@ pub async fn record_attempt(
     Ok(applied)
 }
 
+/// Gives back the leases `worker` holds on `ids` without an attempt: they are due again at
+/// `due_at` (the worker had no room for them, e.g. their receiver is busy). Returns how many
+/// were given back.
+pub async fn postpone(db: &Db, ids: &[i64], worker: &str, due_at: i64) -> Result<u64, StoreError> {
+    let mut done = 0;
+    for chunk in ids.chunks(256) {
+        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+        let sql = format!(
+            "UPDATE notifications SET next_attempt_at = $1, locked_until = NULL, locked_by = NULL \
+             WHERE locked_by = $2 AND state = 'pending' AND id IN ({})",
+            list.join(", ")
+        );
+        done += in_write!(db, c => {
+            // Only placeholders are formatted into the text.
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(due_at).bind(worker);
+            for id in chunk {
+                query = query.bind(id);
+            }
+            query.execute(&mut **c).await.map(|r| r.rows_affected())
+        });
+    }
+    Ok(done)
+}
+
 /// Sends a failed (exhausted) or delivered notification of `site` again from `now_ms`: it goes
 /// back to pending with its attempt count kept, so a failure after a resend exhausts it at once
 /// under the site's schedule unless the caller decides otherwise. `false` when `site` has no
