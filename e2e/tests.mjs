@@ -86,6 +86,18 @@ const tests = {
       const errors = await page.evaluate((pid) => new cp.Checkout({ publicId: pid })
         .createPaymentCryptogram({ cardNumber: "4111 1111 1111 1112", expDateMonthYear: "13/30", cvv: "1" }).then(() => null, (e) => e), publicId);
       equal(JSON.stringify(errors), JSON.stringify({ cardNumber: "CardNumber_Invalid", expDateMonthYear: "ExpDateMonthYear_Invalid", cvv: "Cvv_Invalid" }), "validation codes");
+      const cases = await page.evaluate(() => [
+        { cardNumber: "4111111111111111", expDateMonthYear: "1/30", cvv: "123", name: "J" },
+        { cardNumber: "4111111111111111", expDateMonthYear: "12/2030", cvv: "123", name: "Иван" },
+        { cardNumber: "378282246310005", expDateMonthYear: "12/30", cvv: "123" },
+        { cardNumber: "4111111111111111", expDateMonth: "0", expDateYear: "x", cvv: "12345", name: "A VERY LONG CARDHOLDER NAME INDEED" },
+        { cardNumber: "4111111111111111", expDateMonthYear: "", cvv: "123", name: "" },
+      ].map((v) => cp.Checkout.validate(v).errors));
+      equal(JSON.stringify(cases), JSON.stringify([
+        { name: "Name_TooShort" }, { name: "Name_Invalid" }, { cvv: "Cvv_Invalid" },
+        { expDateMonth: "ExpDateMonth_Invalid", expDateYear: "ExpDateYear_Invalid", cvv: "Cvv_Invalid", name: "Name_TooLong" },
+        { expDateMonthYear: "ExpDateMonthYear_Empty", name: "Name_Empty" },
+      ]), "validation codes of spec §7.1");
       const empty = await page.evaluate((pid) => new cp.Checkout({ publicId: pid }).createCryptogramPacket({ cardNumber: "", expDateMonth: "", expDateYear: "", cvv: "" }), publicId);
       equal(empty.success, false, "empty packet");
       equal(empty.messages.cardNumber, "Не указан номер карты", "Russian message");
