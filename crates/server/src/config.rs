@@ -31,6 +31,9 @@ const ENV_KEYS: &[&str] = &[
     "notification_timeout_ms",
     "notification_endpoint_parallel",
     "deliver_notifications",
+    "widget_frame_ancestors",
+    "widget_charge_per_minute",
+    "hosted_public_id",
 ];
 
 /// The gateway's settings.
@@ -75,6 +78,12 @@ pub struct Config {
     pub notification_endpoint_parallel: usize,
     /// Whether this node runs the delivery worker; `false` makes an API-only node.
     pub deliver_notifications: bool,
+    /// Who may frame the widget's payment form: the CSP `frame-ancestors` sources (`*` = any).
+    pub widget_frame_ancestors: String,
+    /// Browser charges (`POST /widget/charge`) allowed per client IP per minute, per node.
+    pub widget_charge_per_minute: u32,
+    /// The Public ID that `/pub/card` and `/demo` charge; empty means the oldest site's test key.
+    pub hosted_public_id: String,
 }
 
 impl Default for Config {
@@ -97,6 +106,9 @@ impl Default for Config {
             notification_timeout_ms: 30_000,
             notification_endpoint_parallel: 16,
             deliver_notifications: true,
+            widget_frame_ancestors: "*".into(),
+            widget_charge_per_minute: 60,
+            hosted_public_id: String::new(),
         }
     }
 }
@@ -194,6 +206,7 @@ impl Config {
             )));
         }
         self.allowed_subnets()?;
+        crate::browser::check_config(self)?;
         if self.idempotency_retention_secs < 3600 {
             return Err(ConfigError(
                 "key `idempotency_retention_secs`: must be at least 3600 (CloudPayments keeps 1 h)"
@@ -305,6 +318,11 @@ mod tests {
                 "notification_endpoint_parallel = 0",
                 "notification_endpoint_parallel",
             ),
+            (
+                "widget_frame_ancestors = \"x; script-src *\"",
+                "widget_frame_ancestors",
+            ),
+            ("widget_charge_per_minute = 0", "widget_charge_per_minute"),
         ] {
             std::fs::write(&file, toml).unwrap();
             let err = Config::load(Some(&file)).unwrap_err().to_string();

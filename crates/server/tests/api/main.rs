@@ -8,6 +8,7 @@ mod hooksink;
 
 mod auth;
 mod body;
+mod checkout_browser;
 mod delivery;
 mod idempotency;
 mod keys;
@@ -23,3 +24,4 @@ mod serve;
 mod sweeper;
 mod three_ds;
 mod vault;
+mod widget;
