@@ -57,7 +57,10 @@ pub async fn build_state(
         config.allowed_subnets()?,
         crate::outbound::Timeouts::default(),
     )?;
+    let mail = crate::mail::Mailer::new(&config, Arc::new(crate::mail::phone::NoGateway))?;
     Ok(AppState::new(Shared {
+        mail,
+        order_pay_limits: Default::default(),
         outbounds,
         db,
         clock,
@@ -80,6 +83,15 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(ops::metrics))
         .route("/acs", get(pages::acs::acs).post(pages::acs::acs))
         .route("/acs/submit", axum::routing::post(pages::acs::acs_submit))
+        .route("/d/{id}", get(pages::order::order_page))
+        .route(
+            "/d/{id}/pay",
+            axum::routing::post(pages::order_pay::order_pay),
+        )
+        .route(
+            "/d/{id}/3ds",
+            axum::routing::post(pages::order_pay::order_three_ds),
+        )
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(axum::middleware::from_fn(observe::observe))
@@ -179,7 +191,8 @@ pub async fn run_server(config: Config) -> anyhow::Result<()> {
     tokio::spawn(purge_idempotency_keys(state.clone()));
     tokio::spawn(crate::sweeper::run(state.clone(), Duration::from_secs(5)));
     let worker = format!("{}-{}", std::process::id(), crate::secrets::random_hex(4)?);
-    tokio::spawn(crate::notify::deliver::run(state.clone(), worker));
+    tokio::spawn(crate::notify::deliver::run(state.clone(), worker.clone()));
+    tokio::spawn(crate::mail::run(state.clone(), worker));
     serve(state, listener, shutdown_signal()).await
 }
 

@@ -27,6 +27,8 @@ const ENV_KEYS: &[&str] = &[
     "test_in_flight",
     "live_in_flight",
     "allow_subnets",
+    "smtp_url",
+    "mail_from",
 ];
 
 /// The gateway's settings.
@@ -61,6 +63,11 @@ pub struct Config {
     /// Subnets notifications and Check may reach although the SSRF guard forbids their range
     /// (e.g. `["10.1.0.0/16"]` for a merchant backend on a private network).
     pub allow_subnets: Vec<String>,
+    /// The SMTP server for e-mail to payers (`smtp://host:port`, `smtps://…`); empty: e-mails are
+    /// written as `.eml` files under `{data_dir}/mail/`.
+    pub smtp_url: String,
+    /// The sender of e-mail to payers, `Name <address>`.
+    pub mail_from: String,
 }
 
 impl Default for Config {
@@ -79,6 +86,8 @@ impl Default for Config {
             test_in_flight: Mode::Test.concurrency_limit(),
             live_in_flight: Mode::Live.concurrency_limit(),
             allow_subnets: Vec::new(),
+            smtp_url: String::new(),
+            mail_from: "Oblako <noreply@oblako.localhost>".into(),
         }
     }
 }
@@ -157,6 +166,13 @@ impl Config {
             }
         }
         self.allowed_subnets()?;
+        self.mail_from()?;
+        let smtp = self.smtp_url.trim();
+        if !(smtp.is_empty() || smtp.starts_with("smtp://") || smtp.starts_with("smtps://")) {
+            return Err(ConfigError(format!(
+                "key `smtp_url`: {smtp:?} must start with smtp:// or smtps://"
+            )));
+        }
         if self.idempotency_retention_secs < 3600 {
             return Err(ConfigError(
                 "key `idempotency_retention_secs`: must be at least 3600 (CloudPayments keeps 1 h)"
@@ -214,6 +230,16 @@ impl Config {
             .collect()
     }
 
+    /// `mail_from`, parsed.
+    pub fn mail_from(&self) -> Result<lettre::message::Mailbox, ConfigError> {
+        self.mail_from.trim().parse().map_err(|_| {
+            ConfigError(format!(
+                "key `mail_from`: {:?} is not an address like `Shop <pay@shop.example>`",
+                self.mail_from
+            ))
+        })
+    }
+
     /// Requests a site may have in flight in `mode`.
     pub fn in_flight(&self, mode: Mode) -> usize {
         match mode {
@@ -255,6 +281,8 @@ mod tests {
             ("colour = \"blue\"", "colour"),
             ("test_in_flight = 0", "test_in_flight"),
             ("allow_subnets = [\"10.0.0.0/33\"]", "allow_subnets"),
+            ("smtp_url = \"http://mail\"", "smtp_url"),
+            ("mail_from = \"nobody\"", "mail_from"),
         ] {
             std::fs::write(&file, toml).unwrap();
             let err = Config::load(Some(&file)).unwrap_err().to_string();

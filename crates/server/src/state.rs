@@ -42,6 +42,10 @@ pub struct Shared {
     pub delivery: crate::notify::deliver::Wake,
     /// Sites' notification settings, read recently.
     pub subscriptions: crate::notify::outbox::SettingsCache,
+    /// Messages to payers: where they go, and the bell that wakes their worker.
+    pub mail: crate::mail::Mailer,
+    /// Card payments of orders per client IP.
+    pub order_pay_limits: crate::pages::order_pay::PayLimits,
 }
 
 impl AppState {
