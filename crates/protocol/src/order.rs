@@ -109,7 +109,7 @@ pub struct CreateOrder {
     pub send_viber: bool,
     /// `SendWhatsApp`.
     pub send_whatsapp: bool,
-    /// `CultureName`, `ru-RU` when absent.
+    /// `CultureName` (or `CultureInfo`, as the PyPI client spells it), `ru-RU` when absent.
     pub culture_name: String,
     /// `SubscriptionBehavior`.
     pub subscription_behavior: Option<SubscriptionBehavior>,
@@ -164,8 +164,12 @@ impl CreateOrder {
                     .ok_or_else(|| ParamError::Invalid("SubscriptionBehavior".into()))?,
             ),
         };
-        let culture_name =
-            non_empty(params.string_max("CultureName", 16)?).unwrap_or_else(|| "ru-RU".to_owned());
+        // The PyPI client sends the language as `CultureInfo`.
+        let culture_name = match non_empty(params.string_max("CultureName", 16)?) {
+            Some(name) => name,
+            None => non_empty(params.string_max("CultureInfo", 16)?)
+                .unwrap_or_else(|| "ru-RU".to_owned()),
+        };
         if !culture_name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-')

@@ -154,3 +154,26 @@ fn the_model_prints_every_key_in_the_spec_order() {
         r#"{"Id":"f2K8LV6reGE9WBFn","Number":0,"Amount":10.0,"Currency":"","CurrencyCode":0,"Email":null,"Phone":null,"Description":"","RequireConfirmation":false,"Url":"","CultureName":"","CreatedDate":"","CreatedDateIso":"","PaymentDate":null,"PaymentDateIso":null,"StatusCode":0,"Status":"","InternalId":0}"#
     );
 }
+
+#[test]
+fn the_pypi_clients_culture_info_names_the_language() {
+    let order = create(r#"{"Amount":1,"Description":"d","CultureInfo":"en-US"}"#).unwrap();
+    assert_eq!(order.culture_name, "en-US");
+    let both = create(r#"{"Amount":1,"Description":"d","CultureInfo":"en-US","CultureName":"kk"}"#);
+    assert_eq!(both.unwrap().culture_name, "kk");
+}
+
+#[test]
+fn the_synthesized_order_vector_is_our_model_key_for_key() {
+    let file: serde_json::Value = serde_json::from_str(include_str!(
+        "../../tests/shared/conformance/vectors/synthesized/order.json"
+    ))
+    .unwrap();
+    let wire = &file["response"]["body"]["Model"];
+    let model: OrderModel = serde_json::from_value(wire.clone()).unwrap();
+    assert_eq!(&serde_json::to_value(&model).unwrap(), wire);
+    let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    let printed: serde_json::Value =
+        serde_json::from_str(&serde_json::to_string(&model).unwrap()).unwrap();
+    assert_eq!(keys(&printed), keys(wire), "same keys in the same order");
+}
