@@ -1,12 +1,17 @@
 """The PyPI `cloudpayments` client, unmodified, creating an order on a running Oblako; then the
 order is paid on its page with a cryptogram from the oblako CLI, and a second order is cancelled
 (the client has no cancel method, so that call is a plain Basic-auth POST, as a merchant would
-make it).
+make it). An order with SendEmail must reach {OBLAKO_DATA_DIR}/mail as an .eml file.
 
 Usage: orders.py BASE_URL PUBLIC_ID API_SECRET OBLAKO_BINARY
 Prints one line per check and a closing `N passed, N failed` line; exits non-zero on failure.
 """
+import email
+import email.policy
+import os
+import pathlib
 import sys
+import time
 from decimal import Decimal
 
 import requests
@@ -59,8 +64,28 @@ def cancel():
     assert "Отменён" in requests.get(order.url, timeout=10).text
 
 
+def emailed():
+    """With no smtp_url, the running server's mail worker writes the link as an .eml file."""
+    order = client.create_order(7, "RUB", "Emailed order", email="payer@example.com",
+                                send_email=True)
+    spool = pathlib.Path(os.environ["OBLAKO_DATA_DIR"]) / "mail"
+    for _ in range(100):
+        for path in sorted(spool.glob("*.eml")) if spool.is_dir() else []:
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            text = message.get_body(preferencelist=("plain",)).get_content()
+            if order.url in text:
+                assert message["To"] == "payer@example.com", message["To"]
+                assert message["Subject"].startswith("Счёт на оплату"), message["Subject"]
+                html = message.get_body(preferencelist=("html",)).get_content()
+                assert f'href="{order.url}"' in html, html
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"no .eml with {order.url} under {spool}")
+
+
 check("orders/create parses with the unmodified client", create)
 check("the order's Url opens its page", page)
 check("the page takes the card once and the payment is findable", pay)
 check("orders/cancel", cancel)
+check("SendEmail: the worker of oblako serve writes the link as .eml", emailed)
 finish("compat-python-orders")

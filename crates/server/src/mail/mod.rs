@@ -3,6 +3,7 @@
 //! outbox, written in the commit that the message tells about; the worker in every `oblako serve`
 //! claims due rows under a lease, sends them, and retries failures on [`RETRY_SECS`].
 
+pub mod billing;
 pub mod order_link;
 pub mod phone;
 pub mod smtp;
@@ -11,7 +12,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lettre::message::Mailbox;
-use oblako_store::messages::{self, Message, Outcome};
+use oblako_core::ids::SiteId;
+use oblako_store::Tx;
+use oblako_store::messages::{self, Message, NewMessage, Outcome};
 use tokio::sync::Notify;
 
 use crate::config::Config;
@@ -61,6 +64,29 @@ impl Mailer {
     pub fn ring(&self) {
         self.wake.notify_one();
     }
+}
+
+/// Queues `email` to `recipient` inside `tx`, about `reference` (`order:{Id}`,
+/// `subscription:{Id}`); ring [`Mailer::ring`] after the commit.
+pub async fn queue_email(
+    tx: &mut Tx,
+    site: Option<SiteId>,
+    recipient: &str,
+    email: &order_link::Email,
+    reference: &str,
+    now_ms: i64,
+) -> anyhow::Result<i64> {
+    let message = NewMessage {
+        site,
+        channel: "email",
+        recipient,
+        subject: &email.subject,
+        html: &email.html,
+        text: &email.text,
+        reference,
+        created_at: now_ms,
+    };
+    Ok(messages::enqueue(tx, &message).await?)
 }
 
 /// Sends until the process stops: claims what is due, sends it, sleeps until woken.

@@ -161,17 +161,7 @@ async fn queue_link_messages(
     let mut queued = false;
     if let (true, Some(email)) = (row.send_email, row.email.as_deref()) {
         let mail = link.email()?;
-        let message = messages::NewMessage {
-            site: Some(site.id),
-            channel: "email",
-            recipient: email,
-            subject: &mail.subject,
-            html: &mail.html,
-            text: &mail.text,
-            reference: &reference,
-            created_at: now,
-        };
-        messages::enqueue(tx, &message).await?;
+        crate::mail::queue_email(tx, Some(site.id), email, &mail, &reference, now).await?;
         queued = true;
     }
     let phone_channels = [

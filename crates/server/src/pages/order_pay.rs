@@ -211,7 +211,7 @@ fn respond(state: &AppState, row: &OrderRow, outcome: PayOutcome) -> Response {
             Some(url) => redirect(url),
             None => page(StatusCode::OK, false, t.declined, &message),
         },
-        PayOutcome::Refused(message) => page(StatusCode::CONFLICT, false, t.declined, &message),
+        PayOutcome::Refused(message) => page(StatusCode::CONFLICT, false, t.refused, &message),
         PayOutcome::Challenge {
             acs_url,
             pa_req,
