@@ -38,6 +38,8 @@ pub struct Subscription<'a> {
     pub amount: Money,
     /// Its `CultureName`.
     pub culture: &'a str,
+    /// The payer's self-service page ([`crate::mail::manage_link`]), if there is one.
+    pub manage_url: Option<&'a str>,
 }
 
 #[derive(Template)]
@@ -48,6 +50,7 @@ struct Html<'a> {
     greeting: &'a str,
     lead: &'a str,
     button: Option<(&'a str, &'a str)>,
+    manage: Option<(&'a str, &'a str)>,
     ignore: &'a str,
 }
 
@@ -57,6 +60,7 @@ struct Text<'a> {
     greeting: &'a str,
     lead: &'a str,
     button: Option<(&'a str, &'a str)>,
+    manage: Option<(&'a str, &'a str)>,
     ignore: &'a str,
 }
 
@@ -105,6 +109,12 @@ pub fn billing_email(notice: &BillingNotice, s: Subscription<'_>) -> anyhow::Res
             None,
         ),
     };
+    let manage_label = if english {
+        "Manage your subscription"
+    } else {
+        "Управление подпиской"
+    };
+    let manage = s.manage_url.map(|url| (manage_label, url));
     let (greeting, ignore) = if english {
         (
             "Hello,",
@@ -122,6 +132,7 @@ pub fn billing_email(notice: &BillingNotice, s: Subscription<'_>) -> anyhow::Res
         greeting,
         lead: &lead,
         button,
+        manage,
         ignore,
     }
     .render()?;
@@ -129,6 +140,7 @@ pub fn billing_email(notice: &BillingNotice, s: Subscription<'_>) -> anyhow::Res
         greeting,
         lead: &lead,
         button,
+        manage,
         ignore,
     }
     .render()?;
@@ -151,6 +163,7 @@ mod tests {
             description: "Абонемент",
             amount: Money::new(39900, Currency::RUB),
             culture,
+            manage_url: None,
         }
     }
 
@@ -174,6 +187,18 @@ mod tests {
             en.text
         );
         assert!(!en.html.contains("<a "), "no button for a cancellation");
+        let managed = Subscription {
+            manage_url: Some("http://h/my/abc.def"),
+            ..subscription("ru")
+        };
+        let ru = billing_email(&upcoming, managed).unwrap();
+        assert!(
+            ru.text
+                .contains("Управление подпиской: http://h/my/abc.def"),
+            "{}",
+            ru.text
+        );
+        assert!(ru.html.contains("href=\"http://h/my/abc.def\""));
     }
 
     #[test]
