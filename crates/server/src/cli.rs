@@ -1,8 +1,9 @@
 //! The `oblako` command line: serve, migrate, manage sites and keys, make test cryptograms.
 //!
 //! `notifications` holds the commands for a site's notification settings, `notification_log`
-//! those for its notifications sent.
+//! those for its notifications sent, `messages` those for its messages to payers.
 
+mod messages;
 mod notification_log;
 mod notifications;
 
@@ -105,6 +106,8 @@ pub enum SiteCommand {
     NotificationLog(notification_log::LogArgs),
     /// Send a failed or delivered notification again.
     NotificationResend(notification_log::ResendArgs),
+    /// Show a site's messages to payers (e-mail, SMS, Viber, WhatsApp), newest first.
+    Messages(messages::MessagesArgs),
 }
 
 /// `oblako keys …`.
@@ -277,6 +280,7 @@ async fn site(cmd: SiteCommand, config: &Config, now: i64) -> anyhow::Result<()>
         SiteCommand::NotificationSet(args) => notifications::set(&db, config, args, now).await?,
         SiteCommand::NotificationLog(args) => notification_log::log(&db, args).await?,
         SiteCommand::NotificationResend(args) => notification_log::resend(&db, args, now).await?,
+        SiteCommand::Messages(args) => messages::list(&db, args).await?,
     }
     Ok(())
 }

@@ -189,3 +189,13 @@ pub async fn about(db: &Db, reference: &str) -> Result<Vec<Message>, StoreError>
     let rows = on_db!(db, pool => sqlx::query_as(sql).bind(reference).fetch_all(pool).await)?;
     Ok(rows)
 }
+
+/// `site`'s messages, newest first, at most `limit`.
+pub async fn list_for_site(db: &Db, site: SiteId, limit: i64) -> Result<Vec<Message>, StoreError> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM messages WHERE site_id = $1 ORDER BY id DESC LIMIT $2"
+    ));
+    let rows =
+        on_db!(db, pool => sqlx::query_as(sql).bind(site.0).bind(limit).fetch_all(pool).await)?;
+    Ok(rows)
+}

@@ -470,3 +470,24 @@ async fn payment_attempts_are_limited_per_ip() {
     app.clock.advance_millis(61_000);
     assert_eq!(attempt("10.1.1.1").await.status, StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn create_runs_once_per_request_id() {
+    let app = TestApp::new().await;
+    let send = |amount: &'static str| {
+        app.call(
+            request("POST", "/orders/create")
+                .auth(&app.site.test.public_id, &app.site.test.api_secret)
+                .header("X-Request-ID", "order-once-1")
+                .json(&format!(r#"{{"Amount":{amount},"Description":"d"}}"#)),
+        )
+    };
+    let first = send("5").await;
+    let again = send("5").await;
+    assert_eq!(first.body, again.body, "replayed byte for byte");
+    assert_eq!(first.json()["Model"]["Number"], 1);
+    let other = send("6").await;
+    assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let next = create(&app, serde_json::json!({})).await;
+    assert_eq!(next["Number"], 2, "the replay made no second order");
+}

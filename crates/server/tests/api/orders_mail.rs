@@ -215,4 +215,30 @@ async fn phone_messages_go_through_the_outbox_and_nowhere_without_a_gateway() {
     );
     assert!(rows[0].text.starts_with("Оплатите заказ №1"));
     assert!(sink.received().is_empty(), "no e-mail was asked for");
+
+    // The operator sees them, and why they went nowhere.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_oblako"))
+        .args([
+            "site",
+            "messages",
+            "--site",
+            &app.site.site_id.to_string(),
+            "--json",
+        ])
+        .env("OBLAKO_DATA_DIR", &app.config.data_dir)
+        .env("OBLAKO_DATABASE_URL", &app.config.database_url)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let listed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0]["Channel"], "whatsapp", "newest first");
+    assert_eq!(listed[0]["State"], "sent_nowhere");
+    assert_eq!(listed[0]["LastError"], "no SMS gateway is configured");
+    assert_eq!(listed[1]["Recipient"], "+7 (900) 123-45-67");
 }

@@ -338,6 +338,11 @@ async fn messages_are_claimed_under_a_lease_and_recorded_by_their_holder() {
             .unwrap()
             .is_empty()
     );
+    let other = site(db, "m2").await;
+    enqueue(db, &message(other, "email", "order:o", 1)).await;
+    let listed = messages::list_for_site(db, s, 10).await.unwrap();
+    assert_eq!(ids(listed), vec![b, a], "newest first, only the site's");
+    assert_eq!(messages::list_for_site(db, s, 1).await.unwrap().len(), 1);
     let give_up = enqueue(db, &message(s, "email", "order:y", 1)).await;
     messages::claim_due(db, 2, 1, "w5", 10).await.unwrap();
     let failed = Outcome::Failed {
