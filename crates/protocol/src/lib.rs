@@ -6,13 +6,15 @@
 //! (`transaction`: transaction, 3-D Secure challenge, refund), decline reasons with their
 //! localized cardholder messages (`reasons`), the protocol's date formats (`dates`), card
 //! cryptograms (`cryptogram`) and the notifications sent to merchants, with their form encoding,
-//! signatures and answers (`notification`). This crate changes only when the protocol does.
+//! signatures and answers (`notification`), and orders, the payment links (`order`). This crate
+//! changes only when the protocol does.
 
 pub mod amount;
 pub mod cryptogram;
 pub mod dates;
 pub mod envelope;
 pub mod notification;
+pub mod order;
 pub mod params;
 pub mod reasons;
 pub mod transaction;

@@ -57,7 +57,10 @@ pub async fn build_state(
         config.allowed_subnets()?,
         config.notification_timeouts(),
     )?;
+    let mail = crate::mail::Mailer::new(&config, Arc::new(crate::mail::phone::NoGateway))?;
     Ok(AppState::new(Shared {
+        mail,
+        order_pay_limits: Default::default(),
         outbounds,
         db,
         clock,
@@ -82,6 +85,15 @@ pub fn router(state: AppState) -> Router {
         .route("/acs", get(pages::acs::acs).post(pages::acs::acs))
         .route("/acs/submit", axum::routing::post(pages::acs::acs_submit))
         .merge(crate::browser::routes())
+        .route("/d/{id}", get(pages::order::order_page))
+        .route(
+            "/d/{id}/pay",
+            axum::routing::post(pages::order_pay::order_pay),
+        )
+        .route(
+            "/d/{id}/3ds",
+            axum::routing::post(pages::order_pay::order_three_ds),
+        )
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(axum::middleware::from_fn(observe::observe))
@@ -189,6 +201,8 @@ pub async fn run_server(config: Config) -> anyhow::Result<()> {
             "deliver_notifications is off: this node queues notifications, others send them"
         );
     }
+    let mail_worker = format!("{}-{}", std::process::id(), crate::secrets::random_hex(4)?);
+    tokio::spawn(crate::mail::run(state.clone(), mail_worker));
     serve(state, listener, shutdown_signal()).await
 }
 

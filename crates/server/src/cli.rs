@@ -1,8 +1,9 @@
 //! The `oblako` command line: serve, migrate, manage sites and keys, make test cryptograms.
 //!
 //! `notifications` holds the commands for a site's notification settings, `notification_log`
-//! those for its notifications sent.
+//! those for its notifications sent, `messages` those for its messages to payers.
 
+mod messages;
 mod notification_log;
 mod notifications;
 
@@ -107,6 +108,8 @@ pub enum SiteCommand {
     NotificationResend(notification_log::ResendArgs),
     /// Send a sample notification of one kind to the site's address now and show the answer.
     NotificationTest(notification_log::TestArgs),
+    /// Show a site's messages to payers (e-mail, SMS, Viber, WhatsApp), newest first.
+    Messages(messages::MessagesArgs),
 }
 
 /// `oblako keys …`.
@@ -282,6 +285,7 @@ async fn site(cmd: SiteCommand, config: &Config, now: i64) -> anyhow::Result<()>
         SiteCommand::NotificationTest(args) => {
             notification_log::test(db, config.clone(), args).await?
         }
+        SiteCommand::Messages(args) => messages::list(&db, args).await?,
     }
     Ok(())
 }

@@ -34,6 +34,8 @@ const ENV_KEYS: &[&str] = &[
     "widget_frame_ancestors",
     "widget_charge_per_minute",
     "hosted_public_id",
+    "smtp_url",
+    "mail_from",
 ];
 
 /// The gateway's settings.
@@ -84,6 +86,11 @@ pub struct Config {
     pub widget_charge_per_minute: u32,
     /// The Public ID that `/pub/card` and `/demo` charge; empty means the oldest site's test key.
     pub hosted_public_id: String,
+    /// The SMTP server for e-mail to payers (`smtp://host:port`, `smtps://…`); empty: e-mails are
+    /// written as `.eml` files under `{data_dir}/mail/`.
+    pub smtp_url: String,
+    /// The sender of e-mail to payers, `Name <address>`.
+    pub mail_from: String,
 }
 
 impl Default for Config {
@@ -109,6 +116,8 @@ impl Default for Config {
             widget_frame_ancestors: "*".into(),
             widget_charge_per_minute: 60,
             hosted_public_id: String::new(),
+            smtp_url: String::new(),
+            mail_from: "Oblako <noreply@oblako.localhost>".into(),
         }
     }
 }
@@ -207,6 +216,13 @@ impl Config {
         }
         self.allowed_subnets()?;
         crate::browser::check_config(self)?;
+        self.mail_from()?;
+        let smtp = self.smtp_url.trim();
+        if !(smtp.is_empty() || smtp.starts_with("smtp://") || smtp.starts_with("smtps://")) {
+            return Err(ConfigError(format!(
+                "key `smtp_url`: {smtp:?} must start with smtp:// or smtps://"
+            )));
+        }
         if self.idempotency_retention_secs < 3600 {
             return Err(ConfigError(
                 "key `idempotency_retention_secs`: must be at least 3600 (CloudPayments keeps 1 h)"
@@ -262,6 +278,16 @@ impl Config {
                 })
             })
             .collect()
+    }
+
+    /// `mail_from`, parsed.
+    pub fn mail_from(&self) -> Result<lettre::message::Mailbox, ConfigError> {
+        self.mail_from.trim().parse().map_err(|_| {
+            ConfigError(format!(
+                "key `mail_from`: {:?} is not an address like `Shop <pay@shop.example>`",
+                self.mail_from
+            ))
+        })
     }
 
     /// Requests a site may have in flight in `mode`.
@@ -323,6 +349,8 @@ mod tests {
                 "widget_frame_ancestors",
             ),
             ("widget_charge_per_minute = 0", "widget_charge_per_minute"),
+            ("smtp_url = \"http://mail\"", "smtp_url"),
+            ("mail_from = \"nobody\"", "mail_from"),
         ] {
             std::fs::write(&file, toml).unwrap();
             let err = Config::load(Some(&file)).unwrap_err().to_string();

@@ -44,6 +44,10 @@ pub struct Shared {
     pub subscriptions: crate::notify::outbox::SettingsCache,
     /// Browser charges per client IP (`widget_charge_per_minute`).
     pub widget_rate: crate::browser::rate::RateLimit,
+    /// Messages to payers: where they go, and the bell that wakes their worker.
+    pub mail: crate::mail::Mailer,
+    /// Card payments of orders per client IP.
+    pub order_pay_limits: crate::pages::order_pay::PayLimits,
 }
 
 impl AppState {

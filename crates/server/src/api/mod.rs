@@ -13,6 +13,7 @@ pub mod reply;
 mod lists;
 pub mod notification_log;
 pub mod notifications;
+mod orders;
 mod payments;
 mod ping;
 mod publickey;
@@ -88,6 +89,8 @@ pub fn routes() -> Router<AppState> {
             "/notifications/test",
             post(notification_log::notifications_test),
         )
+        .route("/orders/create", post(orders::orders_create))
+        .route("/orders/cancel", post(orders::orders_cancel))
 }
 
 /// Lower-cases API paths and drops a trailing slash, keeping the query string.

@@ -98,6 +98,7 @@ fn request_of(params: &Params, ip: String, source: Source) -> Result<PaymentRequ
             .unwrap_or_else(|| "ru-RU".to_owned()),
         ip_address: ip,
         name: params.string_max("Name", 255)?,
+        order: None,
     })
 }
 

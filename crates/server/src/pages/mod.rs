@@ -2,6 +2,8 @@
 //! Content-Security-Policy; pages that must post to a merchant's URL allow that in `form-action`.
 
 pub mod acs;
+pub mod order;
+pub mod order_pay;
 
 use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};

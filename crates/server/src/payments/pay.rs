@@ -75,6 +75,8 @@ pub struct PaymentRequest {
     pub ip_address: String,
     /// `Name`.
     pub name: Option<String>,
+    /// The order (`InternalId`) this payment pays, claimed in the commit that creates it.
+    pub order: Option<i64>,
 }
 
 /// Who is paying: the authenticated site and mode.
@@ -98,6 +100,9 @@ impl Payee<'_> {
         }
     }
 }
+
+/// Refusal for a payment of an order that is paid, cancelled or being paid.
+pub const ORDER_TAKEN: &str = "This order is paid, cancelled, or being paid right now";
 
 /// Refusal for live payments until an acquirer is configured.
 pub const NO_LIVE_ACQUIRER: &str =
@@ -180,6 +185,12 @@ pub async fn pay(
     let mut tx = state.db.begin_write().await?;
     let id = transactions::insert(&mut tx, &new).await?;
     recovery.attach(&mut tx, id).await?;
+    // Dropping `tx` on a lost claim undoes the transaction: the bank never hears of it.
+    if let Some(order) = request.order
+        && !oblako_store::orders::attach_transaction(&mut tx, order, id, now).await?
+    {
+        return Err(ApiError::Refused(ORDER_TAKEN.into()));
+    }
     let reference = format!("auth:{id}");
     if !three_ds {
         acquirer::record_intent(&mut tx, &reference, id, "auth", request.amount.minor, now).await?;

@@ -5,6 +5,7 @@
 
 mod helpers;
 mod hooksink;
+mod smtpsink;
 
 mod auth;
 mod body;
@@ -18,6 +19,8 @@ mod notification_log;
 mod notifications;
 mod notifications_settings;
 mod ops;
+mod orders;
+mod orders_mail;
 mod payments;
 mod recovery;
 mod serve;

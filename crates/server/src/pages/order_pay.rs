@@ -1,0 +1,268 @@
+//! The payer's card payment of an order: `POST /d/{Id}/pay` takes the form with the cryptogram,
+//! `POST /d/{Id}/3ds` is the `TermUrl` the ACS page returns to. Each answers by sending the payer
+//! on: to the bank's ACS page, to the merchant's `SuccessRedirectUrl`/`FailRedirectUrl`, or to a
+//! result page. Attempts are limited per client IP ([`PayLimits`]).
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Mutex;
+
+use askama::Template;
+use axum::body::to_bytes;
+use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use oblako_protocol::params::Params;
+use oblako_store::orders::OrderRow;
+
+use crate::mail::order_link::is_english;
+use crate::orders::pay::{CardForm, PayOutcome, finish_three_ds, pay_order};
+use crate::pages::order::{Texts, find, not_found, texts_for};
+use crate::pages::{error, html};
+use crate::secrets::random_hex;
+use crate::state::AppState;
+
+/// Payment attempts one IP may make per window.
+pub const ATTEMPTS_PER_IP: u32 = 20;
+const WINDOW_MS: i64 = 60_000;
+/// Largest form accepted.
+const MAX_FORM: usize = 64 * 1024;
+const MAX_ENTRIES: usize = 100_000;
+
+/// Payment attempts per client IP in fixed one-minute windows (per node).
+#[derive(Debug, Default)]
+pub struct PayLimits {
+    windows: Mutex<HashMap<IpAddr, (i64, u32)>>,
+}
+
+impl PayLimits {
+    /// Counts an attempt from `ip`; `false` when it is over the limit.
+    pub fn admit(&self, ip: IpAddr, now_ms: i64) -> bool {
+        let Ok(mut windows) = self.windows.lock() else {
+            return false;
+        };
+        if windows.len() >= MAX_ENTRIES {
+            windows.retain(|_, (start, _)| now_ms - *start < WINDOW_MS);
+        }
+        let window = windows.entry(ip).or_insert((now_ms, 0));
+        if now_ms - window.0 >= WINDOW_MS {
+            *window = (now_ms, 0);
+        }
+        window.1 = window.1.saturating_add(1);
+        window.1 <= ATTEMPTS_PER_IP
+    }
+}
+
+#[derive(Template)]
+#[template(path = "order_result.html")]
+struct ResultPage<'a> {
+    t: &'a Texts,
+    lang: &'a str,
+    paid: bool,
+    heading: &'a str,
+    message: &'a str,
+    back: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "order_3ds.html")]
+struct ChallengePage<'a> {
+    t: &'a Texts,
+    lang: &'a str,
+    acs_url: &'a str,
+    pa_req: &'a str,
+    md: &'a str,
+    term_url: &'a str,
+    nonce: &'a str,
+}
+
+/// The parts of a posted form the handlers need.
+struct Posted {
+    ip: IpAddr,
+    params: Params,
+}
+
+async fn read_form(request: Request) -> Option<Posted> {
+    let ip = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    let body = to_bytes(request.into_body(), MAX_FORM).await.ok()?;
+    let params = Params::from_form(&body).ok()?;
+    Some(Posted { ip, params })
+}
+
+/// `POST /d/{Id}/pay`: the card form, with `CardCryptogramPacket` and optionally `Name`.
+pub async fn order_pay(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
+    let Some(posted) = read_form(request).await else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Error",
+            "The request is not a form.",
+        );
+    };
+    let worker = state.clone();
+    handle(&state, &id, posted, |row, params, ip| async move {
+        let packet = params
+            .required_string("CardCryptogramPacket", 16 * 1024)
+            .map_err(|e| PayOutcome::Refused(e.to_string()));
+        match packet {
+            Err(refused) => Ok(refused),
+            Ok(packet) => {
+                let form = CardForm {
+                    packet,
+                    name: params.string_max("Name", 255).ok().flatten(),
+                    ip_address: ip.to_string(),
+                };
+                pay_order(&worker, &row, form).await
+            }
+        }
+    })
+    .await
+}
+
+/// `POST /d/{Id}/3ds`: the ACS page returns `MD` and `PaRes` here.
+pub async fn order_three_ds(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
+    let Some(posted) = read_form(request).await else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Error",
+            "The request is not a form.",
+        );
+    };
+    let worker = state.clone();
+    handle(&state, &id, posted, |row, params, _| async move {
+        let field = |name: &str| params.string_max(name, 4096).ok().flatten();
+        match (field("MD"), field("PaRes")) {
+            (Some(md), Some(pa_res)) => finish_three_ds(&worker, &row, &md, &pa_res).await,
+            _ => Ok(PayOutcome::Refused("MD and PaRes are required".into())),
+        }
+    })
+    .await
+}
+
+async fn handle<F, Fut>(state: &AppState, id: &str, posted: Posted, work: F) -> Response
+where
+    F: FnOnce(OrderRow, Params, IpAddr) -> Fut,
+    Fut: Future<Output = Result<PayOutcome, crate::api::reply::ApiError>>,
+{
+    if !state.order_pay_limits.admit(posted.ip, state.now_ms()) {
+        return error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many attempts",
+            "Too many payment attempts from your address; try again in a minute.",
+        );
+    }
+    let row = match find(state, id).await {
+        Ok(Some(row)) => row,
+        Ok(None) => return not_found(),
+        Err(e) => return internal(&e),
+    };
+    match work(row.clone(), posted.params, posted.ip).await {
+        Ok(outcome) => respond(state, &row, outcome),
+        Err(e) => internal(&anyhow::anyhow!("{e:#}")),
+    }
+}
+
+fn internal(e: &anyhow::Error) -> Response {
+    tracing::error!(error = format!("{e:#}"), "order payment");
+    error(StatusCode::INTERNAL_SERVER_ERROR, "Error", "Internal error")
+}
+
+/// Sends the payer where `outcome` leads.
+fn respond(state: &AppState, row: &OrderRow, outcome: PayOutcome) -> Response {
+    let t = texts_for(&row.culture);
+    let lang = if is_english(&row.culture) { "en" } else { "ru" };
+    let back = format!("/d/{}", row.public_id);
+    let page = |status: StatusCode, paid: bool, heading: &str, message: &str| {
+        let body = ResultPage {
+            t,
+            lang,
+            paid,
+            heading,
+            message,
+            back: &back,
+        }
+        .render();
+        match body {
+            Ok(body) => html(
+                status,
+                body,
+                "default-src 'none'; style-src 'unsafe-inline'",
+            ),
+            Err(e) => internal(&e.into()),
+        }
+    };
+    match outcome {
+        PayOutcome::Approved => match &row.success_redirect_url {
+            Some(url) => redirect(url),
+            None => page(StatusCode::OK, true, t.paid, ""),
+        },
+        PayOutcome::Declined(message) => match &row.fail_redirect_url {
+            Some(url) => redirect(url),
+            None => page(StatusCode::OK, false, t.declined, &message),
+        },
+        PayOutcome::Refused(message) => page(StatusCode::CONFLICT, false, t.refused, &message),
+        PayOutcome::Challenge {
+            acs_url,
+            pa_req,
+            md,
+        } => {
+            let nonce = random_hex(16).unwrap_or_default();
+            let term_url = format!("{}/d/{}/3ds", state.config.public_url(), row.public_id);
+            let body = ChallengePage {
+                t,
+                lang,
+                acs_url: &acs_url,
+                pa_req: &pa_req,
+                md: &md,
+                term_url: &term_url,
+                nonce: &nonce,
+            }
+            .render();
+            match body {
+                Ok(body) => html(
+                    StatusCode::OK,
+                    body,
+                    &format!("default-src 'none'; script-src 'nonce-{nonce}'; form-action *"),
+                ),
+                Err(e) => internal(&e.into()),
+            }
+        }
+    }
+}
+
+/// 303 to the merchant's page.
+fn redirect(url: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = HeaderValue::from_str(url) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attempts_are_limited_per_ip_and_window() {
+        let limits = PayLimits::default();
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        for _ in 0..ATTEMPTS_PER_IP {
+            assert!(limits.admit(ip, 0));
+        }
+        assert!(!limits.admit(ip, 1));
+        assert!(limits.admit("10.0.0.2".parse().unwrap(), 1));
+        assert!(limits.admit(ip, WINDOW_MS));
+    }
+}
