@@ -1,9 +1,10 @@
 //! The `oblako` command line: serve, migrate, manage sites and keys, make test cryptograms.
 //!
 //! `notifications` holds the commands for a site's notification settings, `notification_log`
-//! those for its notifications sent.
+//! those for its notifications sent, `notification_retries` the one for its retry schedule.
 
 mod notification_log;
+pub mod notification_retries;
 mod notifications;
 
 use std::path::PathBuf;
@@ -105,6 +106,8 @@ pub enum SiteCommand {
     NotificationLog(notification_log::LogArgs),
     /// Send a failed or delivered notification again.
     NotificationResend(notification_log::ResendArgs),
+    /// Show or set a site's notification retry schedule.
+    NotificationRetries(notification_retries::RetriesArgs),
 }
 
 /// `oblako keys …`.
@@ -277,6 +280,7 @@ async fn site(cmd: SiteCommand, config: &Config, now: i64) -> anyhow::Result<()>
         SiteCommand::NotificationSet(args) => notifications::set(&db, config, args, now).await?,
         SiteCommand::NotificationLog(args) => notification_log::log(&db, args).await?,
         SiteCommand::NotificationResend(args) => notification_log::resend(&db, args, now).await?,
+        SiteCommand::NotificationRetries(args) => notification_retries::retries(&db, args).await?,
     }
     Ok(())
 }

@@ -27,7 +27,14 @@ const ENV_KEYS: &[&str] = &[
     "test_in_flight",
     "live_in_flight",
     "allow_subnets",
+    "notification_lease_secs",
+    "reconcile_after_secs",
 ];
+
+/// Shortest notification lease: a claim must outlive at least a fast attempt.
+const MIN_LEASE_SECS: u64 = 2;
+/// Longest notification lease or reconciler delay: a day.
+const MAX_WAIT_SECS: u64 = 24 * 3600;
 
 /// The gateway's settings.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -61,6 +68,12 @@ pub struct Config {
     /// Subnets notifications and Check may reach although the SSRF guard forbids their range
     /// (e.g. `["10.1.0.0/16"]` for a merchant backend on a private network).
     pub allow_subnets: Vec<String>,
+    /// How long a node's claim on a notification lasts before another node may take it over
+    /// (RELIABILITY C3); keep it above the attempt timeout.
+    pub notification_lease_secs: u64,
+    /// How long a bank call may stay without a recorded outcome before the reconciler asks the
+    /// bank (RELIABILITY M5).
+    pub reconcile_after_secs: u64,
 }
 
 impl Default for Config {
@@ -79,6 +92,8 @@ impl Default for Config {
             test_in_flight: Mode::Test.concurrency_limit(),
             live_in_flight: Mode::Live.concurrency_limit(),
             allow_subnets: Vec::new(),
+            notification_lease_secs: (crate::notify::deliver::LEASE_MS / 1000) as u64,
+            reconcile_after_secs: (crate::sweeper::RECONCILE_AFTER_MS / 1000) as u64,
         }
     }
 }
@@ -157,6 +172,20 @@ impl Config {
             }
         }
         self.allowed_subnets()?;
+        for (key, value, min) in [
+            (
+                "notification_lease_secs",
+                self.notification_lease_secs,
+                MIN_LEASE_SECS,
+            ),
+            ("reconcile_after_secs", self.reconcile_after_secs, 1),
+        ] {
+            if !(min..=MAX_WAIT_SECS).contains(&value) {
+                return Err(ConfigError(format!(
+                    "key `{key}`: {value} is not between {min} and {MAX_WAIT_SECS}"
+                )));
+            }
+        }
         if self.idempotency_retention_secs < 3600 {
             return Err(ConfigError(
                 "key `idempotency_retention_secs`: must be at least 3600 (CloudPayments keeps 1 h)"
@@ -222,6 +251,16 @@ impl Config {
         }
     }
 
+    /// The notification lease, in milliseconds.
+    pub fn notification_lease_ms(&self) -> i64 {
+        i64::try_from(self.notification_lease_secs.saturating_mul(1000)).unwrap_or(i64::MAX)
+    }
+
+    /// How old an open bank call must be before the reconciler settles it, in milliseconds.
+    pub fn reconcile_after_ms(&self) -> i64 {
+        i64::try_from(self.reconcile_after_secs.saturating_mul(1000)).unwrap_or(i64::MAX)
+    }
+
     /// The idempotency retention.
     pub fn idempotency_retention(&self) -> Duration {
         Duration::from_secs(self.idempotency_retention_secs)
@@ -255,6 +294,8 @@ mod tests {
             ("colour = \"blue\"", "colour"),
             ("test_in_flight = 0", "test_in_flight"),
             ("allow_subnets = [\"10.0.0.0/33\"]", "allow_subnets"),
+            ("notification_lease_secs = 1", "notification_lease_secs"),
+            ("reconcile_after_secs = 0", "reconcile_after_secs"),
         ] {
             std::fs::write(&file, toml).unwrap();
             let err = Config::load(Some(&file)).unwrap_err().to_string();

@@ -101,9 +101,9 @@ pub async fn deliver_due(
     slots: &Arc<Semaphore>,
 ) -> anyhow::Result<usize> {
     let free = slots.available_permits().max(1) as i64;
+    let lease = state.config.notification_lease_ms();
     let due =
-        notifications::claim_due(&state.db, state.now_ms(), LEASE_MS, worker, free.min(BATCH))
-            .await?;
+        notifications::claim_due(&state.db, state.now_ms(), lease, worker, free.min(BATCH)).await?;
     let claimed = due.len();
     for notification in due {
         let slot = slots.clone().acquire_owned().await?;

@@ -8,6 +8,7 @@ mod hooksink;
 
 mod auth;
 mod body;
+mod crash_settings;
 mod idempotency;
 mod keys;
 mod lists;
