@@ -4,20 +4,22 @@
 Usage: crash1.py BINARY --backend sqlite|postgres [--pg-url URL] [--seed N] [--kills N]
 
 Starts `oblako serve` (SQLite: one node; PostgreSQL: two nodes on a fresh database), points the
-site's Pay and Fail notifications at a receiver on 127.0.0.1 that appends every delivery to a
-file (flushed and fsynced before it answers {"code":0}), drives payments from a few concurrent
-clients (token charges approved and declined, card charges declined), kills a node with SIGKILL
-at random moments and restarts it on the same data and port, then kills every node once more,
-restarts them, lets delivery drain and checks over the API (`payments/list`) that:
+site's Pay, Fail, Confirm and Refund notifications at a receiver on 127.0.0.1 that appends every
+delivery to a file (flushed and fsynced before it answers {"code":0}), drives operations from a
+few concurrent clients (token charges approved and declined, card charges declined, token
+authorizations later confirmed, partial refunds), kills a node with SIGKILL at random moments
+and restarts it on the same data and port, then kills every node once more, restarts them, lets
+delivery drain and checks over the API (`payments/list`) that:
 
-- every payment the database holds as committed (Completed, Authorized, Declined) has its Pay or
-  Fail (by TransactionId, the kind matching the status) in the receiver's file;
+- every operation the database holds as committed (Completed, Authorized, Declined) has the
+  notifications its state calls for (Pay or Fail; Pay then Confirm for a confirmed
+  authorization; Refund for a refund) in the receiver's file, first delivered in event order;
 - no notification names a TransactionId the database does not hold, or one still in progress,
-  or says another status than the database's; every signature (Content-HMAC) is right;
-- every payment a client was answered for exists with the answered status and amount, and the
-  database holds no payment no client asked for.
+  or says another status or amount than the database's; every signature (Content-HMAC) is right;
+- every operation a client was answered for exists as answered, no request made two payments,
+  and the database holds no payment or refund no client asked for.
 
-On PostgreSQL a killed node stays down for the lease and two seconds more, so the survivor must
+On PostgreSQL a killed node stays down for the lease and one second more, so the survivor must
 take over the notifications the dead node had claimed. Prints the counts and exits 1 with the
 violations listed, 2 when the run itself broke (a node would not start, a hang). Standard library
 only; every wait is bounded, and a watchdog ends the run after --budget seconds.
@@ -55,6 +57,39 @@ def parse_args():
     p.add_argument("--drain", type=float, default=45.0, help="seconds to wait for delivery")
     p.add_argument("--budget", type=float, default=150.0, help="watchdog, seconds")
     return p.parse_args()
+
+
+def is_refund(row):
+    return row.get("Type") == 1
+
+
+def expected(row):
+    """The notifications an operation's stored state calls for, in event order; None while it
+    is in progress. Authorizations (InvoiceId `a…`) announce Pay, then Confirm once confirmed."""
+    status = row["Status"]
+    if status not in COMMITTED:
+        return None
+    if is_refund(row):
+        return ["refund"]
+    if status == "Declined":
+        return ["fail"]
+    if status == "Completed" and (row["InvoiceId"] or "").startswith("a"):
+        return ["pay", "confirm"]
+    return ["pay"]
+
+
+def reported_status(row, kind):
+    """The Status a `kind` notification of `row` carries: Pay reports an authorization as
+    Authorized, though it was confirmed since; Refund carries no Status (spec §5.5)."""
+    if kind == "refund":
+        return None
+    if kind == "pay" and (row["InvoiceId"] or "").startswith("a"):
+        return "Authorized"
+    return row["Status"]
+
+
+def describe(row):
+    return f"{'refund' if is_refund(row) else 'payment'} {row['TransactionId']}"
 
 
 class Run:
@@ -99,7 +134,7 @@ class Run:
         self.auth = "Basic " + base64.b64encode(
             f"{self.public_id}:{self.secret}".encode()).decode()
         self.receiver = Receiver(os.path.join(self.work, "deliveries.jsonl"), self.secret)
-        for kind in ("Pay", "Fail"):
+        for kind in ("Pay", "Fail", "Confirm", "Refund"):
             self.cli("site", "notification-set", "--site", self.site_id, "--kind", kind,
                      "--url", f"{self.receiver.url}/{kind.lower()}", "--method", "POST")
         # Retries after 1 s, then every 2 s: what a restart leaves undelivered comes back soon.
@@ -120,9 +155,9 @@ class Run:
                                         card, "--exp", "12/30", "--cvv", "123").strip()
         self.tokens = {}
         for name in ("approve", "decline_token"):
-            reply = self.send(0, f"setup-{name}", "/payments/cards/charge", {
+            reply = self.send(0, "pay", "/payments/cards/charge", {
                 "Amount": 1, "Currency": "RUB", "IpAddress": "127.0.0.1", "AccountId": "crash",
-                "CardCryptogramPacket": self.cards[name]}, "Completed")
+                "CardCryptogramPacket": self.cards[name]}, "Completed", invoice=f"setup-{name}")
             if reply is None or not reply.get("Model", {}).get("Token"):
                 raise crashlib.Broken(f"the set-up charge with the {name} card gave no token")
             self.tokens[name] = reply["Model"]["Token"]
@@ -131,12 +166,15 @@ class Run:
     def up_nodes(self):
         return [n for n in self.nodes if n.up] or self.nodes
 
-    def send(self, client, invoice, path, body, expect):
-        """Sends one payment request, records what came back; the reply when it was answered."""
-        body = dict(body, InvoiceId=invoice)
-        rec = {"client": client, "invoice": invoice, "expect": expect,
-               "amount": f"{body['Amount']:.2f}"}
-        rec["refusals"] = 0
+    def send(self, client, op, path, body, expect, invoice=None, target=None):
+        """Sends one request, records what came back; the reply when it was acknowledged.
+
+        `op` is `pay` (a charge or an authorization, named by `invoice`), `confirm` or `refund`
+        (of the payment `target`)."""
+        if invoice:
+            body = dict(body, InvoiceId=invoice)
+        rec = {"client": client, "op": op, "invoice": invoice, "target": target,
+               "expect": expect, "amount": f"{body['Amount']:.2f}", "refusals": 0}
         for _ in range(200):  # a refused connection was never received: try a node again
             node = random.choice(self.up_nodes())
             rec["node"], rec["sent"] = node.name, time.time()
@@ -148,8 +186,12 @@ class Run:
         rec["result"] = result
         if result == "answered":
             model = reply.get("Model") if isinstance(reply, dict) else None
-            if status == 200 and isinstance(model, dict) and model.get("TransactionId"):
-                rec.update(result="ack", tx=model["TransactionId"], status=model.get("Status"))
+            if op == "confirm" and status == 200 and reply.get("Success") is True:
+                rec.update(result="ack", tx=target, status="Completed")
+            elif op != "confirm" and status == 200 and isinstance(model, dict) \
+                    and model.get("TransactionId"):
+                rec.update(result="ack", tx=model["TransactionId"],
+                           status=model.get("Status", "Completed"))
             else:
                 rec.update(result="error", http=status, reply=str(reply)[:200])
         with self.records_lock:
@@ -157,23 +199,45 @@ class Run:
         return reply if rec["result"] == "ack" else None
 
     def client(self, i):
+        """Charges approved and declined, authorizations later confirmed, partial refunds."""
         rng = random.Random(self.seed * 31 + i)
+        authorized, completed = [], []  # this client's acknowledged payments
         seq = 0
         while not self.stop.is_set():
             seq += 1
             amount = rng.randint(100, 99_999) / 100
             r = rng.random()
             common = {"Amount": amount, "Currency": "RUB", "AccountId": "crash"}
-            if r < 0.7:
-                self.send(i, f"c{i}-{seq}", "/payments/tokens/charge",
-                          dict(common, Token=self.tokens["approve"]), "Completed")
-            elif r < 0.9:
-                self.send(i, f"c{i}-{seq}", "/payments/tokens/charge",
-                          dict(common, Token=self.tokens["decline_token"]), "Declined")
-            else:
-                self.send(i, f"c{i}-{seq}", "/payments/cards/charge",
+            if 0.70 <= r < 0.85:
+                reply = self.send(i, "pay", "/payments/tokens/auth",
+                                  dict(common, Token=self.tokens["approve"]), "Authorized",
+                                  invoice=f"a{i}-{seq}")
+                if reply:
+                    authorized.append((reply["Model"]["TransactionId"], amount))
+            elif 0.85 <= r < 0.93 and authorized:
+                tx, full = authorized.pop(0)
+                if self.send(i, "confirm", "/payments/confirm",
+                             {"TransactionId": tx, "Amount": full}, "Completed", target=tx):
+                    completed.append(tx)
+            elif r >= 0.93 and completed:
+                tx = completed.pop(rng.randrange(len(completed)))
+                self.send(i, "refund", "/payments/refund", {"TransactionId": tx, "Amount": 1},
+                          "Completed", target=tx)
+            elif 0.50 <= r < 0.62:
+                self.send(i, "pay", "/payments/tokens/charge",
+                          dict(common, Token=self.tokens["decline_token"]), "Declined",
+                          invoice=f"c{i}-{seq}")
+            elif 0.62 <= r < 0.70:
+                self.send(i, "pay", "/payments/cards/charge",
                           dict(common, IpAddress="127.0.0.1",
-                               CardCryptogramPacket=self.cards["decline_card"]), "Declined")
+                               CardCryptogramPacket=self.cards["decline_card"]), "Declined",
+                          invoice=f"c{i}-{seq}")
+            else:
+                reply = self.send(i, "pay", "/payments/tokens/charge",
+                                  dict(common, Token=self.tokens["approve"]), "Completed",
+                                  invoice=f"c{i}-{seq}")
+                if reply:
+                    completed.append(reply["Model"]["TransactionId"])
 
     def kill(self, node, restart_after):
         killed = time.time()
@@ -229,9 +293,9 @@ class Run:
         return rows
 
     def drain(self):
-        """Polls until every committed payment is notified and none is in progress, or the
+        """Polls until every committed operation is notified and none is in progress, or the
         drain time is up. Returns the deliveries read before the last listing, that listing,
-        when each payment was first seen committed, and the deliveries read after it."""
+        when each operation was first seen committed, and the deliveries read after it."""
         deadline = time.time() + self.args.drain
         seen_committed = {}
         while True:
@@ -240,12 +304,15 @@ class Run:
             rows = self.payments()
             after = self.receiver.deliveries()
             notified = {(d["tx"], d["kind"]) for d in after}
+            missing, in_progress = [], []
             for tx, row in rows.items():
-                if row["Status"] in COMMITTED:
-                    seen_committed.setdefault(tx, listed_at)
-            missing = [tx for tx, row in rows.items() if row["Status"] in COMMITTED
-                       and (str(tx), KIND_OF[row["Status"]]) not in notified]
-            in_progress = [tx for tx, row in rows.items() if row["Status"] not in COMMITTED]
+                kinds = expected(row)
+                if kinds is None:
+                    in_progress.append(tx)
+                    continue
+                seen_committed.setdefault(tx, listed_at)
+                if any((str(tx), k) not in notified for k in kinds):
+                    missing.append(tx)
             if (not missing and not in_progress) or time.time() >= deadline:
                 return before, rows, seen_committed, listed_at, after
             time.sleep(2)
@@ -254,20 +321,27 @@ class Run:
         before, rows, seen_committed, listed_at, delivered = self.drain()
         self.drained = time.time()
         v = []  # violations
-        by_tx = {}
-        for d in delivered:
-            by_tx.setdefault(d["tx"], []).append(d)
-        committed = {tx: r for tx, r in rows.items() if r["Status"] in COMMITTED}
+        first = {}  # (tx, kind) -> index of its first delivery
+        for i, d in enumerate(delivered):
+            first.setdefault((d["tx"], d["kind"]), i)
         late = []
-        for tx, row in committed.items():
-            kind = KIND_OF[row["Status"]]
-            if not any(d["kind"] == kind for d in by_tx.get(str(tx), [])):
+        for tx, row in rows.items():
+            for kind in expected(row) or []:
+                if (str(tx), kind) in first:
+                    continue
                 if seen_committed.get(tx, 0) > listed_at - 10:
                     late.append(tx)  # committed (by the reconciler) in the last 10 s
                 else:
-                    v.append(f"payment {tx} is {row['Status']} but no {kind} was received")
+                    v.append(f"{describe(row)} is {row['Status']} but no {kind} was received")
+            # W3: a payment's notifications are first delivered in event order.
+            order = [first.get((str(tx), "pay")), first.get((str(tx), "confirm"))]
+            if is_refund(row):
+                order = [first.get((str(row["OriginalTransactionId"]), "pay")),
+                         first.get((str(tx), "refund"))]
+            if None not in order and order[0] > order[1]:
+                v.append(f"{describe(row)}: its notifications arrived out of order")
         # A delivery is judged against a listing taken after it arrived: one that came during
-        # the last listing may announce a payment the reconciler committed meanwhile.
+        # the last listing may announce an operation the reconciler committed meanwhile.
         later = self.payments() if len(delivered) > len(before) else rows
         for i, d in enumerate(delivered):
             listing = rows if i < len(before) else later
@@ -275,43 +349,69 @@ class Run:
             if row is None:
                 v.append(f"{d['kind']} received for TransactionId {d['tx']!r}, which the "
                          "database does not hold")
-            elif row["Status"] not in COMMITTED:
-                v.append(f"{d['kind']} received for {d['tx']}, still in progress in the database")
-            elif KIND_OF[row["Status"]] != d["kind"] or d["status"] != row["Status"]:
-                v.append(f"{d['kind']} saying {d['status']} received for {d['tx']}, which the "
-                         f"database holds as {row['Status']}")
+                continue
+            kinds = expected(row)
+            if kinds is None:
+                v.append(f"{d['kind']} received for {describe(row)}, still in progress")
+            elif d["kind"] not in kinds or d["status"] != reported_status(row, d["kind"]):
+                v.append(f"{d['kind']} saying {d['status']} received for {describe(row)}, "
+                         f"which the database holds as {row['Status']}")
             elif d["amount"] != f"{row['Amount']:.2f}":
                 v.append(f"{d['kind']} for {d['tx']} says Amount {d['amount']}, the database "
                          f"{row['Amount']}")
             if not d["signed"]:
                 v.append(f"{d['kind']} for {d['tx']} has a wrong Content-HMAC")
-        records = self.records
-        sent = [r for r in records if r["result"] != "refused"]
-        by_invoice = {}
-        for row in rows.values():
-            by_invoice.setdefault(row["InvoiceId"], []).append(row)
+        sent = [r for r in self.records if r["result"] != "refused"]
+        confirmed = {r["target"] for r in sent if r["op"] == "confirm"}
+        refunds_asked = {}
         for r in sent:
-            found = by_invoice.get(r["invoice"], [])
-            if len(found) > 1:
-                v.append(f"{len(found)} payments for one request (InvoiceId {r['invoice']})")
+            if r["op"] == "refund":
+                refunds_asked[r["target"]] = refunds_asked.get(r["target"], 0) + 1
+        by_invoice, refunds_made = {}, {}
+        for row in rows.values():
+            if is_refund(row):
+                origin = row["OriginalTransactionId"]
+                refunds_made[origin] = refunds_made.get(origin, 0) + 1
+            else:
+                by_invoice.setdefault(row["InvoiceId"], []).append(row)
+        for r in sent:
+            if r["op"] == "pay" and len(by_invoice.get(r["invoice"], [])) > 1:
+                v.append(f"{len(by_invoice[r['invoice']])} payments for one request "
+                         f"(InvoiceId {r['invoice']})")
             if r["result"] != "ack":
                 continue
             if r["status"] != r["expect"]:
-                v.append(f"{r['invoice']} was answered {r['status']}, expected {r['expect']}")
+                v.append(f"{r['op']} {r['invoice'] or r['target']} was answered {r['status']}, "
+                         f"expected {r['expect']}")
             row = rows.get(r["tx"])
             if row is None:
-                v.append(f"acknowledged payment {r['tx']} ({r['invoice']}, {r['status']}) is "
-                         "missing from the database")
-            elif (row["Status"], row["InvoiceId"], f"{row['Amount']:.2f}") != \
-                    (r["status"], r["invoice"], r["amount"]):
-                v.append(f"acknowledged payment {r['tx']} was answered {r['status']} "
-                         f"{r['amount']} {r['invoice']}, the database holds {row['Status']} "
-                         f"{row['Amount']} {row['InvoiceId']}")
-        asked = {r["invoice"] for r in sent}
-        for row in rows.values():
-            if row["InvoiceId"] not in asked:
-                v.append(f"payment {row['TransactionId']} ({row['InvoiceId']!r}) was never asked "
-                         "for")
+                v.append(f"acknowledged {r['op']} {r['tx']} ({r['invoice'] or r['target']}) "
+                         "is missing from the database")
+            elif r["op"] == "confirm":
+                if row["Status"] != "Completed":
+                    v.append(f"acknowledged confirm of {r['tx']}: the database holds "
+                             f"{row['Status']}")
+            elif r["op"] == "refund":
+                if not is_refund(row) or row["OriginalTransactionId"] != r["target"] \
+                        or f"{row['Amount']:.2f}" != r["amount"]:
+                    v.append(f"acknowledged refund {r['tx']} of {r['target']}: the database "
+                             f"holds {describe(row)} of {row['Amount']}")
+            else:
+                status_ok = row["Status"] == r["status"] or (
+                    r["status"] == "Authorized" and row["Status"] == "Completed"
+                    and r["tx"] in confirmed)
+                if not status_ok or (row["InvoiceId"], f"{row['Amount']:.2f}") != \
+                        (r["invoice"], r["amount"]):
+                    v.append(f"acknowledged payment {r['tx']} was answered {r['status']} "
+                             f"{r['amount']} {r['invoice']}, the database holds "
+                             f"{row['Status']} {row['Amount']} {row['InvoiceId']}")
+        asked = {r["invoice"] for r in sent if r["op"] == "pay"}
+        for invoice, found in by_invoice.items():
+            if invoice not in asked:
+                v.append(f"payment {found[0]['TransactionId']} ({invoice!r}) was never asked for")
+        for origin, n in refunds_made.items():
+            if n > refunds_asked.get(origin, 0):
+                v.append(f"{n} refunds of payment {origin}, {refunds_asked.get(origin, 0)} asked")
         for k in self.kills:
             if k.get("ready_secs", 0) > 10:
                 v.append(f"{k['node']} took {k['ready_secs']:.1f} s to serve again (C1: < 10 s)")
@@ -321,15 +421,22 @@ class Run:
         records = self.records
         sent = [r for r in records if r["result"] != "refused"]
         unknown = [r for r in sent if r["result"] in ("unknown", "error")]
-        by_invoice = {row["InvoiceId"]: row for row in rows.values()}
-        unknown_fate = {"committed": 0, "in progress": 0, "absent": 0}
+        by_invoice = {row["InvoiceId"]: row for row in rows.values() if not is_refund(row)}
+        unknown_fate = {"committed": 0, "in progress": 0, "absent": 0, "confirm/refund": 0}
         for r in unknown:
-            row = by_invoice.get(r["invoice"])
-            unknown_fate["absent" if row is None else "committed" if row["Status"] in COMMITTED
-                         else "in progress"] += 1
+            row = by_invoice.get(r["invoice"]) if r["op"] == "pay" else None
+            unknown_fate["confirm/refund" if r["op"] != "pay" else "absent" if row is None
+                         else "committed" if row["Status"] in COMMITTED else "in progress"] += 1
         statuses = {}
         for row in rows.values():
-            statuses[row["Status"]] = statuses.get(row["Status"], 0) + 1
+            key = f"refund {row['Status']}" if is_refund(row) else row["Status"]
+            statuses[key] = statuses.get(key, 0) + 1
+        by_op = {}
+        for r in sent:
+            by_op[r["op"]] = by_op.get(r["op"], 0) + 1
+        kinds = {}
+        for d in delivered:
+            kinds[d["kind"]] = kinds.get(d["kind"], 0) + 1
         pairs = {(d["tx"], d["kind"]) for d in delivered}
         counts = {
             "backend": self.args.backend,
@@ -337,16 +444,18 @@ class Run:
             "seed": self.seed,
             "kills": len(self.kills),
             "restart_to_ready_max_secs": round(max(k.get("ready_secs", 0) for k in self.kills), 2),
-            "payments_driven": len(sent),
+            "requests_driven": len(sent),
+            "requests_by_operation": by_op,
             "acknowledged": sum(r["result"] == "ack" for r in sent),
             "connections_refused_then_resent": sum(r["refusals"] for r in records),
             "never_sent": sum(r["result"] == "refused" for r in records),
             "in_flight_at_kill_unknown": len(unknown),
             "unknown_then": unknown_fate,
-            "payments_in_database": len(rows),
+            "operations_in_database": len(rows),
             "by_status": statuses,
-            "committed": sum(n for s, n in statuses.items() if s in COMMITTED),
+            "committed": sum(1 for row in rows.values() if row["Status"] in COMMITTED),
             "notifications_received": len(delivered),
+            "notifications_by_kind": kinds,
             "duplicates": len(delivered) - len(pairs),
             "committed_not_yet_delivered_late": len(late),
             "load_secs": round(self.load_ended - self.started_at, 1),
@@ -360,7 +469,8 @@ class Run:
     def taken_over(self, rows, delivered):
         """Notifications of payments a node committed before it was killed that arrived while it
         was still down: the survivor delivered them (those after the lease it had claimed)."""
-        node_of = {r["invoice"]: r["node"] for r in self.records if r["result"] != "refused"}
+        sent = {r["invoice"]: r for r in self.records if r["result"] != "refused"
+                and r["op"] == "pay"}
         first = {}
         for d in delivered:
             first.setdefault(d["tx"], d["at"])
@@ -369,14 +479,12 @@ class Run:
             if k.get("final") or "restarted" not in k:
                 continue
             for tx, row in rows.items():
+                rec = None if is_refund(row) else sent.get(row["InvoiceId"])
                 at = first.get(str(tx))
-                if node_of.get(row["InvoiceId"]) == k["node"] and at and \
-                        k["killed"] < at < k["restarted"]:
-                    sent_at = next(r["sent"] for r in self.records
-                                   if r["invoice"] == row["InvoiceId"] and r["result"] != "refused")
-                    if sent_at < k["killed"]:
-                        total += 1
-                        after_lease += at >= k["killed"] + LEASE_SECS
+                if rec and rec["node"] == k["node"] and rec["sent"] < k["killed"] and at \
+                        and k["killed"] < at < k["restarted"]:
+                    total += 1
+                    after_lease += at >= k["killed"] + LEASE_SECS
         return {"total": total, "after_the_lease": after_lease}
 
     def tear_down(self):
@@ -428,6 +536,8 @@ def main():
             print(f"{label}: FAILED: {len(violations)} violation(s):")
             for line in violations[:50]:
                 print(f"  - {line}")
+            with open(os.path.join(work, "violations.txt"), "w", encoding="utf-8") as f:
+                f.write("\n".join(violations) + "\n")
             status = 1
         else:
             print(f"{label}: passed")
