@@ -17,7 +17,9 @@ delivery drain and checks over the API (`payments/list`) that:
 - no notification names a TransactionId the database does not hold, or one still in progress,
   or says another status or amount than the database's; every signature (Content-HMAC) is right;
 - every operation a client was answered for exists as answered, no request made two payments,
-  and the database holds no payment or refund no client asked for.
+  and the database holds no payment or refund no client asked for;
+- the emulated bank's ledger (read-only) holds no operation the gateway does not, and an entry
+  with the same outcome and amount for every committed authorization, capture and refund.
 
 On PostgreSQL a killed node stays down for the lease and one second more, so the survivor must
 take over the notifications the dead node had claimed. Prints the counts and exits 1 with the
@@ -415,7 +417,42 @@ class Run:
         for k in self.kills:
             if k.get("ready_secs", 0) > 10:
                 v.append(f"{k['node']} took {k['ready_secs']:.1f} s to serve again (C1: < 10 s)")
+        v.extend(self.check_ledger(rows))
         return self.report(rows, delivered, late, v)
+
+    def check_ledger(self, rows):
+        """The bank's books against the gateway's (C1: no operation lost, duplicated or made
+        up): every bank operation belongs to an operation the gateway holds, every committed
+        outcome is the bank's, a confirmed authorization was captured, a refund refunded."""
+        v = []
+        ledger = {}
+        for reference, operation, amount, reason in crashlib.bank_ledger(
+                self.env.get("OBLAKO_DATABASE_URL"), self.env["OBLAKO_DATA_DIR"]):
+            ledger[reference] = (operation, amount, reason)
+            _, _, number = reference.partition(":")
+            if not number.isdigit() or int(number) not in rows:
+                v.append(f"the bank has {reference}, an operation the gateway does not hold")
+        self.ledger_size = len(ledger)
+
+        def minor(row):
+            return round(row["Amount"] * 100)
+
+        for tx, row in rows.items():
+            if row["Status"] not in COMMITTED:
+                continue
+            wanted = [(f"auth:{tx}", row["Status"] != "Declined")]
+            if is_refund(row):
+                wanted = [(f"refund:{tx}", True)]
+            elif "confirm" in (expected(row) or []):
+                wanted.append((f"capture:{tx}", True))
+            for reference, approved in wanted:
+                entry = ledger.get(reference)
+                if entry is None:
+                    v.append(f"{describe(row)} is {row['Status']} but the bank has no {reference}")
+                elif (entry[2] == 0) != approved or entry[1] != minor(row):
+                    v.append(f"{describe(row)} is {row['Status']} {row['Amount']}, the bank's "
+                             f"{reference} answered {entry[2]} for {entry[1]}")
+        return v
 
     def report(self, rows, delivered, late, violations):
         records = self.records
@@ -457,6 +494,7 @@ class Run:
             "notifications_received": len(delivered),
             "notifications_by_kind": kinds,
             "duplicates": len(delivered) - len(pairs),
+            "bank_operations": self.ledger_size,
             "committed_not_yet_delivered_late": len(late),
             "load_secs": round(self.load_ended - self.started_at, 1),
             "drain_secs": round(self.drained - self.load_ended, 1),

@@ -38,6 +38,21 @@ def psql(base_url, sql):
                    check=True, capture_output=True, text=True, timeout=60)
 
 
+def bank_ledger(database_url, data_dir):
+    """The emulated bank's ledger, read-only: (reference, operation, amount, reason_code) rows.
+    It stands for the acquirer's side of the books (RELIABILITY C1, M1)."""
+    sql = "SELECT reference, operation, amount, reason_code FROM bank_ledger"
+    if database_url:
+        out = subprocess.run(["psql", database_url, "-v", "ON_ERROR_STOP=1", "-qtA", "-F", "|",
+                              "-c", sql], check=True, capture_output=True, text=True, timeout=60)
+        rows = [line.split("|") for line in out.stdout.splitlines() if line]
+        return [(r[0], r[1], int(r[2]), int(r[3])) for r in rows]
+    import sqlite3
+    path = os.path.join(data_dir, "oblako.db")
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30) as db:
+        return [tuple(r) for r in db.execute(sql)]
+
+
 def postgres_missing(base_url):
     """Why PostgreSQL cannot be used here, or None."""
     if not shutil_which("psql"):
