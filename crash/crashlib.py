@@ -8,8 +8,10 @@ import http.client
 import http.server
 import json
 import os
+import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -47,7 +49,6 @@ def bank_ledger(database_url, data_dir):
                               "-c", sql], check=True, capture_output=True, text=True, timeout=60)
         rows = [line.split("|") for line in out.stdout.splitlines() if line]
         return [(r[0], r[1], int(r[2]), int(r[3])) for r in rows]
-    import sqlite3
     path = os.path.join(data_dir, "oblako.db")
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30) as db:
         return [tuple(r) for r in db.execute(sql)]
@@ -55,19 +56,14 @@ def bank_ledger(database_url, data_dir):
 
 def postgres_missing(base_url):
     """Why PostgreSQL cannot be used here, or None."""
-    if not shutil_which("psql"):
+    if not shutil.which("psql"):
         return "psql not found on PATH"
     try:
         psql(base_url, "SELECT 1")
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
         err = getattr(e, "stderr", "") or str(e)
-        return f"PostgreSQL at {base_url} does not answer: {err.strip()[:200]}"
+        return f"PostgreSQL at {base_url} does not answer: {' '.join(err.split())[:200]}"
     return None
-
-
-def shutil_which(name):
-    import shutil
-    return shutil.which(name)
 
 
 class Node:
