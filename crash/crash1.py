@@ -106,6 +106,8 @@ class Run:
             "OBLAKO_LOG_FORMAT": "json",
             "OBLAKO_TEST_IN_FLIGHT": "256",
             "OBLAKO_NOTIFICATION_LEASE_SECS": str(LEASE_SECS),
+            # The lease outlives an attempt, so two nodes never send the same attempt at once.
+            "OBLAKO_NOTIFICATION_TIMEOUT_MS": "2000",
             # Bank calls a kill left open are settled 3 s on, so the drain sees them notified.
             "OBLAKO_RECONCILE_AFTER_SECS": "3",
             "RUST_LOG": "warn",

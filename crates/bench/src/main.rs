@@ -7,8 +7,10 @@
 //! succeeded; 1 when the report shows failures or no success; 2 when no run could be made.
 
 mod cryptograms;
+mod deliveries;
 mod gateway;
 mod load;
+mod receiver;
 mod report;
 mod scenario;
 mod stripe;
@@ -164,15 +166,40 @@ async fn bench(args: Args) -> anyhow::Result<bool> {
         duration,
         rate: args.rate,
     };
-    let (sample, elapsed) =
-        load::run(args.scenario, workload, gateway, concurrency, bounds).await?;
+    // Only the timed run's notifications are measured.
+    if let Ok(mut sent) = workload.sent.lock() {
+        sent.clear();
+    }
+    let started = std::time::Instant::now();
+    let (sample, elapsed) = load::run(
+        args.scenario,
+        workload.clone(),
+        gateway,
+        concurrency,
+        bounds,
+    )
+    .await?;
+    let delivery = match &workload.receiver {
+        Some(receiver) => {
+            let sent = workload
+                .sent
+                .lock()
+                .map(|sent| sent.clone())
+                .unwrap_or_default();
+            let ended = started + elapsed;
+            Some(deliveries::measure(receiver, &sent, started, ended, duration).await)
+        }
+        None => None,
+    };
     if sample.ops.http_429 > 0 && args.scenario != Scenario::StripeIntent {
         eprintln!(
             "note: HTTP 429 means the site's in-flight limit was reached (5 requests on test \
              keys, 30 on live keys, per node); on a test site use --concurrency 5 or less"
         );
     }
-    let clean = sample.ops.errors == 0 && sample.ops.ok > 0;
+    let clean = sample.ops.errors == 0
+        && sample.ops.ok > 0
+        && delivery.as_ref().is_none_or(|d| d.complete());
     let summary = Summary {
         scenario: args.scenario.name(),
         concurrency,
@@ -188,9 +215,16 @@ async fn bench(args: Args) -> anyhow::Result<bool> {
         offered: args.rate.map(|rate| (rate, sample.late, sample.max_late)),
     };
     if args.json {
-        println!("{}", summary.json());
+        let mut object = summary.json();
+        if let Some(delivery) = &delivery {
+            object["notifications"] = delivery.json();
+        }
+        println!("{object}");
     } else {
         print!("{}", summary.text());
+        if let Some(delivery) = &delivery {
+            print!("{}", delivery.text());
+        }
     }
     Ok(clean)
 }

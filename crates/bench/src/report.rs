@@ -68,7 +68,7 @@ impl Tally {
 }
 
 /// Nearest-rank percentile of sorted microseconds, in milliseconds.
-fn percentile(sorted_us: &[u64], p: f64) -> Option<f64> {
+pub fn percentile(sorted_us: &[u64], p: f64) -> Option<f64> {
     if sorted_us.is_empty() {
         return None;
     }

@@ -3,12 +3,17 @@
 //! - token-charge: one cryptogram charge obtains a token, then each operation is a token charge;
 //! - cryptogram-charge: each operation is a card charge, cycling through pre-made cryptograms;
 //! - auth-confirm: each operation is a card authorization and the confirmation of it;
+//! - pay-notifications: token-charge with the site's Pay notification pointed at a receiver in
+//!   this process, which notes when each charge's notification arrives ([`crate::deliveries`]);
 //! - stripe-intent: the peer's Stripe API, each operation a PaymentIntent created and confirmed
 //!   (the calls themselves are in [`crate::stripe`]).
 //!
 //! Every gateway payment is 1 RUB on the test card, with AccountId `bench`.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Mutex;
+use std::time::Instant;
 
 use anyhow::{Context, anyhow};
 use clap::ValueEnum;
@@ -16,6 +21,7 @@ use serde_json::{Value, json};
 
 use crate::cryptograms::{self, CARD};
 use crate::gateway::{Gateway, Outcome};
+use crate::receiver::Receiver;
 use crate::report::Tally;
 use crate::stripe;
 
@@ -30,6 +36,8 @@ pub enum Scenario {
     CryptogramCharge,
     /// `POST /payments/cards/auth`, then `POST /payments/confirm`, counted as one operation.
     AuthConfirm,
+    /// token-charge, and each charge's Pay notification caught by a receiver on 127.0.0.1.
+    PayNotifications,
     /// Stripe's `POST /v1/payment_intents`, then `POST /v1/payment_intents/{id}/confirm`,
     /// counted as one operation; for a fake Stripe such as localstripe, not for the gateway.
     StripeIntent,
@@ -42,6 +50,7 @@ impl Scenario {
             Scenario::TokenCharge => "token-charge",
             Scenario::CryptogramCharge => "cryptogram-charge",
             Scenario::AuthConfirm => "auth-confirm",
+            Scenario::PayNotifications => "pay-notifications",
             Scenario::StripeIntent => "stripe-intent",
         }
     }
@@ -49,7 +58,7 @@ impl Scenario {
     /// The calls reported one by one, when an operation is more than one call.
     pub fn calls(self) -> &'static [&'static str] {
         match self {
-            Scenario::TokenCharge | Scenario::CryptogramCharge => &[],
+            Scenario::TokenCharge | Scenario::CryptogramCharge | Scenario::PayNotifications => &[],
             Scenario::AuthConfirm => &["auth", "confirm"],
             Scenario::StripeIntent => &["create", "confirm"],
         }
@@ -96,6 +105,9 @@ pub struct Workload {
     packets: Vec<String>,
     /// The Stripe PaymentMethod that stripe-intent pays with.
     payment_method: String,
+    /// pay-notifications: the receiver, and when each charge was sent, by TransactionId.
+    pub receiver: Option<Receiver>,
+    pub sent: Mutex<HashMap<i64, Instant>>,
 }
 
 impl Workload {
@@ -109,7 +121,7 @@ impl Workload {
         pool: usize,
     ) -> anyhow::Result<Workload> {
         let count = match scenario {
-            Scenario::TokenCharge => 1,
+            Scenario::TokenCharge | Scenario::PayNotifications => 1,
             Scenario::CryptogramCharge | Scenario::AuthConfirm => pool,
             Scenario::StripeIntent => {
                 let payment_method = stripe::payment_method(gateway).await?;
@@ -119,6 +131,8 @@ impl Workload {
                     token: String::new(),
                     packets: Vec::new(),
                     payment_method,
+                    receiver: None,
+                    sent: Mutex::default(),
                 });
             }
         };
@@ -133,7 +147,7 @@ impl Workload {
             .await
             .context("cannot make the cryptograms")?;
         let mut token = String::new();
-        if scenario == Scenario::TokenCharge {
+        if matches!(scenario, Scenario::TokenCharge | Scenario::PayNotifications) {
             let first = packets
                 .first()
                 .ok_or_else(|| anyhow!("no cryptogram was made"))?;
@@ -150,23 +164,36 @@ impl Workload {
                 .ok_or_else(|| anyhow!("the card charge returned no Model.Token: {reply}"))?
                 .to_owned();
         }
+        let receiver = match scenario {
+            Scenario::PayNotifications => Some(subscribe(gateway).await?),
+            _ => None,
+        };
         Ok(Workload {
             scenario,
             token,
             packets,
             payment_method: String::new(),
+            receiver,
+            sent: Mutex::default(),
         })
     }
 
     /// Runs operation number `n` and counts it into `sample`.
     pub async fn run_op(&self, gateway: &Gateway, n: u64, sample: &mut Sample) {
         match self.scenario {
-            Scenario::TokenCharge => {
+            Scenario::TokenCharge | Scenario::PayNotifications => {
                 let body = json!({
                     "Amount": 1, "AccountId": ACCOUNT, "Token": self.token, "TrInitiatorCode": 0,
                 });
+                let at = Instant::now();
                 let call = gateway.post("/payments/tokens/charge", &body).await;
                 sample.ops.record(&call.outcome, call.latency);
+                if let (Some(_), Outcome::Ok(reply)) = (&self.receiver, &call.outcome)
+                    && let Some(id) = reply["Model"]["TransactionId"].as_i64()
+                    && let Ok(mut sent) = self.sent.lock()
+                {
+                    sent.insert(id, at);
+                }
             }
             Scenario::CryptogramCharge => {
                 let call = gateway
@@ -222,6 +249,26 @@ impl Workload {
             .and_then(|i| self.packets.get(i))
             .map_or("", String::as_str)
     }
+}
+
+/// Starts the receiver and points the site's Pay notification at it (test keys may use loopback).
+async fn subscribe(gateway: &Gateway) -> anyhow::Result<Receiver> {
+    let receiver = Receiver::start().await?;
+    let body = json!({
+        "IsEnabled": true, "Address": receiver.url, "HttpMethod": "POST", "Encoding": "UTF8",
+        "Format": "CloudPayments",
+    });
+    match gateway
+        .post("/site/notifications/Pay/update", &body)
+        .await
+        .outcome
+    {
+        Outcome::Ok(_) => {}
+        Outcome::Throttled => anyhow::bail!("setting the Pay notification got 429"),
+        Outcome::Failed(why) => anyhow::bail!("setting the Pay notification: {why}"),
+    }
+    eprintln!("Pay notifications go to {}", receiver.url);
+    Ok(receiver)
 }
 
 fn card_body(packet: &str) -> Value {

@@ -55,7 +55,7 @@ pub async fn build_state(
         Arc::new(Keyring::load(db.clone(), secrets.clone(), clock.now().as_millisecond()).await?);
     let outbounds = crate::notify::deliver::Outbounds::new(
         config.allowed_subnets()?,
-        crate::outbound::Timeouts::default(),
+        config.notification_timeouts(),
     )?;
     Ok(AppState::new(Shared {
         outbounds,
@@ -64,6 +64,7 @@ pub async fn build_state(
         secrets,
         keyring,
         limits: Limits::new(config.test_in_flight, config.live_in_flight),
+        widget_rate: crate::browser::rate::RateLimit::new(config.widget_charge_per_minute),
         config,
         metrics: observe::metrics_handle(),
         faults: crate::faults::Faults::default(),
@@ -80,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(ops::metrics))
         .route("/acs", get(pages::acs::acs).post(pages::acs::acs))
         .route("/acs/submit", axum::routing::post(pages::acs::acs_submit))
+        .merge(crate::browser::routes())
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(axum::middleware::from_fn(observe::observe))
@@ -173,13 +175,20 @@ pub async fn run_server(config: Config) -> anyhow::Result<()> {
         println!(
             "  Base URL:   {base}/   (give it to your client library instead of api.cloudpayments.ru)"
         );
+        println!("  Demo shop:  {base}/demo   (pays with the widget in a browser)");
     }
     println!("Oblako is listening on {base}");
     tracing::info!(%addr, "listening");
     tokio::spawn(purge_idempotency_keys(state.clone()));
     tokio::spawn(crate::sweeper::run(state.clone(), Duration::from_secs(5)));
-    let worker = format!("{}-{}", std::process::id(), crate::secrets::random_hex(4)?);
-    tokio::spawn(crate::notify::deliver::run(state.clone(), worker));
+    if state.config.deliver_notifications {
+        let worker = format!("{}-{}", std::process::id(), crate::secrets::random_hex(4)?);
+        tokio::spawn(crate::notify::deliver::run(state.clone(), worker));
+    } else {
+        tracing::info!(
+            "deliver_notifications is off: this node queues notifications, others send them"
+        );
+    }
     serve(state, listener, shutdown_signal()).await
 }
 

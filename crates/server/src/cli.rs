@@ -106,6 +106,8 @@ pub enum SiteCommand {
     NotificationLog(notification_log::LogArgs),
     /// Send a failed or delivered notification again.
     NotificationResend(notification_log::ResendArgs),
+    /// Send a sample notification of one kind to the site's address now and show the answer.
+    NotificationTest(notification_log::TestArgs),
     /// Show or set a site's notification retry schedule.
     NotificationRetries(notification_retries::RetriesArgs),
 }
@@ -280,6 +282,9 @@ async fn site(cmd: SiteCommand, config: &Config, now: i64) -> anyhow::Result<()>
         SiteCommand::NotificationSet(args) => notifications::set(&db, config, args, now).await?,
         SiteCommand::NotificationLog(args) => notification_log::log(&db, args).await?,
         SiteCommand::NotificationResend(args) => notification_log::resend(&db, args, now).await?,
+        SiteCommand::NotificationTest(args) => {
+            notification_log::test(db, config.clone(), args).await?
+        }
         SiteCommand::NotificationRetries(args) => notification_retries::retries(&db, args).await?,
     }
     Ok(())

@@ -27,6 +27,13 @@ const ENV_KEYS: &[&str] = &[
     "test_in_flight",
     "live_in_flight",
     "allow_subnets",
+    "notification_connect_timeout_ms",
+    "notification_timeout_ms",
+    "notification_endpoint_parallel",
+    "deliver_notifications",
+    "widget_frame_ancestors",
+    "widget_charge_per_minute",
+    "hosted_public_id",
     "notification_lease_secs",
     "reconcile_after_secs",
 ];
@@ -68,6 +75,22 @@ pub struct Config {
     /// Subnets notifications and Check may reach although the SSRF guard forbids their range
     /// (e.g. `["10.1.0.0/16"]` for a merchant backend on a private network).
     pub allow_subnets: Vec<String>,
+    /// How long a notification attempt or a Check may take to connect, in milliseconds.
+    pub notification_connect_timeout_ms: u64,
+    /// How long a whole notification attempt or Check may take, in milliseconds (CloudPayments:
+    /// 30 s); the answer must be complete by then.
+    pub notification_timeout_ms: u64,
+    /// Attempts running at once to one receiver URL, across all nodes, so a slow
+    /// receiver never takes the slots other merchants' notifications need.
+    pub notification_endpoint_parallel: usize,
+    /// Whether this node runs the delivery worker; `false` makes an API-only node.
+    pub deliver_notifications: bool,
+    /// Who may frame the widget's payment form: the CSP `frame-ancestors` sources (`*` = any).
+    pub widget_frame_ancestors: String,
+    /// Browser charges (`POST /widget/charge`) allowed per client IP per minute, per node.
+    pub widget_charge_per_minute: u32,
+    /// The Public ID that `/pub/card` and `/demo` charge; empty means the oldest site's test key.
+    pub hosted_public_id: String,
     /// How long a node's claim on a notification lasts before another node may take it over
     /// (RELIABILITY C3); keep it above the attempt timeout.
     pub notification_lease_secs: u64,
@@ -92,6 +115,13 @@ impl Default for Config {
             test_in_flight: Mode::Test.concurrency_limit(),
             live_in_flight: Mode::Live.concurrency_limit(),
             allow_subnets: Vec::new(),
+            notification_connect_timeout_ms: 10_000,
+            notification_timeout_ms: 30_000,
+            notification_endpoint_parallel: 16,
+            deliver_notifications: true,
+            widget_frame_ancestors: "*".into(),
+            widget_charge_per_minute: 60,
+            hosted_public_id: String::new(),
             notification_lease_secs: (crate::notify::deliver::LEASE_MS / 1000) as u64,
             reconcile_after_secs: (crate::sweeper::RECONCILE_AFTER_MS / 1000) as u64,
         }
@@ -171,7 +201,27 @@ impl Config {
                 )));
             }
         }
+        for (key, value) in [
+            (
+                "notification_connect_timeout_ms",
+                self.notification_connect_timeout_ms,
+            ),
+            ("notification_timeout_ms", self.notification_timeout_ms),
+        ] {
+            if !(100..=120_000).contains(&value) {
+                return Err(ConfigError(format!(
+                    "key `{key}`: {value} is not between 100 and 120000 ms"
+                )));
+            }
+        }
+        if !(1..=1_000).contains(&self.notification_endpoint_parallel) {
+            return Err(ConfigError(format!(
+                "key `notification_endpoint_parallel`: {} is not between 1 and 1000",
+                self.notification_endpoint_parallel
+            )));
+        }
         self.allowed_subnets()?;
+        crate::browser::check_config(self)?;
         for (key, value, min) in [
             (
                 "notification_lease_secs",
@@ -251,6 +301,14 @@ impl Config {
         }
     }
 
+    /// The outbound timeouts for notifications and Check.
+    pub fn notification_timeouts(&self) -> crate::outbound::Timeouts {
+        crate::outbound::Timeouts {
+            connect: Duration::from_millis(self.notification_connect_timeout_ms),
+            total: Duration::from_millis(self.notification_timeout_ms),
+        }
+    }
+
     /// The notification lease, in milliseconds.
     pub fn notification_lease_ms(&self) -> i64 {
         i64::try_from(self.notification_lease_secs.saturating_mul(1000)).unwrap_or(i64::MAX)
@@ -294,6 +352,16 @@ mod tests {
             ("colour = \"blue\"", "colour"),
             ("test_in_flight = 0", "test_in_flight"),
             ("allow_subnets = [\"10.0.0.0/33\"]", "allow_subnets"),
+            ("notification_timeout_ms = 5", "notification_timeout_ms"),
+            (
+                "notification_endpoint_parallel = 0",
+                "notification_endpoint_parallel",
+            ),
+            (
+                "widget_frame_ancestors = \"x; script-src *\"",
+                "widget_frame_ancestors",
+            ),
+            ("widget_charge_per_minute = 0", "widget_charge_per_minute"),
             ("notification_lease_secs = 1", "notification_lease_secs"),
             ("reconcile_after_secs = 0", "reconcile_after_secs"),
         ] {

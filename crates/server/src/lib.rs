@@ -7,6 +7,7 @@
 pub mod api;
 pub mod app;
 pub mod bank;
+pub mod browser;
 pub mod cli;
 pub mod config;
 pub mod faults;

@@ -42,6 +42,8 @@ pub struct Shared {
     pub delivery: crate::notify::deliver::Wake,
     /// Sites' notification settings, read recently.
     pub subscriptions: crate::notify::outbox::SettingsCache,
+    /// Browser charges per client IP (`widget_charge_per_minute`).
+    pub widget_rate: crate::browser::rate::RateLimit,
 }
 
 impl AppState {

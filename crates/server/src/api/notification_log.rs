@@ -5,39 +5,27 @@
 //! Everything is scoped to the authenticated site: another site's notification id answers
 //! exactly like a missing one. Dates are ISO 8601 UTC (`2026-09-21T10:15:00Z`).
 //!
-//! The test notification is a sample payment (`TransactionId` 0, 1.00 RUB, `TestMode` 1) sent
-//! once, synchronously, signed as a real one and never stored in the outbox.
+//! The test notification is [`crate::notify::sample`].
 
 use axum::extract::State;
 use jiff::Timestamp;
 use jiff::tz::Offset;
-use oblako_core::card::CardBrand;
-use oblako_core::money::{Currency, Money};
-use oblako_core::payment::Status;
-use oblako_core::reason::ReasonCode;
 use oblako_protocol::dates::iso_date;
 use oblako_protocol::envelope::Envelope;
-use oblako_protocol::notification::{
-    FormEncoding, NotificationKind, PaymentNotice, is_acknowledged,
-};
-use oblako_store::notifications::{self, AttemptRow, ListFilter, Notification, settings};
+use oblako_protocol::notification::NotificationKind;
+use oblako_store::notifications::{self, AttemptRow, ListFilter, Notification};
 use serde_json::{Value, json};
 
 use crate::api::auth::Principal;
 use crate::api::body::ApiRequest;
 use crate::api::reply::{ApiError, ApiReply};
-use crate::notify::outbox::payment_notification;
-use crate::notify::send::{Target, send_signed};
-use crate::notify::signing;
-use crate::secrets::random_hex;
+use crate::notify::sample::{SampleError, send_sample};
 use crate::state::AppState;
 
 /// Rows per page when `PageSize` is left out.
 pub const DEFAULT_PAGE: i64 = 50;
 /// Most rows per page.
 pub const MAX_PAGE: i64 = 100;
-/// How much of a test answer is shown.
-const RESPONSE_BYTES: usize = 512;
 
 const NOT_FOUND: &str = "Notification not found";
 const TEST_TYPES: &str = "Pay, Fail, Confirm, Refund, Cancel or Check";
@@ -166,27 +154,6 @@ pub async fn notifications_resend(
     Ok(ApiReply::envelope(Envelope::ok(Value::Null)))
 }
 
-/// The sample payment a test notification of `kind` carries.
-pub fn sample_notice(kind: NotificationKind, now: Timestamp) -> PaymentNotice {
-    let mut notice = PaymentNotice::new(0, Money::new(100, Currency::RUB), now);
-    notice.card_first_six = "424242".to_owned();
-    notice.card_last_four = "4242".to_owned();
-    notice.card_type = Some(CardBrand::from_bin("424242"));
-    notice.test_mode = true;
-    notice.issuer = Some("CloudPayments".to_owned());
-    notice.issuer_bank_country = Some("RU".to_owned());
-    notice.description = Some("Test notification".to_owned());
-    match kind {
-        NotificationKind::Fail => {
-            notice.status = Status::Declined;
-            notice.reason_code = ReasonCode(5051);
-        }
-        NotificationKind::Cancel => notice.status = Status::Cancelled,
-        _ => {}
-    }
-    notice
-}
-
 fn test_kind(name: &str) -> Result<NotificationKind, ApiError> {
     match NotificationKind::parse(name.trim()) {
         Some(kind @ (NotificationKind::Recurrent | NotificationKind::Receipt)) => Err(
@@ -206,49 +173,11 @@ pub async fn notifications_test(
     request: ApiRequest,
 ) -> Result<ApiReply, ApiError> {
     let kind = test_kind(&request.params.required_string("Type", 16)?)?;
-    let site = principal.site.id;
-    // The address is used whether or not the kind is switched on: a receiver can be checked
-    // before notifications start.
-    let settings = settings::get(&state.db, site, kind.name()).await?;
-    if settings.url.is_empty() {
-        return Err(ApiError::Refused(format!(
-            "No address is set for {kind} notifications"
-        )));
+    match send_sample(&state, principal.site.id, principal.mode, kind).await {
+        Ok(model) => Ok(ApiReply::envelope(Envelope::ok(model))),
+        Err(e @ SampleError::NoAddress(_)) => Err(ApiError::Refused(e.to_string())),
+        Err(SampleError::Other(e)) => Err(e.into()),
     }
-    let now = Timestamp::from_millisecond(state.now_ms()).map_err(anyhow::Error::from)?;
-    let encoding = FormEncoding::from_name(&settings.encoding).unwrap_or(FormEncoding::Utf8);
-    let body = payment_notification(kind, sample_notice(kind, now))
-        .ok_or_else(|| anyhow::anyhow!("{kind} is not a payment notification"))?
-        .body(encoding);
-    let secret = signing::site_secret(&state.db, &state.secrets, site, principal.mode).await?;
-    let webhook_id = format!("test_{}", random_hex(8)?);
-    let target = Target {
-        mode: principal.mode,
-        url: &settings.url,
-        method: &settings.method,
-        encoding,
-    };
-    let started = std::time::Instant::now();
-    let sent = send_signed(&state, target, &secret, &webhook_id, now, &body, &[]).await;
-    let model = match sent {
-        Ok(answer) => json!({
-            "Url": settings.url,
-            "HttpStatus": answer.status,
-            "LatencyMs": answer.latency.as_millis() as i64,
-            "Response": String::from_utf8_lossy(&answer.body[..answer.body.len().min(RESPONSE_BYTES)]),
-            "Error": Value::Null,
-            "Delivered": is_acknowledged(answer.status, &answer.body),
-        }),
-        Err(e) => json!({
-            "Url": settings.url,
-            "HttpStatus": Value::Null,
-            "LatencyMs": started.elapsed().as_millis() as i64,
-            "Response": "",
-            "Error": e.to_string(),
-            "Delivered": false,
-        }),
-    };
-    Ok(ApiReply::envelope(Envelope::ok(model)))
 }
 
 #[cfg(test)]

@@ -1,15 +1,21 @@
-//! `oblako site notification-log` and `oblako site notification-resend`: the operator's view of
-//! a site's notifications, newest first, and a way to send a failed or delivered one again.
+//! `oblako site notification-log`, `notification-resend` and `notification-test`: the operator's
+//! view of a site's notifications, newest first, a way to send a failed or delivered one again,
+//! and a sample sent now to check the site's receiver.
 //!
 //! The JSON shape is the one `notifications/list` answers with. A resend only marks the
 //! notification due; a running server's delivery worker sends it within its idle interval.
 
-use oblako_core::ids::SiteId;
+use std::sync::Arc;
+
+use oblako_core::clock::SystemClock;
+use oblako_core::ids::{Mode, SiteId};
+use oblako_protocol::notification::NotificationKind;
 use oblako_store::Db;
 use oblako_store::notifications::{self, ListFilter, State};
 use oblako_store::sites as site_rows;
 
 use crate::api::notification_log::{MAX_PAGE, notification_model, utc_date};
+use crate::notify::sample::send_sample;
 
 /// `oblako site notification-log`.
 #[derive(Debug, clap::Args)]
@@ -37,6 +43,23 @@ pub struct ResendArgs {
     /// Notification id.
     #[arg(long)]
     pub id: i64,
+}
+
+/// `oblako site notification-test`.
+#[derive(Debug, clap::Args)]
+pub struct TestArgs {
+    /// Site id.
+    #[arg(long)]
+    pub site: i64,
+    /// Pay, Fail, Confirm, Refund, Cancel or Check.
+    #[arg(long)]
+    pub kind: String,
+    /// Sign with the live API Secret instead of the test one.
+    #[arg(long)]
+    pub live: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 fn parse_state(text: &str) -> Result<State, String> {
@@ -94,5 +117,46 @@ pub async fn resend(db: &Db, args: ResendArgs, now_ms: i64) -> anyhow::Result<()
         }
     }
     println!("notification {} is due again", args.id);
+    Ok(())
+}
+
+/// Sends a sample notification and prints the receiver's answer; fails when it was not
+/// acknowledged.
+pub async fn test(db: Db, config: crate::config::Config, args: TestArgs) -> anyhow::Result<()> {
+    let site = existing_site(&db, args.site).await?;
+    let kind = match NotificationKind::parse(args.kind.trim()) {
+        Some(NotificationKind::Recurrent | NotificationKind::Receipt) | None => {
+            anyhow::bail!(
+                "--kind {}: expected Pay, Fail, Confirm, Refund, Cancel or Check",
+                args.kind
+            )
+        }
+        Some(kind) => kind,
+    };
+    let mode = if args.live { Mode::Live } else { Mode::Test };
+    let state = crate::app::build_state(config, db, Arc::new(SystemClock)).await?;
+    let model = send_sample(&state, site, mode, kind)
+        .await
+        .map_err(anyhow::Error::from)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&model)?);
+    } else {
+        println!(
+            "{} {} → HTTP {} in {} ms{}\n{}",
+            kind,
+            model["Url"].as_str().unwrap_or_default(),
+            model["HttpStatus"],
+            model["LatencyMs"],
+            model["Error"]
+                .as_str()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default(),
+            model["Response"].as_str().unwrap_or_default()
+        );
+    }
+    anyhow::ensure!(
+        model["Delivered"] == true,
+        "the receiver did not acknowledge it with {{\"code\":0}}"
+    );
     Ok(())
 }

@@ -4,8 +4,10 @@
 //! Success is HTTP 200 with `{"code":0}`; any other answer, a redirect, a refused address, no
 //! connection or no answer within the timeout is a failed attempt. A worker holds a lease, never
 //! a lock, while it sends, so a node that dies mid-attempt leaves the row to another node once
-//! the lease runs out. Attempts run concurrently up to [`PARALLEL`]; one slow receiver holds one
-//! slot, never the others.
+//! the lease runs out. Attempts run concurrently up to [`PARALLEL`] per node, and at most
+//! `notification_endpoint_parallel` at once to one URL across all nodes (the claim counts the
+//! URL's leased rows), so a slow receiver's backlog waits in the table and never takes the slots
+//! the other receivers need.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -101,9 +103,11 @@ pub async fn deliver_due(
     slots: &Arc<Semaphore>,
 ) -> anyhow::Result<usize> {
     let free = slots.available_permits().max(1) as i64;
+    let per_url = state.config.notification_endpoint_parallel as i64;
+    let now = state.now_ms();
     let lease = state.config.notification_lease_ms();
     let due =
-        notifications::claim_due(&state.db, state.now_ms(), lease, worker, free.min(BATCH)).await?;
+        notifications::claim_due(&state.db, now, lease, worker, free.min(BATCH), per_url).await?;
     let claimed = due.len();
     for notification in due {
         let slot = slots.clone().acquire_owned().await?;

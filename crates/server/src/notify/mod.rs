@@ -6,5 +6,6 @@ pub mod check;
 pub mod deliver;
 pub mod notice;
 pub mod outbox;
+pub mod sample;
 pub mod send;
 pub mod signing;

@@ -50,9 +50,10 @@ async fn a_dead_workers_claim_passes_on_after_the_configured_lease() {
     // A worker claims the Pay with the configured lease and dies before sending it.
     let lease = app.state.config.notification_lease_ms();
     assert_eq!(lease, 5_000);
-    let claimed = notifications::claim_due(&app.state.db, app.state.now_ms(), lease, "dead", 10)
-        .await
-        .unwrap();
+    let claimed =
+        notifications::claim_due(&app.state.db, app.state.now_ms(), lease, "dead", 10, 16)
+            .await
+            .unwrap();
     assert_eq!(claimed.len(), 1);
     assert_eq!(
         drain(&app.state, "survivor").await.unwrap(),

@@ -1,8 +1,11 @@
 //! A notification receiver on 127.0.0.1 for the tests: it records every request it reads and
 //! answers as told — `{"code":0}`, another code, an HTTP error, or by closing the
-//! connection without a word. Raw TCP, so "refuse" really is a dropped connection.
+//! connection without a word, slowly, never, or flakily. Raw TCP, so "refuse" really is a dropped
+//! connection. It also counts how many requests it holds at once.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -18,6 +21,13 @@ pub enum Answer {
     Status(u16),
     /// Close the connection without answering.
     Drop,
+    /// `{"code":0}` after this many milliseconds.
+    Slow(u64),
+    /// Never answer; hold the connection until the sender gives up.
+    Hang,
+    /// HTTP 500 for about this many requests in a hundred (a fixed pseudo-random pattern over
+    /// the requests' arrival order), `{"code":0}` for the others.
+    Flaky(u64),
 }
 
 /// One request the sink read.
@@ -27,6 +37,8 @@ pub struct Delivery {
     pub target: String,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// Whether the sink acknowledged it with `{"code":0}`.
+    pub acknowledged: bool,
 }
 
 impl Delivery {
@@ -53,6 +65,17 @@ pub struct Sink {
     pub url: String,
     answer: Arc<Mutex<Answer>>,
     seen: Arc<Mutex<Vec<Delivery>>>,
+    holding: Arc<AtomicUsize>,
+    most_held: Arc<AtomicUsize>,
+}
+
+/// Decrements the held count when a request is done with, however it ends.
+struct Held(Arc<AtomicUsize>);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Sink {
@@ -63,6 +86,8 @@ impl Sink {
             url,
             answer: Arc::new(Mutex::new(Answer::Ok)),
             seen: Arc::new(Mutex::new(Vec::new())),
+            holding: Arc::default(),
+            most_held: Arc::default(),
         };
         let handle = sink.clone();
         tokio::spawn(async move {
@@ -79,6 +104,11 @@ impl Sink {
 
     pub fn deliveries(&self) -> Vec<Delivery> {
         self.seen.lock().unwrap().clone()
+    }
+
+    /// The most requests it has held at once (read and not yet answered).
+    pub fn most_held(&self) -> usize {
+        self.most_held.load(Ordering::SeqCst)
     }
 
     async fn serve(self, mut socket: tokio::net::TcpStream) {
@@ -122,19 +152,45 @@ impl Sink {
             buf.extend_from_slice(&chunk[..n]);
         }
         let body = String::from_utf8_lossy(&buf[head_end..head_end + length]).into_owned();
-        self.seen.lock().unwrap().push(Delivery {
-            method,
-            target,
-            headers,
-            body,
-        });
+        let held = self.holding.fetch_add(1, Ordering::SeqCst) + 1;
+        let _held = Held(self.holding.clone());
+        self.most_held.fetch_max(held, Ordering::SeqCst);
         let answer = *self.answer.lock().unwrap();
-        let (status, text) = match answer {
-            Answer::Ok => (200, r#"{"code":0}"#.to_owned()),
-            Answer::Code(code) => (200, format!(r#"{{"code":{code}}}"#)),
-            Answer::Status(status) => (status, "oops".to_owned()),
-            Answer::Drop => return,
+        let (status, text) = {
+            let mut seen = self.seen.lock().unwrap();
+            let order = seen.len() as u64;
+            let (status, text) = match answer {
+                Answer::Ok | Answer::Slow(_) => (200, r#"{"code":0}"#.to_owned()),
+                Answer::Code(code) => (200, format!(r#"{{"code":{code}}}"#)),
+                Answer::Status(status) => (status, "oops".to_owned()),
+                Answer::Drop | Answer::Hang => (0, String::new()),
+                Answer::Flaky(percent) => {
+                    if order.wrapping_mul(2_654_435_761) % 100 < percent {
+                        (500, "flap".to_owned())
+                    } else {
+                        (200, r#"{"code":0}"#.to_owned())
+                    }
+                }
+            };
+            seen.push(Delivery {
+                method,
+                target,
+                headers,
+                body,
+                acknowledged: status == 200 && text == r#"{"code":0}"#,
+            });
+            (status, text)
         };
+        match answer {
+            Answer::Drop => return,
+            Answer::Hang => {
+                // Until the sender closes its end.
+                while matches!(socket.read(&mut chunk).await, Ok(n) if n > 0) {}
+                return;
+            }
+            Answer::Slow(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
+            _ => {}
+        }
         let response = format!(
             "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
             text.len()

@@ -8,7 +8,9 @@ mod hooksink;
 
 mod auth;
 mod body;
+mod checkout_browser;
 mod crash_settings;
+mod delivery;
 mod idempotency;
 mod keys;
 mod lists;
@@ -23,3 +25,4 @@ mod serve;
 mod sweeper;
 mod three_ds;
 mod vault;
+mod widget;

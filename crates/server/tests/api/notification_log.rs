@@ -301,3 +301,45 @@ async fn a_test_notification_arrives_signed_and_reports_the_answer() {
     let bad = api(&app, "/notifications/test", json!({"Type": "Receipt"})).await;
     assert_eq!(bad["Success"], false);
 }
+
+#[tokio::test]
+async fn the_test_command_sends_a_sample_and_fails_when_it_is_not_acknowledged() {
+    let app = TestApp::new().await;
+    let sink = Sink::start().await;
+    subscribe(&app, &sink).await;
+    // tokio's Command, so the sink on this test's runtime keeps answering meanwhile.
+    let run = |kind: &str| {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_oblako"))
+            .args(["site", "notification-test", "--json", "--kind", kind])
+            .args(["--site", &app.site.site_id.to_string()])
+            .env("OBLAKO_DATA_DIR", &app.config.data_dir)
+            .env("OBLAKO_DATABASE_URL", &app.config.database_url)
+            .output()
+    };
+    let ok = run("Pay").await.unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let model: Value = serde_json::from_slice(&ok.stdout).unwrap();
+    assert_eq!(
+        (&model["Delivered"], &model["HttpStatus"]),
+        (&json!(true), &json!(200))
+    );
+    let hook = &sink.deliveries()[0];
+    assert!(verify_hmac(
+        app.site.test.api_secret.as_bytes(),
+        hook.body.as_bytes(),
+        hook.header("Content-HMAC").unwrap()
+    ));
+    sink.answer(Answer::Code(13));
+    let refused = run("Fail").await.unwrap();
+    assert!(
+        !refused.status.success(),
+        "a code other than 0 is a failure"
+    );
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("did not acknowledge"));
+    assert_eq!(sink.deliveries().len(), 2);
+    assert!(!run("Receipt").await.unwrap().status.success());
+}

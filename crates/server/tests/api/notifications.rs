@@ -14,7 +14,7 @@ use crate::payments::{card, model};
 
 const KINDS: [&str; 5] = ["Pay", "Fail", "Confirm", "Refund", "Cancel"];
 
-async fn subscribe(app: &TestApp, sink: &Sink, method: &str) -> SiteId {
+pub async fn subscribe(app: &TestApp, sink: &Sink, method: &str) -> SiteId {
     let site = SiteId(app.site.site_id);
     for kind in KINDS {
         let settings = Settings {
@@ -32,7 +32,7 @@ async fn subscribe(app: &TestApp, sink: &Sink, method: &str) -> SiteId {
     site
 }
 
-async fn charge(app: &TestApp, number: &str, amount: f64) -> i64 {
+pub async fn charge(app: &TestApp, number: &str, amount: f64) -> i64 {
     let reply = card(
         app,
         "/payments/cards/charge",
@@ -43,11 +43,11 @@ async fn charge(app: &TestApp, number: &str, amount: f64) -> i64 {
     model(&reply)["TransactionId"].as_i64().unwrap()
 }
 
-async fn deliver(app: &TestApp) -> usize {
+pub async fn deliver(app: &TestApp) -> usize {
     drain(&app.state, "test-worker").await.unwrap()
 }
 
-fn assert_signed(app: &TestApp, delivery: &Delivery, message: &str) {
+pub fn assert_signed(app: &TestApp, delivery: &Delivery, message: &str) {
     let secret = app.site.test.api_secret.as_bytes();
     let header = |name: &str| {
         delivery

@@ -66,24 +66,40 @@ pub enum Outcome<'a> {
     },
 }
 
-/// Pending, due, not leased, and no earlier notification of its transaction still pending.
+/// Pending, due, not leased, no earlier notification of its transaction still pending, and its
+/// URL's share not taken: the URL's leased rows (attempts running now, on any node) plus the
+/// row's place among the URL's rows in this claim stay within `$5`. The scan walks the due index
+/// in order, skipping URLs already at their share, and looks at no more than four claims' worth
+/// of rows, so a claim costs the same with a backlog of millions.
 macro_rules! due_ids {
     () => {
-        "SELECT n.id FROM notifications n \
-         WHERE n.state = 'pending' AND n.next_attempt_at <= $1 \
-           AND (n.locked_until IS NULL OR n.locked_until < $1) \
-           AND NOT EXISTS (SELECT 1 FROM notifications e WHERE e.transaction_id = n.transaction_id \
-             AND e.sequence < n.sequence AND e.state = 'pending') \
-         ORDER BY n.next_attempt_at, n.id LIMIT $4"
+        "SELECT d.id FROM (\
+           SELECT c.id, c.next_attempt_at, c.running + ROW_NUMBER() OVER \
+             (PARTITION BY c.url ORDER BY c.next_attempt_at, c.id) AS place \
+           FROM (\
+             SELECT n.id, n.url, n.next_attempt_at, COALESCE(b.running, 0) AS running \
+             FROM notifications n \
+             LEFT JOIN (SELECT url, COUNT(*) AS running FROM notifications \
+               WHERE locked_until >= $1 AND state = 'pending' GROUP BY url) b ON b.url = n.url \
+             WHERE n.state = 'pending' AND n.next_attempt_at <= $1 \
+               AND (n.locked_until IS NULL OR n.locked_until < $1) \
+               AND COALESCE(b.running, 0) < $5 \
+               AND NOT EXISTS (SELECT 1 FROM notifications e \
+                 WHERE e.transaction_id = n.transaction_id \
+                 AND e.sequence < n.sequence AND e.state = 'pending') \
+             ORDER BY n.next_attempt_at, n.id LIMIT $4 * 4) c) d \
+         WHERE d.place <= $5 \
+         ORDER BY d.next_attempt_at, d.id LIMIT $4"
     };
 }
 
 macro_rules! claim {
-    ($lock:literal) => {
+    ($lock_open:literal, $lock_close:literal) => {
         concat!(
             "UPDATE notifications SET locked_until = $2, locked_by = $3 WHERE id IN (",
+            $lock_open,
             due_ids!(),
-            $lock,
+            $lock_close,
             ") RETURNING ",
             columns!()
         )
@@ -91,9 +107,16 @@ macro_rules! claim {
 }
 
 /// SQLite has one writer, so the statement alone is atomic.
-const CLAIM_SQLITE: &str = claim!("");
+const CLAIM_SQLITE: &str = claim!("", "");
 /// Rows another node is claiming right now are skipped, not waited for, and never taken twice.
-const CLAIM_POSTGRES: &str = claim!(" FOR UPDATE OF n SKIP LOCKED");
+/// The lock is taken outside the window query (PostgreSQL cannot lock through one), so the
+/// locking query repeats the lease test: PostgreSQL re-checks it on the row's latest version
+/// once locked, which drops a row another node claimed and committed meanwhile.
+const CLAIM_POSTGRES: &str = claim!(
+    "SELECT m.id FROM notifications m WHERE m.state = 'pending' \
+       AND (m.locked_until IS NULL OR m.locked_until < $1) AND m.id IN (",
+    ") FOR UPDATE OF m SKIP LOCKED"
+);
 
 /// Adds a notification inside the caller's transaction and returns its id. Its `sequence` is one
 /// more than the highest of its transaction's notifications (1 without a transaction); two
@@ -114,16 +137,20 @@ pub async fn enqueue(tx: &mut Tx, new: &NewNotification<'_>) -> Result<i64, Stor
 }
 
 /// Leases up to `limit` due notifications to `worker` until `now_ms + lease_ms`, the earliest due
-/// first, and returns them by id. A row is due when it is pending, its `next_attempt_at` has come, nobody's lease on it
-/// is still running, and no earlier notification of its transaction is pending (W3: delivered,
-/// failed and cancelled ones do not hold it back). `worker` must be unique to the claiming loop:
-/// it is how [`record_attempt`] knows the lease is still its own.
+/// first, and returns them by id. A row is due when it is pending, its `next_attempt_at` has
+/// come, nobody's lease on it is still running, and no earlier notification of its transaction is
+/// pending (W3: delivered, failed and cancelled ones do not hold it back). At most `per_url`
+/// attempts run at once to one URL across all nodes: a slow receiver's backlog waits in the table
+/// and never takes the slots other receivers need (HOOK-7); a claim looks at no more than
+/// `4 × limit` rows past the URLs already at their share. `worker` must be unique to the claiming
+/// loop: it is how [`record_attempt`] knows the lease is still its own.
 pub async fn claim_due(
     db: &Db,
     now_ms: i64,
     lease_ms: i64,
     worker: &str,
     limit: i64,
+    per_url: i64,
 ) -> Result<Vec<Notification>, StoreError> {
     let sql = match db {
         Db::Sqlite(_) => CLAIM_SQLITE,
@@ -131,7 +158,7 @@ pub async fn claim_due(
     };
     let until = now_ms.saturating_add(lease_ms);
     let rows: Vec<Row> = in_write!(db, c => sqlx::query_as(sql)
-        .bind(now_ms).bind(until).bind(worker).bind(limit)
+        .bind(now_ms).bind(until).bind(worker).bind(limit).bind(per_url)
         .fetch_all(&mut **c).await);
     let mut claimed = rows
         .into_iter()

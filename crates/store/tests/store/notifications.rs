@@ -74,7 +74,9 @@ async fn enqueue(db: &Db, new: &NewNotification<'_>) -> i64 {
 }
 
 async fn claim(db: &Db, now: i64, worker: &str) -> Vec<i64> {
-    let claimed = notes::claim_due(db, now, 1_000, worker, 100).await.unwrap();
+    let claimed = notes::claim_due(db, now, 1_000, worker, 100, 100)
+        .await
+        .unwrap();
     claimed.iter().map(|n| n.id).collect()
 }
 
@@ -296,7 +298,9 @@ async fn a_claim_waits_for_the_due_time_and_a_lease_for_its_end() {
     let id = enqueue(db, &note(s, Some(p), "Pay", 1_000)).await;
     assert!(claim(db, 999, "a").await.is_empty(), "not due yet");
 
-    let claimed = notes::claim_due(db, 1_000, 500, "a", 10).await.unwrap();
+    let claimed = notes::claim_due(db, 1_000, 500, "a", 10, 100)
+        .await
+        .unwrap();
     assert_eq!(claimed.len(), 1);
     let c = &claimed[0];
     assert_eq!(
@@ -362,7 +366,9 @@ async fn a_claim_waits_for_the_due_time_and_a_lease_for_its_end() {
         "once"
     );
     assert!(claim(db, 4_999, "a").await.is_empty());
-    let again = notes::claim_due(db, 5_000, 500, "a", 10).await.unwrap();
+    let again = notes::claim_due(db, 5_000, 500, "a", 10, 100)
+        .await
+        .unwrap();
     assert_eq!((again[0].id, again[0].attempts), (id, 1));
 }
 
@@ -388,7 +394,7 @@ async fn two_claimers_claim_every_row_exactly_once() {
         tasks.push(tokio::spawn(async move {
             let mut mine = Vec::new();
             loop {
-                let batch = notes::claim_due(&db, 1_000, 60_000, worker, 7)
+                let batch = notes::claim_due(&db, 1_000, 60_000, worker, 7, 1_000)
                     .await
                     .unwrap();
                 if batch.is_empty() {
@@ -722,4 +728,61 @@ async fn a_sites_list_filters_and_pages_newest_first() {
         ..all
     };
     assert_eq!(list(live).await, vec![ids[4]]);
+}
+
+#[tokio::test]
+async fn a_url_gets_at_most_its_share_of_running_attempts() {
+    let t = fresh().await;
+    let db = &t.db;
+    let s = site(db, "share").await;
+    let (slow, fast) = ("https://slow.example/hook", "https://fast.example/hook");
+    let mut slow_ids = vec![];
+    for at in 0..5 {
+        let mut n = note(s, None, "Pay", 100 + at);
+        n.url = slow;
+        slow_ids.push(enqueue(db, &n).await);
+    }
+    let mut fast_ids = vec![];
+    for at in 0..3 {
+        let mut n = note(s, None, "Pay", 200 + at);
+        n.url = fast;
+        fast_ids.push(enqueue(db, &n).await);
+    }
+    let ids = |claimed: Vec<notes::Notification>| claimed.iter().map(|n| n.id).collect::<Vec<_>>();
+    let first = ids(notes::claim_due(db, 1_000, 60_000, "a", 100, 2)
+        .await
+        .unwrap());
+    assert_eq!(
+        first,
+        vec![slow_ids[0], slow_ids[1], fast_ids[0], fast_ids[1]],
+        "two of each URL, earliest first, though the slow URL's backlog is older"
+    );
+    let more = ids(notes::claim_due(db, 1_001, 60_000, "b", 100, 2)
+        .await
+        .unwrap());
+    assert!(
+        more.is_empty(),
+        "the running ones count, whoever leased them: {more:?}"
+    );
+    assert!(
+        notes::record_attempt(db, slow_ids[0], "a", 1_000, &DELIVERED)
+            .await
+            .unwrap()
+    );
+    let next = ids(notes::claim_due(db, 1_002, 60_000, "b", 100, 2)
+        .await
+        .unwrap());
+    assert_eq!(
+        next,
+        vec![slow_ids[2]],
+        "one slot of the slow URL came free"
+    );
+    let later = ids(notes::claim_due(db, 70_000, 60_000, "c", 100, 2)
+        .await
+        .unwrap());
+    assert_eq!(
+        later.len(),
+        4,
+        "expired leases no longer count, and their rows are claimable again: {later:?}"
+    );
 }

@@ -1,0 +1,204 @@
+//! `POST /widget/charge`: the payment form's charge, authenticated by Public ID alone (the card
+//! arrives only as a cryptogram bound to that Public ID), limited per client IP, and run through
+//! the same `pay` path as `payments/cards/charge|auth`: Check, Pay and Fail notifications, tokens
+//! and 3-D Secure behave the same. `POST /widget/3ds` is the `TermUrl` of a challenge started
+//! here: it finishes `post3ds` and hands the outcome to the form that opened the ACS frame.
+//!
+//! Both answer a reduced envelope: the form needs the outcome, not the whole transaction model.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use oblako_core::payment::Stage;
+use oblako_protocol::params::Params;
+use serde_json::{Map, Value};
+
+use crate::api::auth::client_ip;
+use crate::api::idempotency::Recovery;
+use crate::api::reply::{ApiError, ApiReply};
+use crate::browser::terminal;
+use crate::pages::{error, html};
+use crate::payments::pay::{Payee, PaymentRequest, Source, pay};
+use crate::secrets::random_hex;
+use crate::state::AppState;
+
+/// Largest accepted charge body.
+const MAX_BODY: usize = 96 * 1024;
+const UNKNOWN_TERMINAL: &str = "Unknown or inactive Public ID";
+const RATE_LIMITED: &str = "Too many payment attempts from this address, try again in a minute";
+
+/// The model fields the form uses.
+const KEPT: &[&str] = &[
+    "TransactionId",
+    "Status",
+    "ReasonCode",
+    "Reason",
+    "CardHolderMessage",
+    "AcsUrl",
+    "PaReq",
+    "Amount",
+    "Currency",
+    "InvoiceId",
+];
+
+/// The form's view of an API reply: `Success`, `Message` and the [`KEPT`] model fields.
+pub fn reduce(reply: &ApiReply) -> Value {
+    let full: Value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
+    let mut model = Map::new();
+    if let Some(source) = full.get("Model").and_then(Value::as_object) {
+        for key in KEPT {
+            if let Some(value) = source.get(*key).filter(|v| !v.is_null()) {
+                model.insert((*key).to_owned(), value.clone());
+            }
+        }
+    }
+    serde_json::json!({
+        "Success": full.get("Success").cloned().unwrap_or(Value::Bool(false)),
+        "Message": full.get("Message").cloned().unwrap_or(Value::Null),
+        "Model": if model.is_empty() { Value::Null } else { Value::Object(model) },
+    })
+}
+
+fn reduced(result: Result<ApiReply, ApiError>) -> Response {
+    let reply = match result {
+        Ok(reply) => reply,
+        Err(e) => return e.into_response(),
+    };
+    let body = reduce(&reply).to_string().into_bytes();
+    ApiReply {
+        status: reply.status,
+        body,
+    }
+    .into_response()
+}
+
+fn stage_of(params: &Params) -> Result<Stage, ApiError> {
+    match params.string_max("Scheme", 16)?.as_deref() {
+        None | Some("charge") => Ok(Stage::OneStage),
+        Some("auth") => Ok(Stage::TwoStage),
+        Some(_) => Err(ApiError::Refused("Scheme must be charge or auth".into())),
+    }
+}
+
+fn request_of(params: &Params, ip: String, source: Source) -> Result<PaymentRequest, ApiError> {
+    let currency = params.currency()?;
+    Ok(PaymentRequest {
+        stage: stage_of(params)?,
+        amount: params.amount("Amount", currency)?,
+        source,
+        invoice_id: params.string_max("InvoiceId", 255)?,
+        account_id: params.string_max("AccountId", 255)?,
+        email: params.string_max("Email", 255)?,
+        description: params.string_max("Description", 1000)?,
+        json_data: params.json_text("JsonData", 64 * 1024)?,
+        culture: params
+            .string_max("CultureName", 16)?
+            .unwrap_or_else(|| "ru-RU".to_owned()),
+        ip_address: ip,
+        name: params.string_max("Name", 255)?,
+    })
+}
+
+/// `POST /widget/charge` (JSON): `PublicId`, `CardCryptogramPacket`, `Scheme` (`charge` or
+/// `auth`), `Amount`, `Currency` and the optional payment fields of `payments/cards/charge`.
+pub async fn widget_charge(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let ip = client_ip(&parts);
+    if !state.widget_rate.allow(ip, state.now_ms()) {
+        return ApiError::TooManyRequests(RATE_LIMITED).into_response();
+    }
+    let Ok(body) = axum::body::to_bytes(body, MAX_BODY).await else {
+        return ApiError::PayloadTooLarge.into_response();
+    };
+    reduced(charge(&state, &body, ip.to_string()).await)
+}
+
+async fn charge(state: &AppState, body: &[u8], ip: String) -> Result<ApiReply, ApiError> {
+    let params = Params::from_json(body)?;
+    let public_id = params.required_string("PublicId", 64)?;
+    let packet = params.required_string("CardCryptogramPacket", 16 * 1024)?;
+    // The cheap checks before the RSA work.
+    stage_of(&params)?;
+    params.amount("Amount", params.currency()?)?;
+    let Some((key, site)) = terminal(state, &public_id).await? else {
+        return Err(ApiError::Refused(UNKNOWN_TERMINAL.into()));
+    };
+    let card = state
+        .keyring
+        .open(&packet, &key.public_id)
+        .await
+        .map_err(|e| ApiError::Refused(e.message().to_owned()))?;
+    let source = Source::Card {
+        pan: card.pan,
+        expiry: card.expiry,
+    };
+    let payment = request_of(&params, ip, source)?;
+    let payee = Payee {
+        site: &site,
+        mode: key.mode,
+        public_id: &key.public_id,
+    };
+    pay(state, payee, payment, Recovery::default()).await
+}
+
+#[derive(Template)]
+#[template(path = "widget_3ds.html")]
+struct ThreeDsReturn<'a> {
+    reply: &'a str,
+    nonce: &'a str,
+}
+
+/// `POST /widget/3ds?PublicId=…` (form `MD`, `PaRes` from the ACS): completes 3-D Secure and
+/// posts the reduced outcome to the parent frame (the payment form, same origin).
+pub async fn widget_3ds(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let outcome = finish_3ds(&state, query.as_deref().unwrap_or(""), &body).await;
+    let reply = match outcome {
+        Ok(reply) => reduce(&reply),
+        Err(e) => reduce(&e.reply()),
+    };
+    let nonce = random_hex(16).unwrap_or_default();
+    let text = reply.to_string();
+    match (ThreeDsReturn {
+        reply: &text,
+        nonce: &nonce,
+    })
+    .render()
+    {
+        Ok(body) => html(
+            StatusCode::OK,
+            body,
+            &format!("default-src 'none'; script-src 'nonce-{nonce}'; frame-ancestors 'self'"),
+        ),
+        Err(e) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "3-D Secure",
+            &format!("render: {e}"),
+        ),
+    }
+}
+
+async fn finish_3ds(state: &AppState, query: &str, body: &[u8]) -> Result<ApiReply, ApiError> {
+    let query = Params::from_form(query.as_bytes())?;
+    let public_id = query.required_string("PublicId", 64)?;
+    let form = Params::from_form(body)?;
+    let id = form
+        .string_max("MD", 32)?
+        .and_then(|md| md.trim().parse::<i64>().ok())
+        .ok_or_else(|| ApiError::Refused("MD is required".into()))?;
+    let pa_res = form.required_string("PaRes", 4096)?;
+    let Some((key, site)) = terminal(state, &public_id).await? else {
+        return Err(ApiError::Refused(UNKNOWN_TERMINAL.into()));
+    };
+    let payee = Payee {
+        site: &site,
+        mode: key.mode,
+        public_id: &key.public_id,
+    };
+    crate::payments::post3ds::post3ds(state, payee, id, &pa_res).await
+}

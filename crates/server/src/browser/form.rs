@@ -1,0 +1,208 @@
+//! The payment form: `GET /widget/form` is the page the widget opens in its modal iframe (the
+//! payment options arrive by `postMessage` from the parent page's origin); `GET /pub/card` (also
+//! `/_cloudpayments_/pub/card`) is the same form as a full page for the hosted site, with the
+//! payment in the query and redirects after the outcome.
+
+use askama::Template;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use oblako_core::money::Currency;
+use oblako_protocol::params::Params;
+use serde_json::json;
+
+use crate::browser::texts::{self, Texts};
+use crate::browser::{hosted_public_id, terminal};
+use crate::pages::{error, html};
+use crate::state::AppState;
+
+/// The skins of spec §6.4; anything else is `classic`.
+const SKINS: &[&str] = &["classic", "modern", "mini"];
+
+#[derive(Template)]
+#[template(path = "widget_form.html")]
+struct FormPage<'a> {
+    t: &'a Texts,
+    texts_json: String,
+    options_json: String,
+    skin: &'a str,
+    mode: &'a str,
+    origin: &'a str,
+}
+
+fn skin_of(params: &Params) -> &'static str {
+    let asked = params.string_max("skin", 16).ok().flatten();
+    SKINS
+        .iter()
+        .find(|s| asked.as_deref() == Some(**s))
+        .copied()
+        .unwrap_or("classic")
+}
+
+/// `scheme://host[:port]` and nothing else.
+fn is_origin(text: &str) -> bool {
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"));
+    rest.is_some_and(|host| {
+        !host.is_empty()
+            && text.len() <= 255
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+    })
+}
+
+fn is_http_url(text: &str) -> bool {
+    (text.starts_with("http://") || text.starts_with("https://"))
+        && text.len() <= 2048
+        && !text.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// The form's policy: its own scripts, styles, charge calls and ACS frame; framed only by
+/// `widget_frame_ancestors` (widget) or by nobody (full page).
+fn form_csp(frame_ancestors: &str) -> String {
+    format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
+         frame-src 'self'; form-action 'self'; img-src 'self' data:; base-uri 'none'; \
+         frame-ancestors {frame_ancestors}"
+    )
+}
+
+fn render(page: FormPage<'_>, csp: &str) -> Response {
+    match page.render() {
+        Ok(body) => html(StatusCode::OK, body, csp),
+        Err(e) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Payment form",
+            &format!("render: {e}"),
+        ),
+    }
+}
+
+/// `GET /widget/form?lang=…&skin=…&origin=…`: the widget's iframe.
+pub async fn widget_form(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let Ok(params) = Params::from_form(query.unwrap_or_default().as_bytes()) else {
+        return error(StatusCode::BAD_REQUEST, "Payment form", "Bad query string.");
+    };
+    let origin = params.string_max("origin", 255).ok().flatten();
+    let Some(origin) = origin.filter(|o| is_origin(o)) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Payment form",
+            "origin (the page that opens the widget) is required.",
+        );
+    };
+    let language = params.string_max("lang", 16).ok().flatten();
+    let t = texts::for_language(language.as_deref().unwrap_or("ru-RU"));
+    let page = FormPage {
+        t,
+        texts_json: json!(t).to_string(),
+        options_json: "{}".into(),
+        skin: skin_of(&params),
+        mode: "widget",
+        origin: &origin,
+    };
+    render(page, &form_csp(&state.config.widget_frame_ancestors))
+}
+
+/// The checked query of `/pub/card`; the error is the text shown.
+fn hosted_options(params: &Params, public_id: &str) -> Result<serde_json::Value, String> {
+    let text = |name: &str, max: usize| -> Result<Option<String>, String> {
+        params
+            .string_max(name, max)
+            .map(|v| v.filter(|v| !v.trim().is_empty()))
+            .map_err(|_| format!("{name} is too long (at most {max} characters)."))
+    };
+    let required = |name: &str, max: usize| -> Result<String, String> {
+        text(name, max)?.ok_or_else(|| format!("{name} is required."))
+    };
+    let account = required("account", 255)?;
+    let description = required("description", 1000)?;
+    let code = required("currency", 8)?;
+    let currency = Currency::from_code(&code.to_ascii_uppercase())
+        .ok_or_else(|| format!("currency {code:?} is not supported."))?;
+    required("sum", 32)?;
+    let amount = params
+        .amount("sum", currency)
+        .map_err(|_| "sum must be a positive amount with at most two decimals.".to_owned())?;
+    let mut urls = serde_json::Map::new();
+    for (name, key) in [("success_url", "successUrl"), ("fail_url", "failUrl")] {
+        if let Some(url) = text(name, 2048)? {
+            if !is_http_url(&url) {
+                return Err(format!("{name} must be an http(s) URL."));
+            }
+            urls.insert(key.into(), url.into());
+        }
+    }
+    let mut options = json!({
+        "publicId": public_id,
+        "amount": oblako_protocol::amount::amount_json(amount),
+        "currency": currency.code(),
+        "description": description,
+        "accountId": account,
+        "scheme": "charge",
+    });
+    if let Some(object) = options.as_object_mut() {
+        object.extend(urls);
+    }
+    Ok(options)
+}
+
+/// `GET /pub/card?account=…&sum=…&description=…&currency=…[&success_url=…][&fail_url=…]`.
+pub async fn pub_card(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    const TITLE: &str = "Card payment";
+    let Ok(params) = Params::from_form(query.unwrap_or_default().as_bytes()) else {
+        return error(StatusCode::BAD_REQUEST, TITLE, "Bad query string.");
+    };
+    let public_id = match hosted_public_id(&state).await {
+        Ok(Some(id)) => id,
+        Ok(None) => return error(StatusCode::NOT_FOUND, TITLE, "No site takes payments here."),
+        Err(e) => {
+            tracing::error!(error = %e, "pub/card: hosted site");
+            return error(StatusCode::INTERNAL_SERVER_ERROR, TITLE, "Internal error.");
+        }
+    };
+    if !matches!(terminal(&state, &public_id).await, Ok(Some(_))) {
+        return error(
+            StatusCode::NOT_FOUND,
+            TITLE,
+            "The configured hosted_public_id names no active site.",
+        );
+    }
+    let options = match hosted_options(&params, &public_id) {
+        Ok(options) => options,
+        Err(message) => return error(StatusCode::BAD_REQUEST, TITLE, &message),
+    };
+    let language = params.string_max("lang", 16).ok().flatten();
+    let t = texts::for_language(language.as_deref().unwrap_or("ru-RU"));
+    let page = FormPage {
+        t,
+        texts_json: json!(t).to_string(),
+        options_json: options.to_string(),
+        skin: skin_of(&params),
+        mode: "page",
+        origin: "",
+    };
+    render(page, &form_csp("'none'"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_scheme_and_host_only() {
+        assert!(is_origin("http://127.0.0.1:8080"));
+        assert!(is_origin("https://shop.example"));
+        for bad in [
+            "",
+            "shop.example",
+            "https://shop.example/path",
+            "javascript:1",
+            "https://",
+        ] {
+            assert!(!is_origin(bad), "{bad}");
+        }
+    }
+}
