@@ -92,7 +92,7 @@ pub struct Config {
     /// The Public ID that `/pub/card` and `/demo` charge; empty means the oldest site's test key.
     pub hosted_public_id: String,
     /// How long a node's claim on a notification lasts before another node may take it over
-    /// (RELIABILITY C3); keep it above the attempt timeout.
+    /// (RELIABILITY C3); longer than `notification_timeout_ms`.
     pub notification_lease_secs: u64,
     /// How long a bank call may stay without a recorded outcome before the reconciler asks the
     /// bank (RELIABILITY M5).
@@ -236,6 +236,13 @@ impl Config {
                 )));
             }
         }
+        if self.notification_lease_secs.saturating_mul(1000) <= self.notification_timeout_ms {
+            return Err(ConfigError(format!(
+                "key `notification_lease_secs`: {} s must outlive an attempt \
+                 (notification_timeout_ms = {})",
+                self.notification_lease_secs, self.notification_timeout_ms
+            )));
+        }
         if self.idempotency_retention_secs < 3600 {
             return Err(ConfigError(
                 "key `idempotency_retention_secs`: must be at least 3600 (CloudPayments keeps 1 h)"
@@ -364,6 +371,7 @@ mod tests {
             ("widget_charge_per_minute = 0", "widget_charge_per_minute"),
             ("notification_lease_secs = 1", "notification_lease_secs"),
             ("reconcile_after_secs = 0", "reconcile_after_secs"),
+            ("notification_lease_secs = 30", "notification_lease_secs"),
         ] {
             std::fs::write(&file, toml).unwrap();
             let err = Config::load(Some(&file)).unwrap_err().to_string();
