@@ -1,10 +1,12 @@
 //! The `oblako` command line: serve, migrate, manage sites and keys, make test cryptograms.
 //!
 //! `notifications` holds the commands for a site's notification settings, `notification_log`
-//! those for its notifications sent, `messages` those for its messages to payers.
+//! those for its notifications sent, `notification_retries` the one for its retry schedule,
+//! `messages` those for its messages to payers.
 
 mod messages;
 mod notification_log;
+pub mod notification_retries;
 mod notifications;
 
 use std::path::PathBuf;
@@ -110,6 +112,8 @@ pub enum SiteCommand {
     NotificationTest(notification_log::TestArgs),
     /// Show a site's messages to payers (e-mail, SMS, Viber, WhatsApp), newest first.
     Messages(messages::MessagesArgs),
+    /// Show or set a site's notification retry schedule.
+    NotificationRetries(notification_retries::RetriesArgs),
 }
 
 /// `oblako keys …`.
@@ -286,6 +290,7 @@ async fn site(cmd: SiteCommand, config: &Config, now: i64) -> anyhow::Result<()>
             notification_log::test(db, config.clone(), args).await?
         }
         SiteCommand::Messages(args) => messages::list(&db, args).await?,
+        SiteCommand::NotificationRetries(args) => notification_retries::retries(&db, args).await?,
     }
     Ok(())
 }

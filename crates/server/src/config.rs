@@ -36,7 +36,14 @@ const ENV_KEYS: &[&str] = &[
     "hosted_public_id",
     "smtp_url",
     "mail_from",
+    "notification_lease_secs",
+    "reconcile_after_secs",
 ];
+
+/// Shortest notification lease: a claim must outlive at least a fast attempt.
+const MIN_LEASE_SECS: u64 = 2;
+/// Longest notification lease or reconciler delay: a day.
+const MAX_WAIT_SECS: u64 = 24 * 3600;
 
 /// The gateway's settings.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -91,6 +98,12 @@ pub struct Config {
     pub smtp_url: String,
     /// The sender of e-mail to payers, `Name <address>`.
     pub mail_from: String,
+    /// How long a node's claim on a notification lasts before another node may take it over
+    /// (RELIABILITY C3); longer than `notification_timeout_ms`.
+    pub notification_lease_secs: u64,
+    /// How long a bank call may stay without a recorded outcome before the reconciler asks the
+    /// bank (RELIABILITY M5).
+    pub reconcile_after_secs: u64,
 }
 
 impl Default for Config {
@@ -118,6 +131,8 @@ impl Default for Config {
             hosted_public_id: String::new(),
             smtp_url: String::new(),
             mail_from: "Oblako <noreply@oblako.localhost>".into(),
+            notification_lease_secs: (crate::notify::deliver::LEASE_MS / 1000) as u64,
+            reconcile_after_secs: (crate::sweeper::RECONCILE_AFTER_MS / 1000) as u64,
         }
     }
 }
@@ -223,6 +238,27 @@ impl Config {
                 "key `smtp_url`: {smtp:?} must start with smtp:// or smtps://"
             )));
         }
+        for (key, value, min) in [
+            (
+                "notification_lease_secs",
+                self.notification_lease_secs,
+                MIN_LEASE_SECS,
+            ),
+            ("reconcile_after_secs", self.reconcile_after_secs, 1),
+        ] {
+            if !(min..=MAX_WAIT_SECS).contains(&value) {
+                return Err(ConfigError(format!(
+                    "key `{key}`: {value} is not between {min} and {MAX_WAIT_SECS}"
+                )));
+            }
+        }
+        if self.notification_lease_secs.saturating_mul(1000) <= self.notification_timeout_ms {
+            return Err(ConfigError(format!(
+                "key `notification_lease_secs`: {} s must outlive an attempt \
+                 (notification_timeout_ms = {})",
+                self.notification_lease_secs, self.notification_timeout_ms
+            )));
+        }
         if self.idempotency_retention_secs < 3600 {
             return Err(ConfigError(
                 "key `idempotency_retention_secs`: must be at least 3600 (CloudPayments keeps 1 h)"
@@ -306,6 +342,16 @@ impl Config {
         }
     }
 
+    /// The notification lease, in milliseconds.
+    pub fn notification_lease_ms(&self) -> i64 {
+        i64::try_from(self.notification_lease_secs.saturating_mul(1000)).unwrap_or(i64::MAX)
+    }
+
+    /// How old an open bank call must be before the reconciler settles it, in milliseconds.
+    pub fn reconcile_after_ms(&self) -> i64 {
+        i64::try_from(self.reconcile_after_secs.saturating_mul(1000)).unwrap_or(i64::MAX)
+    }
+
     /// The idempotency retention.
     pub fn idempotency_retention(&self) -> Duration {
         Duration::from_secs(self.idempotency_retention_secs)
@@ -351,6 +397,9 @@ mod tests {
             ("widget_charge_per_minute = 0", "widget_charge_per_minute"),
             ("smtp_url = \"http://mail\"", "smtp_url"),
             ("mail_from = \"nobody\"", "mail_from"),
+            ("notification_lease_secs = 1", "notification_lease_secs"),
+            ("reconcile_after_secs = 0", "reconcile_after_secs"),
+            ("notification_lease_secs = 30", "notification_lease_secs"),
         ] {
             std::fs::write(&file, toml).unwrap();
             let err = Config::load(Some(&file)).unwrap_err().to_string();

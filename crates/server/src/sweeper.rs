@@ -3,9 +3,10 @@
 //! - A 3-D Secure wait past its deadline becomes `Cancelled`.
 //! - An authorization past its hold becomes `Cancelled` (the bank releases it), or `Completed`
 //!   for the full amount when the site confirms automatically after N days.
-//! - An acquirer intent with no recorded outcome after a minute (a crash or lost answer between
-//!   the bank call and the commit) is settled by asking the bank under the same reference; the
-//!   bank's ledger makes that call idempotent, so nothing is charged twice (RELIABILITY M5).
+//! - An acquirer intent with no recorded outcome after a minute (`reconcile_after_secs`; a crash
+//!   or lost answer between the bank call and the commit) is settled by asking the bank under
+//!   the same reference; the bank's ledger makes that call idempotent, so nothing is charged
+//!   twice (RELIABILITY M5).
 //!
 //! Time comes from the state's clock, so tests move it instead of sleeping. Several nodes may
 //! sweep at once: every change is a compare-and-set under a row lock, and the loser skips.
@@ -23,7 +24,8 @@ use crate::payments::settle::finish_authorization;
 use crate::payments::{change_to, payment_of};
 use crate::state::AppState;
 
-/// How long an intent may stay open before the reconciler asks the bank.
+/// How long an intent may stay open before the reconciler asks the bank, by default
+/// (`reconcile_after_secs`).
 pub const RECONCILE_AFTER_MS: i64 = 60_000;
 const BATCH: i64 = 200;
 
@@ -88,7 +90,8 @@ pub async fn sweep_once(state: &AppState) -> anyhow::Result<Sweep> {
             sweep.expired += 1;
         }
     }
-    for open in acquirer::open_before(&state.db, now - RECONCILE_AFTER_MS, BATCH).await? {
+    let reconcile_before = now - state.config.reconcile_after_ms();
+    for open in acquirer::open_before(&state.db, reconcile_before, BATCH).await? {
         if reconcile(state, &open).await? {
             sweep.reconciled += 1;
         }

@@ -105,8 +105,9 @@ pub async fn deliver_due(
     let free = slots.available_permits().max(1) as i64;
     let per_url = state.config.notification_endpoint_parallel as i64;
     let now = state.now_ms();
-    let due = notifications::claim_due(&state.db, now, LEASE_MS, worker, free.min(BATCH), per_url)
-        .await?;
+    let lease = state.config.notification_lease_ms();
+    let due =
+        notifications::claim_due(&state.db, now, lease, worker, free.min(BATCH), per_url).await?;
     let claimed = due.len();
     for notification in due {
         let slot = slots.clone().acquire_owned().await?;

@@ -10,6 +10,7 @@ mod smtpsink;
 mod auth;
 mod body;
 mod checkout_browser;
+mod crash_settings;
 mod delivery;
 mod idempotency;
 mod keys;
