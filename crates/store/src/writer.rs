@@ -15,6 +15,11 @@
 //! batch itself (a failed `RELEASE`, `ROLLBACK TO` or `COMMIT`, which SQLite may answer by rolling
 //! the whole transaction back), every member of the batch gets an error: none of them can know
 //! its write persisted, and none of them persisted.
+//!
+//! A caller may stop waiting at any await (a request whose client went away is dropped), so every
+//! statement on the connection runs in a task of its own ([`detached`]) that finishes whether or
+//! not anyone still waits for it: what `Conn` records (open batch, open savepoint) always matches
+//! the connection. A `begin` nobody waits for any more ends as a dropped transaction.
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
@@ -125,7 +130,12 @@ impl Writer {
 
     /// Starts a write transaction: joins the open batch or opens one.
     pub async fn begin(&self) -> Result<WriteTx, StoreError> {
-        let mut conn = self.lock().await?;
+        let conn = self.lock().await?;
+        let writer = self.clone();
+        detached(async move { writer.open_member(conn).await }).await
+    }
+
+    async fn open_member(self, mut conn: OwnedMutexGuard<Conn>) -> Result<WriteTx, StoreError> {
         conn.tidy().await?;
         if conn.batch.is_none() {
             conn.exec("BEGIN IMMEDIATE").await?;
@@ -143,7 +153,7 @@ impl Writer {
         }
         Ok(WriteTx {
             conn: Some(conn),
-            writer: self.clone(),
+            writer: self,
         })
     }
 
@@ -175,13 +185,33 @@ impl Writer {
                 Err(_) => {
                     let mut conn = self.lock().await?;
                     if conn.batch.as_ref().is_some_and(|b| b.id == id) {
-                        conn.tidy().await?;
-                        return conn.end_batch().await;
+                        return detached(async move {
+                            conn.tidy().await?;
+                            conn.end_batch().await
+                        })
+                        .await;
                     }
                 }
             }
         }
     }
+}
+
+/// Runs `work` to its end in a task of its own, whether or not the caller still waits.
+async fn detached<T: Send + 'static>(
+    work: impl Future<Output = Result<T, StoreError>> + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::spawn(work)
+        .await
+        .map_err(|e| StoreError::BatchFailed(format!("write task failed: {e}")))?
+}
+
+/// Where a member stands after releasing its savepoint.
+enum Released {
+    /// Its batch committed.
+    Committed,
+    /// Another member will commit batch `id`; wait on `done`.
+    Waiting(u64, watch::Receiver<Outcome>),
 }
 
 fn outcome_result(outcome: &Outcome) -> Result<(), StoreError> {
@@ -265,27 +295,33 @@ impl fmt::Debug for WriteTx {
 impl WriteTx {
     /// Makes the transaction's writes durable: returns once the batch holding them committed.
     pub async fn commit(mut self) -> Result<(), StoreError> {
-        let Some(mut conn) = self.conn.take() else {
+        let Some(conn) = self.conn.take() else {
             return Err(StoreError::BatchFailed("transaction already ended".into()));
         };
-        if let Err(e) = conn.exec("RELEASE member").await {
-            conn.abort_batch(&e).await;
-            return Err(e);
+        let writer = self.writer.clone();
+        match detached(release(writer, conn)).await? {
+            Released::Committed => Ok(()),
+            Released::Waiting(id, done) => self.writer.await_batch(id, done).await,
         }
-        let Some(batch) = conn.batch.as_mut() else {
-            return Err(StoreError::BatchFailed("no open batch".into()));
-        };
-        batch.members += 1;
-        if self.writer.nobody_waiting()
-            || batch.members >= MAX_MEMBERS
-            || batch.started.elapsed() >= MAX_AGE
-        {
-            return conn.end_batch().await;
-        }
-        let (id, done) = (batch.id, batch.done.subscribe());
-        drop(conn);
-        self.writer.await_batch(id, done).await
     }
+}
+
+/// Releases a member's savepoint, and commits its batch unless others are queued to join it.
+async fn release(writer: Writer, mut conn: OwnedMutexGuard<Conn>) -> Result<Released, StoreError> {
+    if let Err(e) = conn.exec("RELEASE member").await {
+        conn.abort_batch(&e).await;
+        return Err(e);
+    }
+    let Some(batch) = conn.batch.as_mut() else {
+        return Err(StoreError::BatchFailed("no open batch".into()));
+    };
+    batch.members += 1;
+    if writer.nobody_waiting() || batch.members >= MAX_MEMBERS || batch.started.elapsed() >= MAX_AGE
+    {
+        conn.end_batch().await?;
+        return Ok(Released::Committed);
+    }
+    Ok(Released::Waiting(batch.id, batch.done.subscribe()))
 }
 
 impl Deref for WriteTx {

@@ -146,3 +146,57 @@ async fn a_writer_held_too_long_times_the_next_one_out() {
     held.commit().await.unwrap();
     db.begin_write().await.unwrap().commit().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writers_cancelled_at_any_point_leave_the_connection_usable() {
+    // A request future can be dropped at any await (a client that disconnects): in `begin`,
+    // between statements, in `commit`, while waiting for the batch. Whatever was cut off, the
+    // next writers work, and every write whose commit returned Ok is there.
+    let (_dir, db) = sqlite(Duration::from_secs(5)).await;
+    for round in 0..30u64 {
+        let tasks: Vec<_> = (0..40u64)
+            .map(|i| {
+                let db = db.clone();
+                let name = format!("r{round:02}w{i:02}");
+                let task = tokio::spawn(async move {
+                    let mut tx = db.begin_write().await?;
+                    insert(&mut tx, &name).await;
+                    tx.commit().await.map(|()| name)
+                });
+                let abort = task.abort_handle();
+                // Cut every other one off after a few dozen microseconds, at whatever await it is.
+                if i % 2 == 0 {
+                    tokio::spawn(async move {
+                        tokio::time::sleep(Duration::from_micros((i * 37 + round * 11) % 400))
+                            .await;
+                        abort.abort();
+                    });
+                }
+                task
+            })
+            .collect();
+        let mut acknowledged = vec![];
+        for task in tasks {
+            match task.await {
+                Ok(Ok(name)) => acknowledged.push(name),
+                Ok(Err(StoreError::BatchFailed(_))) | Err(_) => {}
+                Ok(Err(e)) => panic!("round {round}: a writer failed with {e}"),
+            }
+        }
+        let stored = names(&db).await;
+        for name in &acknowledged {
+            assert!(
+                stored.contains(name),
+                "round {round}: {name} was acknowledged but lost"
+            );
+        }
+        let mut tx = db
+            .begin_write()
+            .await
+            .unwrap_or_else(|e| panic!("round {round}: the connection is broken: {e}"));
+        insert(&mut tx, &format!("check{round:02}")).await;
+        tx.commit()
+            .await
+            .unwrap_or_else(|e| panic!("round {round}: the connection is broken: {e}"));
+    }
+}
