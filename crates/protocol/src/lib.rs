@@ -15,4 +15,5 @@ pub mod envelope;
 pub mod notification;
 pub mod params;
 pub mod reasons;
+pub mod subscription;
 pub mod transaction;
