@@ -179,7 +179,8 @@ pub async fn run_server(config: Config) -> anyhow::Result<()> {
     tokio::spawn(purge_idempotency_keys(state.clone()));
     tokio::spawn(crate::sweeper::run(state.clone(), Duration::from_secs(5)));
     let worker = format!("{}-{}", std::process::id(), crate::secrets::random_hex(4)?);
-    tokio::spawn(crate::notify::deliver::run(state.clone(), worker));
+    tokio::spawn(crate::notify::deliver::run(state.clone(), worker.clone()));
+    tokio::spawn(crate::subscriptions::billing::run(state.clone(), worker));
     serve(state, listener, shutdown_signal()).await
 }
 

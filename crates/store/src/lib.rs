@@ -17,6 +17,7 @@ pub mod idempotency;
 pub mod notifications;
 pub mod seed;
 pub mod sites;
+pub mod subscriptions;
 pub mod test_db;
 pub mod tokens;
 pub mod transactions;

@@ -180,6 +180,10 @@ pub(crate) async fn settle_authorization(
     // request) recorded the same bank answer first: report what it recorded.
     if transactions::transition(&mut tx, id, &row.status, &change).await? {
         acquirer::settle(&mut tx, reference, i64::from(answer.reason.0), now).await?;
+        if answer.approved() {
+            crate::subscriptions::from_payment::create_in(&mut tx, &row, token.as_deref(), now)
+                .await?;
+        }
         let queued = announce(&subscriptions, &mut tx, mode, id, notice, now).await?;
         tx.commit().await?;
         if queued {

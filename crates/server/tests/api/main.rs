@@ -19,6 +19,8 @@ mod ops;
 mod payments;
 mod recovery;
 mod serve;
+mod subscription_billing;
+mod subscriptions;
 mod sweeper;
 mod three_ds;
 mod vault;
