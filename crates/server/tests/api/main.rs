@@ -12,6 +12,7 @@ mod idempotency;
 mod keys;
 mod lists;
 mod model;
+mod money5;
 mod notification_log;
 mod notifications;
 mod notifications_settings;
