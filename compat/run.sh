@@ -39,6 +39,7 @@ curl -fsS "$base/readyz" >/dev/null || { echo "oblako did not become ready"; cat
 status=0
 "$venv/bin/python" compat/python/foundation.py "$base" "$public_id" "$secret" || status=1
 "$venv/bin/python" compat/python/payments.py "$base" "$public_id" "$secret" "$bin" || status=1
+"$venv/bin/python" compat/python/subscriptions.py "$base" "$public_id" "$secret" "$bin" || status=1
 
 node_dir=compat/node
 have_node=false

@@ -5,6 +5,7 @@
 
 mod notification_log;
 mod notifications;
+mod subscriptions;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -105,6 +106,8 @@ pub enum SiteCommand {
     NotificationLog(notification_log::LogArgs),
     /// Send a failed or delivered notification again.
     NotificationResend(notification_log::ResendArgs),
+    /// Show a site's subscriptions, newest first.
+    Subscriptions(subscriptions::ListArgs),
 }
 
 /// `oblako keys …`.
@@ -277,6 +280,7 @@ async fn site(cmd: SiteCommand, config: &Config, now: i64) -> anyhow::Result<()>
         SiteCommand::NotificationSet(args) => notifications::set(&db, config, args, now).await?,
         SiteCommand::NotificationLog(args) => notification_log::log(&db, args).await?,
         SiteCommand::NotificationResend(args) => notification_log::resend(&db, args, now).await?,
+        SiteCommand::Subscriptions(args) => subscriptions::list(&db, args).await?,
     }
     Ok(())
 }
