@@ -193,18 +193,6 @@ pub async fn find_by_account(
     Ok(rows)
 }
 
-/// The subscription made from payment `transaction_id`, if any.
-pub async fn by_source(
-    db: &Db,
-    site: SiteId,
-    transaction_id: i64,
-) -> Result<Option<SubscriptionRow>, StoreError> {
-    let sql = select!("WHERE source_transaction_id = $1 AND site_id = $2");
-    let row = on_db!(db, pool => sqlx::query_as(sql)
-        .bind(transaction_id).bind(site.0).fetch_optional(pool).await)?;
-    Ok(row)
-}
-
 /// A site's subscriptions in one mode, newest first, a page at a time (the CLI).
 pub async fn list(
     db: &Db,
