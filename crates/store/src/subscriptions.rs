@@ -6,7 +6,7 @@ pub mod charges;
 
 use oblako_core::ids::{Mode, SiteId};
 
-use crate::{Db, StoreError, Tx, on_db, on_tx};
+use crate::{Db, StoreError, Tx, in_write, on_db, on_tx};
 
 /// A stored subscription; also what [`insert`] and [`save`] write.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -218,4 +218,35 @@ pub async fn link_transaction(
     on_tx!(tx, c => sqlx::query(sql).bind(subscription_id).bind(transaction_id)
         .execute(&mut **c).await.map(|r| r.rows_affected()))?;
     Ok(())
+}
+
+macro_rules! remind {
+    ($lock:literal) => {
+        sqlx::AssertSqlSafe(format!(
+            "UPDATE subscriptions SET reminded_index = period_index WHERE id IN (\
+               SELECT id FROM subscriptions WHERE status IN ('Active', 'PastDue') AND failed = 0 \
+               AND next_at > $1 AND next_at <= $2 \
+               AND (reminded_index IS NULL OR reminded_index < period_index) \
+               ORDER BY next_at, id LIMIT $3{}) RETURNING {COLUMNS}",
+            $lock
+        ))
+    };
+}
+
+/// Marks, and returns, up to `limit` subscriptions whose next scheduled charge (not a retry) falls
+/// after `now_ms` and by `until_ms` and whose payer was not yet reminded of it: each slot is
+/// returned once, to one node.
+pub async fn claim_reminders(
+    db: &Db,
+    now_ms: i64,
+    until_ms: i64,
+    limit: i64,
+) -> Result<Vec<SubscriptionRow>, StoreError> {
+    let rows = match db {
+        Db::Sqlite(_) => in_write!(db, c => sqlx::query_as(remind!(""))
+            .bind(now_ms).bind(until_ms).bind(limit).fetch_all(&mut **c).await),
+        Db::Postgres(_) => in_write!(db, c => sqlx::query_as(remind!(" FOR UPDATE SKIP LOCKED"))
+            .bind(now_ms).bind(until_ms).bind(limit).fetch_all(&mut **c).await),
+    };
+    Ok(rows)
 }

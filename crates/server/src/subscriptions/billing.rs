@@ -4,16 +4,21 @@
 
 use std::time::Duration;
 
-use oblako_store::subscriptions::charges;
+use oblako_store::subscriptions::{self, charges};
 use tokio::task::JoinSet;
 
 use crate::state::AppState;
 use crate::subscriptions::charge::{self, Ran};
+use crate::subscriptions::notices::{self, NoticeKind, PayerNotice, payer_notice};
 
 /// A job's lease: longer than a charge takes (a Check answer waits at most 30 s).
 pub const LEASE_MS: i64 = 120_000;
 /// Jobs claimed and run at once by one worker.
 pub const BATCH: i64 = 32;
+/// How long before a scheduled charge the payer is reminded of it.
+pub const REMIND_BEFORE_MS: i64 = 24 * 3600 * 1000;
+/// Reminders claimed per round.
+const REMIND_BATCH: i64 = 500;
 /// How often [`run`] ticks and looks for jobs.
 pub const EVERY: Duration = Duration::from_secs(5);
 
@@ -50,6 +55,32 @@ impl Round {
 /// Enqueues a charge for every subscription due now; returns how many jobs were new.
 pub async fn tick(state: &AppState) -> anyhow::Result<u64> {
     Ok(charges::enqueue_due(&state.db, state.now_ms()).await?)
+}
+
+/// Reminds the payers of the scheduled charges due within [`REMIND_BEFORE_MS`], each charge
+/// once across all nodes, and returns the notices handed to the mail outbox.
+pub async fn remind(state: &AppState) -> anyhow::Result<Vec<PayerNotice>> {
+    let now = state.now_ms();
+    let mut sent = Vec::new();
+    loop {
+        let rows = subscriptions::claim_reminders(
+            &state.db,
+            now,
+            now.saturating_add(REMIND_BEFORE_MS),
+            REMIND_BATCH,
+        )
+        .await?;
+        let last = rows.len() < REMIND_BATCH as usize;
+        for row in &rows {
+            if let Some(notice) = payer_notice(NoticeKind::UpcomingCharge, row) {
+                notices::send(Some(notice.clone()));
+                sent.push(notice);
+            }
+        }
+        if last {
+            return Ok(sent);
+        }
+    }
 }
 
 /// Claims up to [`BATCH`] due jobs for `worker` and runs them concurrently.
@@ -96,6 +127,9 @@ pub async fn run(state: AppState, worker: String) {
         if let Err(e) = tick(&state).await {
             tracing::warn!(error = format!("{e:#}"), "subscription tick failed");
             continue;
+        }
+        if let Err(e) = remind(&state).await {
+            tracing::warn!(error = format!("{e:#}"), "subscription reminders failed");
         }
         match drain(&state, &worker).await {
             Ok(r) if r == Round::default() => {}

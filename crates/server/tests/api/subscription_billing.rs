@@ -331,3 +331,51 @@ async fn a_payment_with_a_recurrent_instruction_creates_its_subscription() {
         .json();
     assert_eq!(none["Model"], json!([]));
 }
+
+#[tokio::test]
+async fn payers_are_reminded_of_each_scheduled_charge_once() {
+    use oblako_server::subscriptions::billing::{REMIND_BEFORE_MS, remind};
+    use oblako_server::subscriptions::notices::NoticeKind;
+    let app = TestApp::new().await;
+    let start = app.state.now_ms() + 3 * DAY_MS;
+    let (id, _) = subscribe(&app, "4000000000003055", json!({"StartDate": iso(start)})).await;
+    assert!(remind(&app.state).await.unwrap().is_empty(), "too early");
+    app.clock
+        .set(jiff::Timestamp::from_millisecond(start - REMIND_BEFORE_MS + HOUR_MS).unwrap());
+    let sent = remind(&app.state).await.unwrap();
+    assert_eq!(sent.len(), 1);
+    let n = &sent[0];
+    assert_eq!(
+        (
+            n.kind,
+            n.subscription_id.as_str(),
+            n.email.as_str(),
+            n.amount,
+            n.next_at
+        ),
+        (
+            NoticeKind::UpcomingCharge,
+            id.as_str(),
+            "payer@example.com",
+            39_900,
+            Some(start)
+        )
+    );
+    assert!(
+        remind(&app.state).await.unwrap().is_empty(),
+        "once per charge"
+    );
+    bill_at(&app, start).await;
+    let next = sub(&app, &id).await["NextTransactionDate"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let next: i64 = next[6..next.len() - 2].parse().unwrap();
+    app.clock
+        .set(jiff::Timestamp::from_millisecond(next - HOUR_MS).unwrap());
+    assert_eq!(
+        remind(&app.state).await.unwrap().len(),
+        1,
+        "the next charge is reminded too"
+    );
+}

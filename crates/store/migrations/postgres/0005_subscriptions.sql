@@ -30,6 +30,8 @@ CREATE TABLE subscriptions (
     anchor_index BIGINT NOT NULL,
     period_index BIGINT NOT NULL,
     source_transaction_id BIGINT UNIQUE REFERENCES transactions (id),
+    -- The slot whose upcoming charge the payer was last reminded of.
+    reminded_index BIGINT,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );

@@ -204,7 +204,9 @@ async fn due_subscriptions_become_one_job_each_claimed_once() {
             .unwrap()
             .is_some()
     );
-    drop(tx);
+    // Committed, not dropped: a dropped transaction's rollback (and its row lock) on PostgreSQL
+    // may outlive the next statement on another connection, which SKIP LOCKED would then skip.
+    tx.commit().await.unwrap();
     let taken = charges::claim_due(db, 21_001, 1_000, "w2", 10)
         .await
         .unwrap();
