@@ -70,10 +70,14 @@ pub fn requested(payment: &TransactionRow, token: &str, now_ms: i64) -> Option<N
         period,
     }
     .date(1)?;
-    let start_ms = match member(&recurrent, "startDate").and_then(text) {
-        Some(t) => parse_start_date(&t)?.as_millisecond().max(now_ms),
-        None => first_after_now,
-    };
+    // A start that is not in the future would charge right after the setup payment: the
+    // default (one interval on) is taken instead.
+    let start_ms = member(&recurrent, "startDate")
+        .and_then(text)
+        .and_then(|t| parse_start_date(&t))
+        .map(|at| at.as_millisecond())
+        .filter(|&at| at > now_ms)
+        .unwrap_or(first_after_now);
     let max_periods = member(&recurrent, "maxPeriods")
         .and_then(text)
         .and_then(|t| t.trim().parse::<u32>().ok())

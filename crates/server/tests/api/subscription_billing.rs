@@ -379,3 +379,59 @@ async fn payers_are_reminded_of_each_scheduled_charge_once() {
         "the next charge is reminded too"
     );
 }
+
+#[tokio::test]
+async fn a_recurrent_start_date_is_kept_when_future_and_defaulted_when_past() {
+    let app = TestApp::new().await;
+    let pay = |account: &'static str, start: &'static str| {
+        let app = &app;
+        async move {
+            let packet =
+                crate::payments::cryptogram(app, &app.site.test.public_id, "4000000000003055")
+                    .await;
+            let data =
+                json!({"cloudPayments": {"Recurrent": {"Interval": "Week", "startDate": start}}});
+            app.post(
+                "/payments/cards/charge",
+                &json!({"Amount": 7, "CardCryptogramPacket": packet, "AccountId": account,
+                    "JsonData": data, "IpAddress": "127.0.0.1"})
+                .to_string(),
+            )
+            .await;
+            let found = app
+                .post(
+                    "/subscriptions/find",
+                    &json!({ "AccountId": account }).to_string(),
+                )
+                .await
+                .json();
+            found["Model"][0].clone()
+        }
+    };
+    let future = pay("user_f", "2027-01-15T00:00:00Z").await;
+    let at = "2027-01-15T00:00:00Z"
+        .parse::<jiff::Timestamp>()
+        .unwrap()
+        .as_millisecond();
+    assert_eq!(future["StartDate"], format!("/Date({at})/"));
+    assert_eq!(
+        (future["Amount"].as_i64(), future["Period"].as_i64()),
+        (Some(7), Some(1))
+    );
+    let past = pay("user_p", "2020-01-01T00:00:00").await;
+    let week_on = app.state.now_ms() + 7 * DAY_MS;
+    assert_eq!(
+        past["StartDate"],
+        format!("/Date({week_on})/"),
+        "one interval after the payment"
+    );
+    // The setup payment itself is not charged again at once.
+    bill_at(&app, app.state.now_ms() + HOUR_MS).await;
+    assert_eq!(
+        charges::of_site(&app.state.db, SiteId(app.site.site_id))
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+}
