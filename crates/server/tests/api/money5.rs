@@ -108,3 +108,74 @@ async fn money_5_every_period_of_every_subscription_is_charged_exactly_once() {
         nodes.len()
     );
 }
+
+/// Renewal throughput, for docs/benchmarks.md (not part of the suite: `cargo test --release -p
+/// oblako-server --test api renewal_throughput -- --ignored --nocapture`, with
+/// `OBLAKO_RENEW_N` subscriptions, 10,000 by default). Seeds the subscriptions in the store,
+/// then times the tick and the charges of four workers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, run by hand"]
+async fn renewal_throughput() {
+    use oblako_server::subscriptions::manage::{NewSubscription, new_row};
+    let n: usize = std::env::var("OBLAKO_RENEW_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let app = TestApp::new().await;
+    let token = token_for(&app, "4000000000003055", "user_1").await;
+    let start = app.state.now_ms() + HOUR_MS;
+    let site = SiteId(app.site.site_id);
+    for chunk in 0..n.div_ceil(1000) {
+        let mut tx = app.state.db.begin_write().await.unwrap();
+        for _ in 0..1000.min(n - chunk * 1000) {
+            let row = new_row(
+                site,
+                oblako_core::ids::Mode::Test,
+                NewSubscription {
+                    token: token.clone(),
+                    account_id: "user_1".into(),
+                    description: Some("bench".into()),
+                    email: None,
+                    amount: oblako_core::money::Money::new(100, oblako_core::money::Currency::RUB),
+                    require_confirmation: false,
+                    start_ms: start,
+                    interval: oblako_core::subscription::Interval::Month,
+                    period: 1,
+                    max_periods: None,
+                    receipt: None,
+                    culture: "ru-RU".into(),
+                    source_transaction_id: None,
+                },
+                app.state.now_ms(),
+            )
+            .unwrap();
+            oblako_store::subscriptions::insert(&mut tx, &row)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+    }
+    app.clock
+        .set(jiff::Timestamp::from_millisecond(start).unwrap());
+    let began = std::time::Instant::now();
+    let queued = tick(&app.state).await.unwrap();
+    let ticked = began.elapsed();
+    let mut runs = tokio::task::JoinSet::new();
+    for i in 0..4 {
+        let state = app.state.clone();
+        runs.spawn(async move { drain(&state, &format!("w{i}")).await.unwrap() });
+    }
+    let mut approved = 0;
+    while let Some(r) = runs.join_next().await {
+        approved += r.unwrap().approved;
+    }
+    let took = began.elapsed();
+    assert_eq!((queued as usize, approved as usize), (n, n));
+    println!(
+        "renewals: {n} on {:?} in {:.1} s (tick {:.2} s), {:.0}/s",
+        app.state.db.backend(),
+        took.as_secs_f64(),
+        ticked.as_secs_f64(),
+        n as f64 / took.as_secs_f64()
+    );
+}
