@@ -227,6 +227,21 @@ impl Billing {
         next
     }
 
+    /// A charge approved after its slot was left behind (an update or a cancellation came while
+    /// the bank answered): it counts, and may use up `MaxPeriods`, but the schedule stays.
+    pub fn counted(self, now_ms: i64) -> Billing {
+        let mut next = Billing {
+            successful: self.successful.saturating_add(1),
+            last_at: Some(now_ms),
+            ..self
+        };
+        if next.status.is_billing() && next.exhausted() {
+            next.status = Status::Expired;
+            next.next_at = None;
+        }
+        next
+    }
+
     /// After the charge of the current slot was declined at `now_ms` with `reason`: `PastDue`
     /// and the same slot again a day later, or `Rejected` after the third failure in a row or
     /// at once on a hard decline (lost, stolen or expired card, spec §10).

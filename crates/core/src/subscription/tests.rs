@@ -189,6 +189,27 @@ fn a_new_start_date_moves_the_next_charge_to_a_new_slot() {
     assert_eq!(s2.date(2), Some(ms("2025-02-08T00:00:00Z")));
 }
 
+#[test]
+fn a_charge_that_outlived_its_slot_counts_without_moving_the_schedule() {
+    let s = schedule("2025-01-10T00:00:00Z", Interval::Month, 1);
+    let cancelled = Billing::start(&s, Some(1)).cancelled();
+    let b = cancelled.counted(ms("2025-01-10T00:00:05Z"));
+    assert_eq!(
+        (b.status, b.successful, b.next_at),
+        (Status::Cancelled, 1, None)
+    );
+    assert_eq!(b.last_at, Some(ms("2025-01-10T00:00:05Z")));
+    let active = Billing {
+        period_index: 3,
+        ..Billing::start(&s, Some(1))
+    };
+    assert_eq!(
+        active.counted(0).status,
+        Status::Expired,
+        "MaxPeriods used up"
+    );
+}
+
 proptest! {
     /// Every slot has a date, strictly later than the slot before, and within one step of it: a
     /// charge is never skipped, never repeated, and the dates never go back.

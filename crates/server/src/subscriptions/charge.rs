@@ -253,8 +253,9 @@ async fn conclude(
     let before: Billing = billing_of(&sub)?;
     let schedule = schedule_of(&sub)?;
     let after = if before.period_index != job.period_index || !before.status.is_billing() {
-        // Updated or cancelled while the bank answered: the charge stands, the schedule is theirs.
-        None
+        // Updated or cancelled while the bank answered: the charge stands and counts, the
+        // schedule is theirs; a decline of a slot left behind changes nothing.
+        approved.then(|| before.counted(now))
     } else if approved {
         Some(before.charged(&schedule, now))
     } else {

@@ -435,3 +435,35 @@ async fn a_recurrent_start_date_is_kept_when_future_and_defaulted_when_past() {
         0
     );
 }
+
+#[tokio::test]
+async fn a_charge_finished_after_a_cancellation_counts_but_does_not_revive() {
+    let app = TestApp::new().await;
+    enable(&app).await;
+    let (id, start) = subscribe(&app, "4000000000003055", json!({})).await;
+    app.state.faults.fail_after_intent(1);
+    bill_at(&app, start).await;
+    app.post("/subscriptions/cancel", &json!({ "Id": id }).to_string())
+        .await;
+    app.clock.advance_millis(LEASE_MS + 1);
+    let round = drain(&app.state, "node-b").await.unwrap();
+    assert_eq!(
+        round.approved, 1,
+        "the payment whose intent was committed is finished"
+    );
+    let m = sub(&app, &id).await;
+    assert_eq!(
+        (
+            m["Status"].as_str(),
+            m["SuccessfulTransactionsNumber"].as_i64()
+        ),
+        (Some("Cancelled"), Some(1))
+    );
+    assert!(m["NextTransactionDate"].is_null());
+    let recurrent = bodies(&app, "Recurrent", &id).await;
+    assert_eq!(
+        recurrent.len(),
+        1,
+        "only the cancellation changed the status"
+    );
+}
