@@ -7,6 +7,7 @@ mod helpers;
 mod hooksink;
 
 mod auth;
+mod billing_kill;
 mod body;
 mod idempotency;
 mod keys;
