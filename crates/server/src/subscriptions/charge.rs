@@ -58,6 +58,14 @@ pub async fn run(state: &AppState, job: &ChargeJob, worker: &str) -> anyhow::Res
         anyhow::bail!("job {} names a missing subscription", job.id);
     };
     let (site_id, mode) = (SiteId(sub.site_id), mode_of(&sub)?);
+    // Live tokens cannot exist yet (live payments are refused without an acquirer); never let a
+    // live subscription reach the emulated bank.
+    anyhow::ensure!(
+        mode == Mode::Test,
+        "subscription {}: {}",
+        sub.id,
+        crate::payments::pay::NO_LIVE_ACQUIRER
+    );
     let Some(site) = sites::site(&state.db, site_id).await? else {
         anyhow::bail!("subscription {} has no site", sub.id);
     };
