@@ -82,12 +82,13 @@ pub async fn run(state: &AppState, job: &ChargeJob, worker: &str) -> anyhow::Res
     };
     let transaction_id = match job.transaction_id {
         Some(id) => id,
-        None => match start(state, payee, job, worker).await? {
+        None => match start(state, payee, &sub, job, worker).await? {
             Started::Charge {
                 id,
                 pan,
                 card_id,
                 expiry,
+                amount,
             } => {
                 if state.faults.trip_after_intent() {
                     anyhow::bail!("injected fault after the intent of job {}", job.id);
@@ -98,12 +99,13 @@ pub async fn run(state: &AppState, job: &ChargeJob, worker: &str) -> anyhow::Res
                     expiry,
                     channel: Channel::Token,
                     card_id,
-                    amount: sub.amount,
+                    amount,
                 };
                 check_then_authorize(state, payee, id, &reference, card, state.now_ms())
                     .await
                     .map_err(|e| anyhow::anyhow!("charge of job {}: {e}", job.id))?;
-                id
+                // Settled by this call (or by whoever won its compare-and-set): apply it.
+                return conclude(state, payee, job, worker, id).await;
             }
             Started::Done(ran) => return Ok(ran),
         },
@@ -125,6 +127,8 @@ enum Started {
         pan: Pan,
         card_id: i64,
         expiry: oblako_core::card::CardExpiry,
+        /// What the committed transaction charges (the locked row's amount).
+        amount: i64,
     },
     Done(Ran),
 }
@@ -133,14 +137,14 @@ enum Started {
 async fn start(
     state: &AppState,
     payee: Payee<'_>,
+    sub: &SubscriptionRow,
     job: &ChargeJob,
     worker: &str,
 ) -> anyhow::Result<Started> {
     let (site, mode) = (payee.site.id, payee.mode);
     let now = state.now_ms();
-    let sub = subscriptions::get(&state.db, site, mode, &job.subscription_id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("subscription {} vanished", job.subscription_id))?;
+    // The card is read before the write transaction (never inside it); the token of a
+    // subscription does not change.
     let card = match tokens::get(&state.db, site, mode, &sub.token).await? {
         Some((account, card_id)) if account == sub.account_id => {
             crate::vault::load_pan(&state.db, &state.secrets, site, mode, card_id)
@@ -224,6 +228,7 @@ async fn start(
         pan,
         card_id,
         expiry,
+        amount: sub.amount,
     })
 }
 
