@@ -40,6 +40,7 @@ status=0
 "$venv/bin/python" compat/python/foundation.py "$base" "$public_id" "$secret" || status=1
 "$venv/bin/python" compat/python/payments.py "$base" "$public_id" "$secret" "$bin" || status=1
 "$venv/bin/python" compat/python/orders.py "$base" "$public_id" "$secret" "$bin" || status=1
+"$venv/bin/python" compat/python/subscriptions.py "$base" "$public_id" "$secret" "$bin" || status=1
 
 node_dir=compat/node
 have_node=false
@@ -54,6 +55,7 @@ if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
   node "$node_dir/foundation.mjs" "$base" "$public_id" "$secret" || status=1
   # Cryptograms come from `$bin cryptogram --base-url`; OBLAKO_DATA_DIR is exported above.
   node "$node_dir/payments.mjs" "$base" "$public_id" "$secret" "$bin" || status=1
+  node "$node_dir/subscriptions.mjs" "$base" "$public_id" "$secret" "$bin" || status=1
 elif [ "${CI:-}" = true ]; then
   echo "compat-node: FAILED: node and npm are required when CI=true (install Node.js 18+ with npm)"
   status=1

@@ -12,4 +12,5 @@ pub mod ids;
 pub mod money;
 pub mod payment;
 pub mod reason;
+pub mod subscription;
 pub mod test_bank;

@@ -17,4 +17,5 @@ pub mod notification;
 pub mod order;
 pub mod params;
 pub mod reasons;
+pub mod subscription;
 pub mod transaction;

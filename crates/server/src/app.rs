@@ -203,6 +203,11 @@ pub async fn run_server(config: Config) -> anyhow::Result<()> {
     }
     let mail_worker = format!("{}-{}", std::process::id(), crate::secrets::random_hex(4)?);
     tokio::spawn(crate::mail::run(state.clone(), mail_worker));
+    let billing_worker = format!("{}-{}", std::process::id(), crate::secrets::random_hex(4)?);
+    tokio::spawn(crate::subscriptions::billing::run(
+        state.clone(),
+        billing_worker,
+    ));
     serve(state, listener, shutdown_signal()).await
 }
 

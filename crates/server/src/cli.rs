@@ -8,6 +8,7 @@ mod messages;
 mod notification_log;
 pub mod notification_retries;
 mod notifications;
+mod subscriptions;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -114,6 +115,8 @@ pub enum SiteCommand {
     Messages(messages::MessagesArgs),
     /// Show or set a site's notification retry schedule.
     NotificationRetries(notification_retries::RetriesArgs),
+    /// Show a site's subscriptions, newest first.
+    Subscriptions(subscriptions::ListArgs),
 }
 
 /// `oblako keys …`.
@@ -291,6 +294,7 @@ async fn site(cmd: SiteCommand, config: &Config, now: i64) -> anyhow::Result<()>
         }
         SiteCommand::Messages(args) => messages::list(&db, args).await?,
         SiteCommand::NotificationRetries(args) => notification_retries::retries(&db, args).await?,
+        SiteCommand::Subscriptions(args) => subscriptions::list(&db, args).await?,
     }
     Ok(())
 }

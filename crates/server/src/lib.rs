@@ -24,5 +24,6 @@ pub mod payments;
 pub mod secrets;
 pub mod sites;
 pub mod state;
+pub mod subscriptions;
 pub mod sweeper;
 pub mod vault;

@@ -19,6 +19,7 @@ pub mod notifications;
 pub mod orders;
 pub mod seed;
 pub mod sites;
+pub mod subscriptions;
 pub mod test_db;
 pub mod tokens;
 pub mod transactions;

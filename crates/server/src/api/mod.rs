@@ -17,6 +17,7 @@ mod orders;
 mod payments;
 mod ping;
 mod publickey;
+mod subscriptions;
 
 use axum::Router;
 use axum::http::{StatusCode, Uri};
@@ -65,6 +66,23 @@ pub fn routes() -> Router<AppState> {
         .route("/payments/list", post(lists::payments_list))
         .route("/v2/payments/list", post(lists::v2_payments_list))
         .route("/payments/tokens/list", post(lists::payments_tokens_list))
+        .route(
+            "/subscriptions/create",
+            post(subscriptions::subscriptions_create),
+        )
+        .route("/subscriptions/get", post(subscriptions::subscriptions_get))
+        .route(
+            "/subscriptions/find",
+            post(subscriptions::subscriptions_find),
+        )
+        .route(
+            "/subscriptions/update",
+            post(subscriptions::subscriptions_update),
+        )
+        .route(
+            "/subscriptions/cancel",
+            post(subscriptions::subscriptions_cancel),
+        )
         .route(
             "/site/notifications/{kind}/get",
             get(notifications::site_notifications_get).post(notifications::site_notifications_get),

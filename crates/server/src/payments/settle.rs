@@ -183,6 +183,8 @@ pub(crate) async fn settle_authorization(
         if answer.approved() {
             // An order this payment pays becomes Paid in the same commit (issue 6).
             oblako_store::orders::settle_paid(&mut tx, id, now).await?;
+            crate::subscriptions::from_payment::create_in(&mut tx, &row, token.as_deref(), now)
+                .await?;
         }
         let queued = announce(&subscriptions, &mut tx, mode, id, notice, now).await?;
         tx.commit().await?;

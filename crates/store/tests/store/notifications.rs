@@ -14,7 +14,7 @@ use oblako_store::{Backend, Db, DbOptions, Tx};
 
 use super::{fresh, site};
 
-async fn insert_payment(tx: &mut Tx, site: SiteId) -> i64 {
+pub async fn insert_payment(tx: &mut Tx, site: SiteId) -> i64 {
     let new = NewTransaction {
         site,
         mode: Mode::Test,

@@ -1,0 +1,188 @@
+//! The subscription endpoints (spec §3.17–3.21): each handler validates its parameters, then
+//! (for the writes) runs once per `X-Request-ID`. Each violated rule has its own message
+//! (`subscriptions::manage`).
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use oblako_protocol::envelope::Envelope;
+use oblako_protocol::params::Params;
+use oblako_protocol::subscription::{create as name, start_date};
+use oblako_store::subscriptions::{self, SubscriptionRow};
+
+use crate::api::auth::Principal;
+use crate::api::body::ApiRequest;
+use crate::api::idempotency::{request_key, run_once};
+use crate::api::reply::{ApiError, ApiReply};
+use crate::payments::NOT_FOUND;
+use crate::state::AppState;
+use crate::subscriptions::manage::{self, Changes, NewSubscription};
+use crate::subscriptions::model_of;
+
+/// Most subscriptions `subscriptions/find` returns for one account.
+pub const FIND_LIMIT: i64 = 1_000;
+
+fn model_reply(row: &SubscriptionRow) -> Result<ApiReply, ApiError> {
+    let model = serde_json::to_value(model_of(row)?).map_err(anyhow::Error::from)?;
+    Ok(ApiReply::envelope(Envelope::ok(model)))
+}
+
+fn id_of(params: &Params) -> Result<String, ApiError> {
+    Ok(params.required_string("Id", 64)?)
+}
+
+fn new_subscription(params: &Params, now_ms: i64) -> Result<NewSubscription, ApiError> {
+    let token = params.required_string(name::TOKEN, 255)?;
+    let account_id = params.required_string(name::ACCOUNT_ID, 255)?;
+    let description = params.required_string(name::DESCRIPTION, 1000)?;
+    let currency = params.currency()?;
+    let amount = params.amount(name::AMOUNT, currency)?;
+    let start = start_date(params)?
+        .ok_or_else(|| ApiError::Refused(format!("{} is required", name::START_DATE)))?;
+    let start_ms = manage::start(start.as_millisecond(), now_ms)?;
+    let interval = manage::interval(&params.required_string(name::INTERVAL, 16)?)?;
+    let period = params
+        .i64(name::PERIOD)?
+        .ok_or_else(|| ApiError::Refused(format!("{} is required", name::PERIOD)))?;
+    Ok(NewSubscription {
+        token,
+        account_id,
+        description: Some(description),
+        email: params.string_max(name::EMAIL, 255)?,
+        amount,
+        require_confirmation: params.bool(name::REQUIRE_CONFIRMATION)?.unwrap_or(false),
+        start_ms,
+        interval,
+        period: manage::period(period, interval)?,
+        max_periods: manage::max_periods(params.i64(name::MAX_PERIODS)?)?,
+        receipt: params.json_text(name::CUSTOMER_RECEIPT, 64 * 1024)?,
+        culture: params
+            .string_max(name::CULTURE_NAME, 16)?
+            .unwrap_or_else(|| "ru-RU".to_owned()),
+        source_transaction_id: None,
+    })
+}
+
+fn changes(params: &Params, now_ms: i64) -> Result<Changes, ApiError> {
+    let currency = params.currency()?;
+    let amount = match params.get(name::AMOUNT) {
+        Some(_) => Some(params.amount(name::AMOUNT, currency)?),
+        None => None,
+    };
+    let start_ms = match start_date(params)? {
+        Some(at) => Some(manage::start(at.as_millisecond(), now_ms)?),
+        None => None,
+    };
+    let interval = match params.string_max(name::INTERVAL, 16)? {
+        Some(text) if !text.trim().is_empty() => Some(manage::interval(&text)?),
+        _ => None,
+    };
+    let period = params.i64(name::PERIOD)?;
+    if period.is_some_and(|p| p <= 0) {
+        return Err(ApiError::Refused(manage::BAD_PERIOD.into()));
+    }
+    Ok(Changes {
+        description: params.string_max(name::DESCRIPTION, 1000)?,
+        email: params.string_max(name::EMAIL, 255)?,
+        amount,
+        require_confirmation: params.bool(name::REQUIRE_CONFIRMATION)?,
+        start_ms,
+        interval,
+        period,
+        max_periods: manage::max_periods(params.i64(name::MAX_PERIODS)?)?,
+        receipt: params.json_text(name::CUSTOMER_RECEIPT, 64 * 1024)?,
+        culture: params.string_max(name::CULTURE_NAME, 16)?,
+    })
+}
+
+/// `POST /subscriptions/create`.
+pub async fn subscriptions_create(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    request: ApiRequest,
+) -> Result<ApiReply, ApiError> {
+    let key = request_key(&headers)?;
+    let new = new_subscription(&request.params, state.now_ms())?;
+    run_once(&state, &principal, key.as_deref(), &request, |_| async {
+        let row = manage::create(&state, principal.site.id, principal.mode, new).await?;
+        model_reply(&row)
+    })
+    .await
+}
+
+/// `POST /subscriptions/get`.
+pub async fn subscriptions_get(
+    State(state): State<AppState>,
+    principal: Principal,
+    request: ApiRequest,
+) -> Result<ApiReply, ApiError> {
+    let id = id_of(&request.params)?;
+    match subscriptions::get(&state.db, principal.site.id, principal.mode, &id).await? {
+        Some(row) => model_reply(&row),
+        None => Err(ApiError::Refused(NOT_FOUND.into())),
+    }
+}
+
+/// `POST /subscriptions/find`: every subscription of an `AccountId`, all statuses.
+pub async fn subscriptions_find(
+    State(state): State<AppState>,
+    principal: Principal,
+    request: ApiRequest,
+) -> Result<ApiReply, ApiError> {
+    let account = request.params.required_string("AccountId", 255)?;
+    let rows = subscriptions::find_by_account(
+        &state.db,
+        principal.site.id,
+        principal.mode,
+        &account,
+        FIND_LIMIT,
+    )
+    .await?;
+    let models = rows
+        .iter()
+        .map(model_of)
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let value = serde_json::to_value(models).map_err(anyhow::Error::from)?;
+    Ok(ApiReply::envelope(Envelope::ok(value)))
+}
+
+/// `POST /subscriptions/update`.
+pub async fn subscriptions_update(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    request: ApiRequest,
+) -> Result<ApiReply, ApiError> {
+    let key = request_key(&headers)?;
+    let id = id_of(&request.params)?;
+    let changes = changes(&request.params, state.now_ms())?;
+    run_once(&state, &principal, key.as_deref(), &request, |_| async {
+        match manage::update(&state, principal.site.id, principal.mode, &id, changes).await? {
+            Some(row) => model_reply(&row),
+            None => Err(ApiError::Refused(NOT_FOUND.into())),
+        }
+    })
+    .await
+}
+
+/// `POST /subscriptions/cancel`: `{"Success":true,"Message":null}`.
+pub async fn subscriptions_cancel(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    request: ApiRequest,
+) -> Result<ApiReply, ApiError> {
+    let key = request_key(&headers)?;
+    let id = id_of(&request.params)?;
+    run_once(&state, &principal, key.as_deref(), &request, |_| async {
+        match manage::cancel(&state, principal.site.id, principal.mode, &id).await? {
+            Some(_) => Ok(ApiReply::envelope(Envelope {
+                model: None,
+                success: true,
+                message: None,
+            })),
+            None => Err(ApiError::Refused(NOT_FOUND.into())),
+        }
+    })
+    .await
+}

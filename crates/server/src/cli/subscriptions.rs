@@ -1,0 +1,63 @@
+//! `oblako site subscriptions`: a site's subscriptions, newest first, with their status, counts
+//! and next charge; `--json` prints the `subscriptions/get` model of each.
+
+use oblako_core::ids::{Mode, SiteId};
+use oblako_store::Db;
+use oblako_store::sites as site_rows;
+use oblako_store::subscriptions;
+
+use crate::cli::ModeArg;
+use crate::subscriptions::model_of;
+
+/// `oblako site subscriptions`.
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Site id.
+    #[arg(long)]
+    pub site: i64,
+    /// Which key pair's subscriptions.
+    #[arg(long, value_enum, default_value = "test")]
+    pub mode: ModeArg,
+    /// Most rows (1 to 1000).
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=1000))]
+    pub limit: i64,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Prints a site's subscriptions, newest first.
+pub async fn list(db: &Db, args: ListArgs) -> anyhow::Result<()> {
+    if site_rows::site(db, SiteId(args.site)).await?.is_none() {
+        anyhow::bail!("no site {}", args.site);
+    }
+    let mode = match args.mode {
+        ModeArg::Test => Mode::Test,
+        ModeArg::Live => Mode::Live,
+    };
+    let rows = subscriptions::list(db, SiteId(args.site), mode, args.limit, 0).await?;
+    let models = rows
+        .iter()
+        .map(model_of)
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&models)?);
+        return Ok(());
+    }
+    for m in &models {
+        println!(
+            "{}\t{}\t{:<9}\t{} {}\tevery {} {}\t{} paid, {} failed\tnext {}",
+            m.id,
+            m.account_id,
+            m.status,
+            m.amount,
+            m.currency,
+            m.period,
+            m.interval,
+            m.successful_transactions_number,
+            m.failed_transactions_number,
+            m.next_transaction_date_iso.as_deref().unwrap_or("-"),
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,140 @@
+//! Recurring billing on every node: a tick that only enqueues what is due, and workers that run
+//! the enqueued charges (RELIABILITY M6). [`tick`] and [`run_due`] take time from the state's
+//! clock, so tests move a manual clock and call them instead of waiting for [`run`].
+
+use std::time::Duration;
+
+use oblako_store::subscriptions::{self, charges};
+use tokio::task::JoinSet;
+
+use crate::state::AppState;
+use crate::subscriptions::charge::{self, Ran};
+use crate::subscriptions::notices::{self, NoticeKind, PayerNotice, payer_notice};
+
+/// A job's lease: longer than a charge takes (a Check answer waits at most 30 s).
+pub const LEASE_MS: i64 = 120_000;
+/// Jobs claimed and run at once by one worker.
+pub const BATCH: i64 = 32;
+/// How long before a scheduled charge the payer is reminded of it.
+pub const REMIND_BEFORE_MS: i64 = 24 * 3600 * 1000;
+/// Reminders claimed per round.
+const REMIND_BATCH: i64 = 500;
+/// How often [`run`] ticks and looks for jobs.
+pub const EVERY: Duration = Duration::from_secs(5);
+
+/// What a round of billing did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Round {
+    /// Charges approved.
+    pub approved: u32,
+    /// Charges declined.
+    pub declined: u32,
+    /// Jobs whose subscription moved on before they ran.
+    pub stale: u32,
+    /// Jobs another worker took over.
+    pub lost: u32,
+    /// Jobs that failed and stay leased until their lease runs out.
+    pub errors: u32,
+}
+
+impl Round {
+    /// Jobs claimed in the round.
+    pub fn claimed(&self) -> u32 {
+        self.approved + self.declined + self.stale + self.lost + self.errors
+    }
+
+    fn add(&mut self, other: Round) {
+        self.approved += other.approved;
+        self.declined += other.declined;
+        self.stale += other.stale;
+        self.lost += other.lost;
+        self.errors += other.errors;
+    }
+}
+
+/// Enqueues a charge for every subscription due now; returns how many jobs were new.
+pub async fn tick(state: &AppState) -> anyhow::Result<u64> {
+    Ok(charges::enqueue_due(&state.db, state.now_ms()).await?)
+}
+
+/// Reminds the payers of the scheduled charges due within [`REMIND_BEFORE_MS`], each charge
+/// once across all nodes, and returns the notices handed to the mail outbox.
+pub async fn remind(state: &AppState) -> anyhow::Result<Vec<PayerNotice>> {
+    let now = state.now_ms();
+    let mut sent = Vec::new();
+    loop {
+        let rows = subscriptions::claim_reminders(
+            &state.db,
+            now,
+            now.saturating_add(REMIND_BEFORE_MS),
+            REMIND_BATCH,
+        )
+        .await?;
+        let last = rows.len() < REMIND_BATCH as usize;
+        for row in &rows {
+            if let Some(notice) = payer_notice(NoticeKind::UpcomingCharge, row) {
+                notices::send(Some(notice.clone()));
+                sent.push(notice);
+            }
+        }
+        if last {
+            return Ok(sent);
+        }
+    }
+}
+
+/// Claims up to [`BATCH`] due jobs for `worker` and runs them concurrently.
+pub async fn run_due(state: &AppState, worker: &str) -> anyhow::Result<Round> {
+    let jobs = charges::claim_due(&state.db, state.now_ms(), LEASE_MS, worker, BATCH).await?;
+    let mut set = JoinSet::new();
+    for job in jobs {
+        let (state, worker) = (state.clone(), worker.to_owned());
+        set.spawn(async move { charge::run(&state, &job, &worker).await });
+    }
+    let mut round = Round::default();
+    while let Some(done) = set.join_next().await {
+        match done? {
+            Ok(Ran::Approved) => round.approved += 1,
+            Ok(Ran::Declined) => round.declined += 1,
+            Ok(Ran::Stale) => round.stale += 1,
+            Ok(Ran::Lost) => round.lost += 1,
+            Err(e) => {
+                round.errors += 1;
+                tracing::warn!(error = format!("{e:#}"), "subscription charge failed");
+            }
+        }
+    }
+    Ok(round)
+}
+
+/// Runs [`run_due`] until a round claims nothing.
+pub async fn drain(state: &AppState, worker: &str) -> anyhow::Result<Round> {
+    let mut total = Round::default();
+    loop {
+        let round = run_due(state, worker).await?;
+        total.add(round);
+        if round.claimed() == 0 || round.claimed() == round.errors {
+            return Ok(total);
+        }
+    }
+}
+
+/// Ticks and drains every [`EVERY`] until the process stops (`oblako serve`).
+pub async fn run(state: AppState, worker: String) {
+    let mut every = tokio::time::interval(EVERY);
+    loop {
+        every.tick().await;
+        if let Err(e) = tick(&state).await {
+            tracing::warn!(error = format!("{e:#}"), "subscription tick failed");
+            continue;
+        }
+        if let Err(e) = remind(&state).await {
+            tracing::warn!(error = format!("{e:#}"), "subscription reminders failed");
+        }
+        match drain(&state, &worker).await {
+            Ok(r) if r == Round::default() => {}
+            Ok(r) => tracing::info!(?r, "subscription billing"),
+            Err(e) => tracing::warn!(error = format!("{e:#}"), "subscription billing failed"),
+        }
+    }
+}

@@ -1,0 +1,307 @@
+//! One billing job: charge a subscription's slot once, as a merchant-initiated, scheduled token
+//! payment through the payment path (`payments::settle`), and apply the outcome.
+//!
+//! Three commits, each of which a crash may precede:
+//! 1. **start**: under the subscription's lock, check the job still matches the subscription
+//!    (status billing, same slot and attempt, due); insert the transaction (with
+//!    `SubscriptionId`), its bank intent `auth:{id}` and the job's `transaction_id` together.
+//! 2. **charge**: the site's Check, the bank under that reference, the outcome recorded with its
+//!    Pay or Fail notification (`check_then_authorize`).
+//! 3. **apply**: under the subscription's lock, move it on (charged or declined), end the job,
+//!    and queue a Recurrent notification if its status changed.
+//!
+//! A worker that takes over a job after a crash finds `transaction_id` set and never creates a
+//! second payment: a transaction still `Processing` is finished by asking the bank under the
+//! same reference (the bank's ledger answers once per reference), a settled one goes straight to
+//! step 3. Step 3 runs only while the job is pending, so the outcome is applied once.
+
+use oblako_core::card::Pan;
+use oblako_core::ids::{Mode, SiteId};
+use oblako_core::payment::Status as PaymentStatus;
+use oblako_core::reason::ReasonCode;
+use oblako_core::subscription::Billing;
+use oblako_core::test_bank::Channel;
+use oblako_store::subscriptions::charges::{self, ChargeJob};
+use oblako_store::subscriptions::{self, SubscriptionRow};
+use oblako_store::transactions::{self, NewTransaction};
+use oblako_store::{acquirer, sites, tokens};
+
+use crate::notify::outbox::Subscriptions;
+use crate::payments::pay::Payee;
+use crate::payments::settle::{Charged, check_then_authorize, finish_authorization};
+use crate::state::AppState;
+use crate::subscriptions::manage::save_announcing;
+use crate::subscriptions::notices::{self, NoticeKind, payer_notice};
+use crate::subscriptions::{apply, billing_of, schedule_of};
+
+/// What a job came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ran {
+    /// Charged, approved.
+    Approved,
+    /// Charged, declined.
+    Declined,
+    /// The subscription moved on (cancelled, updated, charged by another job): nothing charged.
+    Stale,
+    /// The lease was lost to another worker: nothing done here.
+    Lost,
+}
+
+fn mode_of(row: &SubscriptionRow) -> anyhow::Result<Mode> {
+    Mode::parse(&row.mode)
+        .ok_or_else(|| anyhow::anyhow!("subscription {} has mode {:?}", row.id, row.mode))
+}
+
+/// Runs `job`, leased to `worker`, to its end.
+pub async fn run(state: &AppState, job: &ChargeJob, worker: &str) -> anyhow::Result<Ran> {
+    let Some(sub) = subscriptions::by_id(&state.db, &job.subscription_id).await? else {
+        anyhow::bail!("job {} names a missing subscription", job.id);
+    };
+    let (site_id, mode) = (SiteId(sub.site_id), mode_of(&sub)?);
+    // Live tokens cannot exist yet (live payments are refused without an acquirer); never let a
+    // live subscription reach the emulated bank.
+    anyhow::ensure!(
+        mode == Mode::Test,
+        "subscription {}: {}",
+        sub.id,
+        crate::payments::pay::NO_LIVE_ACQUIRER
+    );
+    let Some(site) = sites::site(&state.db, site_id).await? else {
+        anyhow::bail!("subscription {} has no site", sub.id);
+    };
+    let public_id = sites::keys_of(&state.db, site_id)
+        .await?
+        .into_iter()
+        .find(|k| k.mode == mode)
+        .map(|k| k.public_id)
+        .unwrap_or_default();
+    let payee = Payee {
+        site: &site,
+        mode,
+        public_id: &public_id,
+    };
+    let transaction_id = match job.transaction_id {
+        Some(id) => id,
+        None => match start(state, payee, &sub, job, worker).await? {
+            Started::Charge {
+                id,
+                pan,
+                card_id,
+                expiry,
+                amount,
+            } => {
+                if state.faults.trip_after_intent() {
+                    anyhow::bail!("injected fault after the intent of job {}", job.id);
+                }
+                let reference = format!("auth:{id}");
+                let card = Charged {
+                    pan: &pan,
+                    expiry,
+                    channel: Channel::Token,
+                    card_id,
+                    amount,
+                };
+                check_then_authorize(state, payee, id, &reference, card, state.now_ms())
+                    .await
+                    .map_err(|e| anyhow::anyhow!("charge of job {}: {e}", job.id))?;
+                // Settled by this call (or by whoever won its compare-and-set): apply it.
+                return conclude(state, payee, job, worker, id).await;
+            }
+            Started::Done(ran) => return Ok(ran),
+        },
+    };
+    let Some(row) = transactions::get(&state.db, site_id, mode, transaction_id).await? else {
+        anyhow::bail!("job {} lost transaction {transaction_id}", job.id);
+    };
+    if row.status == PaymentStatus::Processing.as_str() {
+        finish_authorization(state, payee, &row)
+            .await
+            .map_err(|e| anyhow::anyhow!("finishing job {}: {e}", job.id))?;
+    }
+    conclude(state, payee, job, worker, transaction_id).await
+}
+
+enum Started {
+    Charge {
+        id: i64,
+        pan: Pan,
+        card_id: i64,
+        expiry: oblako_core::card::CardExpiry,
+        /// What the committed transaction charges (the locked row's amount).
+        amount: i64,
+    },
+    Done(Ran),
+}
+
+/// Step 1: the transaction, its intent and the job's link in one commit, or the job ends stale.
+async fn start(
+    state: &AppState,
+    payee: Payee<'_>,
+    sub: &SubscriptionRow,
+    job: &ChargeJob,
+    worker: &str,
+) -> anyhow::Result<Started> {
+    let (site, mode) = (payee.site.id, payee.mode);
+    let now = state.now_ms();
+    // The card is read before the write transaction (never inside it); the token of a
+    // subscription does not change.
+    let card = match tokens::get(&state.db, site, mode, &sub.token).await? {
+        Some((account, card_id)) if account == sub.account_id => {
+            crate::vault::load_pan(&state.db, &state.secrets, site, mode, card_id)
+                .await?
+                .map(|(pan, expiry)| (pan, expiry, card_id))
+        }
+        _ => None,
+    };
+    let mut tx = state.db.begin_write().await?;
+    let Some(locked) = charges::lock(&mut tx, job.id, worker).await? else {
+        return Ok(Started::Done(Ran::Lost));
+    };
+    if let Some(id) = locked.transaction_id {
+        drop(tx);
+        // Another run of this job got as far as step 1; carry on from there.
+        let Some(row) = transactions::get(&state.db, site, mode, id).await? else {
+            anyhow::bail!("job {} lost transaction {id}", job.id);
+        };
+        if row.status == PaymentStatus::Processing.as_str() {
+            finish_authorization(state, payee, &row)
+                .await
+                .map_err(|e| anyhow::anyhow!("finishing job {}: {e}", job.id))?;
+        }
+        return conclude(state, payee, job, worker, id)
+            .await
+            .map(Started::Done);
+    }
+    let sub = subscriptions::get_for_update(&mut tx, site, mode, &job.subscription_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("subscription {} vanished", job.subscription_id))?;
+    let billing = billing_of(&sub)?;
+    let current = billing.status.is_billing()
+        && billing.period_index == job.period_index
+        && i64::from(billing.failed) == job.attempt
+        && billing.next_at.is_some_and(|at| at <= now);
+    let Some((pan, expiry, card_id)) = card.filter(|_| current) else {
+        if current {
+            anyhow::bail!("subscription {} has no usable card for its token", sub.id);
+        }
+        charges::finish(&mut tx, job.id, "stale", now).await?;
+        tx.commit().await?;
+        return Ok(Started::Done(Ran::Stale));
+    };
+    let new = NewTransaction {
+        site,
+        mode,
+        kind: "payment",
+        original_id: None,
+        status: PaymentStatus::Processing.as_str(),
+        stage: if sub.require_confirmation {
+            "two"
+        } else {
+            "one"
+        },
+        amount: sub.amount,
+        currency: &sub.currency,
+        invoice_id: None,
+        account_id: Some(&sub.account_id),
+        email: sub.email.as_deref(),
+        description: sub.description.as_deref(),
+        json_data: None,
+        culture: &sub.culture,
+        ip_address: "",
+        name: None,
+        card_id: Some(card_id),
+        card_first_six: pan.first_six(),
+        card_last_four: pan.last_four(),
+        card_exp: &expiry.mm_yy(),
+        card_brand: pan.brand().name(),
+        token: Some(&sub.token),
+        subscription_id: Some(&sub.id),
+        created_at: now,
+        expires_at: None,
+    };
+    let id = transactions::insert(&mut tx, &new).await?;
+    acquirer::record_intent(&mut tx, &format!("auth:{id}"), id, "auth", sub.amount, now).await?;
+    charges::attach(&mut tx, job.id, id).await?;
+    tx.commit().await?;
+    Ok(Started::Charge {
+        id,
+        pan,
+        card_id,
+        expiry,
+        amount: sub.amount,
+    })
+}
+
+/// Step 3: the payment's outcome applied to the subscription, once.
+async fn conclude(
+    state: &AppState,
+    payee: Payee<'_>,
+    job: &ChargeJob,
+    worker: &str,
+    transaction_id: i64,
+) -> anyhow::Result<Ran> {
+    let (site, mode) = (payee.site.id, payee.mode);
+    let settings = Subscriptions::load(state, site).await?;
+    let now = state.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    if charges::lock(&mut tx, job.id, worker).await?.is_none() {
+        return Ok(Ran::Lost);
+    }
+    let mut sub = subscriptions::get_for_update(&mut tx, site, mode, &job.subscription_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("subscription {} vanished", job.subscription_id))?;
+    let payment = transactions::get_for_update(&mut tx, site, mode, transaction_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("transaction {transaction_id} vanished"))?;
+    let approved = matches!(
+        PaymentStatus::parse(&payment.status),
+        Some(PaymentStatus::Authorized | PaymentStatus::Completed)
+    );
+    if PaymentStatus::parse(&payment.status) == Some(PaymentStatus::Processing) {
+        anyhow::bail!(
+            "transaction {transaction_id} of job {} is unsettled",
+            job.id
+        );
+    }
+    let before: Billing = billing_of(&sub)?;
+    let schedule = schedule_of(&sub)?;
+    let after = if before.period_index != job.period_index || !before.status.is_billing() {
+        // Updated or cancelled while the bank answered: the charge stands and counts, the
+        // schedule is theirs; a decline of a slot left behind changes nothing.
+        approved.then(|| before.counted(now))
+    } else if approved {
+        Some(before.charged(&schedule, now))
+    } else {
+        let reason = ReasonCode(i32::try_from(payment.reason_code).unwrap_or(5204));
+        Some(before.declined(reason, now))
+    };
+    let mut queued = false;
+    if let Some(after) = after {
+        apply(&mut sub, &after, &schedule, now);
+        if after.status != before.status {
+            queued = save_announcing(&settings, &mut tx, &sub, now).await?;
+        } else {
+            subscriptions::save(&mut tx, &sub).await?;
+        }
+    }
+    charges::finish(&mut tx, job.id, "done", now).await?;
+    tx.commit().await?;
+    if queued {
+        state.delivery.ring();
+    }
+    if !approved {
+        notices::send(payer_notice(
+            if sub.status == "Rejected" {
+                NoticeKind::Cancelled
+            } else {
+                NoticeKind::FailedCharge
+            },
+            &sub,
+        ));
+    }
+    Ok(if approved {
+        Ran::Approved
+    } else {
+        Ran::Declined
+    })
+}
