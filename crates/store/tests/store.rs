@@ -10,6 +10,8 @@ use oblako_store::{Backend, Db, StoreError, Tx, cards, cryptogram_keys, sites};
 
 #[path = "store/notifications.rs"]
 mod notifications;
+#[path = "store/returning.rs"]
+mod returning;
 #[path = "store/writer.rs"]
 mod writer;
 
