@@ -47,8 +47,28 @@ pub async fn load_pan(
     let Some(card) = cards::get(db, site, mode, id).await? else {
         return Ok(None);
     };
+    Ok(Some(open_card(secrets, &card)?))
+}
+
+/// The account, vault card id and card number behind `token`, if the token belongs to `site`
+/// in `mode` (one read: the token and its card together).
+pub async fn load_token_card(
+    db: &Db,
+    secrets: &Secrets,
+    site: SiteId,
+    mode: Mode,
+    token: &str,
+) -> anyhow::Result<Option<(String, i64, Pan, CardExpiry)>> {
+    let Some((account, card)) = cards::for_token(db, site, mode, token).await? else {
+        return Ok(None);
+    };
+    let (pan, expiry) = open_card(secrets, &card)?;
+    Ok(Some((account, card.id, pan, expiry)))
+}
+
+fn open_card(secrets: &Secrets, card: &cards::StoredCard) -> anyhow::Result<(Pan, CardExpiry)> {
     let digits = secrets.open(Purpose::CardPan, &card.pan_enc)?;
     let pan = Pan::parse(std::str::from_utf8(&digits)?)?;
     let expiry = CardExpiry::new(i16::try_from(card.exp_year)?, i8::try_from(card.exp_month)?)?;
-    Ok(Some((pan, expiry)))
+    Ok((pan, expiry))
 }

@@ -105,3 +105,33 @@ pub async fn get(
         },
     ))
 }
+
+/// The account and vault card of `token`, if the token belongs to `site` in `mode`: one read
+/// for a token payment (the card is looked up within the same site and mode too).
+pub async fn for_token(
+    db: &Db,
+    site: SiteId,
+    mode: Mode,
+    token: &str,
+) -> Result<Option<(String, StoredCard)>, StoreError> {
+    let sql = "SELECT t.account_id, c.id, c.first_six, c.last_four, c.exp_month, c.exp_year, \
+               c.brand, c.pan_enc FROM tokens t JOIN cards c \
+               ON c.id = t.card_id AND c.site_id = t.site_id AND c.mode = t.mode \
+               WHERE t.token = $1 AND t.site_id = $2 AND t.mode = $3";
+    let row: Option<(String, i64, String, String, i64, i64, String, Vec<u8>)> = on_db!(db, pool => sqlx::query_as(sql).bind(token).bind(site.0).bind(mode.as_str())
+            .fetch_optional(pool).await)?;
+    Ok(row.map(
+        |(account, id, first_six, last_four, exp_month, exp_year, brand, pan_enc)| {
+            let card = StoredCard {
+                id,
+                first_six,
+                last_four,
+                exp_month,
+                exp_year,
+                brand,
+                pan_enc,
+            };
+            (account, card)
+        },
+    ))
+}

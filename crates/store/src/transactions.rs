@@ -170,23 +170,59 @@ macro_rules! select {
     };
 }
 
+const INSERT: &str = "INSERT INTO transactions (site_id, mode, kind, original_id, status, stage, \
+       amount, currency, invoice_id, account_id, email, description, json_data, culture, \
+       ip_address, name, card_id, card_first_six, card_last_four, card_exp, card_brand, token, \
+       subscription_id, created_at, updated_at, expires_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+       $19, $20, $21, $22, $23, $24, $24, $25)";
+
+macro_rules! bind_new {
+    ($q:expr, $t:expr) => {{
+        let t = $t;
+        $q.bind(t.site.0)
+            .bind(t.mode.as_str())
+            .bind(t.kind)
+            .bind(t.original_id)
+            .bind(t.status)
+            .bind(t.stage)
+            .bind(t.amount)
+            .bind(t.currency)
+            .bind(t.invoice_id)
+            .bind(t.account_id)
+            .bind(t.email)
+            .bind(t.description)
+            .bind(t.json_data)
+            .bind(t.culture)
+            .bind(t.ip_address)
+            .bind(t.name)
+            .bind(t.card_id)
+            .bind(t.card_first_six)
+            .bind(t.card_last_four)
+            .bind(t.card_exp)
+            .bind(t.card_brand)
+            .bind(t.token)
+            .bind(t.subscription_id)
+            .bind(t.created_at)
+            .bind(t.expires_at)
+    }};
+}
+
 /// Inserts a transaction and returns its `TransactionId`.
 pub async fn insert(tx: &mut Tx, t: &NewTransaction<'_>) -> Result<i64, StoreError> {
-    let sql = "INSERT INTO transactions (site_id, mode, kind, original_id, status, stage, amount, \
-           currency, invoice_id, account_id, email, description, json_data, culture, ip_address, \
-           name, card_id, card_first_six, card_last_four, card_exp, card_brand, token, \
-           subscription_id, created_at, updated_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-           $19, $20, $21, $22, $23, $24, $24, $25) RETURNING id";
-    let id: i64 = on_tx!(tx, c => sqlx::query_scalar(sql)
-        .bind(t.site.0).bind(t.mode.as_str()).bind(t.kind).bind(t.original_id).bind(t.status)
-        .bind(t.stage).bind(t.amount).bind(t.currency).bind(t.invoice_id).bind(t.account_id)
-        .bind(t.email).bind(t.description).bind(t.json_data).bind(t.culture).bind(t.ip_address)
-        .bind(t.name).bind(t.card_id).bind(t.card_first_six).bind(t.card_last_four)
-        .bind(t.card_exp).bind(t.card_brand).bind(t.token).bind(t.subscription_id)
-        .bind(t.created_at).bind(t.expires_at)
-        .fetch_one(&mut **c).await)?;
+    let sql = sqlx::AssertSqlSafe(format!("{INSERT} RETURNING id"));
+    let id: i64 = on_tx!(tx, c => bind_new!(sqlx::query_scalar(sql), t).fetch_one(&mut **c).await)?;
     Ok(id)
+}
+
+/// Like [`insert`], answering the whole row as stored, so the caller needs no second read.
+pub async fn insert_returning(
+    tx: &mut Tx,
+    t: &NewTransaction<'_>,
+) -> Result<TransactionRow, StoreError> {
+    let sql = sqlx::AssertSqlSafe(format!("{INSERT} RETURNING {COLUMNS}"));
+    let row = on_tx!(tx, c => bind_new!(sqlx::query_as(sql), t).fetch_one(&mut **c).await)?;
+    Ok(row)
 }
 
 /// The transaction `id` of `site` in `mode`; a foreign id is simply not found.
@@ -233,6 +269,13 @@ pub async fn get_for_update(
     Ok(row)
 }
 
+/// The compare-and-set of a status change: `$11` the id, `$12` the old status.
+const TRANSITION: &str = "UPDATE transactions SET status = $1, captured = $2, refunded = $3, \
+       reason_code = $4, auth_code = COALESCE($5, auth_code), auth_at = COALESCE($6, auth_at), \
+       confirm_at = COALESCE($7, confirm_at), token = COALESCE($8, token), expires_at = $9, \
+       updated_at = $10 \
+     WHERE id = $11 AND status = $12";
+
 /// Applies `change` if the transaction is still in `from`; `false` when another request changed
 /// it first.
 pub async fn transition(
@@ -241,17 +284,29 @@ pub async fn transition(
     from: &str,
     change: &Change<'_>,
 ) -> Result<bool, StoreError> {
-    let sql = "UPDATE transactions SET status = $1, captured = $2, refunded = $3, reason_code = $4, \
-           auth_code = COALESCE($5, auth_code), auth_at = COALESCE($6, auth_at), \
-           confirm_at = COALESCE($7, confirm_at), token = COALESCE($8, token), expires_at = $9, \
-           updated_at = $10 \
-         WHERE id = $11 AND status = $12";
-    let done = on_tx!(tx, c => sqlx::query(sql)
+    let done = on_tx!(tx, c => sqlx::query(TRANSITION)
         .bind(change.status).bind(change.captured).bind(change.refunded).bind(change.reason_code)
         .bind(change.auth_code).bind(change.auth_at).bind(change.confirm_at).bind(change.token)
         .bind(change.expires_at).bind(change.updated_at).bind(id).bind(from)
         .execute(&mut **c).await.map(|r| r.rows_affected()))?;
     Ok(done == 1)
+}
+
+/// Like [`transition`], answering the row as changed (`None` when another request changed it
+/// first), so the caller needs no second read.
+pub async fn transition_returning(
+    tx: &mut Tx,
+    id: i64,
+    from: &str,
+    change: &Change<'_>,
+) -> Result<Option<TransactionRow>, StoreError> {
+    let sql = sqlx::AssertSqlSafe(format!("{TRANSITION} RETURNING {COLUMNS}"));
+    let row = on_tx!(tx, c => sqlx::query_as(sql)
+        .bind(change.status).bind(change.captured).bind(change.refunded).bind(change.reason_code)
+        .bind(change.auth_code).bind(change.auth_at).bind(change.confirm_at).bind(change.token)
+        .bind(change.expires_at).bind(change.updated_at).bind(id).bind(from)
+        .fetch_optional(&mut **c).await)?;
+    Ok(row)
 }
 
 /// The newest transaction of `kinds` with this `InvoiceId`.

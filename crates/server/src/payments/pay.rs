@@ -8,14 +8,13 @@ use oblako_core::payment::{Stage, Status};
 use oblako_core::test_bank::{self, Channel};
 use oblako_protocol::envelope::Envelope;
 use oblako_protocol::transaction::Secure3dModel;
-use oblako_store::tokens;
 use oblako_store::transactions::{self, NewTransaction, TransactionRow};
 use oblako_store::{acquirer, sites::Site};
 
 use crate::api::idempotency::Recovery;
 use crate::api::reply::{ApiError, ApiReply};
 use crate::payments::model::Terminal;
-use crate::payments::settle::{Charged, check_then_authorize, pay_resumed, stored};
+use crate::payments::settle::{Charged, check_then_authorize, pay_resumed};
 use crate::payments::three_ds;
 use crate::secrets::random_hex;
 use crate::state::AppState;
@@ -130,18 +129,13 @@ pub async fn pay(
             (pan.clone(), *expiry, id, Channel::Card, None)
         }
         Source::Token(token) => {
-            let found = tokens::get(&state.db, site, mode, token).await?;
-            let Some((account, card_id)) =
-                found.filter(|(account, _)| Some(account) == request.account_id.as_ref())
+            let found =
+                vault::load_token_card(&state.db, &state.secrets, site, mode, token).await?;
+            let Some((_, card_id, pan, expiry)) =
+                found.filter(|(account, ..)| Some(account) == request.account_id.as_ref())
             else {
                 return Err(ApiError::Refused("Token not found".into()));
             };
-            let Some((pan, expiry)) =
-                vault::load_pan(&state.db, &state.secrets, site, mode, card_id).await?
-            else {
-                return Err(ApiError::Refused("Token not found".into()));
-            };
-            let _ = account;
             (pan, expiry, card_id, Channel::Token, Some(token.clone()))
         }
     };
@@ -183,7 +177,8 @@ pub async fn pay(
         expires_at: three_ds.then_some(now + THREE_DS_WINDOW_MS),
     };
     let mut tx = state.db.begin_write().await?;
-    let id = transactions::insert(&mut tx, &new).await?;
+    let inserted = transactions::insert_returning(&mut tx, &new).await?;
+    let id = inserted.id;
     recovery.attach(&mut tx, id).await?;
     // Dropping `tx` on a lost claim undoes the transaction: the bank never hears of it.
     if let Some(order) = request.order
@@ -197,7 +192,7 @@ pub async fn pay(
     }
     tx.commit().await?;
     if three_ds {
-        return challenge(state, payee, &stored(state, payee, id).await?);
+        return challenge(state, payee, &inserted);
     }
     if state.faults.trip_after_intent() {
         return Err(anyhow::anyhow!("injected fault after the intent of transaction {id}").into());
@@ -209,7 +204,7 @@ pub async fn pay(
         card_id,
         amount: request.amount.minor,
     };
-    check_then_authorize(state, payee, id, &reference, card, now).await
+    check_then_authorize(state, payee, id, &reference, card, now, Some(inserted)).await
 }
 
 /// The 3-D Secure answer (spec §2.2): `Success:false`, no message, the challenge model whose

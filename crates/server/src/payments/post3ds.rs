@@ -100,5 +100,5 @@ pub async fn post3ds(
         card_id,
         amount: row.amount,
     };
-    check_then_authorize(state, payee, id, &reference, card, now).await
+    check_then_authorize(state, payee, id, &reference, card, now, None).await
 }

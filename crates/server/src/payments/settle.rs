@@ -35,7 +35,9 @@ pub(crate) struct Charged<'a> {
 
 /// The last steps of a payment whose intent `reference` is committed: the site's Check, if it
 /// has one, then the bank, then the outcome recorded and answered. A Check decline is settled
-/// without asking the bank.
+/// without asking the bank. `known` is the row as this request committed it with the intent,
+/// when it has it (see [`settle_authorization`]).
+#[allow(clippy::too_many_arguments)] // the payment's parts, each named at the call site
 pub(crate) async fn check_then_authorize(
     state: &AppState,
     payee: Payee<'_>,
@@ -43,6 +45,7 @@ pub(crate) async fn check_then_authorize(
     reference: &str,
     card: Charged<'_>,
     now: i64,
+    known: Option<TransactionRow>,
 ) -> Result<ApiReply, ApiError> {
     let answer = match check::ask(state, payee.site.id, payee.mode, id).await? {
         Some(reason) => bank::BankAnswer {
@@ -62,7 +65,7 @@ pub(crate) async fn check_then_authorize(
             .await?
         }
     };
-    settle_authorization(state, payee, id, reference, &answer, card.card_id).await
+    settle_authorization(state, payee, id, reference, &answer, card.card_id, known).await
 }
 
 pub(crate) async fn stored(
@@ -136,10 +139,14 @@ pub async fn finish_authorization(
             .await?
         }
     };
-    settle_authorization(state, payee, row.id, &reference, &answer, card_id).await
+    settle_authorization(state, payee, row.id, &reference, &answer, card_id, None).await
 }
 
 /// Records the bank's answer to an authorization and answers with the model.
+///
+/// With `known` (the row this request inserted and committed with the intent) the row is not
+/// read again: the compare-and-set on its status is the guard, as it is after a locked read, and
+/// a finisher that got there first makes it fail, so the answer is re-read and reported.
 pub(crate) async fn settle_authorization(
     state: &AppState,
     payee: Payee<'_>,
@@ -147,14 +154,18 @@ pub(crate) async fn settle_authorization(
     reference: &str,
     answer: &bank::BankAnswer,
     card_id: i64,
+    known: Option<TransactionRow>,
 ) -> Result<ApiReply, ApiError> {
     let now = state.now_ms();
     let (site, mode) = (payee.site.id, payee.mode);
     let subscriptions = Subscriptions::load(state, site).await?;
     let mut tx = state.db.begin_write().await?;
-    let row = transactions::get_for_update(&mut tx, site, mode, id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("transaction {id} vanished"))?;
+    let row = match known {
+        Some(row) if row.id == id => row,
+        _ => transactions::get_for_update(&mut tx, site, mode, id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("transaction {id} vanished"))?,
+    };
     let event = if answer.approved() {
         Event::Approved
     } else {
@@ -178,23 +189,30 @@ pub(crate) async fn settle_authorization(
     };
     // Losing the compare-and-set means another finisher (the sweeper, or a resumed copy of the
     // request) recorded the same bank answer first: report what it recorded.
-    if transactions::transition(&mut tx, id, &row.status, &change).await? {
-        acquirer::settle(&mut tx, reference, i64::from(answer.reason.0), now).await?;
-        if answer.approved() {
-            // An order this payment pays becomes Paid in the same commit (issue 6).
-            oblako_store::orders::settle_paid(&mut tx, id, now).await?;
-            crate::subscriptions::from_payment::create_in(&mut tx, &row, token.as_deref(), now)
-                .await?;
-        }
-        let queued = announce(&subscriptions, &mut tx, mode, id, notice, now).await?;
-        tx.commit().await?;
-        if queued {
-            state.delivery.ring();
-        }
-    } else {
+    let Some(mut changed) =
+        transactions::transition_returning(&mut tx, id, &row.status, &change).await?
+    else {
         drop(tx);
+        return outcome_reply(&stored(state, payee, id).await?, payee);
+    };
+    acquirer::settle(&mut tx, reference, i64::from(answer.reason.0), now).await?;
+    if answer.approved() {
+        // An order this payment pays becomes Paid in the same commit (issue 6).
+        oblako_store::orders::settle_paid(&mut tx, id, now).await?;
+        // The row returned above predates the link; the reply must name the subscription.
+        if let Some(subscription) =
+            crate::subscriptions::from_payment::create_in(&mut tx, &row, token.as_deref(), now)
+                .await?
+        {
+            changed.subscription_id = Some(subscription);
+        }
     }
-    outcome_reply(&stored(state, payee, id).await?, payee)
+    let queued = announce(&subscriptions, &mut tx, mode, id, notice, now).await?;
+    tx.commit().await?;
+    if queued {
+        state.delivery.ring();
+    }
+    outcome_reply(&changed, payee)
 }
 
 /// A payment's model in the envelope its status calls for: `Success` only when approved.

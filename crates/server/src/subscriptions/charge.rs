@@ -101,7 +101,7 @@ pub async fn run(state: &AppState, job: &ChargeJob, worker: &str) -> anyhow::Res
                     card_id,
                     amount,
                 };
-                check_then_authorize(state, payee, id, &reference, card, state.now_ms())
+                check_then_authorize(state, payee, id, &reference, card, state.now_ms(), None)
                     .await
                     .map_err(|e| anyhow::anyhow!("charge of job {}: {e}", job.id))?;
                 // Settled by this call (or by whoever won its compare-and-set): apply it.
