@@ -142,18 +142,35 @@ export function orderTests({ call, shot }) {
       assert((await page.textContent("main")).includes("Заказ отменён."), "cancelled order says so");
     },
 
-    async "order-field-errors-ru"({ page }) { await fieldErrors(page, "ru-RU", {
-      cardNumber: "Неправильный номер карты", expDateMonthYear: "Неправильный срок действия", cvv: "Укажите CVV" }); },
+    async "order-field-errors-ru"({ page }) { await fieldErrors(page, "ru-RU", "Иван", {
+      cardNumber: "Неправильный номер карты", expDateMonthYear: "Неправильный срок действия", cvv: "Укажите CVV",
+      name: "Имя латиницей, как на карте" }); },
 
-    async "order-field-errors-en"({ page }) { await fieldErrors(page, "en-US", {
-      cardNumber: "Invalid card number", expDateMonthYear: "Invalid expiry date", cvv: "Enter the CVV" }); },
+    async "order-field-errors-en"({ page }) { await fieldErrors(page, "en-US", "", {
+      cardNumber: "Invalid card number", expDateMonthYear: "Invalid expiry date", cvv: "Enter the CVV", name: "" }); },
+
+    async "order-expired-card-then-fixed-pays"({ page }) {
+      const invoice = `order-expired-${Date.now()}`;
+      const order = await createOrder({ InvoiceId: invoice, CultureName: "en-US" });
+      await page.goto(order.Url);
+      await payWithCard(page, "4111 1111 1111 1111", { expiry: "01/20" });
+      equal(await page.locator("#expDateMonthYear-error").textContent(), "The card has expired", "expired card");
+      equal((await call("/payments/find", { InvoiceId: invoice })).Success, false, "nothing charged");
+      await page.locator("#name").fill("IVAN PETROV");
+      await payWithCard(page, "4111 1111 1111 1111");
+      await page.locator("#result.paid").waitFor({ timeout: 15000 });
+      const model = await found(invoice);
+      equal(model.Status, "Completed", "paid once the date is right");
+      equal(model.Name, "IVAN PETROV", "cardholder name");
+    },
   };
 
-  async function fieldErrors(page, culture, want) {
+  async function fieldErrors(page, culture, name, want) {
     const order = await createOrder({ CultureName: culture });
     let posts = 0;
     page.on("request", (r) => { if (r.method() === "POST") posts++; });
     await page.goto(order.Url);
+    await page.locator("#name").fill(name);
     await payWithCard(page, "4111 1111 1111 1112", { expiry: "13/30", cvv: "" });
     for (const [field, text] of Object.entries(want)) {
       equal(await page.locator(`#${field}-error`).textContent(), text, `${field} error`);
