@@ -67,6 +67,7 @@ export function orderTests({ call, shot }) {
       equal(declined.Status, "Declined", "payment status");
       equal(declined.ReasonCode, 5051, "reason");
       await shot(page, "order-decline-then-still-payable.1-declined");
+      equal(await page.locator("a#again").textContent(), "Попробовать ещё раз", "retry link");
       await page.locator("a#again").click();
       await page.waitForURL(order.Url);
       equal(await page.locator("#status").getAttribute("data-status"), "Created", "order still payable");
@@ -131,6 +132,39 @@ export function orderTests({ call, shot }) {
       equal(await page.locator("#message").textContent(), model.CardHolderMessage, "CardHolderMessage shown");
       equal(await orderStatus(page, order), "Created", "order still payable");
     },
+
+    async "order-paid-in-another-tab-is-refused"({ page, context }) {
+      const invoice = `order-tabs-${Date.now()}`;
+      const order = await createOrder({ InvoiceId: invoice });
+      const other = await context.newPage();
+      await other.goto(order.Url);
+      await page.goto(order.Url);
+      await payWithCard(page, "4111 1111 1111 1111");
+      await page.locator("#result.paid").waitFor({ timeout: 15000 });
+      const first = await found(invoice);
+      const refused = other.waitForResponse((r) => r.url().endsWith("/pay"));
+      await payWithCard(other, "5200 8282 8282 8210");
+      equal((await refused).status(), 409, "second payment refused");
+      await other.locator("#result.failed").waitFor({ timeout: 15000 });
+      equal(await other.locator("#message").textContent(), "Заказ уже оплачен.", "why");
+      await shot(other, "order-paid-in-another-tab-is-refused.1-refused");
+      equal(await other.locator("a#again").textContent(), "Оплата заказа", "a link back to the order, not a retry");
+      const last = await found(invoice);
+      equal(last.TransactionId, first.TransactionId, "no second payment");
+      equal(last.CardLastFour, "1111", "the first card paid");
+      await other.close();
+    },
+
+    "order-on-a-phone": Object.assign(async ({ page }) => {
+      const invoice = `order-phone-${Date.now()}`;
+      const order = await createOrder({ InvoiceId: invoice, Description: "Очень длинное описание заказа ".repeat(8) });
+      await page.goto(order.Url);
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert(width <= 375, `page fits 375 px (scrollWidth ${width})`);
+      await payWithCard(page, "2200 0000 2222 2222");
+      await page.locator("#result.paid").waitFor({ timeout: 15000 });
+      equal((await found(invoice)).Status, "Completed", "payment status");
+    }, { viewport: { width: 375, height: 740 } }),
 
     async "order-cancelled-shows-so"({ page }) {
       const order = await createOrder({});
