@@ -166,6 +166,25 @@ export function orderTests({ call, shot }) {
       equal((await found(invoice)).Status, "Completed", "payment status");
     }, { viewport: { width: 375, height: 740 } }),
 
+    async "order-3ds-left-then-paid-again"({ page }) {
+      const invoice = `order-3dsleft-${Date.now()}`;
+      const order = await createOrder({ InvoiceId: invoice });
+      await page.goto(order.Url);
+      await payWithCard(page, "4242 4242 4242 4242");
+      await page.locator("button.pass").waitFor({ timeout: 15000 });
+      const left = await found(invoice);
+      equal(left.Status, "AwaitingAuthentication", "waiting at the ACS page");
+      await page.goBack();
+      await page.goto(order.Url);
+      await payWithCard(page, "4111 1111 1111 1111");
+      await page.locator("#result.paid").waitFor({ timeout: 15000 });
+      const paid = await found(invoice);
+      equal(paid.Status, "Completed", "paid with the second card");
+      assert(paid.TransactionId !== left.TransactionId, "a new payment");
+      equal((await call("/payments/get", { TransactionId: left.TransactionId })).Model.Status, "Cancelled", "the left attempt abandoned");
+      equal(await orderStatus(page, order), "Paid", "order status");
+    },
+
     async "order-cancelled-shows-so"({ page }) {
       const order = await createOrder({});
       const cancel = await call("/orders/cancel", { Id: order.Id });

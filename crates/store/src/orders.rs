@@ -273,3 +273,12 @@ pub async fn reopen_unpaid(
         .execute(&mut **c).await.map(|r| r.rows_affected()))?;
     Ok(done == 1)
 }
+
+/// The payment attempt order `internal_id` rests on now, read in the claiming transaction.
+pub async fn current_transaction(tx: &mut Tx, internal_id: i64) -> Result<Option<i64>, StoreError> {
+    let sql = "SELECT transaction_id FROM orders WHERE internal_id = $1";
+    let found: Option<Option<i64>> = on_tx!(tx, c => sqlx::query_scalar(sql)
+        .bind(internal_id)
+        .fetch_optional(&mut **c).await)?;
+    Ok(found.flatten())
+}

@@ -346,11 +346,7 @@ async fn three_d_secure_goes_through_the_acs_page_and_back_to_the_order() {
     let term_url = format!("{}/d/{id}/3ds", app.config.public_url());
     assert_eq!(field("TermUrl"), term_url);
     let (pa_req, md) = (field("PaReq"), field("MD"));
-    // Still under way: a second attempt is refused rather than charged.
-    assert_eq!(
-        pay(&app, id, "4000000000003055").await.status,
-        StatusCode::CONFLICT
-    );
+    // A second attempt now would end this one (a_new_payment_ends_an_attempt_left_at_the_acs_page).
 
     let submit = app
         .call(request("POST", "/acs/submit").form(&form(&[
@@ -608,4 +604,72 @@ async fn an_expired_hold_makes_the_order_payable_again() {
         StatusCode::OK
     );
     assert_eq!(order_row(&app, id).await.status, "Paid");
+}
+
+#[tokio::test]
+async fn a_new_payment_ends_an_attempt_left_at_the_acs_page() {
+    let app = TestApp::new().await;
+    let m = create(&app, serde_json::json!({})).await;
+    let id = m["Id"].as_str().unwrap();
+    let challenge = pay(&app, id, "4242424242424242").await;
+    assert_eq!(challenge.status, StatusCode::OK);
+    let waiting = order_row(&app, id).await.transaction_id.unwrap();
+    let md = waiting.to_string();
+
+    // The payer went back without answering and pays with another card: it goes through.
+    assert_eq!(
+        pay(&app, id, "4000000000003055").await.status,
+        StatusCode::OK
+    );
+    let paid = order_row(&app, id).await;
+    assert_eq!(paid.status, "Paid");
+    assert_ne!(paid.transaction_id, Some(waiting));
+    let statuses: Vec<String> = payments(&app).await.into_iter().map(|t| t.status).collect();
+    assert_eq!(statuses, ["Cancelled", "Completed"]);
+
+    // The late answer of the abandoned challenge is refused and charges nothing.
+    let late = app
+        .call(
+            request("POST", &format!("/d/{id}/3ds"))
+                .form(&form(&[("MD", &md), ("PaRes", "whatever")])),
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::CONFLICT);
+    let post3ds = app
+        .post(
+            "/payments/cards/post3ds",
+            &format!(r#"{{"TransactionId":{waiting},"PaRes":"whatever"}}"#),
+        )
+        .await;
+    assert_eq!(post3ds.json()["Success"], false, "{}", post3ds.json());
+    let statuses: Vec<String> = payments(&app).await.into_iter().map(|t| t.status).collect();
+    assert_eq!(statuses, ["Cancelled", "Completed"]);
+}
+
+#[tokio::test]
+async fn racing_payments_after_a_left_challenge_charge_once() {
+    let app = TestApp::new().await;
+    let id = create(&app, serde_json::json!({})).await["Id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        pay(&app, &id, "4242424242424242").await.status,
+        StatusCode::OK
+    );
+    let mut packets = Vec::new();
+    for _ in 0..8 {
+        packets.push(cryptogram(&app, &app.site.test.public_id, "4000000000003055").await);
+    }
+    let node = app.another_node().await;
+    let replies = futures_join(&app, &node, &id, packets).await;
+    let paid = replies.iter().filter(|s| **s == StatusCode::OK).count();
+    let refused = replies
+        .iter()
+        .filter(|s| **s == StatusCode::CONFLICT)
+        .count();
+    assert_eq!((paid, refused), (1, 7), "{replies:?}");
+    let statuses: Vec<String> = payments(&app).await.into_iter().map(|t| t.status).collect();
+    assert_eq!(statuses, ["Cancelled", "Completed"]);
+    assert_eq!(order_row(&app, &id).await.status, "Paid");
 }
