@@ -2,6 +2,7 @@
 // Usage: node e2e/tests.mjs BASE PUBLIC_ID SECRET OUT_DIR [FILTER]
 import { writeFileSync } from "node:fs";
 import { answer3ds, api, assert, equal, merchant, payWithCard, resultOf, run, widgetFrame } from "./lib.mjs";
+import { orderTests } from "./orders.mjs";
 
 const [base, publicId, secret, outDir, filter] = process.argv.slice(2);
 const call = api(base, publicId, secret);
@@ -32,6 +33,7 @@ async function demoPay(page, query, number, options) {
   await page.goto(`${base}/demo${query}`);
   await page.locator("#pay").click();
   const frame = widgetFrame(page);
+  await frame.locator("#amount:not(:empty)").waitFor({ timeout: 10000 });
   await payWithCard(frame, number, options);
   return frame;
 }
@@ -326,6 +328,8 @@ const tests = {
     assert(total < 100 * 1024, `widget script + form page under 100 KB (${total})`);
     assert(paints[2] < 300, `first paint under 300 ms (median ${paints[2]})`);
   },
+
+  ...orderTests({ call, shot }),
 };
 
 /** The invoice of the demo's current payment (set when the widget opens). */
@@ -339,6 +343,8 @@ async function fieldErrors(page, query, want) {
   await page.goto(`${base}/demo${query}`);
   await page.locator("#pay").click();
   const frame = widgetFrame(page);
+  // Typing before the parent's options arrive races the form's start (which moves the focus).
+  await frame.locator("#amount:not(:empty)").waitFor({ timeout: 10000 });
   await payWithCard(frame, "4111 1111 1111 1112", { expiry: "13/30", cvv: "", submit: false });
   equal(await frame.locator("#cardNumber-error").textContent(), want.card, "card number error as typed");
   equal(await frame.locator("#expDateMonthYear-error").textContent(), want.expiry, "expiry error as typed");

@@ -132,6 +132,10 @@ async fn resolve(
     if !transactions::transition(&mut tx, row.id, &row.status, &change).await? {
         return Ok(false);
     }
+    if next.status == Status::Cancelled {
+        // A released hold took no money: its order, if any, is payable again.
+        oblako_store::orders::reopen_unpaid(&mut tx, row.id, now).await?;
+    }
     let reference = bank_op.map(|op| (op, format!("{}:{}", op.as_str(), row.id)));
     if let Some((op, reference)) = &reference {
         acquirer::record_intent(&mut tx, reference, row.id, op.as_str(), row.amount, now).await?;

@@ -256,3 +256,29 @@ pub async fn settle_paid(
         .execute(&mut **c).await.map(|r| r.rows_affected()))?;
     Ok(done == 1)
 }
+
+/// Makes the order that payment `transaction_id` paid payable again (`Created`), inside the
+/// commit that voids the payment's authorization or releases its expired hold: no money was taken,
+/// so the payer may pay again (CloudPayments' cabinet shows such an invoice as not paid). `false`
+/// when no `Paid` order rests on that payment.
+pub async fn reopen_unpaid(
+    tx: &mut Tx,
+    transaction_id: i64,
+    now_ms: i64,
+) -> Result<bool, StoreError> {
+    let sql = "UPDATE orders SET status = 'Created', paid_at = NULL, updated_at = $1 \
+         WHERE transaction_id = $2 AND status = 'Paid'";
+    let done = on_tx!(tx, c => sqlx::query(sql)
+        .bind(now_ms).bind(transaction_id)
+        .execute(&mut **c).await.map(|r| r.rows_affected()))?;
+    Ok(done == 1)
+}
+
+/// The payment attempt order `internal_id` rests on now, read in the claiming transaction.
+pub async fn current_transaction(tx: &mut Tx, internal_id: i64) -> Result<Option<i64>, StoreError> {
+    let sql = "SELECT transaction_id FROM orders WHERE internal_id = $1";
+    let found: Option<Option<i64>> = on_tx!(tx, c => sqlx::query_scalar(sql)
+        .bind(internal_id)
+        .fetch_optional(&mut **c).await)?;
+    Ok(found.flatten())
+}

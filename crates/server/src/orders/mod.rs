@@ -3,6 +3,7 @@
 //! in `pages::order`.
 
 pub mod pay;
+pub mod release;
 
 use jiff::Timestamp;
 use jiff::tz::Offset;

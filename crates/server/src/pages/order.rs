@@ -106,10 +106,30 @@ pub fn status_words(status: OrderStatus, english: bool) -> &'static str {
     }
 }
 
+/// The origin (`scheme://host[:port]`) of an http(s) `url`, if it is plain enough to be a CSP
+/// source: no user info and no character that could end or split the directive.
+pub fn origin_of(url: &str) -> Option<&str> {
+    let scheme = if url.starts_with("https://") {
+        8
+    } else if url.starts_with("http://") {
+        7
+    } else {
+        return None;
+    };
+    let end = url[scheme..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| scheme + i);
+    let host = &url[scheme..end];
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']');
+    (!host.is_empty() && host.chars().all(plain)).then_some(&url[..end])
+}
+
 #[derive(Template)]
 #[template(path = "order.html")]
 struct OrderPage<'a> {
     t: &'a Texts,
+    /// The card form's field errors, shared with the widget's form.
+    f: &'a crate::browser::texts::Texts,
     lang: &'a str,
     merchant: &'a str,
     row: &'a OrderRow,
@@ -161,6 +181,7 @@ async fn render(state: &AppState, id: &str) -> anyhow::Result<Response> {
     let money = money_of(&row);
     let page = OrderPage {
         t: texts_for(&row.culture),
+        f: crate::browser::texts::for_language(if english { "en" } else { "ru" }),
         lang: if english { "en" } else { "ru" },
         merchant: &owner.site.name,
         row: &row,
@@ -173,10 +194,44 @@ async fn render(state: &AppState, id: &str) -> anyhow::Result<Response> {
         nonce: &nonce,
     };
     // The card fields are read only by checkout.js from this origin; the form posts back here.
+    // Browsers apply form-action to the redirects that follow the post too, so the origins of the
+    // merchant's success and fail pages (where `/d/{Id}/pay` may send the payer) are allowed.
+    let mut form_action = String::from("'self'");
+    for url in [&row.success_redirect_url, &row.fail_redirect_url]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(origin) = origin_of(url) {
+            form_action.push(' ');
+            form_action.push_str(origin);
+        }
+    }
     let csp = format!(
         "default-src 'none'; script-src 'self' 'nonce-{nonce}'; connect-src 'self'; \
-         style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; \
+         style-src 'unsafe-inline'; img-src 'self' data:; form-action {form_action}; \
          frame-ancestors 'none'; base-uri 'none'"
     );
     Ok(html(StatusCode::OK, page.render()?, &csp))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_of;
+
+    #[test]
+    fn origins_of_redirect_urls() {
+        assert_eq!(
+            origin_of("https://shop.example/ok?x=1"),
+            Some("https://shop.example")
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:8080"),
+            Some("http://127.0.0.1:8080")
+        );
+        assert_eq!(origin_of("http://[::1]:80#a"), Some("http://[::1]:80"));
+        assert_eq!(origin_of("https://a.example;script-src *"), None);
+        assert_eq!(origin_of("https://user@shop.example/"), None);
+        assert_eq!(origin_of("https:///path"), None);
+        assert_eq!(origin_of("javascript:alert(1)"), None);
+    }
 }

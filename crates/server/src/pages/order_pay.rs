@@ -59,6 +59,8 @@ struct ResultPage<'a> {
     t: &'a Texts,
     lang: &'a str,
     paid: bool,
+    /// The link back offers another try (a decline) rather than just the order (paid, refused).
+    retry: bool,
     heading: &'a str,
     message: &'a str,
     back: &'a str,
@@ -188,6 +190,7 @@ fn respond(state: &AppState, row: &OrderRow, outcome: PayOutcome) -> Response {
             t,
             lang,
             paid,
+            retry: !paid && status == StatusCode::OK,
             heading,
             message,
             back: &back,

@@ -93,6 +93,10 @@ pub async fn manage(
     if !transactions::transition(&mut tx, id, &row.status, &change(&next, now, confirm)).await? {
         return Err(anyhow::anyhow!("transaction {id} changed while locked").into());
     }
+    if matches!(action, Action::Void) {
+        // A voided authorization took no money: its order, if any, is payable again.
+        oblako_store::orders::reopen_unpaid(&mut tx, id, now).await?;
+    }
     let (operation, amount, refund_id) = match action {
         Action::Confirm(minor) => (FollowUp::Capture, minor, None),
         Action::Void => (FollowUp::Void, row.amount, None),

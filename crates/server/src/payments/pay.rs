@@ -181,10 +181,12 @@ pub async fn pay(
     let id = inserted.id;
     recovery.attach(&mut tx, id).await?;
     // Dropping `tx` on a lost claim undoes the transaction: the bank never hears of it.
-    if let Some(order) = request.order
-        && !oblako_store::orders::attach_transaction(&mut tx, order, id, now).await?
-    {
-        return Err(ApiError::Refused(ORDER_TAKEN.into()));
+    if let Some(order) = request.order {
+        crate::orders::release::release_unanswered_three_ds(&mut tx, site, mode, order, now)
+            .await?;
+        if !oblako_store::orders::attach_transaction(&mut tx, order, id, now).await? {
+            return Err(ApiError::Refused(ORDER_TAKEN.into()));
+        }
     }
     let reference = format!("auth:{id}");
     if !three_ds {

@@ -291,6 +291,13 @@ async fn redirects_follow_the_outcome_and_a_decline_leaves_the_order_payable() {
     )
     .await;
     let id = m["Id"].as_str().unwrap();
+    // Browsers apply form-action to the redirect after the post: the merchant's origin is allowed.
+    let shown = app.call(request("GET", &format!("/d/{id}")).empty()).await;
+    let csp = shown.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("form-action 'self' https://shop.example https://shop.example;"),
+        "{csp}"
+    );
     let declined = pay(&app, id, "4000056655665556").await;
     assert_eq!(declined.status, StatusCode::SEE_OTHER);
     assert_eq!(declined.headers["location"], "https://shop.example/fail");
@@ -339,11 +346,7 @@ async fn three_d_secure_goes_through_the_acs_page_and_back_to_the_order() {
     let term_url = format!("{}/d/{id}/3ds", app.config.public_url());
     assert_eq!(field("TermUrl"), term_url);
     let (pa_req, md) = (field("PaReq"), field("MD"));
-    // Still under way: a second attempt is refused rather than charged.
-    assert_eq!(
-        pay(&app, id, "4000000000003055").await.status,
-        StatusCode::CONFLICT
-    );
+    // A second attempt now would end this one (a_new_payment_ends_an_attempt_left_at_the_acs_page).
 
     let submit = app
         .call(request("POST", "/acs/submit").form(&form(&[
@@ -490,4 +493,183 @@ async fn create_runs_once_per_request_id() {
     assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
     let next = create(&app, serde_json::json!({})).await;
     assert_eq!(next["Number"], 2, "the replay made no second order");
+}
+
+async fn order_row(app: &TestApp, id: &str) -> oblako_store::orders::OrderRow {
+    oblako_store::orders::by_link(&app.state.db, id)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_voided_authorization_makes_the_order_payable_again() {
+    let app = TestApp::new().await;
+    let m = create(&app, serde_json::json!({"RequireConfirmation": true})).await;
+    let id = m["Id"].as_str().unwrap();
+    assert_eq!(
+        pay(&app, id, "4000000000003055").await.status,
+        StatusCode::OK
+    );
+    let first = order_row(&app, id).await;
+    assert_eq!(first.status, "Paid");
+    let auth = first.transaction_id.unwrap();
+
+    let void = app
+        .post("/payments/void", &format!(r#"{{"TransactionId":{auth}}}"#))
+        .await;
+    assert_eq!(void.json()["Success"], true, "{}", void.json());
+    let voided = order_row(&app, id).await;
+    assert_eq!(
+        (
+            voided.status.as_str(),
+            voided.paid_at,
+            voided.transaction_id
+        ),
+        ("Created", None, Some(auth))
+    );
+    let (_, html) = page(&app, id).await;
+    assert!(
+        html.contains("<form") && html.contains("Ожидает оплаты"),
+        "{html}"
+    );
+
+    // Payable again: a second authorization pays it, and that one stays.
+    assert_eq!(
+        pay(&app, id, "5205000000003055").await.status,
+        StatusCode::OK
+    );
+    let again = order_row(&app, id).await;
+    assert_eq!(again.status, "Paid");
+    assert_ne!(again.transaction_id, Some(auth));
+    let statuses: Vec<String> = payments(&app).await.into_iter().map(|t| t.status).collect();
+    assert_eq!(statuses, ["Cancelled", "Authorized"]);
+    // Confirming the new authorization keeps the order paid; a refund does too (money moved).
+    let second = again.transaction_id.unwrap();
+    let confirm = app
+        .post(
+            "/payments/confirm",
+            &format!(r#"{{"TransactionId":{second},"Amount":10.5}}"#),
+        )
+        .await;
+    assert_eq!(confirm.json()["Success"], true, "{}", confirm.json());
+    let refund = app
+        .post(
+            "/payments/refund",
+            &format!(r#"{{"TransactionId":{second},"Amount":10.5}}"#),
+        )
+        .await;
+    assert_eq!(refund.json()["Success"], true, "{}", refund.json());
+    assert_eq!(order_row(&app, id).await.status, "Paid");
+}
+
+#[tokio::test]
+async fn an_expired_hold_makes_the_order_payable_again() {
+    const DAY: i64 = 24 * 60 * 60_000;
+    let app = TestApp::new().await;
+    let m = create(&app, serde_json::json!({"RequireConfirmation": true})).await;
+    let id = m["Id"].as_str().unwrap();
+    assert_eq!(
+        pay(&app, id, "4000000000003055").await.status,
+        StatusCode::OK
+    );
+    // A one-stage order paid at the same time is untouched by the sweep.
+    let other = create(&app, serde_json::json!({"InvoiceId": "order-8"})).await;
+    let other = other["Id"].as_str().unwrap();
+    assert_eq!(
+        pay(&app, other, "4000000000003055").await.status,
+        StatusCode::OK
+    );
+
+    app.clock.advance_millis(7 * DAY - 60_000);
+    oblako_server::sweeper::sweep_once(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(order_row(&app, id).await.status, "Paid", "hold still valid");
+    app.clock.advance_millis(2 * 60_000);
+    let sweep = oblako_server::sweeper::sweep_once(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(sweep.expired, 1);
+    let expired = order_row(&app, id).await;
+    assert_eq!(
+        (expired.status.as_str(), expired.paid_at),
+        ("Created", None)
+    );
+    assert_eq!(order_row(&app, other).await.status, "Paid");
+    let (_, html) = page(&app, id).await;
+    assert!(html.contains("<form"), "payable again: {html}");
+    assert_eq!(
+        pay(&app, id, "5205000000003055").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(order_row(&app, id).await.status, "Paid");
+}
+
+#[tokio::test]
+async fn a_new_payment_ends_an_attempt_left_at_the_acs_page() {
+    let app = TestApp::new().await;
+    let m = create(&app, serde_json::json!({})).await;
+    let id = m["Id"].as_str().unwrap();
+    let challenge = pay(&app, id, "4242424242424242").await;
+    assert_eq!(challenge.status, StatusCode::OK);
+    let waiting = order_row(&app, id).await.transaction_id.unwrap();
+    let md = waiting.to_string();
+
+    // The payer went back without answering and pays with another card: it goes through.
+    assert_eq!(
+        pay(&app, id, "4000000000003055").await.status,
+        StatusCode::OK
+    );
+    let paid = order_row(&app, id).await;
+    assert_eq!(paid.status, "Paid");
+    assert_ne!(paid.transaction_id, Some(waiting));
+    let statuses: Vec<String> = payments(&app).await.into_iter().map(|t| t.status).collect();
+    assert_eq!(statuses, ["Cancelled", "Completed"]);
+
+    // The late answer of the abandoned challenge is refused and charges nothing.
+    let late = app
+        .call(
+            request("POST", &format!("/d/{id}/3ds"))
+                .form(&form(&[("MD", &md), ("PaRes", "whatever")])),
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::CONFLICT);
+    let post3ds = app
+        .post(
+            "/payments/cards/post3ds",
+            &format!(r#"{{"TransactionId":{waiting},"PaRes":"whatever"}}"#),
+        )
+        .await;
+    assert_eq!(post3ds.json()["Success"], false, "{}", post3ds.json());
+    let statuses: Vec<String> = payments(&app).await.into_iter().map(|t| t.status).collect();
+    assert_eq!(statuses, ["Cancelled", "Completed"]);
+}
+
+#[tokio::test]
+async fn racing_payments_after_a_left_challenge_charge_once() {
+    let app = TestApp::new().await;
+    let id = create(&app, serde_json::json!({})).await["Id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        pay(&app, &id, "4242424242424242").await.status,
+        StatusCode::OK
+    );
+    let mut packets = Vec::new();
+    for _ in 0..8 {
+        packets.push(cryptogram(&app, &app.site.test.public_id, "4000000000003055").await);
+    }
+    let node = app.another_node().await;
+    let replies = futures_join(&app, &node, &id, packets).await;
+    let paid = replies.iter().filter(|s| **s == StatusCode::OK).count();
+    let refused = replies
+        .iter()
+        .filter(|s| **s == StatusCode::CONFLICT)
+        .count();
+    assert_eq!((paid, refused), (1, 7), "{replies:?}");
+    let statuses: Vec<String> = payments(&app).await.into_iter().map(|t| t.status).collect();
+    assert_eq!(statuses, ["Cancelled", "Completed"]);
+    assert_eq!(order_row(&app, &id).await.status, "Paid");
 }
