@@ -28,6 +28,7 @@ mod payments;
 mod recovery;
 mod serve;
 mod subscription_billing;
+mod subscription_mail;
 mod subscriptions;
 mod sweeper;
 mod three_ds;
