@@ -29,6 +29,7 @@ mod recovery;
 mod serve;
 mod subscription_billing;
 mod subscription_mail;
+mod subscription_page;
 mod subscriptions;
 mod sweeper;
 mod three_ds;
