@@ -182,9 +182,14 @@ pub(crate) async fn settle_authorization(
         acquirer::settle(&mut tx, reference, i64::from(answer.reason.0), now).await?;
         if answer.approved() {
             // An order this payment pays becomes Paid in the same commit (issue 6).
-            oblako_store::orders::settle_paid(&mut tx, id, now).await?;
-            crate::subscriptions::from_payment::create_in(&mut tx, &row, token.as_deref(), now)
-                .await?;
+            let paid_order = oblako_store::orders::settle_paid(&mut tx, id, now).await?;
+            let made =
+                crate::subscriptions::from_payment::create_in(&mut tx, &row, token.as_deref(), now)
+                    .await?;
+            if paid_order && made.is_none() {
+                crate::subscriptions::from_order::create_in(&mut tx, &row, token.as_deref(), now)
+                    .await?;
+            }
         }
         let queued = announce(&subscriptions, &mut tx, mode, id, notice, now).await?;
         tx.commit().await?;

@@ -117,6 +117,17 @@ pub async fn create_in(
     let Some(new) = requested(payment, token, now_ms) else {
         return Ok(None);
     };
+    insert_linked(tx, payment, new, now_ms).await
+}
+
+/// Inserts `new`, made from `payment`, and links the payment to it; `None` when `payment`
+/// already made one (its id is unique on the subscription).
+pub(crate) async fn insert_linked(
+    tx: &mut Tx,
+    payment: &TransactionRow,
+    new: NewSubscription,
+    now_ms: i64,
+) -> anyhow::Result<Option<String>> {
     let mode = Mode::parse(&payment.mode)
         .ok_or_else(|| anyhow::anyhow!("transaction {} has mode {:?}", payment.id, payment.mode))?;
     let row = new_row(SiteId(payment.site_id), mode, new, now_ms)?;

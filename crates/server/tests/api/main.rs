@@ -22,6 +22,7 @@ mod notification_log;
 mod notifications;
 mod notifications_settings;
 mod ops;
+mod order_subscription;
 mod orders;
 mod orders_mail;
 mod payments;
