@@ -82,7 +82,10 @@ pub fn requested(payment: &TransactionRow, token: &str, now_ms: i64) -> Option<N
         .and_then(text)
         .and_then(|t| t.trim().parse::<u32>().ok())
         .filter(|&m| m > 0);
-    let receipt = member(&recurrent, "customerReceipt").map(Value::to_string);
+    // `receipt` is what the widget's intent API calls it (spec §6.2).
+    let receipt = member(&recurrent, "customerReceipt")
+        .or_else(|| member(&recurrent, "receipt"))
+        .map(Value::to_string);
     Some(NewSubscription {
         token: token.to_owned(),
         account_id,

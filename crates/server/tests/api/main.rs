@@ -36,3 +36,4 @@ mod sweeper;
 mod three_ds;
 mod vault;
 mod widget;
+mod widget_recurrent;
