@@ -3,6 +3,8 @@
 //! one interval on), in the commit that marks it Paid; the payment carries its `SubscriptionId`;
 //! a declined payment, an order without the behavior, or one without `AccountId` makes none.
 
+use oblako_core::ids::SiteId;
+use oblako_store::notifications::{self, ListFilter, settings::Settings};
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
@@ -23,9 +25,36 @@ fn ms(date: &Value) -> i64 {
     text[6..text.len() - 2].parse().unwrap()
 }
 
+async fn enable_pay(app: &TestApp) {
+    let settings = Settings {
+        kind: "Pay".to_owned(),
+        enabled: true,
+        url: "http://127.0.0.1:9/hook".to_owned(),
+        method: "POST".to_owned(),
+        encoding: "UTF8".to_owned(),
+        format: "CloudPayments".to_owned(),
+    };
+    let site = SiteId(app.site.site_id);
+    notifications::settings::upsert(&app.state.db, site, &settings, app.state.now_ms())
+        .await
+        .unwrap();
+}
+
+async fn pay_bodies(app: &TestApp) -> Vec<String> {
+    let site = SiteId(app.site.site_id);
+    notifications::list(&app.state.db, site, &ListFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|n| n.kind == "Pay")
+        .map(|n| n.body)
+        .collect()
+}
+
 #[tokio::test]
 async fn a_paid_monthly_order_makes_its_subscription_once() {
     let app = TestApp::new().await;
+    enable_pay(&app).await;
     let order = create(
         &app,
         json!({"SubscriptionBehavior": "CreateMonthly", "CultureName": "en-US"}),
@@ -81,6 +110,10 @@ async fn a_paid_monthly_order_makes_its_subscription_once() {
         .unwrap();
     assert_eq!(Some(stored.token), payment.token, "charges the paying card");
     assert_eq!(stored.source_transaction_id, Some(payment.id));
+    let pays = pay_bodies(&app).await;
+    assert_eq!(pays.len(), 1);
+    let named = format!("SubscriptionId={}", s["Id"].as_str().unwrap());
+    assert!(pays[0].contains(&named), "{}", pays[0]);
     // The order is paid: paying again changes nothing.
     pay(&app, id, "4000000000003055").await;
     assert_eq!(find(&app, "payer_7").await.len(), 1);
