@@ -94,6 +94,11 @@ pub fn router(state: AppState) -> Router {
             "/d/{id}/3ds",
             axum::routing::post(pages::order_pay::order_three_ds),
         )
+        .route("/my/{token}", get(pages::my_subscription::my_subscription))
+        .route(
+            "/my/{token}/cancel",
+            axum::routing::post(pages::my_subscription::my_subscription_cancel),
+        )
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(axum::middleware::from_fn(observe::observe))

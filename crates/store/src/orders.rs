@@ -282,3 +282,12 @@ pub async fn current_transaction(tx: &mut Tx, internal_id: i64) -> Result<Option
         .fetch_optional(&mut **c).await)?;
     Ok(found.flatten())
 }
+
+/// The `SubscriptionBehavior` of the order that payment `transaction_id` paid, inside `tx`.
+pub async fn paid_behavior(tx: &mut Tx, transaction_id: i64) -> Result<Option<String>, StoreError> {
+    let sql = "SELECT subscription_behavior FROM orders \
+         WHERE transaction_id = $1 AND status = 'Paid'";
+    let row: Option<(Option<String>,)> = on_tx!(tx, c => sqlx::query_as(sql)
+        .bind(transaction_id).fetch_optional(&mut **c).await)?;
+    Ok(row.and_then(|(b,)| b))
+}

@@ -250,3 +250,32 @@ pub async fn claim_reminders(
     };
     Ok(rows)
 }
+
+/// [`claim_reminders`] inside `tx`, so the reminders queued in the same transaction commit with
+/// the mark (a crash loses neither).
+pub async fn claim_reminders_in(
+    tx: &mut Tx,
+    now_ms: i64,
+    until_ms: i64,
+    limit: i64,
+) -> Result<Vec<SubscriptionRow>, StoreError> {
+    let rows = match tx {
+        Tx::Sqlite(c) => {
+            sqlx::query_as(remind!(""))
+                .bind(now_ms)
+                .bind(until_ms)
+                .bind(limit)
+                .fetch_all(&mut **c)
+                .await
+        }
+        Tx::Postgres(c) => {
+            sqlx::query_as(remind!(" FOR UPDATE SKIP LOCKED"))
+                .bind(now_ms)
+                .bind(until_ms)
+                .bind(limit)
+                .fetch_all(&mut **c)
+                .await
+        }
+    }?;
+    Ok(rows)
+}

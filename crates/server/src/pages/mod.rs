@@ -2,6 +2,7 @@
 //! Content-Security-Policy; pages that must post to a merchant's URL allow that in `form-action`.
 
 pub mod acs;
+pub mod my_subscription;
 pub mod order;
 pub mod order_pay;
 

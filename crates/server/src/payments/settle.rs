@@ -198,13 +198,18 @@ pub(crate) async fn settle_authorization(
     acquirer::settle(&mut tx, reference, i64::from(answer.reason.0), now).await?;
     if answer.approved() {
         // An order this payment pays becomes Paid in the same commit (issue 6).
-        oblako_store::orders::settle_paid(&mut tx, id, now).await?;
-        // The row returned above predates the link; the reply must name the subscription.
-        if let Some(subscription) =
+        let paid_order = oblako_store::orders::settle_paid(&mut tx, id, now).await?;
+        let mut made =
             crate::subscriptions::from_payment::create_in(&mut tx, &row, token.as_deref(), now)
-                .await?
-        {
-            changed.subscription_id = Some(subscription);
+                .await?;
+        if paid_order && made.is_none() {
+            made =
+                crate::subscriptions::from_order::create_in(&mut tx, &row, token.as_deref(), now)
+                    .await?;
+        }
+        // The row returned above predates the link; the reply must name the subscription.
+        if made.is_some() {
+            changed.subscription_id = made;
         }
     }
     let queued = announce(&subscriptions, &mut tx, mode, id, notice, now).await?;

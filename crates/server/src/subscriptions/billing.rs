@@ -2,14 +2,16 @@
 //! the enqueued charges (RELIABILITY M6). [`tick`] and [`run_due`] take time from the state's
 //! clock, so tests move a manual clock and call them instead of waiting for [`run`].
 
+use std::collections::HashMap;
 use std::time::Duration;
 
+use oblako_store::sites;
 use oblako_store::subscriptions::{self, charges};
 use tokio::task::JoinSet;
 
 use crate::state::AppState;
 use crate::subscriptions::charge::{self, Ran};
-use crate::subscriptions::notices::{self, NoticeKind, PayerNotice, payer_notice};
+use crate::subscriptions::notices::{self, NoticeKind, PayerNotice};
 
 /// A job's lease: longer than a charge takes (a Check answer waits at most 30 s).
 pub const LEASE_MS: i64 = 120_000;
@@ -58,25 +60,44 @@ pub async fn tick(state: &AppState) -> anyhow::Result<u64> {
 }
 
 /// Reminds the payers of the scheduled charges due within [`REMIND_BEFORE_MS`], each charge
-/// once across all nodes, and returns the notices handed to the mail outbox.
+/// once across all nodes, and returns the notices queued in the mail outbox (in the commit that
+/// marks the charge reminded).
 pub async fn remind(state: &AppState) -> anyhow::Result<Vec<PayerNotice>> {
     let now = state.now_ms();
+    let merchants: HashMap<i64, String> = sites::list_sites(&state.db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id.0, s.name))
+        .collect();
     let mut sent = Vec::new();
     loop {
-        let rows = subscriptions::claim_reminders(
-            &state.db,
+        let mut tx = state.db.begin_write().await?;
+        let rows = subscriptions::claim_reminders_in(
+            &mut tx,
             now,
             now.saturating_add(REMIND_BEFORE_MS),
             REMIND_BATCH,
         )
         .await?;
         let last = rows.len() < REMIND_BATCH as usize;
+        let mut batch = Vec::new();
         for row in &rows {
-            if let Some(notice) = payer_notice(NoticeKind::UpcomingCharge, row) {
-                notices::send(Some(notice.clone()));
-                sent.push(notice);
-            }
+            let merchant = merchants.get(&row.site_id).map_or("", String::as_str);
+            let queued = notices::queue(
+                state,
+                &mut tx,
+                merchant,
+                NoticeKind::UpcomingCharge,
+                row,
+                now,
+            );
+            batch.extend(queued.await?);
         }
+        tx.commit().await?;
+        if !batch.is_empty() {
+            state.mail.ring();
+        }
+        sent.extend(batch);
         if last {
             return Ok(sent);
         }

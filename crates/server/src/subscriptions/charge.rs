@@ -31,7 +31,7 @@ use crate::payments::pay::Payee;
 use crate::payments::settle::{Charged, check_then_authorize, finish_authorization};
 use crate::state::AppState;
 use crate::subscriptions::manage::save_announcing;
-use crate::subscriptions::notices::{self, NoticeKind, payer_notice};
+use crate::subscriptions::notices::{self, NoticeKind};
 use crate::subscriptions::{apply, billing_of, schedule_of};
 
 /// What a job came to.
@@ -276,6 +276,7 @@ async fn conclude(
         Some(before.declined(reason, now))
     };
     let mut queued = false;
+    let mut mailed = false;
     if let Some(after) = after {
         apply(&mut sub, &after, &schedule, now);
         if after.status != before.status {
@@ -283,21 +284,23 @@ async fn conclude(
         } else {
             subscriptions::save(&mut tx, &sub).await?;
         }
+        if !approved {
+            let kind = if sub.status == "Rejected" {
+                NoticeKind::Cancelled
+            } else {
+                NoticeKind::FailedCharge
+            };
+            let notice = notices::queue(state, &mut tx, &payee.site.name, kind, &sub, now);
+            mailed = notice.await?.is_some();
+        }
     }
     charges::finish(&mut tx, job.id, "done", now).await?;
     tx.commit().await?;
     if queued {
         state.delivery.ring();
     }
-    if !approved {
-        notices::send(payer_notice(
-            if sub.status == "Rejected" {
-                NoticeKind::Cancelled
-            } else {
-                NoticeKind::FailedCharge
-            },
-            &sub,
-        ));
+    if mailed {
+        state.mail.ring();
     }
     Ok(if approved {
         Ran::Approved

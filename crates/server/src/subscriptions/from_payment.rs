@@ -82,7 +82,10 @@ pub fn requested(payment: &TransactionRow, token: &str, now_ms: i64) -> Option<N
         .and_then(text)
         .and_then(|t| t.trim().parse::<u32>().ok())
         .filter(|&m| m > 0);
-    let receipt = member(&recurrent, "customerReceipt").map(Value::to_string);
+    // `receipt` is what the widget's intent API calls it (spec §6.2).
+    let receipt = member(&recurrent, "customerReceipt")
+        .or_else(|| member(&recurrent, "receipt"))
+        .map(Value::to_string);
     Some(NewSubscription {
         token: token.to_owned(),
         account_id,
@@ -117,6 +120,17 @@ pub async fn create_in(
     let Some(new) = requested(payment, token, now_ms) else {
         return Ok(None);
     };
+    insert_linked(tx, payment, new, now_ms).await
+}
+
+/// Inserts `new`, made from `payment`, and links the payment to it; `None` when `payment`
+/// already made one (its id is unique on the subscription).
+pub(crate) async fn insert_linked(
+    tx: &mut Tx,
+    payment: &TransactionRow,
+    new: NewSubscription,
+    now_ms: i64,
+) -> anyhow::Result<Option<String>> {
     let mode = Mode::parse(&payment.mode)
         .ok_or_else(|| anyhow::anyhow!("transaction {} has mode {:?}", payment.id, payment.mode))?;
     let row = new_row(SiteId(payment.site_id), mode, new, now_ms)?;

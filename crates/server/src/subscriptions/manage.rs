@@ -7,12 +7,12 @@ use oblako_core::money::Money;
 use oblako_core::subscription::{Billing, Interval, Schedule};
 use oblako_store::Tx;
 use oblako_store::subscriptions::{self, SubscriptionRow};
-use oblako_store::tokens;
+use oblako_store::{sites, tokens};
 
 use crate::api::reply::ApiError;
 use crate::notify::outbox::Subscriptions;
 use crate::state::AppState;
-use crate::subscriptions::notices::{self, NoticeKind, payer_notice};
+use crate::subscriptions::notices::{self, NoticeKind};
 use crate::subscriptions::recurrent::announce_status;
 use crate::subscriptions::{apply, billing_of, new_id, schedule_of};
 
@@ -266,6 +266,10 @@ pub async fn cancel(
     id: &str,
 ) -> Result<Option<SubscriptionRow>, ApiError> {
     let settings = Subscriptions::load(state, site).await?;
+    let merchant = sites::site(&state.db, site)
+        .await?
+        .map(|s| s.name)
+        .unwrap_or_default();
     let now = state.now_ms();
     let mut tx = state.db.begin_write().await?;
     let Some(mut row) = subscriptions::get_for_update(&mut tx, site, mode, id).await? else {
@@ -280,11 +284,15 @@ pub async fn cancel(
     let schedule = schedule_of(&row)?;
     apply(&mut row, &after, &schedule, now);
     let queued = save_announcing(&settings, &mut tx, &row, now).await?;
+    let mailed = notices::queue(state, &mut tx, &merchant, NoticeKind::Cancelled, &row, now);
+    let mailed = mailed.await?.is_some();
     tx.commit().await?;
     if queued {
         state.delivery.ring();
     }
-    notices::send(payer_notice(NoticeKind::Cancelled, &row));
+    if mailed {
+        state.mail.ring();
+    }
     Ok(Some(row))
 }
 

@@ -4,6 +4,7 @@
 //! - [`billing`]: the tick that enqueues due charges and the workers that run them
 //!   ([`charge`] is one job: a token MIT payment through the payment path, exactly once).
 //! - [`from_payment`]: a payment whose `JsonData` carries `CloudPayments.recurrent`.
+//! - [`from_order`]: an order with `SubscriptionBehavior`, once paid.
 //! - [`recurrent`]: the Recurrent notification, queued in the transaction of a status change.
 //! - [`notices`]: what the payer would be e-mailed (upcoming, failed, cancelled).
 //!
@@ -12,6 +13,7 @@
 
 pub mod billing;
 pub mod charge;
+pub mod from_order;
 pub mod from_payment;
 pub mod manage;
 pub mod notices;

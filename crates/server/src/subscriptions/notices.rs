@@ -1,9 +1,16 @@
 //! What the payer of a subscription is told (spec §10): a reminder before a charge, a failed
-//! charge with a way to pay with another card, and a cancellation. The mail outbox that sends
-//! these is not wired yet; billing and cancellation build the notice at the point it would be
-//! sent and log it, so the sender can take it from there.
+//! charge with a way to pay with another card, and a cancellation. [`queue`] renders the notice
+//! (`mail::billing`, in the subscription's language) and puts it in the messages outbox inside
+//! the caller's transaction, the one that changes the subscription, so no notice is lost.
 
+use oblako_core::ids::SiteId;
+use oblako_core::money::{Currency, Money};
+use oblako_store::Tx;
 use oblako_store::subscriptions::SubscriptionRow;
+
+use crate::mail::billing::{BillingNotice, Subscription, billing_email};
+use crate::mail::{manage_link, queue_email};
+use crate::state::AppState;
 
 /// Why the payer is written to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,14 +59,66 @@ pub fn payer_notice(kind: NoticeKind, row: &SubscriptionRow) -> Option<PayerNoti
     })
 }
 
-/// Hands a notice to the payer mail outbox. Until that exists (issue 6, items 6–7) it is logged
-/// without the address.
-pub fn send(notice: Option<PayerNotice>) {
-    if let Some(n) = notice {
-        tracing::info!(
-            subscription = %n.subscription_id,
-            kind = ?n.kind,
-            "payer notice (mail outbox not wired yet)"
-        );
-    }
+/// The payer's self-service link for `row`, valid from `now_ms`.
+pub fn manage_url(state: &AppState, row: &SubscriptionRow, now_ms: i64) -> String {
+    let token = manage_link::token(&state.secrets, SiteId(row.site_id), &row.id, now_ms);
+    manage_link::url(&state.config.public_url(), &token)
+}
+
+/// `2026-10-01`, UTC, as the payer reads a charge date.
+fn day_of(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.strftime("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+/// Queues the notice of `kind` about `row` (of the site named `merchant`) to the payer inside
+/// `tx`; ring `state.mail` after the commit when it returns `Some`. A subscription without an
+/// e-mail gets nothing, with a log line.
+pub async fn queue(
+    state: &AppState,
+    tx: &mut Tx,
+    merchant: &str,
+    kind: NoticeKind,
+    row: &SubscriptionRow,
+    now_ms: i64,
+) -> anyhow::Result<Option<PayerNotice>> {
+    let Some(notice) = payer_notice(kind, row) else {
+        tracing::info!(subscription = %row.id, ?kind, "payer notice skipped: no e-mail");
+        return Ok(None);
+    };
+    let currency = Currency::from_code(&notice.currency)
+        .ok_or_else(|| anyhow::anyhow!("subscription {} has currency {}", row.id, row.currency))?;
+    let manage = manage_url(state, row, now_ms);
+    let what = match kind {
+        NoticeKind::UpcomingCharge => BillingNotice::Upcoming {
+            date: day_of(notice.next_at.unwrap_or(now_ms)),
+        },
+        // The self-service page is where the payer acts on a failed charge.
+        NoticeKind::FailedCharge => BillingNotice::Failed {
+            pay_url: manage.clone(),
+        },
+        NoticeKind::Cancelled => BillingNotice::Cancelled,
+    };
+    let email = billing_email(
+        &what,
+        Subscription {
+            merchant,
+            description: &notice.description,
+            amount: Money::new(notice.amount, currency),
+            culture: &notice.culture,
+            manage_url: (kind == NoticeKind::UpcomingCharge).then_some(manage.as_str()),
+        },
+    )?;
+    let reference = format!("subscription:{}", row.id);
+    queue_email(
+        tx,
+        Some(SiteId(row.site_id)),
+        &notice.email,
+        &email,
+        &reference,
+        now_ms,
+    )
+    .await?;
+    Ok(Some(notice))
 }

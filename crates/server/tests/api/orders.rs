@@ -44,7 +44,7 @@ pub fn form(pairs: &[(&str, &str)]) -> String {
         .join("&")
 }
 
-async fn pay(app: &TestApp, id: &str, card: &str) -> Reply {
+pub async fn pay(app: &TestApp, id: &str, card: &str) -> Reply {
     let packet = cryptogram(app, &app.site.test.public_id, card).await;
     app.call(request("POST", &format!("/d/{id}/pay")).form(&form(&[
         ("CardCryptogramPacket", &packet),
@@ -58,7 +58,7 @@ async fn page(app: &TestApp, id: &str) -> (StatusCode, String) {
     (reply.status, String::from_utf8(reply.body).unwrap())
 }
 
-async fn payments(app: &TestApp) -> Vec<transactions::TransactionRow> {
+pub async fn payments(app: &TestApp) -> Vec<transactions::TransactionRow> {
     transactions::list_created(
         &app.state.db,
         SiteId(app.site.site_id),

@@ -1,0 +1,235 @@
+//! The payer's self-service page (issue 6, item 7): `GET /my/{token}` (the link in the billing
+//! e-mails, [`crate::mail::manage_link`]) shows the subscription (merchant, amount, schedule, next
+//! charge, status); `POST /my/{token}/cancel` cancels it exactly as `subscriptions/cancel` does
+//! (Recurrent notification and the payer's e-mail included), then sends the payer back to the
+//! page (303). The signed token is the only credential: no cookie is set or read, so a
+//! cross-site form cannot ride on a session; the form repeats the token in its body and the POST
+//! is refused unless both agree. GET changes nothing.
+
+use askama::Template;
+use axum::body::to_bytes;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use oblako_core::ids::Mode;
+use oblako_core::money::{Currency, Money};
+use oblako_protocol::amount::amount_fixed;
+use oblako_protocol::params::Params;
+use oblako_store::sites;
+use oblako_store::subscriptions::{self, SubscriptionRow};
+
+use crate::mail::manage_link::{self, ManageLink};
+use crate::mail::order_link::is_english;
+use crate::pages::{error, html};
+use crate::state::AppState;
+use crate::subscriptions::manage;
+
+/// Largest cancel form accepted.
+const MAX_FORM: usize = 4 * 1024;
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
+                   frame-ancestors 'none'; base-uri 'none'";
+
+/// The page's words in one language.
+pub struct Texts {
+    title: &'static str,
+    merchant: &'static str,
+    description: &'static str,
+    amount: &'static str,
+    schedule: &'static str,
+    next: &'static str,
+    status: &'static str,
+    cancel: &'static str,
+    cancelled: &'static str,
+}
+
+const RU: Texts = Texts {
+    title: "Ваша подписка",
+    merchant: "Магазин",
+    description: "Назначение",
+    amount: "Сумма списания",
+    schedule: "Периодичность",
+    next: "Следующее списание",
+    status: "Статус",
+    cancel: "Отменить подписку",
+    cancelled: "Подписка отменена. Списаний больше не будет.",
+};
+
+const EN: Texts = Texts {
+    title: "Your subscription",
+    merchant: "Merchant",
+    description: "Description",
+    amount: "Amount per charge",
+    schedule: "Schedule",
+    next: "Next charge",
+    status: "Status",
+    cancel: "Cancel subscription",
+    cancelled: "Your subscription is cancelled. You will not be charged again.",
+};
+
+#[derive(Template)]
+#[template(path = "my_subscription.html")]
+struct Page<'a> {
+    t: &'a Texts,
+    lang: &'a str,
+    note: Option<&'a str>,
+    merchant: &'a str,
+    description: &'a str,
+    amount: String,
+    schedule: String,
+    next: Option<String>,
+    status: &'a str,
+    status_class: &'a str,
+    cancellable: bool,
+    token: &'a str,
+}
+
+/// How often the subscription charges, in the payer's words.
+pub fn schedule_words(unit: &str, period: i64, english: bool) -> String {
+    match (unit, period, english) {
+        ("Day", 1, false) => "ежедневно".into(),
+        ("Week", 1, false) => "еженедельно".into(),
+        ("Month", 1, false) => "ежемесячно".into(),
+        ("Day", n, false) => format!("каждые {n} дн."),
+        ("Week", n, false) => format!("каждые {n} нед."),
+        (_, n, false) => format!("каждые {n} мес."),
+        ("Day", 1, true) => "every day".into(),
+        ("Week", 1, true) => "every week".into(),
+        ("Month", 1, true) => "every month".into(),
+        ("Day", n, true) => format!("every {n} days"),
+        ("Week", n, true) => format!("every {n} weeks"),
+        (_, n, true) => format!("every {n} months"),
+    }
+}
+
+/// The status in the payer's words.
+pub fn status_words(status: &str, english: bool) -> &'static str {
+    match (status, english) {
+        ("Active", false) => "Активна",
+        ("PastDue", false) => "Просрочена: последнее списание не прошло",
+        ("Cancelled", false) => "Отменена",
+        ("Rejected", false) => "Отклонена: списания не прошли",
+        ("Expired", false) => "Завершена",
+        ("Active", true) => "Active",
+        ("PastDue", true) => "Past due: the last charge failed",
+        ("Cancelled", true) => "Cancelled",
+        ("Rejected", true) => "Rejected: the charges failed",
+        ("Expired", true) => "Finished",
+        (_, false) => "Неизвестен",
+        (_, true) => "Unknown",
+    }
+}
+
+/// The page of a link that is forged, altered, expired or names nothing, in both languages.
+fn bad_link() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "Ссылка недействительна / Link not valid",
+        "Ссылка устарела или повреждена. Откройте ссылку из последнего письма о подписке. \
+         The link has expired or is damaged. Open the link in the latest e-mail about your \
+         subscription.",
+    )
+}
+
+fn internal(e: anyhow::Error) -> Response {
+    tracing::error!(error = format!("{e:#}"), "subscription page");
+    error(StatusCode::INTERNAL_SERVER_ERROR, "Error", "Internal error")
+}
+
+/// The subscription `token` names, if the token is valid now and the subscription is its site's.
+async fn resolve(
+    state: &AppState,
+    token: &str,
+) -> anyhow::Result<Option<(ManageLink, SubscriptionRow)>> {
+    let Some(link) = manage_link::read(&state.secrets, token, state.now_ms()) else {
+        return Ok(None);
+    };
+    let row = subscriptions::by_id(&state.db, &link.subscription_id).await?;
+    Ok(row.filter(|r| r.site_id == link.site.0).map(|r| (link, r)))
+}
+
+/// `GET /my/{token}`.
+pub async fn my_subscription(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    match render(&state, &token).await {
+        Ok(response) => response,
+        Err(e) => internal(e),
+    }
+}
+
+async fn render(state: &AppState, token: &str) -> anyhow::Result<Response> {
+    let Some((link, row)) = resolve(state, token).await? else {
+        return Ok(bad_link());
+    };
+    let english = is_english(&row.culture);
+    let t = if english { &EN } else { &RU };
+    let merchant = sites::site(&state.db, link.site)
+        .await?
+        .map(|s| s.name)
+        .unwrap_or_default();
+    let currency = Currency::from_code(&row.currency)
+        .ok_or_else(|| anyhow::anyhow!("subscription {} has currency {}", row.id, row.currency))?;
+    let money = Money::new(row.amount, currency);
+    let next = row.next_at.and_then(|at| {
+        let at = jiff::Timestamp::from_millisecond(at).ok()?;
+        Some(at.strftime("%Y-%m-%d %H:%M UTC").to_string())
+    });
+    let cancellable = matches!(row.status.as_str(), "Active" | "PastDue");
+    let page = Page {
+        t,
+        lang: if english { "en" } else { "ru" },
+        note: (row.status == "Cancelled").then_some(t.cancelled),
+        merchant: &merchant,
+        description: row.description.as_deref().unwrap_or_default(),
+        amount: format!("{} {}", amount_fixed(money), money.currency.code()),
+        schedule: schedule_words(&row.unit, row.period, english),
+        next,
+        status: status_words(&row.status, english),
+        status_class: &row.status,
+        cancellable,
+        token,
+    };
+    Ok(html(StatusCode::OK, page.render()?, CSP))
+}
+
+/// `POST /my/{token}/cancel`: the form must repeat the token.
+pub async fn my_subscription_cancel(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    request: Request,
+) -> Response {
+    let Ok(body) = to_bytes(request.into_body(), MAX_FORM).await else {
+        return error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Too large",
+            "The form is too large.",
+        );
+    };
+    let echoed = Params::from_form(&body)
+        .ok()
+        .and_then(|p| p.string_max("token", 512).ok().flatten());
+    if echoed.as_deref() != Some(token.as_str()) {
+        return bad_link();
+    }
+    match cancel(&state, &token).await {
+        Ok(Some(())) => {
+            let mut response = StatusCode::SEE_OTHER.into_response();
+            if let Ok(to) = HeaderValue::from_str(&format!("/my/{token}")) {
+                response.headers_mut().insert(header::LOCATION, to);
+            }
+            response
+        }
+        Ok(None) => bad_link(),
+        Err(e) => internal(e),
+    }
+}
+
+async fn cancel(state: &AppState, token: &str) -> anyhow::Result<Option<()>> {
+    let Some((link, row)) = resolve(state, token).await? else {
+        return Ok(None);
+    };
+    let mode = Mode::parse(&row.mode)
+        .ok_or_else(|| anyhow::anyhow!("subscription {} has mode {:?}", row.id, row.mode))?;
+    let done = manage::cancel(state, link.site, mode, &row.id)
+        .await
+        .map_err(|e| anyhow::anyhow!("cancel {}: {e}", row.id))?;
+    Ok(done.map(|_| ()))
+}
