@@ -73,6 +73,7 @@ pub async fn build_state(
         faults: crate::faults::Faults::default(),
         delivery: crate::notify::deliver::Wake::default(),
         subscriptions: crate::notify::outbox::SettingsCache::default(),
+        delivery_sites: crate::notify::site_cache::SiteCache::default(),
     }))
 }
 

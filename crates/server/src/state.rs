@@ -42,6 +42,8 @@ pub struct Shared {
     pub delivery: crate::notify::deliver::Wake,
     /// Sites' notification settings, read recently.
     pub subscriptions: crate::notify::outbox::SettingsCache,
+    /// Sites' signing secrets and retry schedules, read recently by delivery.
+    pub delivery_sites: crate::notify::site_cache::SiteCache,
     /// Browser charges per client IP (`widget_charge_per_minute`).
     pub widget_rate: crate::browser::rate::RateLimit,
     /// Messages to payers: where they go, and the bell that wakes their worker.

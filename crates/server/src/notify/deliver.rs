@@ -14,11 +14,10 @@ use std::time::Duration;
 
 use oblako_core::ids::Mode;
 use oblako_protocol::notification::{FormEncoding, is_acknowledged};
-use oblako_store::notifications::{self, Notification, Outcome, RetrySchedule};
+use oblako_store::notifications::{self, Notification, Outcome};
 use tokio::sync::{Notify, Semaphore};
 
 use crate::notify::send::{Target, send_signed};
-use crate::notify::signing;
 use crate::outbound::{Outbound, Policy, Timeouts};
 use crate::state::AppState;
 
@@ -143,7 +142,7 @@ pub async fn drain(state: &AppState, worker: &str) -> anyhow::Result<usize> {
 /// One attempt at `n`, recorded under the worker's lease.
 async fn attempt(state: &AppState, worker: &str, n: &Notification) -> anyhow::Result<()> {
     let started = state.now_ms();
-    let secret = signing::site_secret(&state.db, &state.secrets, n.site, n.mode).await?;
+    let site = state.delivery_sites.get(state, n.site, n.mode).await?;
     let now = jiff::Timestamp::from_millisecond(started)?;
     let webhook_id = format!("ntf_{}", n.id);
     let target = Target {
@@ -153,12 +152,18 @@ async fn attempt(state: &AppState, worker: &str, n: &Notification) -> anyhow::Re
         encoding: FormEncoding::from_name(&n.encoding).unwrap_or(FormEncoding::Utf8),
     };
     let sequence = [("X-Webhook-Sequence", n.sequence.to_string())];
-    let sent = send_signed(state, target, &secret, &webhook_id, now, &n.body, &sequence).await;
-    let schedule = notifications::settings::retry_schedule(&state.db, n.site)
-        .await?
-        .unwrap_or_else(RetrySchedule::cloudpayments);
+    let sent = send_signed(
+        state,
+        target,
+        &site.secret,
+        &webhook_id,
+        now,
+        &n.body,
+        &sequence,
+    )
+    .await;
     let finished = state.now_ms();
-    let retry_at = schedule.next_attempt_at(n.attempts + 1, finished);
+    let retry_at = site.schedule.next_attempt_at(n.attempts + 1, finished);
     let latency_ms = finished - started;
     let (snippet, failure): (String, Option<String>);
     let http_status = match &sent {

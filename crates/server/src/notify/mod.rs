@@ -9,3 +9,4 @@ pub mod outbox;
 pub mod sample;
 pub mod send;
 pub mod signing;
+pub mod site_cache;
