@@ -19,12 +19,7 @@ use crate::subscriptions::{DAY_MS, HOUR_MS, create, iso, token_for};
 const SUBSCRIPTIONS: usize = 60;
 
 async fn bank_auths(app: &TestApp) -> i64 {
-    oblako_store::acquirer::bank_totals(&app.state.db)
-        .await
-        .unwrap()
-        .iter()
-        .find(|(op, _, _)| op == "auth")
-        .map_or(0, |t| t.1)
+    app.bank_auths().await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

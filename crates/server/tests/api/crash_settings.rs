@@ -8,7 +8,7 @@ use oblako_core::ids::SiteId;
 use oblako_server::cli::notification_retries::{RetriesArgs, apply};
 use oblako_server::notify::deliver::drain;
 use oblako_server::sweeper::sweep_once;
-use oblako_store::notifications::{self, RetrySchedule, settings::Settings};
+use oblako_store::notifications::{self, RetrySchedule};
 use serde_json::json;
 
 use crate::helpers::{TestApp, request};
@@ -16,22 +16,7 @@ use crate::hooksink::Sink;
 use crate::payments::{card, cryptogram, model};
 
 async fn subscribe_pay(app: &TestApp, sink: &Sink) {
-    let settings = Settings {
-        kind: "Pay".to_owned(),
-        enabled: true,
-        url: sink.url.clone(),
-        method: "POST".to_owned(),
-        encoding: "UTF8".to_owned(),
-        format: "CloudPayments".to_owned(),
-    };
-    notifications::settings::upsert(
-        &app.state.db,
-        SiteId(app.site.site_id),
-        &settings,
-        app.state.now_ms(),
-    )
-    .await
-    .unwrap();
+    app.notify(&["Pay"], &sink.url).await;
 }
 
 #[tokio::test]

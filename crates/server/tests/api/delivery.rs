@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use oblako_core::ids::{Mode, SiteId};
 use oblako_server::notify::deliver::{self, drain};
-use oblako_store::notifications::settings::Settings;
 use oblako_store::notifications::{self, ListFilter, NewNotification, RetrySchedule, State};
 use serde_json::json;
 
@@ -219,7 +218,7 @@ async fn a_slow_receiver_holds_only_its_share_and_never_delays_the_others() {
     let app = TestApp::with_config(|c| c.notification_endpoint_parallel = 4).await;
     let slow = Sink::start().await;
     let fast = Sink::start().await;
-    let site = subscribe(&app, &slow, "POST").await;
+    subscribe(&app, &slow, "POST").await;
     slow.answer(Answer::Slow(1_500));
     for _ in 0..30 {
         charge(&app, "4000000000003055", 10.0).await;
@@ -231,18 +230,7 @@ async fn a_slow_receiver_holds_only_its_share_and_never_delays_the_others() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     // Declines announce Fail, which goes to the fast receiver.
-    let fail = Settings {
-        kind: "Fail".into(),
-        enabled: true,
-        url: fast.url.clone(),
-        method: "POST".into(),
-        encoding: "UTF8".into(),
-        format: "CloudPayments".into(),
-    };
-    notifications::settings::upsert(&app.state.db, site, &fail, app.state.now_ms())
-        .await
-        .unwrap();
-    app.state.subscriptions.forget(site);
+    app.notify(&["Fail"], &fast.url).await;
     let started = Instant::now();
     for _ in 0..10 {
         charge(&app, "4000056655665556", 10.0).await;

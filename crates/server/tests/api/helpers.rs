@@ -106,6 +106,41 @@ impl TestApp {
         app::app(state)
     }
 
+    /// Switches on the test site's notifications of `kinds`, sent to `url` by POST in UTF-8.
+    pub async fn notify(&self, kinds: &[&str], url: &str) -> oblako_core::ids::SiteId {
+        let site = oblako_core::ids::SiteId(self.site.site_id);
+        for kind in kinds {
+            let settings = oblako_store::notifications::settings::Settings {
+                kind: (*kind).to_owned(),
+                enabled: true,
+                url: url.to_owned(),
+                method: "POST".to_owned(),
+                encoding: "UTF8".to_owned(),
+                format: "CloudPayments".to_owned(),
+            };
+            oblako_store::notifications::settings::upsert(
+                &self.state.db,
+                site,
+                &settings,
+                self.state.now_ms(),
+            )
+            .await
+            .unwrap();
+        }
+        self.state.subscriptions.forget(site);
+        site
+    }
+
+    /// Authorizations the emulated bank has recorded.
+    pub async fn bank_auths(&self) -> i64 {
+        oblako_store::acquirer::bank_totals(&self.state.db)
+            .await
+            .unwrap()
+            .iter()
+            .find(|(op, _, _)| op == "auth")
+            .map_or(0, |t| t.1)
+    }
+
     pub async fn another_site(&self, name: &str) -> CreatedSite {
         let account = sites::default_account(&self.state.db, self.state.now_ms())
             .await

@@ -31,12 +31,7 @@ async fn node(app: &TestApp) -> AppState {
 }
 
 async fn bank_auths(app: &TestApp) -> i64 {
-    oblako_store::acquirer::bank_totals(&app.state.db)
-        .await
-        .unwrap()
-        .iter()
-        .find(|(op, _, _)| op == "auth")
-        .map_or(0, |t| t.1)
+    app.bank_auths().await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -7,7 +7,7 @@ use oblako_core::ids::SiteId;
 use oblako_protocol::notification::verify_hmac;
 use oblako_server::notify::deliver::drain;
 use oblako_server::sites::CreatedSite;
-use oblako_store::notifications::{self, RetrySchedule, settings::Settings};
+use oblako_store::notifications::{self, RetrySchedule};
 use serde_json::{Value, json};
 
 use crate::helpers::{Reply, TestApp, request};
@@ -15,21 +15,7 @@ use crate::hooksink::{Answer, Sink};
 use crate::payments::{card, model};
 
 async fn subscribe(app: &TestApp, sink: &Sink) -> SiteId {
-    let site = SiteId(app.site.site_id);
-    for kind in ["Pay", "Fail"] {
-        let settings = Settings {
-            kind: kind.to_owned(),
-            enabled: true,
-            url: sink.url.clone(),
-            method: "POST".to_owned(),
-            encoding: "UTF8".to_owned(),
-            format: "CloudPayments".to_owned(),
-        };
-        notifications::settings::upsert(&app.state.db, site, &settings, app.state.now_ms())
-            .await
-            .unwrap();
-    }
-    site
+    app.notify(&["Pay", "Fail"], &sink.url).await
 }
 
 async fn charge(app: &TestApp) -> i64 {

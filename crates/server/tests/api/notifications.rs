@@ -5,7 +5,7 @@
 use oblako_core::ids::SiteId;
 use oblako_protocol::notification::{percent_decode, verify_hmac, verify_webhook_signature};
 use oblako_server::notify::deliver::drain;
-use oblako_store::notifications::{self, ListFilter, RetrySchedule, State, settings::Settings};
+use oblako_store::notifications::{self, ListFilter, RetrySchedule, State};
 use serde_json::json;
 
 use crate::helpers::TestApp;
@@ -15,19 +15,17 @@ use crate::payments::{card, model};
 const KINDS: [&str; 5] = ["Pay", "Fail", "Confirm", "Refund", "Cancel"];
 
 pub async fn subscribe(app: &TestApp, sink: &Sink, method: &str) -> SiteId {
-    let site = SiteId(app.site.site_id);
-    for kind in KINDS {
-        let settings = Settings {
-            kind: kind.to_owned(),
-            enabled: true,
-            url: sink.url.clone(),
-            method: method.to_owned(),
-            encoding: "UTF8".to_owned(),
-            format: "CloudPayments".to_owned(),
-        };
-        notifications::settings::upsert(&app.state.db, site, &settings, app.state.now_ms())
-            .await
-            .unwrap();
+    let site = app.notify(&KINDS, &sink.url).await;
+    if method != "POST" {
+        for kind in KINDS {
+            let mut settings = notifications::settings::get(&app.state.db, site, kind)
+                .await
+                .unwrap();
+            settings.method = method.to_owned();
+            notifications::settings::upsert(&app.state.db, site, &settings, app.state.now_ms())
+                .await
+                .unwrap();
+        }
     }
     site
 }
@@ -239,22 +237,7 @@ async fn an_exhausted_notification_is_marked_and_can_be_resent() {
 }
 
 async fn enable_check(app: &TestApp, sink: &Sink) {
-    let settings = Settings {
-        kind: "Check".to_owned(),
-        enabled: true,
-        url: sink.url.clone(),
-        method: "POST".to_owned(),
-        encoding: "UTF8".to_owned(),
-        format: "CloudPayments".to_owned(),
-    };
-    notifications::settings::upsert(
-        &app.state.db,
-        SiteId(app.site.site_id),
-        &settings,
-        app.state.now_ms(),
-    )
-    .await
-    .unwrap();
+    app.notify(&["Check"], &sink.url).await;
 }
 
 async fn auth_count(app: &TestApp) -> i64 {

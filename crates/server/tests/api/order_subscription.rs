@@ -4,7 +4,7 @@
 //! a declined payment, an order without the behavior, or one without `AccountId` makes none.
 
 use oblako_core::ids::SiteId;
-use oblako_store::notifications::{self, ListFilter, settings::Settings};
+use oblako_store::notifications::{self, ListFilter};
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
@@ -26,18 +26,7 @@ fn ms(date: &Value) -> i64 {
 }
 
 async fn enable_pay(app: &TestApp) {
-    let settings = Settings {
-        kind: "Pay".to_owned(),
-        enabled: true,
-        url: "http://127.0.0.1:9/hook".to_owned(),
-        method: "POST".to_owned(),
-        encoding: "UTF8".to_owned(),
-        format: "CloudPayments".to_owned(),
-    };
-    let site = SiteId(app.site.site_id);
-    notifications::settings::upsert(&app.state.db, site, &settings, app.state.now_ms())
-        .await
-        .unwrap();
+    app.notify(&["Pay"], "http://127.0.0.1:9/hook").await;
 }
 
 async fn pay_bodies(app: &TestApp) -> Vec<String> {

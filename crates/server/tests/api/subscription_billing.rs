@@ -5,7 +5,7 @@
 use oblako_core::card::CardExpiry;
 use oblako_core::ids::SiteId;
 use oblako_server::subscriptions::billing::{LEASE_MS, drain, tick};
-use oblako_store::notifications::{self, ListFilter, settings::Settings};
+use oblako_store::notifications::{self, ListFilter};
 use oblako_store::subscriptions::charges;
 use serde_json::{Value, json};
 
@@ -14,24 +14,8 @@ use crate::payments::{cryptogram_expiring, model};
 use crate::subscriptions::{DAY_MS, HOUR_MS, bill_at, create, iso, token_for};
 
 async fn enable(app: &TestApp) {
-    for kind in ["Recurrent", "Pay", "Fail"] {
-        let settings = Settings {
-            kind: kind.to_owned(),
-            enabled: true,
-            url: "http://127.0.0.1:9/hook".to_owned(),
-            method: "POST".to_owned(),
-            encoding: "UTF8".to_owned(),
-            format: "CloudPayments".to_owned(),
-        };
-        notifications::settings::upsert(
-            &app.state.db,
-            SiteId(app.site.site_id),
-            &settings,
-            app.state.now_ms(),
-        )
-        .await
-        .unwrap();
-    }
+    app.notify(&["Recurrent", "Pay", "Fail"], "http://127.0.0.1:9/hook")
+        .await;
 }
 
 async fn bodies(app: &TestApp, kind: &str, containing: &str) -> Vec<String> {
@@ -66,12 +50,7 @@ async fn subscribe(app: &TestApp, number: &str, extra: Value) -> (String, i64) {
 }
 
 async fn bank_auths(app: &TestApp) -> i64 {
-    oblako_store::acquirer::bank_totals(&app.state.db)
-        .await
-        .unwrap()
-        .iter()
-        .find(|(op, _, _)| op == "auth")
-        .map_or(0, |t| t.1)
+    app.bank_auths().await
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use oblako_core::ids::SiteId;
 use oblako_server::mail::{self, manage_link};
 use oblako_server::subscriptions::billing::{REMIND_BEFORE_MS, remind};
-use oblako_store::notifications::{self, ListFilter, settings::Settings};
+use oblako_store::notifications::{self, ListFilter};
 use serde_json::json;
 
 use crate::helpers::{Reply, TestApp, request};
@@ -29,22 +29,7 @@ async fn status_of(app: &TestApp, id: &str) -> String {
 }
 
 async fn enable_recurrent(app: &TestApp) {
-    let settings = Settings {
-        kind: "Recurrent".to_owned(),
-        enabled: true,
-        url: "http://127.0.0.1:9/hook".to_owned(),
-        method: "POST".to_owned(),
-        encoding: "UTF8".to_owned(),
-        format: "CloudPayments".to_owned(),
-    };
-    notifications::settings::upsert(
-        &app.state.db,
-        SiteId(app.site.site_id),
-        &settings,
-        app.state.now_ms(),
-    )
-    .await
-    .unwrap();
+    app.notify(&["Recurrent"], "http://127.0.0.1:9/hook").await;
 }
 
 async fn recurrent_bodies(app: &TestApp, id: &str) -> Vec<String> {

@@ -4,7 +4,7 @@
 
 use oblako_core::ids::SiteId;
 use oblako_server::subscriptions::billing::{drain, tick};
-use oblako_store::notifications::{self, ListFilter, settings::Settings};
+use oblako_store::notifications::{self, ListFilter};
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
@@ -52,24 +52,8 @@ async fn get(app: &TestApp, id: &str) -> Value {
 }
 
 async fn enable_recurrent(app: &TestApp) {
-    for kind in ["Recurrent", "Pay", "Fail"] {
-        let settings = Settings {
-            kind: kind.to_owned(),
-            enabled: true,
-            url: "http://127.0.0.1:9/hook".to_owned(),
-            method: "POST".to_owned(),
-            encoding: "UTF8".to_owned(),
-            format: "CloudPayments".to_owned(),
-        };
-        notifications::settings::upsert(
-            &app.state.db,
-            SiteId(app.site.site_id),
-            &settings,
-            app.state.now_ms(),
-        )
-        .await
-        .unwrap();
-    }
+    app.notify(&["Recurrent", "Pay", "Fail"], "http://127.0.0.1:9/hook")
+        .await;
 }
 
 /// The queued notifications of `kind`, oldest first, as their bodies.

@@ -394,22 +394,9 @@ async fn scripts_carry_the_current_key_and_every_page_a_policy() {
 
 #[tokio::test]
 async fn a_browser_charge_queues_pay_and_fail_notifications_like_the_api() {
-    use oblako_store::notifications::settings::{Settings, upsert};
     let app = TestApp::new().await;
-    for kind in ["Pay", "Fail"] {
-        let settings = Settings {
-            kind: kind.to_owned(),
-            enabled: true,
-            url: "http://127.0.0.1:9/hook".to_owned(),
-            method: "POST".to_owned(),
-            encoding: "UTF8".to_owned(),
-            format: "CloudPayments".to_owned(),
-        };
-        let site = oblako_core::ids::SiteId(app.site.site_id);
-        upsert(&app.state.db, site, &settings, app.state.now_ms())
-            .await
-            .unwrap();
-    }
+    app.notify(&["Pay", "Fail"], "http://127.0.0.1:9/hook")
+        .await;
     for (number, kind) in [("4111111111111111", "Pay"), ("4000056655665556", "Fail")] {
         let reply = charge_card(&app, number, "charge").await;
         let id = &reply["Model"]["TransactionId"];
