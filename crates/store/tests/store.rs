@@ -37,6 +37,37 @@ fn keys(tag: &str) -> [(Mode, String, Vec<u8>, Vec<u8>); 2] {
     ]
 }
 
+/// A 10.50 RUB test payment of `site` in `status`, made by card 4242…4242, for the tests to vary.
+fn new_payment(site: SiteId, status: &str) -> oblako_store::transactions::NewTransaction<'_> {
+    oblako_store::transactions::NewTransaction {
+        site,
+        mode: Mode::Test,
+        kind: "payment",
+        original_id: None,
+        status,
+        stage: "one",
+        amount: 1050,
+        currency: "RUB",
+        invoice_id: None,
+        account_id: None,
+        email: None,
+        description: None,
+        json_data: None,
+        culture: "ru-RU",
+        ip_address: "127.0.0.1",
+        name: None,
+        card_id: None,
+        card_first_six: "424242",
+        card_last_four: "4242",
+        card_exp: "12/30",
+        card_brand: "Visa",
+        token: None,
+        subscription_id: None,
+        created_at: 1,
+        expires_at: None,
+    }
+}
+
 async fn site(db: &Db, tag: &str) -> SiteId {
     let account = sites::create_account(db, "Acme", 1_000).await.unwrap();
     sites::create_site(db, account, tag, 2_000, keys(tag))

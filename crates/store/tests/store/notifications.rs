@@ -16,31 +16,8 @@ use super::{fresh, site};
 
 pub async fn insert_payment(tx: &mut Tx, site: SiteId) -> i64 {
     let new = NewTransaction {
-        site,
-        mode: Mode::Test,
-        kind: "payment",
-        original_id: None,
-        status: "Completed",
-        stage: "one",
         amount: 100,
-        currency: "RUB",
-        invoice_id: None,
-        account_id: None,
-        email: None,
-        description: None,
-        json_data: None,
-        culture: "ru-RU",
-        ip_address: "127.0.0.1",
-        name: None,
-        card_id: None,
-        card_first_six: "424242",
-        card_last_four: "4242",
-        card_exp: "12/30",
-        card_brand: "Visa",
-        token: None,
-        subscription_id: None,
-        created_at: 1,
-        expires_at: None,
+        ..crate::new_payment(site, "Completed")
     };
     transactions::insert(tx, &new).await.unwrap()
 }

@@ -4,7 +4,7 @@
 use oblako_core::ids::{Mode, SiteId};
 use oblako_store::messages::{self, NewMessage, Outcome};
 use oblako_store::orders::{self, Cancelled, NewOrder, OrderRow};
-use oblako_store::transactions::{self, NewTransaction};
+use oblako_store::transactions;
 use oblako_store::{Db, DbOptions};
 
 use super::{fresh, site};
@@ -45,33 +45,7 @@ async fn create(db: &Db, new: &NewOrder<'_>) -> OrderRow {
 
 /// A payment in `status`, claiming order `internal_id` in its own commit if asked.
 async fn attempt(db: &Db, site: SiteId, status: &str, claim: Option<i64>) -> (i64, bool) {
-    let new = NewTransaction {
-        site,
-        mode: Mode::Test,
-        kind: "payment",
-        original_id: None,
-        status,
-        stage: "one",
-        amount: 1050,
-        currency: "RUB",
-        invoice_id: None,
-        account_id: None,
-        email: None,
-        description: None,
-        json_data: None,
-        culture: "ru-RU",
-        ip_address: "127.0.0.1",
-        name: None,
-        card_id: None,
-        card_first_six: "424242",
-        card_last_four: "4242",
-        card_exp: "12/30",
-        card_brand: "Visa",
-        token: None,
-        subscription_id: None,
-        created_at: 1,
-        expires_at: None,
-    };
+    let new = crate::new_payment(site, status);
     let mut tx = db.begin_write().await.unwrap();
     let id = transactions::insert(&mut tx, &new).await.unwrap();
     let claimed = match claim {

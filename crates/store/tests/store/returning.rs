@@ -9,31 +9,12 @@ use crate::{fresh, site};
 
 fn payment(site: oblako_core::ids::SiteId, card_id: i64) -> NewTransaction<'static> {
     NewTransaction {
-        site,
-        mode: Mode::Test,
-        kind: "payment",
-        original_id: None,
-        status: "Processing",
-        stage: "one",
         amount: 1_000,
-        currency: "RUB",
         invoice_id: Some("inv-1"),
         account_id: Some("acc-1"),
-        email: None,
-        description: None,
-        json_data: None,
-        culture: "ru-RU",
-        ip_address: "127.0.0.1",
-        name: None,
         card_id: Some(card_id),
-        card_first_six: "424242",
-        card_last_four: "4242",
-        card_exp: "12/30",
-        card_brand: "Visa",
-        token: None,
-        subscription_id: None,
         created_at: 5_000,
-        expires_at: None,
+        ..crate::new_payment(site, "Processing")
     }
 }
 
