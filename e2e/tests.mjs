@@ -249,6 +249,8 @@ const tests = {
         window.blocks = blocks;
       }, [publicId, externalId]);
       const frame = page.frameLocator("#blocks iframe");
+      // The form applies the embedding's options once it has them: wait for that before looking.
+      await frame.locator("#pay", { hasText: "Pay 42" }).waitFor({ timeout: 10000 });
       equal(await frame.locator("#close-x").isHidden(), true, "no close button when embedded");
       equal(await frame.locator("#pay").textContent(), "Pay 42", "customized button text");
       equal(await frame.locator("#pay").evaluate((b) => getComputedStyle(b).backgroundColor), "rgb(255, 0, 0)", "customized colour");
