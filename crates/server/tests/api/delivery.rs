@@ -403,3 +403,67 @@ async fn allow_subnets_reopens_exactly_its_range_at_delivery() {
         assert!(is_refusal(&error), "{error}");
     }
 }
+
+#[tokio::test]
+async fn hold_expiry_announces_cancel_and_auto_confirm_announces_confirm() {
+    // Issue 4 item 7: the sweeper's scheduled transitions go through the same outbox.
+    const DAY: i64 = 24 * 60 * 60 * 1000;
+    let app = TestApp::new().await;
+    let sink = Sink::start().await;
+    let site = subscribe(&app, &sink, "POST").await;
+    let held = auth(&app).await;
+    app.clock.advance_millis(7 * DAY + 1);
+    let swept = oblako_server::sweeper::sweep_once(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(swept.expired, 1);
+
+    let settings = oblako_store::sites::Settings {
+        terminal_url: "https://shop.example".into(),
+        save_tokens: true,
+        auto_confirm_days: Some(1),
+        fee_rate_bp: 0,
+    };
+    assert!(
+        oblako_store::sites::update_settings(&app.state.db, site, &settings)
+            .await
+            .unwrap()
+    );
+    let confirmed = auth(&app).await;
+    app.clock.advance_millis(DAY + 1);
+    let swept = oblako_server::sweeper::sweep_once(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(swept.auto_confirmed, 1);
+
+    assert_eq!(deliver(&app).await, 4, "Pay and Cancel, Pay and Confirm");
+    let mut sent: Vec<(Option<i64>, i64, String, &str)> = all(&app, site)
+        .await
+        .into_iter()
+        .map(|n| (n.transaction_id, n.sequence, n.kind, n.state.as_str()))
+        .collect();
+    sent.sort();
+    assert_eq!(
+        sent,
+        vec![
+            (Some(held), 1, "Pay".into(), "delivered"),
+            (Some(held), 2, "Cancel".into(), "delivered"),
+            (Some(confirmed), 1, "Pay".into(), "delivered"),
+            (Some(confirmed), 2, "Confirm".into(), "delivered"),
+        ]
+    );
+    assert_eq!(sink.deliveries().len(), 4);
+}
+
+async fn auth(app: &TestApp) -> i64 {
+    let reply = crate::payments::card(
+        app,
+        "/payments/cards/auth",
+        "4000000000003055",
+        json!({"Amount": 100}),
+    )
+    .await;
+    crate::payments::model(&reply)["TransactionId"]
+        .as_i64()
+        .unwrap()
+}
