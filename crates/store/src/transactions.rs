@@ -2,7 +2,8 @@
 //!
 //! Status changes are compare-and-set on the old status ([`transition`]): zero rows changed means
 //! another request won the race. Writes that belong together take a [`Tx`] so the caller can
-//! commit them with the idempotency record and the outbox in one transaction.
+//! commit them with the idempotency record and the outbox in one transaction. The merchant-facing
+//! searches (`payments/find`, the lists) are in `lists`.
 
 use oblako_core::ids::{Mode, SiteId};
 
@@ -208,6 +209,9 @@ macro_rules! bind_new {
     }};
 }
 
+mod lists;
+pub use lists::{StatusFilter, find_by_invoice, list_created};
+
 /// Inserts a transaction and returns its `TransactionId`.
 pub async fn insert(tx: &mut Tx, t: &NewTransaction<'_>) -> Result<i64, StoreError> {
     let sql = sqlx::AssertSqlSafe(format!("{INSERT} RETURNING id"));
@@ -307,80 +311,6 @@ pub async fn transition_returning(
         .bind(change.expires_at).bind(change.updated_at).bind(id).bind(from)
         .fetch_optional(&mut **c).await)?;
     Ok(row)
-}
-
-/// The newest transaction of `kinds` with this `InvoiceId`.
-pub async fn find_by_invoice(
-    db: &Db,
-    site: SiteId,
-    mode: Mode,
-    invoice_id: &str,
-    include_refunds: bool,
-) -> Result<Option<TransactionRow>, StoreError> {
-    let sql = select!(
-        "WHERE site_id = $1 AND mode = $2 AND invoice_id = $3 AND (kind = 'payment' OR $4) \
-         ORDER BY id DESC LIMIT 1"
-    );
-    let row = on_db!(db, pool => sqlx::query_as(sql)
-        .bind(site.0).bind(mode.as_str()).bind(invoice_id).bind(include_refunds)
-        .fetch_optional(pool).await)?;
-    Ok(row)
-}
-
-/// Which statuses a listing includes; all of them by default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StatusFilter {
-    /// Include `Authorized`.
-    pub authorized: bool,
-    /// Include `Completed`.
-    pub completed: bool,
-    /// Include `Cancelled`.
-    pub cancelled: bool,
-    /// Include `Declined`.
-    pub declined: bool,
-    /// Include the not-yet-final statuses (`AwaitingAuthentication`, `Processing`).
-    pub pending: bool,
-}
-
-impl Default for StatusFilter {
-    fn default() -> StatusFilter {
-        StatusFilter {
-            authorized: true,
-            completed: true,
-            cancelled: true,
-            declined: true,
-            pending: true,
-        }
-    }
-}
-
-/// Transactions created in `[from_ms, to_ms)` with a status the filter lets through, oldest
-/// first, a page at a time.
-#[allow(clippy::too_many_arguments)] // a query's parameters, each named at the call site
-pub async fn list_created(
-    db: &Db,
-    site: SiteId,
-    mode: Mode,
-    from_ms: i64,
-    to_ms: i64,
-    statuses: StatusFilter,
-    limit: i64,
-    offset: i64,
-) -> Result<Vec<TransactionRow>, StoreError> {
-    let sql = select!(
-        "WHERE site_id = $1 AND mode = $2 AND created_at >= $3 AND created_at < $4 \
-         AND (($5 AND status = 'Authorized') OR ($6 AND status = 'Completed') \
-           OR ($7 AND status = 'Cancelled') OR ($8 AND status = 'Declined') \
-           OR ($9 AND status IN ('AwaitingAuthentication', 'Processing'))) \
-         ORDER BY created_at, id LIMIT $10 OFFSET $11"
-    );
-    let s = statuses;
-    let rows = on_db!(db, pool => sqlx::query_as(sql)
-        .bind(site.0).bind(mode.as_str()).bind(from_ms).bind(to_ms)
-        .bind(s.authorized).bind(s.completed).bind(s.cancelled).bind(s.declined).bind(s.pending)
-        .bind(limit).bind(offset)
-        .fetch_all(pool).await)?;
-    Ok(rows)
 }
 
 /// Payments in `status` whose deadline passed before `now_ms` (3-D Secure waits, holds).
