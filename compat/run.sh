@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the real client libraries against a real `oblako` process on loopback: the PyPI
 # `cloudpayments` client (compat/python), then the npm one (compat/node: foundation.mjs, then the
-# payments scenario payments.mjs) when node and npm exist; then the notification scenarios
+# payments, subscriptions and orders scenarios) when node and npm exist; then the notification scenarios
 # (compat/python/notify.py, compat/node/notify.mjs), which need the worker `oblako serve` runs and
 # go last so the earlier scripts run with the site's notifications off.
 # Usage: compat/run.sh [path/to/oblako]   (default: target/debug/oblako, built if missing)
@@ -56,6 +56,7 @@ if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
   # Cryptograms come from `$bin cryptogram --base-url`; OBLAKO_DATA_DIR is exported above.
   node "$node_dir/payments.mjs" "$base" "$public_id" "$secret" "$bin" || status=1
   node "$node_dir/subscriptions.mjs" "$base" "$public_id" "$secret" "$bin" || status=1
+  node "$node_dir/orders.mjs" "$base" "$public_id" "$secret" || status=1
 elif [ "${CI:-}" = true ]; then
   echo "compat-node: FAILED: node and npm are required when CI=true (install Node.js 18+ with npm)"
   status=1
