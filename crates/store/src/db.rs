@@ -192,6 +192,15 @@ impl Db {
 }
 
 impl Tx {
+    /// What a `SELECT` appends to lock the rows it reads until this transaction ends: `FOR UPDATE`
+    /// on PostgreSQL, nothing on SQLite, whose write transaction already excludes other writers.
+    pub fn row_lock(&self) -> &'static str {
+        match self {
+            Tx::Sqlite(_) => "",
+            Tx::Postgres(_) => " FOR UPDATE",
+        }
+    }
+
     /// Commits the transaction.
     pub async fn commit(self) -> Result<(), StoreError> {
         match self {

@@ -146,26 +146,13 @@ pub async fn get_for_update(
     mode: Mode,
     id: &str,
 ) -> Result<Option<SubscriptionRow>, StoreError> {
-    let row = match tx {
-        Tx::Sqlite(c) => {
-            let sql = select!("WHERE id = $1 AND site_id = $2 AND mode = $3");
-            sqlx::query_as(sql)
-                .bind(id)
-                .bind(site.0)
-                .bind(mode.as_str())
-                .fetch_optional(&mut **c)
-                .await?
-        }
-        Tx::Postgres(c) => {
-            let sql = select!("WHERE id = $1 AND site_id = $2 AND mode = $3 FOR UPDATE");
-            sqlx::query_as(sql)
-                .bind(id)
-                .bind(site.0)
-                .bind(mode.as_str())
-                .fetch_optional(&mut **c)
-                .await?
-        }
-    };
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM subscriptions WHERE id = $1 AND site_id = $2 AND mode = $3{}",
+        tx.row_lock()
+    ));
+    let row = on_tx!(tx, c => sqlx::query_as(sql)
+        .bind(id).bind(site.0).bind(mode.as_str())
+        .fetch_optional(&mut **c).await)?;
     Ok(row)
 }
 
