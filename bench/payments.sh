@@ -19,6 +19,8 @@
 #   BENCH_DURATION_SECS  time limit of each scenario (default 120)
 #   BENCH_WARMUP         untimed operations before each scenario (default 200)
 #   BENCH_JSON=1         print one JSON object per scenario instead of lines
+#   BENCH_LEAD_SECS      renewals: seconds from the start of the subscriptions' creation to their
+#                        common StartDate (default 120; REQUESTS is the number of subscriptions)
 set -euo pipefail
 
 concurrency="${1:-64}"
@@ -104,9 +106,11 @@ for scenario in ${BENCH_SCENARIOS:-token-charge cryptogram-charge auth-confirm};
     timeout --foreground --kill-after=10 $((2 * duration + 300)) "$bench" \
         --base-url "$base" --public-id "$public_id" --scenario "$scenario" \
         --concurrency "$concurrency" --requests "$requests" --duration-secs "$duration" \
-        --warmup "$warmup" --oblako-bin "$oblako" "${rate_flag[@]}" "${json_flag[@]}" || failed=1
+        --warmup "$warmup" --oblako-bin "$oblako" "${rate_flag[@]}" "${json_flag[@]}" \
+        --lead-secs "${BENCH_LEAD_SECS:-120}" || failed=1
     echo
 done
+echo "gateway peak memory: $(sed -nE 's/^VmHWM:[[:space:]]+//p' "/proc/$server_pid/status" 2>/dev/null)"
 if [[ "${BENCH_PEER:-0}" == 1 ]]; then
     echo "peer: localstripe, same concurrency and requests"
     bash bench/localstripe.sh "$concurrency" "$requests" || failed=1

@@ -140,6 +140,22 @@ impl Gateway {
         self.call(path, content_type, form, Rule::AnyJson).await
     }
 
+    /// `GET {base}{path}` without credentials (the server's `/metrics`): the body of an HTTP 200.
+    pub async fn get_text(&self, path: &str) -> anyhow::Result<String> {
+        let reply = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .with_context(|| format!("GET {path}"))?;
+        let status = reply.status();
+        let text = reply.text().await.with_context(|| format!("GET {path}"))?;
+        if status != StatusCode::OK {
+            bail!("GET {path}: HTTP {status}");
+        }
+        Ok(text)
+    }
+
     async fn call(&self, path: &str, content_type: &str, body: String, rule: Rule) -> Call {
         let started = Instant::now();
         let outcome = self.send(path, content_type, body, rule).await;

@@ -11,6 +11,7 @@ mod deliveries;
 mod gateway;
 mod load;
 mod receiver;
+mod renewals;
 mod report;
 mod scenario;
 mod stripe;
@@ -74,6 +75,12 @@ struct Args {
     /// Without it, each worker starts its next operation as soon as the last one ends.
     #[arg(long, value_parser = positive_rate)]
     rate: Option<f64>,
+    /// renewals: accounts the subscriptions are spread over, one token each.
+    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    accounts: u64,
+    /// renewals: seconds from the start of the creation to the subscriptions' StartDate.
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(5..=3600))]
+    lead_secs: u64,
     /// Print one JSON object instead of lines.
     #[arg(long)]
     json: bool,
@@ -145,6 +152,25 @@ async fn bench(args: Args) -> anyhow::Result<bool> {
         .await?,
     );
     let duration = Duration::from_secs(args.duration_secs);
+    if args.scenario == Scenario::Renewals {
+        let plan = renewals::Plan {
+            subscriptions: args.requests,
+            accounts: args.accounts.min(args.requests),
+            concurrency,
+            lead: Duration::from_secs(args.lead_secs),
+            limit: duration,
+        };
+        let packets = Arc::into_inner(workload)
+            .map(|w| w.packets)
+            .unwrap_or_default();
+        let report = renewals::run(gateway, packets, plan).await?;
+        if args.json {
+            println!("{}", report.json());
+        } else {
+            print!("{}", report.text());
+        }
+        return Ok(report.clean());
+    }
     if args.warmup > 0 {
         eprintln!("warm-up: {} operation(s)", args.warmup);
         let bounds = Bounds {

@@ -5,6 +5,7 @@
 //! - auth-confirm: each operation is a card authorization and the confirmation of it;
 //! - pay-notifications: token-charge with the site's Pay notification pointed at a receiver in
 //!   this process, which notes when each charge's notification arrives ([`crate::deliveries`]);
+//! - renewals: subscriptions all due at once, timed until renewed ([`crate::renewals`]);
 //! - stripe-intent: the peer's Stripe API, each operation a PaymentIntent created and confirmed
 //!   (the calls themselves are in [`crate::stripe`]).
 //!
@@ -38,6 +39,9 @@ pub enum Scenario {
     AuthConfirm,
     /// token-charge, and each charge's Pay notification caught by a receiver on 127.0.0.1.
     PayNotifications,
+    /// Subscriptions created all due at the same second, then timed until each is renewed (see
+    /// [`crate::renewals`]); `--requests` is the number of subscriptions.
+    Renewals,
     /// Stripe's `POST /v1/payment_intents`, then `POST /v1/payment_intents/{id}/confirm`,
     /// counted as one operation; for a fake Stripe such as localstripe, not for the gateway.
     StripeIntent,
@@ -51,6 +55,7 @@ impl Scenario {
             Scenario::CryptogramCharge => "cryptogram-charge",
             Scenario::AuthConfirm => "auth-confirm",
             Scenario::PayNotifications => "pay-notifications",
+            Scenario::Renewals => "renewals",
             Scenario::StripeIntent => "stripe-intent",
         }
     }
@@ -58,7 +63,10 @@ impl Scenario {
     /// The calls reported one by one, when an operation is more than one call.
     pub fn calls(self) -> &'static [&'static str] {
         match self {
-            Scenario::TokenCharge | Scenario::CryptogramCharge | Scenario::PayNotifications => &[],
+            Scenario::TokenCharge
+            | Scenario::CryptogramCharge
+            | Scenario::PayNotifications
+            | Scenario::Renewals => &[],
             Scenario::AuthConfirm => &["auth", "confirm"],
             Scenario::StripeIntent => &["create", "confirm"],
         }
@@ -102,7 +110,7 @@ impl Sample {
 pub struct Workload {
     scenario: Scenario,
     token: String,
-    packets: Vec<String>,
+    pub packets: Vec<String>,
     /// The Stripe PaymentMethod that stripe-intent pays with.
     payment_method: String,
     /// pay-notifications: the receiver, and when each charge was sent, by TransactionId.
@@ -122,7 +130,7 @@ impl Workload {
     ) -> anyhow::Result<Workload> {
         let count = match scenario {
             Scenario::TokenCharge | Scenario::PayNotifications => 1,
-            Scenario::CryptogramCharge | Scenario::AuthConfirm => pool,
+            Scenario::CryptogramCharge | Scenario::AuthConfirm | Scenario::Renewals => pool,
             Scenario::StripeIntent => {
                 let payment_method = stripe::payment_method(gateway).await?;
                 eprintln!("paying with PaymentMethod {payment_method}");
@@ -202,6 +210,12 @@ impl Workload {
                 sample.ops.record(&call.outcome, call.latency);
             }
             Scenario::AuthConfirm => self.auth_confirm(gateway, n, sample).await,
+            Scenario::Renewals => {
+                let why = "renewals is not a repeated operation".to_owned();
+                sample
+                    .ops
+                    .record(&Outcome::Failed(why), std::time::Duration::ZERO);
+            }
             Scenario::StripeIntent => {
                 stripe::intent_confirm(gateway, &self.payment_method, sample).await;
             }

@@ -213,9 +213,22 @@ pub(crate) async fn settle_authorization(
         }
     }
     let queued = announce(&subscriptions, &mut tx, mode, id, notice, now).await?;
+    // A subscription's scheduled charge moves its subscription on in the same commit.
+    let billed = crate::subscriptions::charge::settle_job_in(
+        state,
+        &mut tx,
+        payee,
+        &subscriptions,
+        &changed,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     if queued {
         state.delivery.ring();
+    }
+    if let Some(billed) = billed {
+        billed.ring(state);
     }
     outcome_reply(&changed, payee)
 }

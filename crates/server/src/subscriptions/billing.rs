@@ -10,13 +10,15 @@ use oblako_store::subscriptions::{self, charges};
 use tokio::task::JoinSet;
 
 use crate::state::AppState;
-use crate::subscriptions::charge::{self, Ran};
+use crate::subscriptions::charge::{self, Payees, Ran};
 use crate::subscriptions::notices::{self, NoticeKind, PayerNotice};
 
 /// A job's lease: longer than a charge takes (a Check answer waits at most 30 s).
 pub const LEASE_MS: i64 = 120_000;
-/// Jobs claimed and run at once by one worker.
+/// Jobs claimed and run at once by one [`run_due`] round.
 pub const BATCH: i64 = 32;
+/// Jobs one worker keeps running at once while it [`drain`]s.
+pub const IN_FLIGHT: usize = 64;
 /// How long before a scheduled charge the payer is reminded of it.
 pub const REMIND_BEFORE_MS: i64 = 24 * 3600 * 1000;
 /// Reminders claimed per round.
@@ -45,12 +47,32 @@ impl Round {
         self.approved + self.declined + self.stale + self.lost + self.errors
     }
 
-    fn add(&mut self, other: Round) {
-        self.approved += other.approved;
-        self.declined += other.declined;
-        self.stale += other.stale;
-        self.lost += other.lost;
-        self.errors += other.errors;
+    /// Counts one job's end, in the round and in `oblako_subscription_charges_total`.
+    fn count(&mut self, ran: anyhow::Result<Ran>) {
+        let outcome = match ran {
+            Ok(Ran::Approved) => {
+                self.approved += 1;
+                "approved"
+            }
+            Ok(Ran::Declined) => {
+                self.declined += 1;
+                "declined"
+            }
+            Ok(Ran::Stale) => {
+                self.stale += 1;
+                "stale"
+            }
+            Ok(Ran::Lost) => {
+                self.lost += 1;
+                "lost"
+            }
+            Err(e) => {
+                self.errors += 1;
+                tracing::warn!(error = format!("{e:#}"), "subscription charge failed");
+                "error"
+            }
+        };
+        metrics::counter!("oblako_subscription_charges_total", "outcome" => outcome).increment(1);
     }
 }
 
@@ -107,55 +129,77 @@ pub async fn remind(state: &AppState) -> anyhow::Result<Vec<PayerNotice>> {
 /// Claims up to [`BATCH`] due jobs for `worker` and runs them concurrently.
 pub async fn run_due(state: &AppState, worker: &str) -> anyhow::Result<Round> {
     let jobs = charges::claim_due(&state.db, state.now_ms(), LEASE_MS, worker, BATCH).await?;
+    let payees = Payees::default();
     let mut set = JoinSet::new();
     for job in jobs {
-        let (state, worker) = (state.clone(), worker.to_owned());
-        set.spawn(async move { charge::run(&state, &job, &worker).await });
+        let (state, worker, payees) = (state.clone(), worker.to_owned(), payees.clone());
+        set.spawn(async move { charge::run(&state, &payees, &job, &worker).await });
     }
     let mut round = Round::default();
     while let Some(done) = set.join_next().await {
-        match done? {
-            Ok(Ran::Approved) => round.approved += 1,
-            Ok(Ran::Declined) => round.declined += 1,
-            Ok(Ran::Stale) => round.stale += 1,
-            Ok(Ran::Lost) => round.lost += 1,
-            Err(e) => {
-                round.errors += 1;
-                tracing::warn!(error = format!("{e:#}"), "subscription charge failed");
-            }
-        }
+        round.count(done?);
     }
     Ok(round)
 }
 
-/// Runs [`run_due`] until a round claims nothing.
+/// Runs due jobs until none is left, keeping up to [`IN_FLIGHT`] running: more are claimed as
+/// soon as half of them have finished, so one slow charge (a site's Check) does not hold the
+/// others back as a round would.
 pub async fn drain(state: &AppState, worker: &str) -> anyhow::Result<Round> {
+    let payees = Payees::default();
+    let mut set = JoinSet::new();
     let mut total = Round::default();
+    let mut exhausted = false;
     loop {
-        let round = run_due(state, worker).await?;
-        total.add(round);
-        if round.claimed() == 0 || round.claimed() == round.errors {
-            return Ok(total);
+        if !exhausted && set.len() <= IN_FLIGHT / 2 {
+            let room = (IN_FLIGHT - set.len()) as i64;
+            let jobs =
+                charges::claim_due(&state.db, state.now_ms(), LEASE_MS, worker, room).await?;
+            // Fewer than asked: what is due is claimed (a job that fails stays leased, so it is
+            // not claimed again in this drain).
+            exhausted = (jobs.len() as i64) < room;
+            for job in jobs {
+                let (state, worker, payees) = (state.clone(), worker.to_owned(), payees.clone());
+                set.spawn(async move { charge::run(&state, &payees, &job, &worker).await });
+            }
+        }
+        match set.join_next().await {
+            Some(done) => total.count(done?),
+            None if exhausted => return Ok(total),
+            None => {}
         }
     }
 }
 
-/// Ticks and drains every [`EVERY`] until the process stops (`oblako serve`).
+/// Ticks and drains until the process stops (`oblako serve`): every [`EVERY`], and sooner when a
+/// subscription falls due before that, so a charge runs at its time rather than up to
+/// [`EVERY`] after it.
 pub async fn run(state: AppState, worker: String) {
-    let mut every = tokio::time::interval(EVERY);
     loop {
-        every.tick().await;
         if let Err(e) = tick(&state).await {
             tracing::warn!(error = format!("{e:#}"), "subscription tick failed");
-            continue;
+        } else {
+            if let Err(e) = remind(&state).await {
+                tracing::warn!(error = format!("{e:#}"), "subscription reminders failed");
+            }
+            match drain(&state, &worker).await {
+                Ok(r) if r == Round::default() => {}
+                Ok(r) => tracing::info!(?r, "subscription billing"),
+                Err(e) => tracing::warn!(error = format!("{e:#}"), "subscription billing failed"),
+            }
         }
-        if let Err(e) = remind(&state).await {
-            tracing::warn!(error = format!("{e:#}"), "subscription reminders failed");
-        }
-        match drain(&state, &worker).await {
-            Ok(r) if r == Round::default() => {}
-            Ok(r) => tracing::info!(?r, "subscription billing"),
-            Err(e) => tracing::warn!(error = format!("{e:#}"), "subscription billing failed"),
-        }
+        let now = state.now_ms();
+        let wait = match charges::next_due_after(&state.db, now).await {
+            Ok(Some(at)) => Duration::from_millis(u64::try_from(at - now).unwrap_or(0)).min(EVERY),
+            Ok(None) => EVERY,
+            Err(e) => {
+                tracing::warn!(
+                    error = format!("{e:#}"),
+                    "subscription schedule read failed"
+                );
+                EVERY
+            }
+        };
+        tokio::time::sleep(wait).await;
     }
 }

@@ -15,16 +15,20 @@
 //! same reference (the bank's ledger answers once per reference), a settled one goes straight to
 //! step 3. Step 3 runs only while the job is pending, so the outcome is applied once.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use oblako_core::card::Pan;
 use oblako_core::ids::{Mode, SiteId};
 use oblako_core::payment::Status as PaymentStatus;
 use oblako_core::reason::ReasonCode;
 use oblako_core::subscription::Billing;
 use oblako_core::test_bank::Channel;
+use oblako_store::sites::{self, Site};
 use oblako_store::subscriptions::charges::{self, ChargeJob};
 use oblako_store::subscriptions::{self, SubscriptionRow};
-use oblako_store::transactions::{self, NewTransaction};
-use oblako_store::{acquirer, sites, tokens};
+use oblako_store::transactions::{self, NewTransaction, TransactionRow};
+use oblako_store::{Tx, acquirer};
 
 use crate::notify::outbox::Subscriptions;
 use crate::payments::pay::Payee;
@@ -52,8 +56,51 @@ fn mode_of(row: &SubscriptionRow) -> anyhow::Result<Mode> {
         .ok_or_else(|| anyhow::anyhow!("subscription {} has mode {:?}", row.id, row.mode))
 }
 
+/// Sites and their Public IDs, read once per drain rather than once per charge (a site's name,
+/// hold and token settings do not need to be fresher than one drain).
+#[derive(Debug, Default, Clone)]
+pub struct Payees(Arc<Mutex<HashMap<(i64, Mode), (Arc<Site>, Arc<str>)>>>);
+
+impl Payees {
+    async fn get(
+        &self,
+        state: &AppState,
+        site_id: SiteId,
+        mode: Mode,
+    ) -> anyhow::Result<(Arc<Site>, Arc<str>)> {
+        if let Some(hit) = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&(site_id.0, mode)).cloned())
+        {
+            return Ok(hit);
+        }
+        let site = sites::site(&state.db, site_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("site {} is gone", site_id.0))?;
+        let public_id: Arc<str> = sites::keys_of(&state.db, site_id)
+            .await?
+            .into_iter()
+            .find(|k| k.mode == mode)
+            .map(|k| k.public_id)
+            .unwrap_or_default()
+            .into();
+        let entry = (Arc::new(site), public_id);
+        if let Ok(mut m) = self.0.lock() {
+            m.insert((site_id.0, mode), entry.clone());
+        }
+        Ok(entry)
+    }
+}
+
 /// Runs `job`, leased to `worker`, to its end.
-pub async fn run(state: &AppState, job: &ChargeJob, worker: &str) -> anyhow::Result<Ran> {
+pub async fn run(
+    state: &AppState,
+    payees: &Payees,
+    job: &ChargeJob,
+    worker: &str,
+) -> anyhow::Result<Ran> {
     let Some(sub) = subscriptions::by_id(&state.db, &job.subscription_id).await? else {
         anyhow::bail!("job {} names a missing subscription", job.id);
     };
@@ -66,15 +113,7 @@ pub async fn run(state: &AppState, job: &ChargeJob, worker: &str) -> anyhow::Res
         sub.id,
         crate::payments::pay::NO_LIVE_ACQUIRER
     );
-    let Some(site) = sites::site(&state.db, site_id).await? else {
-        anyhow::bail!("subscription {} has no site", sub.id);
-    };
-    let public_id = sites::keys_of(&state.db, site_id)
-        .await?
-        .into_iter()
-        .find(|k| k.mode == mode)
-        .map(|k| k.public_id)
-        .unwrap_or_default();
+    let (site, public_id) = payees.get(state, site_id, mode).await?;
     let payee = Payee {
         site: &site,
         mode,
@@ -84,7 +123,7 @@ pub async fn run(state: &AppState, job: &ChargeJob, worker: &str) -> anyhow::Res
         Some(id) => id,
         None => match start(state, payee, &sub, job, worker).await? {
             Started::Charge {
-                id,
+                row,
                 pan,
                 card_id,
                 expiry,
@@ -93,6 +132,7 @@ pub async fn run(state: &AppState, job: &ChargeJob, worker: &str) -> anyhow::Res
                 if state.faults.trip_after_intent() {
                     anyhow::bail!("injected fault after the intent of job {}", job.id);
                 }
+                let id = row.id;
                 let reference = format!("auth:{id}");
                 let card = Charged {
                     pan: &pan,
@@ -101,11 +141,25 @@ pub async fn run(state: &AppState, job: &ChargeJob, worker: &str) -> anyhow::Res
                     card_id,
                     amount,
                 };
-                check_then_authorize(state, payee, id, &reference, card, state.now_ms(), None)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("charge of job {}: {e}", job.id))?;
-                // Settled by this call (or by whoever won its compare-and-set): apply it.
-                return conclude(state, payee, job, worker, id).await;
+                let reply = check_then_authorize(
+                    state,
+                    payee,
+                    id,
+                    &reference,
+                    card,
+                    state.now_ms(),
+                    Some(*row),
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("charge of job {}: {e}", job.id))?;
+                // Settled, and the outcome applied in the same commit, by this call or by
+                // whoever won its compare-and-set; the reply is the recorded outcome.
+                let body: serde_json::Value = serde_json::from_slice(&reply.body)?;
+                return Ok(if body["Success"] == true {
+                    Ran::Approved
+                } else {
+                    Ran::Declined
+                });
             }
             Started::Done(ran) => return Ok(ran),
         },
@@ -123,7 +177,8 @@ pub async fn run(state: &AppState, job: &ChargeJob, worker: &str) -> anyhow::Res
 
 enum Started {
     Charge {
-        id: i64,
+        /// The transaction as committed with its intent.
+        row: Box<TransactionRow>,
         pan: Pan,
         card_id: i64,
         expiry: oblako_core::card::CardExpiry,
@@ -145,14 +200,10 @@ async fn start(
     let now = state.now_ms();
     // The card is read before the write transaction (never inside it); the token of a
     // subscription does not change.
-    let card = match tokens::get(&state.db, site, mode, &sub.token).await? {
-        Some((account, card_id)) if account == sub.account_id => {
-            crate::vault::load_pan(&state.db, &state.secrets, site, mode, card_id)
-                .await?
-                .map(|(pan, expiry)| (pan, expiry, card_id))
-        }
-        _ => None,
-    };
+    let card = crate::vault::load_token_card(&state.db, &state.secrets, site, mode, &sub.token)
+        .await?
+        .filter(|(account, ..)| *account == sub.account_id)
+        .map(|(_, card_id, pan, expiry)| (pan, expiry, card_id));
     let mut tx = state.db.begin_write().await?;
     let Some(locked) = charges::lock(&mut tx, job.id, worker).await? else {
         return Ok(Started::Done(Ran::Lost));
@@ -219,12 +270,13 @@ async fn start(
         created_at: now,
         expires_at: None,
     };
-    let id = transactions::insert(&mut tx, &new).await?;
+    let row = transactions::insert_returning(&mut tx, &new).await?;
+    let id = row.id;
     acquirer::record_intent(&mut tx, &format!("auth:{id}"), id, "auth", sub.amount, now).await?;
     charges::attach(&mut tx, job.id, id).await?;
     tx.commit().await?;
     Ok(Started::Charge {
-        id,
+        row: Box::new(row),
         pan,
         card_id,
         expiry,
@@ -232,7 +284,8 @@ async fn start(
     })
 }
 
-/// Step 3: the payment's outcome applied to the subscription, once.
+/// Step 3 when the settling commit did not do it (a job whose payment was settled by an older
+/// version, which applied outcomes in a commit of their own): under the job's lease.
 async fn conclude(
     state: &AppState,
     payee: Payee<'_>,
@@ -244,25 +297,103 @@ async fn conclude(
     let settings = Subscriptions::load(state, site).await?;
     let now = state.now_ms();
     let mut tx = state.db.begin_write().await?;
-    if charges::lock(&mut tx, job.id, worker).await?.is_none() {
-        return Ok(Ran::Lost);
-    }
-    let mut sub = subscriptions::get_for_update(&mut tx, site, mode, &job.subscription_id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("subscription {} vanished", job.subscription_id))?;
+    let Some(job) = charges::lock(&mut tx, job.id, worker).await? else {
+        // Ended by the payment's settling commit (or another worker): read how it went.
+        drop(tx);
+        return ran_of(state, payee, transaction_id).await;
+    };
     let payment = transactions::get_for_update(&mut tx, site, mode, transaction_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("transaction {transaction_id} vanished"))?;
-    let approved = matches!(
-        PaymentStatus::parse(&payment.status),
+    let applied = apply_outcome(state, &mut tx, payee, &settings, &job, &payment, now).await?;
+    tx.commit().await?;
+    applied.ring(state);
+    Ok(applied.ran)
+}
+
+/// How job's payment `transaction_id` ended, once its outcome is applied.
+async fn ran_of(state: &AppState, payee: Payee<'_>, transaction_id: i64) -> anyhow::Result<Ran> {
+    let (site, mode) = (payee.site.id, payee.mode);
+    let row = transactions::get(&state.db, site, mode, transaction_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("transaction {transaction_id} vanished"))?;
+    Ok(if approved(&row.status) {
+        Ran::Approved
+    } else {
+        Ran::Declined
+    })
+}
+
+fn approved(status: &str) -> bool {
+    matches!(
+        PaymentStatus::parse(status),
         Some(PaymentStatus::Authorized | PaymentStatus::Completed)
-    );
-    if PaymentStatus::parse(&payment.status) == Some(PaymentStatus::Processing) {
-        anyhow::bail!(
-            "transaction {transaction_id} of job {} is unsettled",
-            job.id
-        );
+    )
+}
+
+/// What applying an outcome queued, to wake the workers after the commit.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Applied {
+    ran: Ran,
+    /// A Recurrent notification.
+    queued: bool,
+    /// A payer notice.
+    mailed: bool,
+}
+
+impl Applied {
+    /// Wakes the delivery and mail workers for what the committed transaction queued.
+    pub(crate) fn ring(self, state: &AppState) {
+        if self.queued {
+            state.delivery.ring();
+        }
+        if self.mailed {
+            state.mail.ring();
+        }
     }
+}
+
+/// Inside the commit that settles `payment`: when it is a billing job's charge, applies the
+/// outcome to the subscription and ends the job, so the outcome is applied exactly when the
+/// payment's status is (the compare-and-set on the payment lets one commit through).
+pub(crate) async fn settle_job_in(
+    state: &AppState,
+    tx: &mut Tx,
+    payee: Payee<'_>,
+    settings: &Subscriptions,
+    payment: &TransactionRow,
+    now: i64,
+) -> anyhow::Result<Option<Applied>> {
+    let Some(subscription_id) = payment.subscription_id.as_deref() else {
+        return Ok(None);
+    };
+    let Some(job) = charges::pending_for(tx, subscription_id, payment.id).await? else {
+        return Ok(None);
+    };
+    apply_outcome(state, tx, payee, settings, &job, payment, now)
+        .await
+        .map(Some)
+}
+
+/// Step 3: the settled `payment`'s outcome applied to the subscription of `job` (locked by the
+/// caller), the job ended, a Recurrent notification and a payer notice queued as they apply.
+async fn apply_outcome(
+    state: &AppState,
+    tx: &mut Tx,
+    payee: Payee<'_>,
+    settings: &Subscriptions,
+    job: &ChargeJob,
+    payment: &TransactionRow,
+    now: i64,
+) -> anyhow::Result<Applied> {
+    let (site, mode) = (payee.site.id, payee.mode);
+    if PaymentStatus::parse(&payment.status) == Some(PaymentStatus::Processing) {
+        anyhow::bail!("transaction {} of job {} is unsettled", payment.id, job.id);
+    }
+    let approved = approved(&payment.status);
+    let mut sub = subscriptions::get_for_update(tx, site, mode, &job.subscription_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("subscription {} vanished", job.subscription_id))?;
     let before: Billing = billing_of(&sub)?;
     let schedule = schedule_of(&sub)?;
     let after = if before.period_index != job.period_index || !before.status.is_billing() {
@@ -280,9 +411,9 @@ async fn conclude(
     if let Some(after) = after {
         apply(&mut sub, &after, &schedule, now);
         if after.status != before.status {
-            queued = save_announcing(&settings, &mut tx, &sub, now).await?;
+            queued = save_announcing(settings, tx, &sub, now).await?;
         } else {
-            subscriptions::save(&mut tx, &sub).await?;
+            subscriptions::save(tx, &sub).await?;
         }
         if !approved {
             let kind = if sub.status == "Rejected" {
@@ -290,21 +421,18 @@ async fn conclude(
             } else {
                 NoticeKind::FailedCharge
             };
-            let notice = notices::queue(state, &mut tx, &payee.site.name, kind, &sub, now);
+            let notice = notices::queue(state, tx, &payee.site.name, kind, &sub, now);
             mailed = notice.await?.is_some();
         }
     }
-    charges::finish(&mut tx, job.id, "done", now).await?;
-    tx.commit().await?;
-    if queued {
-        state.delivery.ring();
-    }
-    if mailed {
-        state.mail.ring();
-    }
-    Ok(if approved {
-        Ran::Approved
-    } else {
-        Ran::Declined
+    charges::finish(tx, job.id, "done", now).await?;
+    Ok(Applied {
+        ran: if approved {
+            Ran::Approved
+        } else {
+            Ran::Declined
+        },
+        queued,
+        mailed,
     })
 }

@@ -46,6 +46,15 @@ pub async fn enqueue_due(db: &Db, now_ms: i64) -> Result<u64, StoreError> {
     Ok(added)
 }
 
+/// The earliest `next_at` after `now_ms` of an Active or PastDue subscription: when the next tick
+/// has something new to enqueue.
+pub async fn next_due_after(db: &Db, now_ms: i64) -> Result<Option<i64>, StoreError> {
+    let sql = "SELECT MIN(next_at) FROM subscriptions \
+         WHERE status IN ('Active', 'PastDue') AND next_at > $1";
+    let at = crate::on_db!(db, pool => sqlx::query_scalar(sql).bind(now_ms).fetch_one(pool).await)?;
+    Ok(at)
+}
+
 macro_rules! claim {
     ($lock:literal) => {
         concat!(
@@ -105,6 +114,23 @@ pub async fn lock(tx: &mut Tx, id: i64, worker: &str) -> Result<Option<ChargeJob
                 .await?
         }
     };
+    Ok(job)
+}
+
+/// The pending job whose charge is `transaction_id` (of `subscription_id`), inside `tx`, locked
+/// on PostgreSQL: the settling commit of that payment applies its outcome and ends the job.
+pub async fn pending_for(
+    tx: &mut Tx,
+    subscription_id: &str,
+    transaction_id: i64,
+) -> Result<Option<ChargeJob>, StoreError> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM subscription_charges \
+         WHERE subscription_id = $1 AND transaction_id = $2 AND state = 'pending'{}",
+        tx.row_lock()
+    ));
+    let job = on_tx!(tx, c => sqlx::query_as(sql).bind(subscription_id).bind(transaction_id)
+        .fetch_optional(&mut **c).await)?;
     Ok(job)
 }
 
