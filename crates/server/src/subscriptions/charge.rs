@@ -10,6 +10,10 @@
 //! 3. **apply**: under the subscription's lock, move it on (charged or declined), end the job,
 //!    and queue a Recurrent notification if its status changed.
 //!
+//! Step 1 has two other endings: while the payer's payment with another card is unsettled
+//! (`card_change`) the job waits for its lease to run out; when the token or its card no longer
+//! exists the charge is declined with 5033 without the bank (`decline_without_card`).
+//!
 //! A worker that takes over a job after a crash finds `transaction_id` set and never creates a
 //! second payment: a transaction still `Processing` is finished by asking the bank under the
 //! same reference (the bank's ledger answers once per reference), a settled one goes straight to
@@ -17,18 +21,21 @@
 
 use oblako_core::card::Pan;
 use oblako_core::ids::{Mode, SiteId};
-use oblako_core::payment::Status as PaymentStatus;
+use oblako_core::payment::{self, Event, Status as PaymentStatus};
 use oblako_core::reason::ReasonCode;
 use oblako_core::subscription::Billing;
 use oblako_core::test_bank::Channel;
+use oblako_store::Tx;
+use oblako_store::subscriptions::card_changes;
 use oblako_store::subscriptions::charges::{self, ChargeJob};
 use oblako_store::subscriptions::{self, SubscriptionRow};
 use oblako_store::transactions::{self, NewTransaction};
 use oblako_store::{acquirer, sites, tokens};
 
-use crate::notify::outbox::Subscriptions;
+use crate::notify::outbox::{Subscriptions, announce};
 use crate::payments::pay::Payee;
 use crate::payments::settle::{Charged, check_then_authorize, finish_authorization};
+use crate::payments::{change_to, payment_of};
 use crate::state::AppState;
 use crate::subscriptions::manage::save_announcing;
 use crate::subscriptions::notices::{self, NoticeKind};
@@ -153,6 +160,12 @@ async fn start(
         }
         _ => None,
     };
+    // Read before the write transaction, needed only to announce a charge declined for want of
+    // a card.
+    let settings = match card {
+        None => Some(Subscriptions::load(state, site).await?),
+        Some(_) => None,
+    };
     let mut tx = state.db.begin_write().await?;
     let Some(locked) = charges::lock(&mut tx, job.id, worker).await? else {
         return Ok(Started::Done(Ran::Lost));
@@ -180,10 +193,22 @@ async fn start(
         && billing.period_index == job.period_index
         && i64::from(billing.failed) == job.attempt
         && billing.next_at.is_some_and(|at| at <= now);
+    if current && card_changes::in_flight(&mut tx, &sub.id).await? {
+        // The payer is paying with another card on the self-service page right now. The job
+        // stays leased and runs again after its lease, when that payment has settled: approved,
+        // it moved the slot on (this job is then stale); declined, this charge goes ahead.
+        anyhow::bail!(
+            "subscription {}: a payment with another card is in flight; the charge waits",
+            sub.id
+        );
+    }
+    if current && card.is_none() {
+        let declined = decline_without_card(state, payee, &sub, job.id, tx, now, settings).await?;
+        return conclude(state, payee, job, worker, declined)
+            .await
+            .map(Started::Done);
+    }
     let Some((pan, expiry, card_id)) = card.filter(|_| current) else {
-        if current {
-            anyhow::bail!("subscription {} has no usable card for its token", sub.id);
-        }
         charges::finish(&mut tx, job.id, "stale", now).await?;
         tx.commit().await?;
         return Ok(Started::Done(Ran::Stale));
@@ -230,6 +255,80 @@ async fn start(
         expiry,
         amount: sub.amount,
     })
+}
+
+/// Step 1 when the subscription's token, or its card in the vault, no longer exists: the charge
+/// is a payment declined with 5033 (card no longer usable, a new setup payment needed; a hard
+/// decline, so the subscription is Rejected without retries), recorded with its Fail
+/// notification and attached to the job in one commit, without asking the bank. Returns the
+/// payment's id for step 3.
+#[allow(clippy::too_many_arguments)] // the parts of `start` it carries on with
+async fn decline_without_card(
+    state: &AppState,
+    payee: Payee<'_>,
+    sub: &SubscriptionRow,
+    job_id: i64,
+    mut tx: Tx,
+    now: i64,
+    settings: Option<Subscriptions>,
+) -> anyhow::Result<i64> {
+    let (site, mode) = (payee.site.id, payee.mode);
+    let settings = settings.ok_or_else(|| anyhow::anyhow!("settings not read"))?;
+    let new = NewTransaction {
+        site,
+        mode,
+        kind: "payment",
+        original_id: None,
+        status: PaymentStatus::Processing.as_str(),
+        stage: if sub.require_confirmation {
+            "two"
+        } else {
+            "one"
+        },
+        amount: sub.amount,
+        currency: &sub.currency,
+        invoice_id: None,
+        account_id: Some(&sub.account_id),
+        email: sub.email.as_deref(),
+        description: sub.description.as_deref(),
+        json_data: None,
+        culture: &sub.culture,
+        ip_address: "",
+        name: None,
+        card_id: None,
+        card_first_six: "",
+        card_last_four: "",
+        card_exp: "",
+        card_brand: "",
+        token: Some(&sub.token),
+        subscription_id: Some(&sub.id),
+        created_at: now,
+        expires_at: None,
+    };
+    let id = transactions::insert(&mut tx, &new).await?;
+    let row = transactions::get_for_update(&mut tx, site, mode, id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("transaction {id} vanished"))?;
+    let (next, notice) = payment::apply(
+        payment_of(&row)?,
+        Event::Declined(ReasonCode::EXPIRED_CARD_PICKUP),
+    )
+    .map_err(|refusal| anyhow::anyhow!("transaction {id}: {refusal}"))?;
+    if !transactions::transition(&mut tx, id, &row.status, &change_to(&next, now)).await? {
+        anyhow::bail!("transaction {id} changed while locked");
+    }
+    let queued = announce(&settings, &mut tx, mode, id, notice, now).await?;
+    charges::attach(&mut tx, job_id, id).await?;
+    tx.commit().await?;
+    tracing::warn!(
+        subscription = %sub.id,
+        transaction = id,
+        "subscription charge declined: its token or card no longer exists"
+    );
+    if queued {
+        state.delivery.ring();
+    }
+    Ok(id)
 }
 
 /// Step 3: the payment's outcome applied to the subscription, once.
