@@ -535,3 +535,73 @@ async fn a_charge_whose_card_is_gone_is_declined_with_5033_and_rejected() {
     assert_eq!(jobs.len(), 1, "no retries");
     assert_eq!(jobs[0].state, "done");
 }
+
+#[tokio::test]
+async fn a_card_check_whose_void_was_lost_is_never_auto_confirmed() {
+    use oblako_server::payments::pay::{Payee, PaymentRequest, Source, pay};
+    use oblako_server::subscriptions::card_change::{ForSubscription, Purpose};
+    use oblako_server::sweeper::sweep_once;
+    use oblako_store::sites::{self, Settings};
+
+    let app = TestApp::new().await;
+    let site = SiteId(app.site.site_id);
+    let settings = Settings {
+        terminal_url: "https://shop.example".into(),
+        save_tokens: true,
+        auto_confirm_days: Some(1),
+        fee_rate_bp: 0,
+    };
+    assert!(
+        sites::update_settings(&app.state.db, site, &settings)
+            .await
+            .unwrap()
+    );
+    let (id, _, old_token) = subscribe(&app, "4000000000003055").await;
+    // The page's payment without the page's void (as if the node died right after approval).
+    let stored = sites::site(&app.state.db, site).await.unwrap().unwrap();
+    let payee = Payee {
+        site: &stored,
+        mode: Mode::Test,
+        public_id: &app.site.test.public_id,
+    };
+    let request = PaymentRequest {
+        stage: oblako_core::payment::Stage::TwoStage,
+        amount: oblako_core::money::Money::new(1100, oblako_core::money::Currency::RUB),
+        source: Source::Card {
+            pan: oblako_core::card::Pan::parse("5205000000003055").unwrap(),
+            expiry: oblako_core::card::CardExpiry::new(30, 12).unwrap(),
+        },
+        invoice_id: None,
+        account_id: Some("user_1".into()),
+        email: None,
+        description: None,
+        json_data: None,
+        culture: "en-US".into(),
+        ip_address: "127.0.0.1".into(),
+        name: None,
+        order: None,
+        subscription: Some(ForSubscription {
+            id: id.clone(),
+            purpose: Purpose::Verify,
+        }),
+    };
+    pay(&app.state, payee, request, Default::default())
+        .await
+        .unwrap();
+    assert_ne!(
+        stored_token(&app, &id).await,
+        old_token,
+        "approved: the card changed"
+    );
+    let rows = of_subscription(&app, &id).await;
+    assert_eq!(rows[0].status, "Authorized");
+
+    app.clock.advance_millis(DAY_MS + 1);
+    let swept = sweep_once(&app.state).await.unwrap();
+    assert_eq!((swept.auto_confirmed, swept.expired), (0, 1));
+    let rows = of_subscription(&app, &id).await;
+    assert_eq!(
+        rows[0].status, "Cancelled",
+        "the card check's hold is released, not captured"
+    );
+}
