@@ -605,3 +605,96 @@ async fn a_card_check_whose_void_was_lost_is_never_auto_confirmed() {
         "the card check's hold is released, not captured"
     );
 }
+
+#[tokio::test]
+async fn twelve_racing_posts_on_two_nodes_charge_the_due_slot_once() {
+    use tower::ServiceExt;
+    let app = TestApp::new().await;
+    let (id, start, _) = past_due(&app).await;
+    let link = link(&app, &id);
+    let node = app.another_node().await;
+    let auths = app.bank_auths().await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..12 {
+        let packet = cryptogram(&app, &app.site.test.public_id, "4000000000003055").await;
+        let router = if i % 2 == 0 {
+            app.router.clone()
+        } else {
+            node.clone()
+        };
+        let req = request("POST", &format!("/my/{link}/card"))
+            .peer_ip(&format!("10.0.1.{i}"))
+            .form(&form(&[
+                ("CardCryptogramPacket", &packet),
+                ("token", &link),
+            ]));
+        tasks.spawn(async move {
+            let reply = router.oneshot(req).await.unwrap();
+            let body = axum::body::to_bytes(reply.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            String::from_utf8(body.to_vec()).unwrap()
+        });
+    }
+    let mut paid = 0;
+    while let Some(body) = tasks.join_next().await {
+        let body = body.unwrap();
+        if body.contains("Payment successful") {
+            paid += 1;
+        } else {
+            assert!(
+                body.contains("in progress")
+                    || body.contains("has changed")
+                    || body.contains("Card changed"),
+                "{body}"
+            );
+        }
+    }
+    assert_eq!(paid, 1, "one post pays the due slot");
+    let charges: Vec<TransactionRow> = of_subscription(&app, &id)
+        .await
+        .into_iter()
+        .filter(|t| t.amount == 39900 && t.status == "Completed")
+        .collect();
+    assert_eq!(charges.len(), 1, "one charge for the slot");
+    let m = sub(&app, &id).await;
+    assert_eq!(m["SuccessfulTransactionsNumber"], 1);
+    assert_eq!(
+        m["NextTransactionDate"],
+        format!("/Date({})/", start + 7 * DAY_MS)
+    );
+    // Posts that came after the charge found the subscription Active and changed the card with
+    // a voided check, charging nothing more.
+    assert_eq!(
+        app.bank_auths().await - auths,
+        of_subscription(&app, &id)
+            .await
+            .iter()
+            .filter(|t| t.amount == 1100)
+            .count() as i64
+            + 1
+    );
+}
+
+#[tokio::test]
+async fn attempts_share_the_order_pages_per_ip_limit() {
+    let app = TestApp::new().await;
+    let (id, _, _) = past_due(&app).await;
+    let link = link(&app, &id);
+    let packet = cryptogram(&app, &app.site.test.public_id, "4000056655665556").await;
+    let mut last = StatusCode::OK;
+    for _ in 0..=oblako_server::pages::order_pay::ATTEMPTS_PER_IP {
+        last = app
+            .call(
+                request("POST", &format!("/my/{link}/card"))
+                    .peer_ip("10.9.9.9")
+                    .form(&form(&[
+                        ("CardCryptogramPacket", &packet),
+                        ("token", &link),
+                    ])),
+            )
+            .await
+            .status;
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+}
