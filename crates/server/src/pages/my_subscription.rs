@@ -50,6 +50,8 @@ pub struct Texts {
     pub(crate) charged: &'static str,
     pub(crate) changed: &'static str,
     pub(crate) declined: &'static str,
+    pub(crate) busy: &'static str,
+    pub(crate) reload: &'static str,
 }
 
 pub(crate) const RU: Texts = Texts {
@@ -71,6 +73,8 @@ pub(crate) const RU: Texts = Texts {
     charged: "Оплата прошла. Следующие списания пойдут с новой карты.",
     changed: "Карта изменена. Следующие списания пойдут с новой карты.",
     declined: "Платёж отклонён",
+    busy: "Платёж по подписке уже выполняется. Попробуйте через несколько минут.",
+    reload: "Подписка изменилась. Обновите страницу.",
 };
 
 pub(crate) const EN: Texts = Texts {
@@ -92,6 +96,8 @@ pub(crate) const EN: Texts = Texts {
     charged: "Payment successful. Later charges will use the new card.",
     changed: "Card changed. Later charges will use the new card.",
     declined: "Payment declined",
+    busy: "A payment for this subscription is in progress; try again in a few minutes.",
+    reload: "The subscription has changed; reload the page.",
 };
 
 /// What the last card payment on the page came to, shown above the form.

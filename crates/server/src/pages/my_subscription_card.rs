@@ -31,7 +31,7 @@ use crate::payments::pay::{Payee, PaymentRequest, Source, pay};
 use crate::payments::post3ds::post3ds;
 use crate::secrets::random_hex;
 use crate::state::AppState;
-use crate::subscriptions::card_change::{ForSubscription, Purpose, verification_amount};
+use crate::subscriptions::card_change::{self, ForSubscription, Purpose, verification_amount};
 use crate::subscriptions::money_of;
 
 #[derive(Template)]
@@ -307,7 +307,11 @@ async fn respond(
         },
         PayOutcome::Refused(message) => Outcome {
             class: "failed",
-            text: message,
+            text: match message.as_str() {
+                card_change::BUSY => t.busy.to_owned(),
+                card_change::CHANGED => t.reload.to_owned(),
+                _ => message,
+            },
         },
         PayOutcome::Challenge {
             acs_url,

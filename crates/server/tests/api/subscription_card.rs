@@ -397,7 +397,11 @@ async fn three_d_secure_returns_to_the_page_and_billing_waits_for_it() {
         "no billing charge while one is in flight"
     );
     let busy = pay_on_page(&app, &link, "4000000000003055").await;
-    assert!(text(&busy).contains("in progress"), "{}", text(&busy));
+    assert!(
+        text(&busy).contains("A payment for this subscription is in progress; try again"),
+        "{}",
+        text(&busy)
+    );
 
     let submit = app
         .call(request("POST", "/acs/submit").form(&form(&[
@@ -644,7 +648,7 @@ async fn twelve_racing_posts_on_two_nodes_charge_the_due_slot_once() {
         } else {
             assert!(
                 body.contains("in progress")
-                    || body.contains("has changed")
+                    || body.contains("reload the page")
                     || body.contains("Card changed"),
                 "{body}"
             );
