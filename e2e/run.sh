@@ -36,6 +36,8 @@ base="http://127.0.0.1:$port"
 site=$("$bin" site create --name "E2E shop" --json)
 public_id=$(printf '%s' "$site" | python3 -c 'import json,sys; print(json.load(sys.stdin)["test"]["public_id"])')
 secret=$(printf '%s' "$site" | python3 -c 'import json,sys; print(json.load(sys.stdin)["test"]["api_secret"])')
+# The subscription page's test asks the CLI for a payer's link (`oblako site subscription-link`).
+export OBLAKO_E2E_BIN="$bin" OBLAKO_E2E_SITE=$(printf '%s' "$site" | python3 -c 'import json,sys; print(json.load(sys.stdin)["site_id"])')
 
 "$bin" serve >"$work/stdout.log" 2>"$work/server.log" &
 server=$!

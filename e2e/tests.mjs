@@ -3,6 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { answer3ds, api, assert, equal, merchant, payWithCard, resultOf, run, widgetFrame } from "./lib.mjs";
 import { orderTests } from "./orders.mjs";
+import { subscriptionTests } from "./subscriptions.mjs";
 
 const [base, publicId, secret, outDir, filter] = process.argv.slice(2);
 const call = api(base, publicId, secret);
@@ -332,6 +333,7 @@ const tests = {
   },
 
   ...orderTests({ call, shot }),
+  ...subscriptionTests({ base, publicId, call, shot }),
 };
 
 /** The invoice of the demo's current payment (set when the widget opens). */

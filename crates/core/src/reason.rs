@@ -10,6 +10,10 @@ impl ReasonCode {
     pub const APPROVED: ReasonCode = ReasonCode(0);
     /// The issuer refused without saying why.
     pub const DO_NOT_HONOR: ReasonCode = ReasonCode(5005);
+    /// Card lost or expired, to be picked up; the docs' retry advice puts it in the group that
+    /// needs a new setup payment. Oblako also declines with it a subscription charge whose card
+    /// is no longer on file.
+    pub const EXPIRED_CARD_PICKUP: ReasonCode = ReasonCode(5033);
     /// Card lost.
     pub const LOST_CARD: ReasonCode = ReasonCode(5041);
     /// Card stolen.

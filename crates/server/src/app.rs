@@ -100,6 +100,14 @@ pub fn router(state: AppState) -> Router {
             "/my/{token}/cancel",
             axum::routing::post(pages::my_subscription::my_subscription_cancel),
         )
+        .route(
+            "/my/{token}/card",
+            axum::routing::post(pages::my_subscription_card::my_subscription_card),
+        )
+        .route(
+            "/my/{token}/3ds",
+            axum::routing::post(pages::my_subscription_card::my_subscription_three_ds),
+        )
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(axum::middleware::from_fn(observe::observe))

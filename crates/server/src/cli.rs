@@ -117,6 +117,8 @@ pub enum SiteCommand {
     NotificationRetries(notification_retries::RetriesArgs),
     /// Show a site's subscriptions, newest first.
     Subscriptions(subscriptions::ListArgs),
+    /// Print a fresh link to the payer's page of a subscription.
+    SubscriptionLink(subscriptions::LinkArgs),
 }
 
 /// `oblako keys …`.
@@ -295,6 +297,9 @@ async fn site(cmd: SiteCommand, config: &Config, now: i64) -> anyhow::Result<()>
         SiteCommand::Messages(args) => messages::list(&db, args).await?,
         SiteCommand::NotificationRetries(args) => notification_retries::retries(&db, args).await?,
         SiteCommand::Subscriptions(args) => subscriptions::list(&db, args).await?,
+        SiteCommand::SubscriptionLink(args) => {
+            subscriptions::link(&db, &secrets, config, args, now).await?
+        }
     }
     Ok(())
 }

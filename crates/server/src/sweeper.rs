@@ -2,7 +2,8 @@
 //!
 //! - A 3-D Secure wait past its deadline becomes `Cancelled`.
 //! - An authorization past its hold becomes `Cancelled` (the bank releases it), or `Completed`
-//!   for the full amount when the site confirms automatically after N days.
+//!   for the full amount when the site confirms automatically after N days (never the card
+//!   check of a change of card on the payer's subscription page).
 //! - An acquirer intent with no recorded outcome after a minute (`reconcile_after_secs`; a crash
 //!   or lost answer between the bank call and the commit) is settled by asking the bank under
 //!   the same reference; the bank's ledger makes that call idempotent, so nothing is charged
@@ -75,7 +76,7 @@ pub async fn sweep_once(state: &AppState) -> anyhow::Result<Sweep> {
         let Some(site) = sites::site(&state.db, SiteId(row.site_id)).await? else {
             continue;
         };
-        if site.auto_confirm_days.is_some() {
+        if site.auto_confirm_days.is_some() && !is_card_check(state, row.id).await? {
             if resolve(
                 state,
                 &row,
@@ -97,6 +98,13 @@ pub async fn sweep_once(state: &AppState) -> anyhow::Result<Sweep> {
         }
     }
     Ok(sweep)
+}
+
+/// Whether authorization `id` is the card check of a subscription page's change of card, which is
+/// never captured: if its void was lost, its hold simply expires.
+async fn is_card_check(state: &AppState, id: i64) -> anyhow::Result<bool> {
+    let change = oblako_store::subscriptions::card_changes::find(&state.db, id).await?;
+    Ok(change.is_some_and(|c| c.purpose == "verify"))
 }
 
 fn mode_of(row: &TransactionRow) -> anyhow::Result<Mode> {

@@ -2,6 +2,7 @@
 //! (the billing worker, which serves every site, uses [`by_id`]). The billing jobs are in
 //! [`charges`].
 
+pub mod card_changes;
 pub mod charges;
 
 use oblako_core::ids::{Mode, SiteId};

@@ -46,6 +46,7 @@ fn common(params: &Params, stage: Stage, source: Source) -> Result<PaymentReques
         ip_address: params.string_max("IpAddress", 64)?.unwrap_or_default(),
         name: params.string_max("Name", 255)?,
         order: None,
+        subscription: None,
     })
 }
 

@@ -99,6 +99,7 @@ fn request_of(params: &Params, ip: String, source: Source) -> Result<PaymentRequ
         ip_address: ip,
         name: params.string_max("Name", 255)?,
         order: None,
+        subscription: None,
     })
 }
 

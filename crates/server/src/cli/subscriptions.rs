@@ -1,5 +1,7 @@
 //! `oblako site subscriptions`: a site's subscriptions, newest first, with their status, counts
 //! and next charge; `--json` prints the `subscriptions/get` model of each.
+//! `oblako site subscription-link`: a fresh link to the payer's self-service page (support sends
+//! it to a payer who lost the e-mail; the browser tests open it).
 
 use oblako_core::ids::{Mode, SiteId};
 use oblako_store::Db;
@@ -7,6 +9,9 @@ use oblako_store::sites as site_rows;
 use oblako_store::subscriptions;
 
 use crate::cli::ModeArg;
+use crate::config::Config;
+use crate::mail::manage_link;
+use crate::secrets::Secrets;
 use crate::subscriptions::model_of;
 
 /// `oblako site subscriptions`.
@@ -59,5 +64,35 @@ pub async fn list(db: &Db, args: ListArgs) -> anyhow::Result<()> {
             m.next_transaction_date_iso.as_deref().unwrap_or("-"),
         );
     }
+    Ok(())
+}
+
+/// `oblako site subscription-link`.
+#[derive(Debug, clap::Args)]
+pub struct LinkArgs {
+    /// Site id.
+    #[arg(long)]
+    pub site: i64,
+    /// Subscription id (`sc_…`).
+    #[arg(long)]
+    pub id: String,
+}
+
+/// Prints the payer's page of a site's subscription, valid for 45 days from `now`.
+pub async fn link(
+    db: &Db,
+    secrets: &Secrets,
+    config: &Config,
+    args: LinkArgs,
+    now: i64,
+) -> anyhow::Result<()> {
+    let row = subscriptions::by_id(db, &args.id)
+        .await?
+        .filter(|r| r.site_id == args.site);
+    let Some(row) = row else {
+        anyhow::bail!("site {} has no subscription {}", args.site, args.id);
+    };
+    let token = manage_link::token(secrets, SiteId(row.site_id), &row.id, now);
+    println!("{}", manage_link::url(&config.public_url(), &token));
     Ok(())
 }

@@ -135,6 +135,7 @@ pub async fn pay_order(
         ip_address: form.ip_address,
         name: form.name,
         order: Some(row.internal_id),
+        subscription: None,
     };
     let reply = pay(state, owner.payee(), request, Recovery::default()).await;
     outcome_of(reply)
@@ -159,7 +160,7 @@ pub async fn finish_three_ds(
 }
 
 /// Reads the API's answer the way a client library does (spec §1.4).
-fn outcome_of(reply: Result<ApiReply, ApiError>) -> Result<PayOutcome, ApiError> {
+pub(crate) fn outcome_of(reply: Result<ApiReply, ApiError>) -> Result<PayOutcome, ApiError> {
     let reply = match reply {
         Ok(reply) => reply,
         Err(ApiError::Refused(message)) => return Ok(PayOutcome::Refused(message)),

@@ -3,6 +3,7 @@
 
 pub mod acs;
 pub mod my_subscription;
+pub mod my_subscription_card;
 pub mod order;
 pub mod order_pay;
 

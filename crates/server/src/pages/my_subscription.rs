@@ -2,9 +2,11 @@
 //! e-mails, [`crate::mail::manage_link`]) shows the subscription (merchant, amount, schedule, next
 //! charge, status); `POST /my/{token}/cancel` cancels it exactly as `subscriptions/cancel` does
 //! (Recurrent notification and the payer's e-mail included), then sends the payer back to the
-//! page (303). The signed token is the only credential: no cookie is set or read, so a
-//! cross-site form cannot ride on a session; the form repeats the token in its body and the POST
-//! is refused unless both agree. GET changes nothing.
+//! page (303). While the subscription is Active or PastDue the page also carries the order
+//! page's card form, which posts to `POST /my/{token}/card` (`pages::my_subscription_card`).
+//! The signed token is the only credential: no cookie is set or read, so a cross-site form
+//! cannot ride on a session; each form repeats the token in its body and a POST is refused
+//! unless both agree. GET changes nothing.
 
 use askama::Template;
 use axum::body::to_bytes;
@@ -20,14 +22,14 @@ use oblako_store::subscriptions::{self, SubscriptionRow};
 
 use crate::mail::manage_link::{self, ManageLink};
 use crate::mail::order_link::is_english;
-use crate::pages::{error, html};
+use crate::pages::{error, html, order};
+use crate::secrets::random_hex;
 use crate::state::AppState;
+use crate::subscriptions::card_change::{Purpose, verification_amount};
 use crate::subscriptions::manage;
 
 /// Largest cancel form accepted.
 const MAX_FORM: usize = 4 * 1024;
-const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
-                   frame-ancestors 'none'; base-uri 'none'";
 
 /// The page's words in one language.
 pub struct Texts {
@@ -40,9 +42,19 @@ pub struct Texts {
     status: &'static str,
     cancel: &'static str,
     cancelled: &'static str,
+    pub(crate) pay_title: &'static str,
+    pub(crate) pay_hint: &'static str,
+    pub(crate) change_title: &'static str,
+    pub(crate) change_hint: &'static str,
+    pub(crate) change_button: &'static str,
+    pub(crate) charged: &'static str,
+    pub(crate) changed: &'static str,
+    pub(crate) declined: &'static str,
+    pub(crate) busy: &'static str,
+    pub(crate) reload: &'static str,
 }
 
-const RU: Texts = Texts {
+pub(crate) const RU: Texts = Texts {
     title: "Ваша подписка",
     merchant: "Магазин",
     description: "Назначение",
@@ -52,9 +64,20 @@ const RU: Texts = Texts {
     status: "Статус",
     cancel: "Отменить подписку",
     cancelled: "Подписка отменена. Списаний больше не будет.",
+    pay_title: "Оплатить другой картой",
+    pay_hint: "Спишем сумму текущего периода; следующие списания пойдут с новой карты.",
+    change_title: "Сменить карту",
+    change_hint: "Для проверки на карте будет заблокирована и сразу разблокирована сумма {}. \
+                  Следующие списания пойдут с новой карты.",
+    change_button: "Сменить карту",
+    charged: "Оплата прошла. Следующие списания пойдут с новой карты.",
+    changed: "Карта изменена. Следующие списания пойдут с новой карты.",
+    declined: "Платёж отклонён",
+    busy: "Платёж по подписке уже выполняется. Попробуйте через несколько минут.",
+    reload: "Подписка изменилась. Обновите страницу.",
 };
 
-const EN: Texts = Texts {
+pub(crate) const EN: Texts = Texts {
     title: "Your subscription",
     merchant: "Merchant",
     description: "Description",
@@ -64,7 +87,33 @@ const EN: Texts = Texts {
     status: "Status",
     cancel: "Cancel subscription",
     cancelled: "Your subscription is cancelled. You will not be charged again.",
+    pay_title: "Pay with another card",
+    pay_hint: "We charge this period's amount; later charges use the new card.",
+    change_title: "Change card",
+    change_hint: "To check the card we hold {} on it and release it at once. Later charges use \
+                  the new card.",
+    change_button: "Change card",
+    charged: "Payment successful. Later charges will use the new card.",
+    changed: "Card changed. Later charges will use the new card.",
+    declined: "Payment declined",
+    busy: "A payment for this subscription is in progress; try again in a few minutes.",
+    reload: "The subscription has changed; reload the page.",
 };
+
+/// What the last card payment on the page came to, shown above the form.
+pub struct Outcome {
+    /// `done` or `failed` (the CSS class).
+    pub class: &'static str,
+    /// In the payer's words.
+    pub text: String,
+}
+
+/// The card form's part of the page.
+struct CardSection {
+    title: &'static str,
+    hint: String,
+    test_mode: bool,
+}
 
 #[derive(Template)]
 #[template(path = "my_subscription.html")]
@@ -81,6 +130,16 @@ struct Page<'a> {
     status_class: &'a str,
     cancellable: bool,
     token: &'a str,
+    outcome: Option<Outcome>,
+    card: Option<CardSection>,
+    /// The card form's words and field errors (`card_form.html`, shared with the order page).
+    w: &'static order::Texts,
+    f: &'static crate::browser::texts::Texts,
+    action: String,
+    button: String,
+    public_id: String,
+    echo: &'a str,
+    nonce: String,
 }
 
 /// How often the subscription charges, in the payer's words.
@@ -120,7 +179,7 @@ pub fn status_words(status: &str, english: bool) -> &'static str {
 }
 
 /// The page of a link that is forged, altered, expired or names nothing, in both languages.
-fn bad_link() -> Response {
+pub(crate) fn bad_link() -> Response {
     error(
         StatusCode::NOT_FOUND,
         "Ссылка недействительна / Link not valid",
@@ -130,13 +189,13 @@ fn bad_link() -> Response {
     )
 }
 
-fn internal(e: anyhow::Error) -> Response {
+pub(crate) fn internal(e: anyhow::Error) -> Response {
     tracing::error!(error = format!("{e:#}"), "subscription page");
     error(StatusCode::INTERNAL_SERVER_ERROR, "Error", "Internal error")
 }
 
 /// The subscription `token` names, if the token is valid now and the subscription is its site's.
-async fn resolve(
+pub(crate) async fn resolve(
     state: &AppState,
     token: &str,
 ) -> anyhow::Result<Option<(ManageLink, SubscriptionRow)>> {
@@ -149,13 +208,18 @@ async fn resolve(
 
 /// `GET /my/{token}`.
 pub async fn my_subscription(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    match render(&state, &token).await {
+    match render(&state, &token, None).await {
         Ok(response) => response,
         Err(e) => internal(e),
     }
 }
 
-async fn render(state: &AppState, token: &str) -> anyhow::Result<Response> {
+/// The page, with `outcome` of a card payment just made on it.
+pub(crate) async fn render(
+    state: &AppState,
+    token: &str,
+    outcome: Option<Outcome>,
+) -> anyhow::Result<Response> {
     let Some((link, row)) = resolve(state, token).await? else {
         return Ok(bad_link());
     };
@@ -168,26 +232,69 @@ async fn render(state: &AppState, token: &str) -> anyhow::Result<Response> {
     let currency = Currency::from_code(&row.currency)
         .ok_or_else(|| anyhow::anyhow!("subscription {} has currency {}", row.id, row.currency))?;
     let money = Money::new(row.amount, currency);
+    let amount = format!("{} {}", amount_fixed(money), money.currency.code());
     let next = row.next_at.and_then(|at| {
         let at = jiff::Timestamp::from_millisecond(at).ok()?;
         Some(at.strftime("%Y-%m-%d %H:%M UTC").to_string())
     });
     let cancellable = matches!(row.status.as_str(), "Active" | "PastDue");
+    let mode = Mode::parse(&row.mode);
+    let public_id = sites::keys_of(&state.db, link.site)
+        .await?
+        .into_iter()
+        .find(|k| Some(k.mode) == mode)
+        .map(|k| k.public_id)
+        .unwrap_or_default();
+    let (card, button) = match Purpose::of(&row.status) {
+        Some(Purpose::Charge) => (
+            Some((t.pay_title, t.pay_hint.to_owned())),
+            format!("{} {amount}", order::texts_for(&row.culture).pay),
+        ),
+        Some(Purpose::Verify) => {
+            let hold = verification_amount(currency);
+            let hold = format!("{} {}", amount_fixed(hold), currency.code());
+            (
+                Some((t.change_title, t.change_hint.replace("{}", &hold))),
+                t.change_button.to_owned(),
+            )
+        }
+        None => (None, String::new()),
+    };
+    let nonce = random_hex(16)?;
     let page = Page {
         t,
         lang: if english { "en" } else { "ru" },
         note: (row.status == "Cancelled").then_some(t.cancelled),
         merchant: &merchant,
         description: row.description.as_deref().unwrap_or_default(),
-        amount: format!("{} {}", amount_fixed(money), money.currency.code()),
+        amount,
         schedule: schedule_words(&row.unit, row.period, english),
         next,
         status: status_words(&row.status, english),
         status_class: &row.status,
         cancellable,
         token,
+        outcome,
+        card: card.map(|(title, hint)| CardSection {
+            title,
+            hint,
+            test_mode: mode == Some(Mode::Test),
+        }),
+        w: order::texts_for(&row.culture),
+        f: crate::browser::texts::for_language(if english { "en" } else { "ru" }),
+        action: format!("/my/{token}/card"),
+        button,
+        public_id,
+        echo: token,
+        nonce: nonce.clone(),
     };
-    Ok(html(StatusCode::OK, page.render()?, CSP))
+    // The card fields are read only by checkout.js from this origin; every form posts back here.
+    let csp = format!(
+        "default-src 'none'; script-src 'self' 'nonce-{nonce}'; connect-src 'self'; \
+         style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; \
+         frame-ancestors 'none'; base-uri 'none'"
+    );
+    Ok(html(StatusCode::OK, page.render()?, &csp))
 }
 
 /// `POST /my/{token}/cancel`: the form must repeat the token.

@@ -79,12 +79,13 @@ struct ChallengePage<'a> {
 }
 
 /// The parts of a posted form the handlers need.
-struct Posted {
-    ip: IpAddr,
-    params: Params,
+pub(crate) struct Posted {
+    pub(crate) ip: IpAddr,
+    pub(crate) params: Params,
 }
 
-async fn read_form(request: Request) -> Option<Posted> {
+/// The client's address and the form of `request` (at most [`MAX_FORM`] bytes).
+pub(crate) async fn read_form(request: Request) -> Option<Posted> {
     let ip = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()

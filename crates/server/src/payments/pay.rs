@@ -76,6 +76,9 @@ pub struct PaymentRequest {
     pub name: Option<String>,
     /// The order (`InternalId`) this payment pays, claimed in the commit that creates it.
     pub order: Option<i64>,
+    /// The subscription whose card the payer changes on the self-service page, claimed in the
+    /// commit that creates this payment (`subscriptions::card_change`).
+    pub subscription: Option<crate::subscriptions::card_change::ForSubscription>,
 }
 
 /// Who is paying: the authenticated site and mode.
@@ -172,7 +175,7 @@ pub async fn pay(
         card_exp: &expiry.mm_yy(),
         card_brand: pan.brand().name(),
         token: token.as_deref(),
-        subscription_id: None,
+        subscription_id: request.subscription.as_ref().map(|s| s.id.as_str()),
         created_at: now,
         expires_at: three_ds.then_some(now + THREE_DS_WINDOW_MS),
     };
@@ -186,6 +189,13 @@ pub async fn pay(
             .await?;
         if !oblako_store::orders::attach_transaction(&mut tx, order, id, now).await? {
             return Err(ApiError::Refused(ORDER_TAKEN.into()));
+        }
+    }
+    if let Some(target) = &request.subscription {
+        let claim =
+            crate::subscriptions::card_change::claim_in(&mut tx, site, mode, target, id, now);
+        if let Some(why) = claim.await? {
+            return Err(ApiError::Refused(why.into()));
         }
     }
     let reference = format!("auth:{id}");

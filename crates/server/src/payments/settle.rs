@@ -174,7 +174,10 @@ pub(crate) async fn settle_authorization(
     let (next, notice) = apply(payment_of(&row)?, event)
         .map_err(|refusal| anyhow::anyhow!("transaction {id}: {refusal}"))?;
     let token = match (&row.token, &row.account_id) {
-        (None, Some(account)) if answer.approved() && payee.site.save_tokens => {
+        // A card change on the payer's page exists to get a token, whatever the site's setting.
+        (None, Some(account))
+            if answer.approved() && (payee.site.save_tokens || row.subscription_id.is_some()) =>
+        {
             Some(issue_token(&mut tx, payee, account, card_id, now).await?)
         }
         (existing, _) => existing.clone(),
@@ -196,6 +199,7 @@ pub(crate) async fn settle_authorization(
         return outcome_reply(&stored(state, payee, id).await?, payee);
     };
     acquirer::settle(&mut tx, reference, i64::from(answer.reason.0), now).await?;
+    let mut recurrent = false;
     if answer.approved() {
         // An order this payment pays becomes Paid in the same commit (issue 6).
         let paid_order = oblako_store::orders::settle_paid(&mut tx, id, now).await?;
@@ -211,10 +215,24 @@ pub(crate) async fn settle_authorization(
         if made.is_some() {
             changed.subscription_id = made;
         }
+        // A card change on the payer's page (a card payment naming its subscription) switches
+        // the subscription's card (issue 6).
+        if row.subscription_id.is_some() && row.token.is_none() {
+            let change = crate::subscriptions::card_change::settle_in(
+                &mut tx,
+                &subscriptions,
+                site,
+                mode,
+                id,
+                token.as_deref(),
+                now,
+            );
+            recurrent = change.await?;
+        }
     }
     let queued = announce(&subscriptions, &mut tx, mode, id, notice, now).await?;
     // A subscription's scheduled charge moves its subscription on in the same commit.
-    let billed = crate::subscriptions::charge::settle_job_in(
+    let billed = crate::subscriptions::outcome::settle_job_in(
         state,
         &mut tx,
         payee,
@@ -224,7 +242,7 @@ pub(crate) async fn settle_authorization(
     )
     .await?;
     tx.commit().await?;
-    if queued {
+    if queued || recurrent {
         state.delivery.ring();
     }
     if let Some(billed) = billed {

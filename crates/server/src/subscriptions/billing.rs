@@ -3,14 +3,16 @@
 //! clock, so tests move a manual clock and call them instead of waiting for [`run`].
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use oblako_store::sites;
+use oblako_core::ids::{Mode, SiteId};
+use oblako_store::sites::{self, Site};
 use oblako_store::subscriptions::{self, charges};
 use tokio::task::JoinSet;
 
 use crate::state::AppState;
-use crate::subscriptions::charge::{self, Payees, Ran};
+use crate::subscriptions::charge::{self, Ran};
 use crate::subscriptions::notices::{self, NoticeKind, PayerNotice};
 
 /// A job's lease: longer than a charge takes (a Check answer waits at most 30 s).
@@ -25,6 +27,44 @@ pub const REMIND_BEFORE_MS: i64 = 24 * 3600 * 1000;
 const REMIND_BATCH: i64 = 500;
 /// How often [`run`] ticks and looks for jobs.
 pub const EVERY: Duration = Duration::from_secs(5);
+
+/// Sites and their Public IDs, read once per drain rather than once per charge (a site's name,
+/// hold and token settings do not need to be fresher than one drain).
+#[derive(Debug, Default, Clone)]
+pub struct Payees(Arc<Mutex<HashMap<(i64, Mode), (Arc<Site>, Arc<str>)>>>);
+
+impl Payees {
+    pub(crate) async fn get(
+        &self,
+        state: &AppState,
+        site_id: SiteId,
+        mode: Mode,
+    ) -> anyhow::Result<(Arc<Site>, Arc<str>)> {
+        if let Some(hit) = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&(site_id.0, mode)).cloned())
+        {
+            return Ok(hit);
+        }
+        let site = sites::site(&state.db, site_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("site {} is gone", site_id.0))?;
+        let public_id: Arc<str> = sites::keys_of(&state.db, site_id)
+            .await?
+            .into_iter()
+            .find(|k| k.mode == mode)
+            .map(|k| k.public_id)
+            .unwrap_or_default()
+            .into();
+        let entry = (Arc::new(site), public_id);
+        if let Ok(mut m) = self.0.lock() {
+            m.insert((site_id.0, mode), entry.clone());
+        }
+        Ok(entry)
+    }
+}
 
 /// What a round of billing did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

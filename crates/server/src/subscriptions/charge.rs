@@ -1,42 +1,44 @@
 //! One billing job: charge a subscription's slot once, as a merchant-initiated, scheduled token
 //! payment through the payment path (`payments::settle`), and apply the outcome.
 //!
-//! Three commits, each of which a crash may precede:
+//! Two commits, each of which a crash may precede:
 //! 1. **start**: under the subscription's lock, check the job still matches the subscription
 //!    (status billing, same slot and attempt, due); insert the transaction (with
 //!    `SubscriptionId`), its bank intent `auth:{id}` and the job's `transaction_id` together.
-//! 2. **charge**: the site's Check, the bank under that reference, the outcome recorded with its
-//!    Pay or Fail notification (`check_then_authorize`).
-//! 3. **apply**: under the subscription's lock, move it on (charged or declined), end the job,
-//!    and queue a Recurrent notification if its status changed.
+//! 2. **charge**: the site's Check, the bank under that reference, then one commit that records
+//!    the outcome with its Pay or Fail notification (`check_then_authorize`) and, in it, applies
+//!    it to the subscription (`outcome`): move it on (charged or declined), end the job, queue a
+//!    Recurrent notification if its status changed.
+//!
+//! Step 1 has two other endings: while the payer's payment with another card is unsettled
+//! (`card_change`) the job waits for its lease to run out; when the token or its card no longer
+//! exists the charge is declined with 5033 without the bank (`decline_without_card`).
 //!
 //! A worker that takes over a job after a crash finds `transaction_id` set and never creates a
 //! second payment: a transaction still `Processing` is finished by asking the bank under the
-//! same reference (the bank's ledger answers once per reference), a settled one goes straight to
-//! step 3. Step 3 runs only while the job is pending, so the outcome is applied once.
-
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+//! same reference (the bank's ledger answers once per reference); a settled one whose outcome
+//! is not applied yet is applied under the job's lease ([`conclude`]). The outcome is applied
+//! only while the job is pending, so once.
 
 use oblako_core::card::Pan;
 use oblako_core::ids::{Mode, SiteId};
-use oblako_core::payment::Status as PaymentStatus;
+use oblako_core::payment::{self, Event, Status as PaymentStatus};
 use oblako_core::reason::ReasonCode;
-use oblako_core::subscription::Billing;
 use oblako_core::test_bank::Channel;
-use oblako_store::sites::{self, Site};
+use oblako_store::subscriptions::card_changes;
 use oblako_store::subscriptions::charges::{self, ChargeJob};
 use oblako_store::subscriptions::{self, SubscriptionRow};
 use oblako_store::transactions::{self, NewTransaction, TransactionRow};
 use oblako_store::{Tx, acquirer};
 
-use crate::notify::outbox::Subscriptions;
+use crate::notify::outbox::{Subscriptions, announce};
 use crate::payments::pay::Payee;
 use crate::payments::settle::{Charged, check_then_authorize, finish_authorization};
+use crate::payments::{change_to, payment_of};
 use crate::state::AppState;
-use crate::subscriptions::manage::save_announcing;
-use crate::subscriptions::notices::{self, NoticeKind};
-use crate::subscriptions::{apply, billing_of, schedule_of};
+use crate::subscriptions::billing::Payees;
+use crate::subscriptions::billing_of;
+use crate::subscriptions::outcome::{apply_outcome, ran_of};
 
 /// What a job came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,44 +56,6 @@ pub enum Ran {
 fn mode_of(row: &SubscriptionRow) -> anyhow::Result<Mode> {
     Mode::parse(&row.mode)
         .ok_or_else(|| anyhow::anyhow!("subscription {} has mode {:?}", row.id, row.mode))
-}
-
-/// Sites and their Public IDs, read once per drain rather than once per charge (a site's name,
-/// hold and token settings do not need to be fresher than one drain).
-#[derive(Debug, Default, Clone)]
-pub struct Payees(Arc<Mutex<HashMap<(i64, Mode), (Arc<Site>, Arc<str>)>>>);
-
-impl Payees {
-    async fn get(
-        &self,
-        state: &AppState,
-        site_id: SiteId,
-        mode: Mode,
-    ) -> anyhow::Result<(Arc<Site>, Arc<str>)> {
-        if let Some(hit) = self
-            .0
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&(site_id.0, mode)).cloned())
-        {
-            return Ok(hit);
-        }
-        let site = sites::site(&state.db, site_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("site {} is gone", site_id.0))?;
-        let public_id: Arc<str> = sites::keys_of(&state.db, site_id)
-            .await?
-            .into_iter()
-            .find(|k| k.mode == mode)
-            .map(|k| k.public_id)
-            .unwrap_or_default()
-            .into();
-        let entry = (Arc::new(site), public_id);
-        if let Ok(mut m) = self.0.lock() {
-            m.insert((site_id.0, mode), entry.clone());
-        }
-        Ok(entry)
-    }
 }
 
 /// Runs `job`, leased to `worker`, to its end.
@@ -204,6 +168,12 @@ async fn start(
         .await?
         .filter(|(account, ..)| *account == sub.account_id)
         .map(|(_, card_id, pan, expiry)| (pan, expiry, card_id));
+    // Read before the write transaction, needed only to announce a charge declined for want of
+    // a card.
+    let settings = match card {
+        None => Some(Subscriptions::load(state, site).await?),
+        Some(_) => None,
+    };
     let mut tx = state.db.begin_write().await?;
     let Some(locked) = charges::lock(&mut tx, job.id, worker).await? else {
         return Ok(Started::Done(Ran::Lost));
@@ -231,10 +201,22 @@ async fn start(
         && billing.period_index == job.period_index
         && i64::from(billing.failed) == job.attempt
         && billing.next_at.is_some_and(|at| at <= now);
+    if current && card_changes::in_flight(&mut tx, &sub.id).await? {
+        // The payer is paying with another card on the self-service page right now. The job
+        // stays leased and runs again after its lease, when that payment has settled: approved,
+        // it moved the slot on (this job is then stale); declined, this charge goes ahead.
+        anyhow::bail!(
+            "subscription {}: a payment with another card is in flight; the charge waits",
+            sub.id
+        );
+    }
+    if current && card.is_none() {
+        let declined = decline_without_card(state, payee, &sub, job.id, tx, now, settings).await?;
+        return conclude(state, payee, job, worker, declined)
+            .await
+            .map(Started::Done);
+    }
     let Some((pan, expiry, card_id)) = card.filter(|_| current) else {
-        if current {
-            anyhow::bail!("subscription {} has no usable card for its token", sub.id);
-        }
         charges::finish(&mut tx, job.id, "stale", now).await?;
         tx.commit().await?;
         return Ok(Started::Done(Ran::Stale));
@@ -284,8 +266,83 @@ async fn start(
     })
 }
 
-/// Step 3 when the settling commit did not do it (a job whose payment was settled by an older
-/// version, which applied outcomes in a commit of their own): under the job's lease.
+/// Step 1 when the subscription's token, or its card in the vault, no longer exists: the charge
+/// is a payment declined with 5033 (card no longer usable, a new setup payment needed; a hard
+/// decline, so the subscription is Rejected without retries), recorded with its Fail
+/// notification and attached to the job in one commit, without asking the bank. Returns the
+/// payment's id for step 3.
+#[allow(clippy::too_many_arguments)] // the parts of `start` it carries on with
+async fn decline_without_card(
+    state: &AppState,
+    payee: Payee<'_>,
+    sub: &SubscriptionRow,
+    job_id: i64,
+    mut tx: Tx,
+    now: i64,
+    settings: Option<Subscriptions>,
+) -> anyhow::Result<i64> {
+    let (site, mode) = (payee.site.id, payee.mode);
+    let settings = settings.ok_or_else(|| anyhow::anyhow!("settings not read"))?;
+    let new = NewTransaction {
+        site,
+        mode,
+        kind: "payment",
+        original_id: None,
+        status: PaymentStatus::Processing.as_str(),
+        stage: if sub.require_confirmation {
+            "two"
+        } else {
+            "one"
+        },
+        amount: sub.amount,
+        currency: &sub.currency,
+        invoice_id: None,
+        account_id: Some(&sub.account_id),
+        email: sub.email.as_deref(),
+        description: sub.description.as_deref(),
+        json_data: None,
+        culture: &sub.culture,
+        ip_address: "",
+        name: None,
+        card_id: None,
+        card_first_six: "",
+        card_last_four: "",
+        card_exp: "",
+        card_brand: "",
+        token: Some(&sub.token),
+        subscription_id: Some(&sub.id),
+        created_at: now,
+        expires_at: None,
+    };
+    let id = transactions::insert(&mut tx, &new).await?;
+    let row = transactions::get_for_update(&mut tx, site, mode, id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("transaction {id} vanished"))?;
+    let (next, notice) = payment::apply(
+        payment_of(&row)?,
+        Event::Declined(ReasonCode::EXPIRED_CARD_PICKUP),
+    )
+    .map_err(|refusal| anyhow::anyhow!("transaction {id}: {refusal}"))?;
+    if !transactions::transition(&mut tx, id, &row.status, &change_to(&next, now)).await? {
+        anyhow::bail!("transaction {id} changed while locked");
+    }
+    let queued = announce(&settings, &mut tx, mode, id, notice, now).await?;
+    charges::attach(&mut tx, job_id, id).await?;
+    tx.commit().await?;
+    tracing::warn!(
+        subscription = %sub.id,
+        transaction = id,
+        "subscription charge declined: its token or card no longer exists"
+    );
+    if queued {
+        state.delivery.ring();
+    }
+    Ok(id)
+}
+
+/// Step 3 when the settling commit did not do it (a charge declined for want of a card, or a job
+/// whose payment an older version settled, applying outcomes in a commit of their own): under
+/// the job's lease.
 async fn conclude(
     state: &AppState,
     payee: Payee<'_>,
@@ -309,130 +366,4 @@ async fn conclude(
     tx.commit().await?;
     applied.ring(state);
     Ok(applied.ran)
-}
-
-/// How job's payment `transaction_id` ended, once its outcome is applied.
-async fn ran_of(state: &AppState, payee: Payee<'_>, transaction_id: i64) -> anyhow::Result<Ran> {
-    let (site, mode) = (payee.site.id, payee.mode);
-    let row = transactions::get(&state.db, site, mode, transaction_id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("transaction {transaction_id} vanished"))?;
-    Ok(if approved(&row.status) {
-        Ran::Approved
-    } else {
-        Ran::Declined
-    })
-}
-
-fn approved(status: &str) -> bool {
-    matches!(
-        PaymentStatus::parse(status),
-        Some(PaymentStatus::Authorized | PaymentStatus::Completed)
-    )
-}
-
-/// What applying an outcome queued, to wake the workers after the commit.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Applied {
-    ran: Ran,
-    /// A Recurrent notification.
-    queued: bool,
-    /// A payer notice.
-    mailed: bool,
-}
-
-impl Applied {
-    /// Wakes the delivery and mail workers for what the committed transaction queued.
-    pub(crate) fn ring(self, state: &AppState) {
-        if self.queued {
-            state.delivery.ring();
-        }
-        if self.mailed {
-            state.mail.ring();
-        }
-    }
-}
-
-/// Inside the commit that settles `payment`: when it is a billing job's charge, applies the
-/// outcome to the subscription and ends the job, so the outcome is applied exactly when the
-/// payment's status is (the compare-and-set on the payment lets one commit through).
-pub(crate) async fn settle_job_in(
-    state: &AppState,
-    tx: &mut Tx,
-    payee: Payee<'_>,
-    settings: &Subscriptions,
-    payment: &TransactionRow,
-    now: i64,
-) -> anyhow::Result<Option<Applied>> {
-    let Some(subscription_id) = payment.subscription_id.as_deref() else {
-        return Ok(None);
-    };
-    let Some(job) = charges::pending_for(tx, subscription_id, payment.id).await? else {
-        return Ok(None);
-    };
-    apply_outcome(state, tx, payee, settings, &job, payment, now)
-        .await
-        .map(Some)
-}
-
-/// Step 3: the settled `payment`'s outcome applied to the subscription of `job` (locked by the
-/// caller), the job ended, a Recurrent notification and a payer notice queued as they apply.
-async fn apply_outcome(
-    state: &AppState,
-    tx: &mut Tx,
-    payee: Payee<'_>,
-    settings: &Subscriptions,
-    job: &ChargeJob,
-    payment: &TransactionRow,
-    now: i64,
-) -> anyhow::Result<Applied> {
-    let (site, mode) = (payee.site.id, payee.mode);
-    if PaymentStatus::parse(&payment.status) == Some(PaymentStatus::Processing) {
-        anyhow::bail!("transaction {} of job {} is unsettled", payment.id, job.id);
-    }
-    let approved = approved(&payment.status);
-    let mut sub = subscriptions::get_for_update(tx, site, mode, &job.subscription_id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("subscription {} vanished", job.subscription_id))?;
-    let before: Billing = billing_of(&sub)?;
-    let schedule = schedule_of(&sub)?;
-    let after = if before.period_index != job.period_index || !before.status.is_billing() {
-        // Updated or cancelled while the bank answered: the charge stands and counts, the
-        // schedule is theirs; a decline of a slot left behind changes nothing.
-        approved.then(|| before.counted(now))
-    } else if approved {
-        Some(before.charged(&schedule, now))
-    } else {
-        let reason = ReasonCode(i32::try_from(payment.reason_code).unwrap_or(5204));
-        Some(before.declined(reason, now))
-    };
-    let mut queued = false;
-    let mut mailed = false;
-    if let Some(after) = after {
-        apply(&mut sub, &after, &schedule, now);
-        if after.status != before.status {
-            queued = save_announcing(settings, tx, &sub, now).await?;
-        } else {
-            subscriptions::save(tx, &sub).await?;
-        }
-        if !approved {
-            let kind = if sub.status == "Rejected" {
-                NoticeKind::Cancelled
-            } else {
-                NoticeKind::FailedCharge
-            };
-            let notice = notices::queue(state, tx, &payee.site.name, kind, &sub, now);
-            mailed = notice.await?.is_some();
-        }
-    }
-    charges::finish(tx, job.id, "done", now).await?;
-    Ok(Applied {
-        ran: if approved {
-            Ran::Approved
-        } else {
-            Ran::Declined
-        },
-        queued,
-        mailed,
-    })
 }

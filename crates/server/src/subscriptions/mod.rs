@@ -3,6 +3,7 @@
 //! - [`manage`]: create, update and cancel, with the rules of spec §3.17–3.21.
 //! - [`billing`]: the tick that enqueues due charges and the workers that run them
 //!   ([`charge`] is one job: a token MIT payment through the payment path, exactly once).
+//! - [`card_change`]: the payer pays with another card on the self-service page.
 //! - [`from_payment`]: a payment whose `JsonData` carries `CloudPayments.recurrent`.
 //! - [`from_order`]: an order with `SubscriptionBehavior`, once paid.
 //! - [`recurrent`]: the Recurrent notification, queued in the transaction of a status change.
@@ -12,11 +13,13 @@
 //! prints the model.
 
 pub mod billing;
+pub mod card_change;
 pub mod charge;
 pub mod from_order;
 pub mod from_payment;
 pub mod manage;
 pub mod notices;
+pub mod outcome;
 pub mod recurrent;
 
 use jiff::Timestamp;

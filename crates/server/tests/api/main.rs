@@ -29,6 +29,7 @@ mod payments;
 mod recovery;
 mod serve;
 mod subscription_billing;
+mod subscription_card;
 mod subscription_mail;
 mod subscription_page;
 mod subscriptions;

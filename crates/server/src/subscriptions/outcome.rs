@@ -1,0 +1,150 @@
+//! Step 3 of a billing job (`charge`): a settled charge's outcome applied to its subscription,
+//! once. Normally inside the commit that settles the payment (`payments::settle` calls
+//! [`settle_job_in`]), so the payment's compare-and-set lets exactly one application through; by
+//! `charge::conclude` under the job's lease when that commit did not do it.
+
+use oblako_core::payment::Status as PaymentStatus;
+use oblako_core::reason::ReasonCode;
+use oblako_core::subscription::Billing;
+use oblako_store::Tx;
+use oblako_store::subscriptions;
+use oblako_store::subscriptions::charges::{self, ChargeJob};
+use oblako_store::transactions::{self, TransactionRow};
+
+use crate::notify::outbox::Subscriptions;
+use crate::payments::pay::Payee;
+use crate::state::AppState;
+use crate::subscriptions::charge::Ran;
+use crate::subscriptions::manage::save_announcing;
+use crate::subscriptions::notices::{self, NoticeKind};
+use crate::subscriptions::{apply, billing_of, schedule_of};
+
+/// How job's payment `transaction_id` ended, once its outcome is applied.
+pub(crate) async fn ran_of(
+    state: &AppState,
+    payee: Payee<'_>,
+    transaction_id: i64,
+) -> anyhow::Result<Ran> {
+    let (site, mode) = (payee.site.id, payee.mode);
+    let row = transactions::get(&state.db, site, mode, transaction_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("transaction {transaction_id} vanished"))?;
+    Ok(if approved(&row.status) {
+        Ran::Approved
+    } else {
+        Ran::Declined
+    })
+}
+
+fn approved(status: &str) -> bool {
+    matches!(
+        PaymentStatus::parse(status),
+        Some(PaymentStatus::Authorized | PaymentStatus::Completed)
+    )
+}
+
+/// What applying an outcome queued, to wake the workers after the commit.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Applied {
+    pub(crate) ran: Ran,
+    /// A Recurrent notification.
+    queued: bool,
+    /// A payer notice.
+    mailed: bool,
+}
+
+impl Applied {
+    /// Wakes the delivery and mail workers for what the committed transaction queued.
+    pub(crate) fn ring(self, state: &AppState) {
+        if self.queued {
+            state.delivery.ring();
+        }
+        if self.mailed {
+            state.mail.ring();
+        }
+    }
+}
+
+/// Inside the commit that settles `payment`: when it is a billing job's charge, applies the
+/// outcome to the subscription and ends the job, so the outcome is applied exactly when the
+/// payment's status is (the compare-and-set on the payment lets one commit through).
+pub(crate) async fn settle_job_in(
+    state: &AppState,
+    tx: &mut Tx,
+    payee: Payee<'_>,
+    settings: &Subscriptions,
+    payment: &TransactionRow,
+    now: i64,
+) -> anyhow::Result<Option<Applied>> {
+    let Some(subscription_id) = payment.subscription_id.as_deref() else {
+        return Ok(None);
+    };
+    let Some(job) = charges::pending_for(tx, subscription_id, payment.id).await? else {
+        return Ok(None);
+    };
+    apply_outcome(state, tx, payee, settings, &job, payment, now)
+        .await
+        .map(Some)
+}
+
+/// Step 3: the settled `payment`'s outcome applied to the subscription of `job` (locked by the
+/// caller), the job ended, a Recurrent notification and a payer notice queued as they apply.
+pub(crate) async fn apply_outcome(
+    state: &AppState,
+    tx: &mut Tx,
+    payee: Payee<'_>,
+    settings: &Subscriptions,
+    job: &ChargeJob,
+    payment: &TransactionRow,
+    now: i64,
+) -> anyhow::Result<Applied> {
+    let (site, mode) = (payee.site.id, payee.mode);
+    if PaymentStatus::parse(&payment.status) == Some(PaymentStatus::Processing) {
+        anyhow::bail!("transaction {} of job {} is unsettled", payment.id, job.id);
+    }
+    let approved = approved(&payment.status);
+    let mut sub = subscriptions::get_for_update(tx, site, mode, &job.subscription_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("subscription {} vanished", job.subscription_id))?;
+    let before: Billing = billing_of(&sub)?;
+    let schedule = schedule_of(&sub)?;
+    let after = if before.period_index != job.period_index || !before.status.is_billing() {
+        // Updated or cancelled while the bank answered: the charge stands and counts, the
+        // schedule is theirs; a decline of a slot left behind changes nothing.
+        approved.then(|| before.counted(now))
+    } else if approved {
+        Some(before.charged(&schedule, now))
+    } else {
+        let reason = ReasonCode(i32::try_from(payment.reason_code).unwrap_or(5204));
+        Some(before.declined(reason, now))
+    };
+    let mut queued = false;
+    let mut mailed = false;
+    if let Some(after) = after {
+        apply(&mut sub, &after, &schedule, now);
+        if after.status != before.status {
+            queued = save_announcing(settings, tx, &sub, now).await?;
+        } else {
+            subscriptions::save(tx, &sub).await?;
+        }
+        if !approved {
+            let kind = if sub.status == "Rejected" {
+                NoticeKind::Cancelled
+            } else {
+                NoticeKind::FailedCharge
+            };
+            let notice = notices::queue(state, tx, &payee.site.name, kind, &sub, now);
+            mailed = notice.await?.is_some();
+        }
+    }
+    charges::finish(tx, job.id, "done", now).await?;
+    Ok(Applied {
+        ran: if approved {
+            Ran::Approved
+        } else {
+            Ran::Declined
+        },
+        queued,
+        mailed,
+    })
+}
