@@ -201,8 +201,10 @@ pub(crate) async fn settle_authorization(
     acquirer::settle(&mut tx, reference, i64::from(answer.reason.0), now).await?;
     let mut recurrent = false;
     if answer.approved() {
-        // An order this payment pays becomes Paid in the same commit (issue 6).
-        let paid_order = oblako_store::orders::settle_paid(&mut tx, id, now).await?;
+        // An order this payment pays becomes Paid in the same commit (issue 6). A payment that
+        // names a subscription (a scheduled charge, a change of card) pays no order.
+        let paid_order = row.subscription_id.is_none()
+            && oblako_store::orders::settle_paid(&mut tx, id, now).await?;
         let mut made =
             crate::subscriptions::from_payment::create_in(&mut tx, &row, token.as_deref(), now)
                 .await?;

@@ -363,6 +363,7 @@ async fn conclude(
         .await?
         .ok_or_else(|| anyhow::anyhow!("transaction {transaction_id} vanished"))?;
     let applied = apply_outcome(state, &mut tx, payee, &settings, &job, &payment, now).await?;
+    charges::finish(&mut tx, job.id, "done", now).await?;
     tx.commit().await?;
     applied.ring(state);
     Ok(applied.ran)

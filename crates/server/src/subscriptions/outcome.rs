@@ -79,7 +79,7 @@ pub(crate) async fn settle_job_in(
     let Some(subscription_id) = payment.subscription_id.as_deref() else {
         return Ok(None);
     };
-    let Some(job) = charges::pending_for(tx, subscription_id, payment.id).await? else {
+    let Some(job) = charges::finish_for(tx, subscription_id, payment.id, now).await? else {
         return Ok(None);
     };
     apply_outcome(state, tx, payee, settings, &job, payment, now)
@@ -88,7 +88,8 @@ pub(crate) async fn settle_job_in(
 }
 
 /// Step 3: the settled `payment`'s outcome applied to the subscription of `job` (locked by the
-/// caller), the job ended, a Recurrent notification and a payer notice queued as they apply.
+/// caller, who ends it in the same commit), a Recurrent notification and a payer notice queued
+/// as they apply.
 pub(crate) async fn apply_outcome(
     state: &AppState,
     tx: &mut Tx,
@@ -137,7 +138,6 @@ pub(crate) async fn apply_outcome(
             mailed = notice.await?.is_some();
         }
     }
-    charges::finish(tx, job.id, "done", now).await?;
     Ok(Applied {
         ran: if approved {
             Ran::Approved

@@ -117,20 +117,23 @@ pub async fn lock(tx: &mut Tx, id: i64, worker: &str) -> Result<Option<ChargeJob
     Ok(job)
 }
 
-/// The pending job whose charge is `transaction_id` (of `subscription_id`), inside `tx`, locked
-/// on PostgreSQL: the settling commit of that payment applies its outcome and ends the job.
-pub async fn pending_for(
+/// Ends, as `done`, the pending job whose charge is `transaction_id` (of `subscription_id`),
+/// inside the commit that settles that payment, and returns it; `None` when no such job is
+/// pending.
+pub async fn finish_for(
     tx: &mut Tx,
     subscription_id: &str,
     transaction_id: i64,
+    now_ms: i64,
 ) -> Result<Option<ChargeJob>, StoreError> {
     let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM subscription_charges \
-         WHERE subscription_id = $1 AND transaction_id = $2 AND state = 'pending'{}",
-        tx.row_lock()
+        "UPDATE subscription_charges SET state = 'done', finished_at = $3, locked_until = NULL, \
+           locked_by = NULL \
+         WHERE subscription_id = $1 AND transaction_id = $2 AND state = 'pending' \
+         RETURNING {COLUMNS}"
     ));
     let job = on_tx!(tx, c => sqlx::query_as(sql).bind(subscription_id).bind(transaction_id)
-        .fetch_optional(&mut **c).await)?;
+        .bind(now_ms).fetch_optional(&mut **c).await)?;
     Ok(job)
 }
 
