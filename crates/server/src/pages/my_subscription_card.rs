@@ -8,7 +8,6 @@
 //! the page again with the outcome (a decline shows the `CardHolderMessage` above the form for
 //! another try), or the 3-D Secure hand-off. Attempts share the order page's per-IP limit.
 
-use askama::Template;
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -22,29 +21,17 @@ use crate::api::idempotency::Recovery;
 use crate::api::reply::{ApiError, ApiReply};
 use crate::mail::order_link::is_english;
 use crate::orders::pay::{PayOutcome, outcome_of};
+use crate::pages::error;
 use crate::pages::my_subscription::{EN, Outcome, RU, Texts, bad_link, internal, render, resolve};
 use crate::pages::order::texts_for;
+use crate::pages::order_pay::challenge_page;
 use crate::pages::order_pay::{Posted, read_form};
-use crate::pages::{error, html};
 use crate::payments::manage::{Action, manage};
 use crate::payments::pay::{Payee, PaymentRequest, Source, pay};
 use crate::payments::post3ds::post3ds;
-use crate::secrets::random_hex;
 use crate::state::AppState;
 use crate::subscriptions::card_change::{self, ForSubscription, Purpose, verification_amount};
 use crate::subscriptions::money_of;
-
-#[derive(Template)]
-#[template(path = "order_3ds.html")]
-struct ChallengePage<'a> {
-    t: &'a crate::pages::order::Texts,
-    lang: &'a str,
-    acs_url: &'a str,
-    pa_req: &'a str,
-    md: &'a str,
-    term_url: &'a str,
-    nonce: &'a str,
-}
 
 /// What an attempt came to, with what the page needs to say it.
 struct Attempt {
@@ -333,24 +320,7 @@ fn challenge(
     pa_req: &str,
     md: &str,
 ) -> Response {
-    let nonce = random_hex(16).unwrap_or_default();
     let term_url = format!("{}/my/{token}/3ds", state.config.public_url());
-    let body = ChallengePage {
-        t: texts_for(culture),
-        lang: if is_english(culture) { "en" } else { "ru" },
-        acs_url,
-        pa_req,
-        md,
-        term_url: &term_url,
-        nonce: &nonce,
-    }
-    .render();
-    match body {
-        Ok(body) => html(
-            StatusCode::OK,
-            body,
-            &format!("default-src 'none'; script-src 'nonce-{nonce}'; form-action *"),
-        ),
-        Err(e) => internal(e.into()),
-    }
+    let lang = if is_english(culture) { "en" } else { "ru" };
+    challenge_page(texts_for(culture), lang, acs_url, pa_req, md, &term_url)
 }

@@ -181,6 +181,37 @@ fn internal(e: &anyhow::Error) -> Response {
     error(StatusCode::INTERNAL_SERVER_ERROR, "Error", "Internal error")
 }
 
+/// The page that posts the payer on to the bank's ACS page (`acs_url` with `pa_req` and `md`),
+/// which returns to `term_url`; its one script runs under a fresh nonce.
+pub(crate) fn challenge_page(
+    t: &Texts,
+    lang: &str,
+    acs_url: &str,
+    pa_req: &str,
+    md: &str,
+    term_url: &str,
+) -> Response {
+    let nonce = random_hex(16).unwrap_or_default();
+    let body = ChallengePage {
+        t,
+        lang,
+        acs_url,
+        pa_req,
+        md,
+        term_url,
+        nonce: &nonce,
+    }
+    .render();
+    match body {
+        Ok(body) => html(
+            StatusCode::OK,
+            body,
+            &format!("default-src 'none'; script-src 'nonce-{nonce}'; form-action *"),
+        ),
+        Err(e) => internal(&e.into()),
+    }
+}
+
 /// Sends the payer where `outcome` leads.
 fn respond(state: &AppState, row: &OrderRow, outcome: PayOutcome) -> Response {
     let t = texts_for(&row.culture);
@@ -221,26 +252,8 @@ fn respond(state: &AppState, row: &OrderRow, outcome: PayOutcome) -> Response {
             pa_req,
             md,
         } => {
-            let nonce = random_hex(16).unwrap_or_default();
             let term_url = format!("{}/d/{}/3ds", state.config.public_url(), row.public_id);
-            let body = ChallengePage {
-                t,
-                lang,
-                acs_url: &acs_url,
-                pa_req: &pa_req,
-                md: &md,
-                term_url: &term_url,
-                nonce: &nonce,
-            }
-            .render();
-            match body {
-                Ok(body) => html(
-                    StatusCode::OK,
-                    body,
-                    &format!("default-src 'none'; script-src 'nonce-{nonce}'; form-action *"),
-                ),
-                Err(e) => internal(&e.into()),
-            }
+            challenge_page(t, lang, &acs_url, &pa_req, &md, &term_url)
         }
     }
 }

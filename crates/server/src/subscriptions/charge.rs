@@ -221,36 +221,14 @@ async fn start(
         tx.commit().await?;
         return Ok(Started::Done(Ran::Stale));
     };
+    let exp = expiry.mm_yy();
     let new = NewTransaction {
-        site,
-        mode,
-        kind: "payment",
-        original_id: None,
-        status: PaymentStatus::Processing.as_str(),
-        stage: if sub.require_confirmation {
-            "two"
-        } else {
-            "one"
-        },
-        amount: sub.amount,
-        currency: &sub.currency,
-        invoice_id: None,
-        account_id: Some(&sub.account_id),
-        email: sub.email.as_deref(),
-        description: sub.description.as_deref(),
-        json_data: None,
-        culture: &sub.culture,
-        ip_address: "",
-        name: None,
         card_id: Some(card_id),
         card_first_six: pan.first_six(),
         card_last_four: pan.last_four(),
-        card_exp: &expiry.mm_yy(),
+        card_exp: &exp,
         card_brand: pan.brand().name(),
-        token: Some(&sub.token),
-        subscription_id: Some(&sub.id),
-        created_at: now,
-        expires_at: None,
+        ..charge_of(payee, &sub, now)
     };
     let row = transactions::insert_returning(&mut tx, &new).await?;
     let id = row.id;
@@ -266,26 +244,12 @@ async fn start(
     })
 }
 
-/// Step 1 when the subscription's token, or its card in the vault, no longer exists: the charge
-/// is a payment declined with 5033 (card no longer usable, a new setup payment needed; a hard
-/// decline, so the subscription is Rejected without retries), recorded with its Fail
-/// notification and attached to the job in one commit, without asking the bank. Returns the
-/// payment's id for step 3.
-#[allow(clippy::too_many_arguments)] // the parts of `start` it carries on with
-async fn decline_without_card(
-    state: &AppState,
-    payee: Payee<'_>,
-    sub: &SubscriptionRow,
-    job_id: i64,
-    mut tx: Tx,
-    now: i64,
-    settings: Option<Subscriptions>,
-) -> anyhow::Result<i64> {
-    let (site, mode) = (payee.site.id, payee.mode);
-    let settings = settings.ok_or_else(|| anyhow::anyhow!("settings not read"))?;
-    let new = NewTransaction {
-        site,
-        mode,
+/// The scheduled charge of `sub` as a new `Processing` payment, without card fields (the
+/// caller fills in the card it charges, if any).
+fn charge_of<'a>(payee: Payee<'_>, sub: &'a SubscriptionRow, now: i64) -> NewTransaction<'a> {
+    NewTransaction {
+        site: payee.site.id,
+        mode: payee.mode,
         kind: "payment",
         original_id: None,
         status: PaymentStatus::Processing.as_str(),
@@ -313,7 +277,27 @@ async fn decline_without_card(
         subscription_id: Some(&sub.id),
         created_at: now,
         expires_at: None,
-    };
+    }
+}
+
+/// Step 1 when the subscription's token, or its card in the vault, no longer exists: the charge
+/// is a payment declined with 5033 (card no longer usable, a new setup payment needed; a hard
+/// decline, so the subscription is Rejected without retries), recorded with its Fail
+/// notification and attached to the job in one commit, without asking the bank. Returns the
+/// payment's id for step 3.
+#[allow(clippy::too_many_arguments)] // the parts of `start` it carries on with
+async fn decline_without_card(
+    state: &AppState,
+    payee: Payee<'_>,
+    sub: &SubscriptionRow,
+    job_id: i64,
+    mut tx: Tx,
+    now: i64,
+    settings: Option<Subscriptions>,
+) -> anyhow::Result<i64> {
+    let (site, mode) = (payee.site.id, payee.mode);
+    let settings = settings.ok_or_else(|| anyhow::anyhow!("settings not read"))?;
+    let new = charge_of(payee, sub, now);
     let id = transactions::insert(&mut tx, &new).await?;
     let row = transactions::get_for_update(&mut tx, site, mode, id)
         .await?
