@@ -74,6 +74,7 @@ pub async fn build_state(
         delivery: crate::notify::deliver::Wake::default(),
         subscriptions: crate::notify::outbox::SettingsCache::default(),
         delivery_sites: crate::notify::site_cache::SiteCache::default(),
+        keys: crate::api::key_cache::KeyCache::default(),
     }))
 }
 

@@ -42,6 +42,8 @@ pub struct Shared {
     pub delivery: crate::notify::deliver::Wake,
     /// Sites' notification settings, read recently.
     pub subscriptions: crate::notify::outbox::SettingsCache,
+    /// API keys and their sites, read recently by Basic auth.
+    pub keys: crate::api::key_cache::KeyCache,
     /// Sites' signing secrets and retry schedules, read recently by delivery.
     pub delivery_sites: crate::notify::site_cache::SiteCache,
     /// Browser charges per client IP (`widget_charge_per_minute`).

@@ -81,6 +81,23 @@ impl Default for DbOptions {
     }
 }
 
+/// A pooled connection idle longer than this is checked with a round trip before it is used.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+
+/// Checks a pooled connection before use only when it sat idle: sqlx's default pings on every
+/// acquire, one extra round trip per statement under load (on PostgreSQL, as many round trips as
+/// the statements themselves). A connection in steady use answered a moment ago; one that
+/// waited may have been closed by the server, and is replaced if the ping fails.
+async fn ping_if_idle<C: sqlx::Connection>(
+    conn: &mut C,
+    meta: sqlx::pool::PoolConnectionMetadata,
+) -> Result<bool, sqlx::Error> {
+    if meta.idle_for >= PING_AFTER_IDLE {
+        conn.ping().await?;
+    }
+    Ok(true)
+}
+
 impl Db {
     /// Opens the database the URL names (`sqlite://path` creates the file if missing, or
     /// `postgres://…`). Does not migrate.
@@ -99,6 +116,8 @@ impl Db {
             let writer = Writer::new(connect.connect().await?, options.busy_timeout);
             let pool = SqlitePoolOptions::new()
                 .max_connections(options.max_connections)
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| Box::pin(ping_if_idle(conn, meta)))
                 .connect_with(connect.pragma("query_only", "ON"))
                 .await?;
             Ok(Db::Sqlite(SqliteDb { pool, writer }))
@@ -116,6 +135,8 @@ impl Db {
     ) -> Result<Db, StoreError> {
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections)
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| Box::pin(ping_if_idle(conn, meta)))
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(connect)
             .await?;

@@ -4,8 +4,26 @@
 //! Secret itself is never stored, only a keyed hash to verify it and an encrypted copy to sign
 //! notifications (the server does the cryptography; this module keeps the bytes).
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use crate::{Db, StoreError, in_write, on_db, on_tx};
 use oblako_core::ids::{AccountId, Mode, SiteId};
+
+/// Changes this process made to sites and their keys, counted (see [`changes`]).
+static CHANGES: AtomicU64 = AtomicU64::new(0);
+
+/// How many changes this process has made to sites and their keys (rotated secrets, settings,
+/// going live). A cache of [`key_by_public_id`] reads this before it reads the database and
+/// drops what it read under an older count, so a change made here applies at once; a change
+/// made by another process needs the cache's own time limit.
+pub fn changes() -> u64 {
+    CHANGES.load(Ordering::SeqCst)
+}
+
+/// Counts a change, after its write (so a reader that saw the old row saw the old count).
+pub(crate) fn changed() {
+    CHANGES.fetch_add(1, Ordering::SeqCst);
+}
 
 /// A site (terminal) as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,6 +232,7 @@ pub async fn rotate_secret(
     let done = in_write!(db, c => sqlx::query(sql)
         .bind(secret_hash).bind(secret_enc).bind(now_ms).bind(site.0).bind(mode.as_str())
         .execute(&mut **c).await.map(|r| r.rows_affected()));
+    changed();
     Ok(done == 1)
 }
 
@@ -222,6 +241,7 @@ pub async fn go_live(db: &Db, site: SiteId, now_ms: i64) -> Result<bool, StoreEr
     let sql = "UPDATE sites SET production = TRUE, went_live_at = $1 \
                WHERE id = $2 AND production = FALSE";
     let done = in_write!(db, c => sqlx::query(sql).bind(now_ms).bind(site.0).execute(&mut **c).await.map(|r| r.rows_affected()));
+    changed();
     Ok(done == 1)
 }
 
@@ -250,5 +270,6 @@ pub async fn update_settings(
         .bind(&settings.terminal_url).bind(settings.save_tokens).bind(settings.auto_confirm_days)
         .bind(settings.fee_rate_bp).bind(site.0)
         .execute(&mut **c).await.map(|r| r.rows_affected()));
+    changed();
     Ok(done == 1)
 }

@@ -36,6 +36,9 @@ pub async fn get(
     Ok(row)
 }
 
+const FOR_CARD: &str = "SELECT token FROM tokens WHERE site_id = $1 AND mode = $2 \
+     AND account_id = $3 AND card_id = $4 ORDER BY created_at DESC LIMIT 1";
+
 /// The newest token of an account for a vault card (so a card saved twice keeps one token).
 pub async fn for_card(
     tx: &mut Tx,
@@ -44,11 +47,24 @@ pub async fn for_card(
     account_id: &str,
     card_id: i64,
 ) -> Result<Option<String>, StoreError> {
-    let sql = "SELECT token FROM tokens WHERE site_id = $1 AND mode = $2 AND account_id = $3 \
-               AND card_id = $4 ORDER BY created_at DESC LIMIT 1";
-    let row = on_tx!(tx, c => sqlx::query_scalar(sql)
+    let row = on_tx!(tx, c => sqlx::query_scalar(FOR_CARD)
         .bind(site.0).bind(mode.as_str()).bind(account_id).bind(card_id)
         .fetch_optional(&mut **c).await)?;
+    Ok(row)
+}
+
+/// Like [`for_card`], outside any write transaction: tokens are never changed or deleted, so a
+/// token found here stays valid.
+pub async fn find_for_card(
+    db: &Db,
+    site: SiteId,
+    mode: Mode,
+    account_id: &str,
+    card_id: i64,
+) -> Result<Option<String>, StoreError> {
+    let row = on_db!(db, pool => sqlx::query_scalar(FOR_CARD)
+        .bind(site.0).bind(mode.as_str()).bind(account_id).bind(card_id)
+        .fetch_optional(pool).await)?;
     Ok(row)
 }
 

@@ -267,6 +267,27 @@ const TRANSITION: &str = "UPDATE transactions SET status = $1, captured = $2, re
        updated_at = $10 \
      WHERE id = $11 AND status = $12";
 
+macro_rules! bind_change {
+    ($q:expr, $change:expr, $id:expr, $from:expr) => {{
+        let change = $change;
+        $q.bind(change.status)
+            .bind(change.captured)
+            .bind(change.refunded)
+            .bind(change.reason_code)
+            .bind(change.auth_code)
+            .bind(change.auth_at)
+            .bind(change.confirm_at)
+            .bind(change.token)
+            .bind(change.expires_at)
+            .bind(change.updated_at)
+            .bind($id)
+            .bind($from)
+    }};
+}
+
+mod authorization;
+pub use authorization::{auth_reference, insert_with_intent, settle_with_intent};
+
 /// Applies `change` if the transaction is still in `from`; `false` when another request changed
 /// it first.
 pub async fn transition(
@@ -275,10 +296,7 @@ pub async fn transition(
     from: &str,
     change: &Change<'_>,
 ) -> Result<bool, StoreError> {
-    let done = on_tx!(tx, c => sqlx::query(TRANSITION)
-        .bind(change.status).bind(change.captured).bind(change.refunded).bind(change.reason_code)
-        .bind(change.auth_code).bind(change.auth_at).bind(change.confirm_at).bind(change.token)
-        .bind(change.expires_at).bind(change.updated_at).bind(id).bind(from)
+    let done = on_tx!(tx, c => bind_change!(sqlx::query(TRANSITION), change, id, from)
         .execute(&mut **c).await.map(|r| r.rows_affected()))?;
     Ok(done == 1)
 }
@@ -292,10 +310,7 @@ pub async fn transition_returning(
     change: &Change<'_>,
 ) -> Result<Option<TransactionRow>, StoreError> {
     let sql = sqlx::AssertSqlSafe(format!("{TRANSITION} RETURNING {COLUMNS}"));
-    let row = on_tx!(tx, c => sqlx::query_as(sql)
-        .bind(change.status).bind(change.captured).bind(change.refunded).bind(change.reason_code)
-        .bind(change.auth_code).bind(change.auth_at).bind(change.confirm_at).bind(change.token)
-        .bind(change.expires_at).bind(change.updated_at).bind(id).bind(from)
+    let row = on_tx!(tx, c => bind_change!(sqlx::query_as(sql), change, id, from)
         .fetch_optional(&mut **c).await)?;
     Ok(row)
 }

@@ -12,6 +12,8 @@ use oblako_store::{Backend, Db, StoreError, Tx, cards, cryptogram_keys, sites};
 mod notifications;
 #[path = "store/orders.rs"]
 mod orders;
+#[path = "store/pool.rs"]
+mod pool;
 #[path = "store/returning.rs"]
 mod returning;
 #[path = "store/subscriptions.rs"]

@@ -2,7 +2,8 @@
 //!
 //! The secret is checked against its keyed hash in constant time; an unknown Public ID costs the
 //! same hash computation as a known one. Failures are throttled per IP and per Public ID
-//! (`limits`). Live keys work only once the site is in production. A request that passes also
+//! (`limits`). The key and its site come from a one-second cache (`key_cache`). Live keys work
+//! only once the site is in production. A request that passes also
 //! takes one of the site's in-flight slots, released when the request is done.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -12,7 +13,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use base64::Engine;
 use oblako_core::ids::Mode;
-use oblako_store::sites::{self, Site};
+use oblako_store::sites::Site;
 use tokio::sync::OwnedSemaphorePermit;
 
 use crate::api::reply::ApiError;
@@ -72,7 +73,7 @@ impl FromRequestParts<AppState> for Principal {
             return Err(ApiError::TooManyRequests(THROTTLED));
         }
         let found = if public_id.len() <= 64 {
-            sites::key_by_public_id(&state.db, &public_id).await?
+            state.keys.get(&state.db, &public_id).await?
         } else {
             None
         };

@@ -72,6 +72,12 @@ pub struct Recovery {
 }
 
 impl Recovery {
+    /// Whether the request carries an idempotency key, whose record must join the commit that
+    /// creates the transaction.
+    pub fn is_keyed(&self) -> bool {
+        self.key.is_some()
+    }
+
     /// Records `transaction_id` as this request's recovery point, inside `tx`.
     pub async fn attach(&self, tx: &mut Tx, transaction_id: i64) -> Result<(), StoreError> {
         match &self.key {

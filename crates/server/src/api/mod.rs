@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod body;
 pub mod idempotency;
+pub mod key_cache;
 pub mod limits;
 pub mod reply;
 

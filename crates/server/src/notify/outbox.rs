@@ -100,6 +100,11 @@ impl Subscriptions {
             .iter()
             .find(|s| s.kind == kind.name() && s.enabled && !s.url.is_empty())
     }
+
+    /// Whether [`announce`] would queue a notification for `notice`.
+    pub fn announces(&self, notice: Option<Notice>) -> bool {
+        notice.is_some_and(|notice| self.wanted(NotificationKind::from(notice)).is_some())
+    }
 }
 
 /// Queues the notification `notice` calls for about transaction `id`, inside `tx` after the

@@ -14,7 +14,7 @@ use oblako_store::{acquirer, sites::Site};
 use crate::api::idempotency::Recovery;
 use crate::api::reply::{ApiError, ApiReply};
 use crate::payments::model::Terminal;
-use crate::payments::settle::{Charged, check_then_authorize, pay_resumed};
+use crate::payments::settle::{Charged, Known, check_then_authorize, pay_resumed};
 use crate::payments::three_ds;
 use crate::secrets::random_hex;
 use crate::state::AppState;
@@ -179,8 +179,52 @@ pub async fn pay(
         created_at: now,
         expires_at: three_ds.then_some(now + THREE_DS_WINDOW_MS),
     };
+    // With nothing else to claim in the same commit, the row and its intent go in one
+    // statement (see `transactions::insert_with_intent`).
+    let alone = !three_ds
+        && request.order.is_none()
+        && request.subscription.is_none()
+        && !recovery.is_keyed();
+    let inserted = if alone {
+        transactions::insert_with_intent(&state.db, &new).await?
+    } else {
+        commit_with_claims(state, &new, &request, &recovery, three_ds, now).await?
+    };
+    let id = inserted.id;
+    let reference = transactions::auth_reference(id);
+    if three_ds {
+        return challenge(state, payee, &inserted);
+    }
+    if state.faults.trip_after_intent() {
+        return Err(anyhow::anyhow!("injected fault after the intent of transaction {id}").into());
+    }
+    let card = Charged {
+        pan: &pan,
+        expiry,
+        channel,
+        card_id,
+        amount: request.amount.minor,
+    };
+    let known = Known {
+        row: inserted,
+        order: request.order.is_some(),
+    };
+    check_then_authorize(state, payee, id, &reference, card, now, Some(known)).await
+}
+
+/// Commits a new payment with what must join its commit: the request's idempotency record, the
+/// order it pays (claimed here), the subscription whose card it changes (claimed here), and the intent of its bank call (none while 3-D Secure waits).
+async fn commit_with_claims(
+    state: &AppState,
+    new: &NewTransaction<'_>,
+    request: &PaymentRequest,
+    recovery: &Recovery,
+    three_ds: bool,
+    now: i64,
+) -> Result<TransactionRow, ApiError> {
+    let (site, mode) = (new.site, new.mode);
     let mut tx = state.db.begin_write().await?;
-    let inserted = transactions::insert_returning(&mut tx, &new).await?;
+    let inserted = transactions::insert_returning(&mut tx, new).await?;
     let id = inserted.id;
     recovery.attach(&mut tx, id).await?;
     // Dropping `tx` on a lost claim undoes the transaction: the bank never hears of it.
@@ -198,25 +242,12 @@ pub async fn pay(
             return Err(ApiError::Refused(why.into()));
         }
     }
-    let reference = format!("auth:{id}");
     if !three_ds {
-        acquirer::record_intent(&mut tx, &reference, id, "auth", request.amount.minor, now).await?;
+        let reference = transactions::auth_reference(id);
+        acquirer::record_intent(&mut tx, &reference, id, "auth", new.amount, now).await?;
     }
     tx.commit().await?;
-    if three_ds {
-        return challenge(state, payee, &inserted);
-    }
-    if state.faults.trip_after_intent() {
-        return Err(anyhow::anyhow!("injected fault after the intent of transaction {id}").into());
-    }
-    let card = Charged {
-        pan: &pan,
-        expiry,
-        channel,
-        card_id,
-        amount: request.amount.minor,
-    };
-    check_then_authorize(state, payee, id, &reference, card, now, Some(inserted)).await
+    Ok(inserted)
 }
 
 /// The 3-D Secure answer (spec §2.2): `Success:false`, no message, the challenge model whose

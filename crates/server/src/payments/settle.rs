@@ -3,7 +3,7 @@
 //! that a crash or a lost answer left in `Processing` (RELIABILITY I6, M5).
 
 use oblako_core::card::{CardExpiry, Pan};
-use oblako_core::payment::{Event, Status, apply};
+use oblako_core::payment::{Event, Payment, Status, apply};
 use oblako_core::reason::ReasonCode;
 use oblako_core::test_bank::Channel;
 use oblako_protocol::envelope::Envelope;
@@ -33,10 +33,18 @@ pub(crate) struct Charged<'a> {
     pub amount: i64,
 }
 
+/// What the request that committed a payment with its intent knows of it: the row as committed,
+/// and whether an order rests on it (whose settling must join the payment's commit).
+#[derive(Debug)]
+pub(crate) struct Known {
+    pub row: TransactionRow,
+    pub order: bool,
+}
+
 /// The last steps of a payment whose intent `reference` is committed: the site's Check, if it
 /// has one, then the bank, then the outcome recorded and answered. A Check decline is settled
-/// without asking the bank. `known` is the row as this request committed it with the intent,
-/// when it has it (see [`settle_authorization`]).
+/// without asking the bank. `known` is what this request committed with the intent, when it
+/// has it (see [`settle_authorization`]).
 #[allow(clippy::too_many_arguments)] // the payment's parts, each named at the call site
 pub(crate) async fn check_then_authorize(
     state: &AppState,
@@ -45,7 +53,7 @@ pub(crate) async fn check_then_authorize(
     reference: &str,
     card: Charged<'_>,
     now: i64,
-    known: Option<TransactionRow>,
+    known: Option<Known>,
 ) -> Result<ApiReply, ApiError> {
     let answer = match check::ask(state, payee.site.id, payee.mode, id).await? {
         Some(reason) => bank::BankAnswer {
@@ -144,7 +152,7 @@ pub async fn finish_authorization(
 
 /// Records the bank's answer to an authorization and answers with the model.
 ///
-/// With `known` (the row this request inserted and committed with the intent) the row is not
+/// With `known` (what this request inserted and committed with the intent) the row is not
 /// read again: the compare-and-set on its status is the guard, as it is after a locked read, and
 /// a finisher that got there first makes it fail, so the answer is re-read and reported.
 pub(crate) async fn settle_authorization(
@@ -154,24 +162,35 @@ pub(crate) async fn settle_authorization(
     reference: &str,
     answer: &bank::BankAnswer,
     card_id: i64,
-    known: Option<TransactionRow>,
+    known: Option<Known>,
 ) -> Result<ApiReply, ApiError> {
     let now = state.now_ms();
     let (site, mode) = (payee.site.id, payee.mode);
     let subscriptions = Subscriptions::load(state, site).await?;
+    let known = known.filter(|k| k.row.id == id);
+    if let Some(Known { row, order: false }) = &known
+        && let Some(reply) = settle_alone(
+            state,
+            payee,
+            row,
+            reference,
+            answer,
+            card_id,
+            &subscriptions,
+            now,
+        )
+        .await?
+    {
+        return Ok(reply);
+    }
     let mut tx = state.db.begin_write().await?;
     let row = match known {
-        Some(row) if row.id == id => row,
-        _ => transactions::get_for_update(&mut tx, site, mode, id)
+        Some(known) => known.row,
+        None => transactions::get_for_update(&mut tx, site, mode, id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("transaction {id} vanished"))?,
     };
-    let event = if answer.approved() {
-        Event::Approved
-    } else {
-        Event::Declined(answer.reason)
-    };
-    let (next, notice) = apply(payment_of(&row)?, event)
+    let (next, notice) = apply(payment_of(&row)?, event_of(answer))
         .map_err(|refusal| anyhow::anyhow!("transaction {id}: {refusal}"))?;
     let token = match (&row.token, &row.account_id) {
         // A card change on the payer's page exists to get a token, whatever the site's setting.
@@ -182,14 +201,7 @@ pub(crate) async fn settle_authorization(
         }
         (existing, _) => existing.clone(),
     };
-    let change = Change {
-        auth_code: answer.auth_code.as_deref(),
-        auth_at: answer.approved().then_some(now),
-        confirm_at: (next.status == Status::Completed).then_some(now),
-        token: token.as_deref(),
-        expires_at: (next.status == Status::Authorized).then(|| now + hold_ms(payee.site)),
-        ..change_to(&next, now)
-    };
+    let change = settled(&next, answer, token.as_deref(), payee, now);
     // Losing the compare-and-set means another finisher (the sweeper, or a resumed copy of the
     // request) recorded the same bank answer first: report what it recorded.
     let Some(mut changed) =
@@ -251,6 +263,95 @@ pub(crate) async fn settle_authorization(
         billed.ring(state);
     }
     outcome_reply(&changed, payee)
+}
+
+/// The common authorization, settled in one commit of the payment and its intent alone (see
+/// `transactions::settle_with_intent`): the row this request committed, no order on it, no new
+/// token to issue (an account's existing token for the card is found outside the commit: tokens
+/// never change), no subscription to start and no notification to queue. `None`, with nothing
+/// written, when any of those must join the commit.
+#[allow(clippy::too_many_arguments)] // as `settle_authorization`'s, passed on
+async fn settle_alone(
+    state: &AppState,
+    payee: Payee<'_>,
+    row: &TransactionRow,
+    reference: &str,
+    answer: &bank::BankAnswer,
+    card_id: i64,
+    subscriptions: &Subscriptions,
+    now: i64,
+) -> Result<Option<ApiReply>, ApiError> {
+    // A payment that names a subscription (a scheduled charge, a change of card) moves that
+    // subscription on in its settling commit.
+    if row.subscription_id.is_some() {
+        return Ok(None);
+    }
+    let (next, notice) = apply(payment_of(row)?, event_of(answer))
+        .map_err(|refusal| anyhow::anyhow!("transaction {}: {refusal}", row.id))?;
+    if subscriptions.announces(notice) {
+        return Ok(None);
+    }
+    let token = match (&row.token, &row.account_id) {
+        (None, Some(account)) if answer.approved() && payee.site.save_tokens => {
+            let (site, mode) = (payee.site.id, payee.mode);
+            match tokens::find_for_card(&state.db, site, mode, account, card_id).await? {
+                Some(existing) => Some(existing),
+                None => return Ok(None),
+            }
+        }
+        (existing, _) => existing.clone(),
+    };
+    let subscribes = answer.approved()
+        && row.subscription_id.is_none()
+        && token.as_deref().is_some_and(|token| {
+            crate::subscriptions::from_payment::requested(row, token, now).is_some()
+        });
+    if subscribes {
+        return Ok(None);
+    }
+    let change = settled(&next, answer, token.as_deref(), payee, now);
+    let reason = i64::from(answer.reason.0);
+    let changed = transactions::settle_with_intent(
+        &state.db,
+        row.id,
+        &row.status,
+        &change,
+        reference,
+        reason,
+    )
+    .await?;
+    // As in `settle_authorization`: a finisher that got there first recorded the same answer.
+    let changed = match changed {
+        Some(changed) => changed,
+        None => stored(state, payee, row.id).await?,
+    };
+    outcome_reply(&changed, payee).map(Some)
+}
+
+fn event_of(answer: &bank::BankAnswer) -> Event {
+    if answer.approved() {
+        Event::Approved
+    } else {
+        Event::Declined(answer.reason)
+    }
+}
+
+/// The row's new values once the bank answered.
+fn settled<'a>(
+    next: &'a Payment,
+    answer: &'a bank::BankAnswer,
+    token: Option<&'a str>,
+    payee: Payee<'_>,
+    now: i64,
+) -> Change<'a> {
+    Change {
+        auth_code: answer.auth_code.as_deref(),
+        auth_at: answer.approved().then_some(now),
+        confirm_at: (next.status == Status::Completed).then_some(now),
+        token,
+        expires_at: (next.status == Status::Authorized).then(|| now + hold_ms(payee.site)),
+        ..change_to(next, now)
+    }
 }
 
 /// A payment's model in the envelope its status calls for: `Success` only when approved.

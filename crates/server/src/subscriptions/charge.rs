@@ -33,7 +33,7 @@ use oblako_store::{Tx, acquirer};
 
 use crate::notify::outbox::{Subscriptions, announce};
 use crate::payments::pay::Payee;
-use crate::payments::settle::{Charged, check_then_authorize, finish_authorization};
+use crate::payments::settle::{Charged, Known, check_then_authorize, finish_authorization};
 use crate::payments::{change_to, payment_of};
 use crate::state::AppState;
 use crate::subscriptions::billing::Payees;
@@ -97,7 +97,7 @@ pub async fn run(
                     anyhow::bail!("injected fault after the intent of job {}", job.id);
                 }
                 let id = row.id;
-                let reference = format!("auth:{id}");
+                let reference = transactions::auth_reference(id);
                 let card = Charged {
                     pan: &pan,
                     expiry,
@@ -112,7 +112,10 @@ pub async fn run(
                     &reference,
                     card,
                     state.now_ms(),
-                    Some(*row),
+                    Some(Known {
+                        row: *row,
+                        order: false,
+                    }),
                 )
                 .await
                 .map_err(|e| anyhow::anyhow!("charge of job {}: {e}", job.id))?;
@@ -232,7 +235,15 @@ async fn start(
     };
     let row = transactions::insert_returning(&mut tx, &new).await?;
     let id = row.id;
-    acquirer::record_intent(&mut tx, &format!("auth:{id}"), id, "auth", sub.amount, now).await?;
+    acquirer::record_intent(
+        &mut tx,
+        &transactions::auth_reference(id),
+        id,
+        "auth",
+        sub.amount,
+        now,
+    )
+    .await?;
     charges::attach(&mut tx, job.id, id).await?;
     tx.commit().await?;
     Ok(Started::Charge {

@@ -106,6 +106,28 @@ async fn a_rotated_secret_replaces_the_old_one() {
     assert_eq!(fresh.status, StatusCode::OK);
 }
 
+/// The key cache (`api::key_cache`) must not keep accepting a secret this node rotated.
+#[tokio::test]
+async fn a_cached_key_gives_way_to_its_rotation_at_once() {
+    let app = TestApp::new().await;
+    let site = SiteId(app.site.site_id);
+    assert_eq!(app.post("/test", "").await.status, StatusCode::OK);
+    let new =
+        oblako_server::sites::rotate_secret(&app.state.db, &app.state.secrets, site, Mode::Test, 1)
+            .await
+            .unwrap();
+    let old = app.post("/test", "").await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+    let fresh = app
+        .call(
+            request("POST", "/test")
+                .auth(&new.public_id, &new.api_secret)
+                .empty(),
+        )
+        .await;
+    assert_eq!(fresh.status, StatusCode::OK);
+}
+
 #[tokio::test]
 async fn repeated_failures_from_one_ip_are_throttled_for_a_minute() {
     let app = TestApp::new().await;

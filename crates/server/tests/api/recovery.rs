@@ -167,3 +167,47 @@ async fn many_concurrent_duplicates_charge_once_per_key() {
         nodes.len()
     );
 }
+
+/// Payments settled in one commit of the row and its intent (no key, order, new token,
+/// subscription or notification to join it) leave no intent open, approved or declined: the
+/// sweeper finds nothing to reconcile and the bank holds one debit per payment.
+#[tokio::test]
+async fn payments_settled_alone_leave_no_intent_open() {
+    let app = TestApp::new().await;
+    let pay = |number: &'static str, account: &'static str| {
+        let app = &app;
+        async move {
+            let packet = cryptogram(app, &app.site.test.public_id, number).await;
+            let body = serde_json::json!({"Amount": 2, "IpAddress": "1.1.1.1", "AccountId": account, "CardCryptogramPacket": packet});
+            charge(app, None, &body.to_string()).await.json()
+        }
+    };
+    // The first issues the token (in a transaction); the second finds it outside the commit.
+    let first = pay("4000000000003055", "alone").await;
+    let second = pay("4000000000003055", "alone").await;
+    assert_eq!(second["Model"]["Token"], first["Model"]["Token"]);
+    let token = first["Model"]["Token"].as_str().unwrap().to_owned();
+    let by_token = app
+        .post(
+            "/payments/tokens/charge",
+            &serde_json::json!({"Amount": 2, "AccountId": "alone", "Token": token}).to_string(),
+        )
+        .await
+        .json();
+    assert_eq!(by_token["Model"]["Status"], "Completed");
+    let declined = pay("4000056655665556", "other").await;
+    assert_eq!(
+        (
+            declined["Success"].as_bool(),
+            &declined["Model"]["ReasonCode"]
+        ),
+        (Some(false), &serde_json::json!(5051))
+    );
+    app.clock.advance_millis(120_000);
+    assert_eq!(sweep_once(&app.state).await.unwrap().reconciled, 0);
+    assert_eq!(
+        auth_count(&app).await,
+        (4, 600),
+        "three debits and a decline"
+    );
+}
