@@ -30,6 +30,7 @@ mod recovery;
 mod serve;
 mod subscription_billing;
 mod subscription_card;
+mod subscription_card_edges;
 mod subscription_mail;
 mod subscription_page;
 mod subscriptions;

@@ -18,7 +18,7 @@ async fn enable(app: &TestApp) {
         .await;
 }
 
-async fn bodies(app: &TestApp, kind: &str, containing: &str) -> Vec<String> {
+pub(crate) async fn bodies(app: &TestApp, kind: &str, containing: &str) -> Vec<String> {
     let mut all = notifications::list(
         &app.state.db,
         SiteId(app.site.site_id),
@@ -33,7 +33,7 @@ async fn bodies(app: &TestApp, kind: &str, containing: &str) -> Vec<String> {
         .collect()
 }
 
-async fn sub(app: &TestApp, id: &str) -> Value {
+pub(crate) async fn sub(app: &TestApp, id: &str) -> Value {
     model(
         &app.post("/subscriptions/get", &json!({ "Id": id }).to_string())
             .await,
