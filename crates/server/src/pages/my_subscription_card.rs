@@ -46,12 +46,10 @@ pub async fn my_subscription_card(
     Path(token): Path<String>,
     request: Request,
 ) -> Response {
-    let Some(posted) = read_form(request).await else {
-        return not_a_form();
+    let posted = match admitted(&state, request).await {
+        Ok(posted) => posted,
+        Err(refused) => return refused,
     };
-    if !state.order_pay_limits.admit(posted.ip, state.now_ms()) {
-        return too_many();
-    }
     let echoed = posted.params.string_max("token", 512).ok().flatten();
     if echoed.as_deref() != Some(token.as_str()) {
         return bad_link();
@@ -66,14 +64,23 @@ pub async fn my_subscription_three_ds(
     Path(token): Path<String>,
     request: Request,
 ) -> Response {
-    let Some(posted) = read_form(request).await else {
-        return not_a_form();
+    let posted = match admitted(&state, request).await {
+        Ok(posted) => posted,
+        Err(refused) => return refused,
     };
-    if !state.order_pay_limits.admit(posted.ip, state.now_ms()) {
-        return too_many();
-    }
     let attempt = finish_three_ds(&state, &token, &posted).await;
     respond(&state, &token, attempt).await
+}
+
+/// The posted form, counted against the per-IP attempt limit; or the page that refuses it.
+async fn admitted(state: &AppState, request: Request) -> Result<Posted, Response> {
+    let Some(posted) = read_form(request).await else {
+        return Err(not_a_form());
+    };
+    if !state.order_pay_limits.admit(posted.ip, state.now_ms()) {
+        return Err(too_many());
+    }
+    Ok(posted)
 }
 
 fn not_a_form() -> Response {
