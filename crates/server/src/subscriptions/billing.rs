@@ -19,8 +19,6 @@ use crate::subscriptions::notices::{self, NoticeKind, PayerNotice};
 pub const LEASE_MS: i64 = 120_000;
 /// Jobs claimed and run at once by one [`run_due`] round.
 pub const BATCH: i64 = 32;
-/// Jobs one worker keeps running at once while it [`drain`]s.
-pub const IN_FLIGHT: usize = 64;
 /// How long before a scheduled charge the payer is reminded of it.
 pub const REMIND_BEFORE_MS: i64 = 24 * 3600 * 1000;
 /// Reminders claimed per round.
@@ -85,6 +83,14 @@ impl Round {
     /// Jobs claimed in the round.
     pub fn claimed(&self) -> u32 {
         self.approved + self.declined + self.stale + self.lost + self.errors
+    }
+
+    fn add(&mut self, other: Round) {
+        self.approved += other.approved;
+        self.declined += other.declined;
+        self.stale += other.stale;
+        self.lost += other.lost;
+        self.errors += other.errors;
     }
 
     /// Counts one job's end, in the round and in `oblako_subscription_charges_total`.
@@ -182,31 +188,14 @@ pub async fn run_due(state: &AppState, worker: &str) -> anyhow::Result<Round> {
     Ok(round)
 }
 
-/// Runs due jobs until none is left, keeping up to [`IN_FLIGHT`] running: more are claimed as
-/// soon as half of them have finished, so one slow charge (a site's Check) does not hold the
-/// others back as a round would.
+/// Runs [`run_due`] until a round claims nothing.
 pub async fn drain(state: &AppState, worker: &str) -> anyhow::Result<Round> {
-    let payees = Payees::default();
-    let mut set = JoinSet::new();
     let mut total = Round::default();
-    let mut exhausted = false;
     loop {
-        if !exhausted && set.len() <= IN_FLIGHT / 2 {
-            let room = (IN_FLIGHT - set.len()) as i64;
-            let jobs =
-                charges::claim_due(&state.db, state.now_ms(), LEASE_MS, worker, room).await?;
-            // Fewer than asked: what is due is claimed (a job that fails stays leased, so it is
-            // not claimed again in this drain).
-            exhausted = (jobs.len() as i64) < room;
-            for job in jobs {
-                let (state, worker, payees) = (state.clone(), worker.to_owned(), payees.clone());
-                set.spawn(async move { charge::run(&state, &payees, &job, &worker).await });
-            }
-        }
-        match set.join_next().await {
-            Some(done) => total.count(done?),
-            None if exhausted => return Ok(total),
-            None => {}
+        let round = run_due(state, worker).await?;
+        total.add(round);
+        if round.claimed() == 0 || round.claimed() == round.errors {
+            return Ok(total);
         }
     }
 }
