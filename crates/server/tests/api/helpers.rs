@@ -247,6 +247,19 @@ impl From<Req> for Request<Body> {
     }
 }
 
+/// The `value` of the hidden input `name` in a rendered page, HTML-unescaped where the ACS
+/// hand-off pages escape (`+` in base64).
+pub fn hidden_field(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("{name} in {html}"))
+        + marker.len();
+    html[at..at + html[at..].find('"').unwrap()]
+        .replace("&#43;", "+")
+        .replace("&#x2b;", "+")
+}
+
 pub fn is_guid(text: &str) -> bool {
     let parts: Vec<&str> = text.split('-').collect();
     parts.iter().map(|p| p.len()).collect::<Vec<_>>() == [8, 4, 4, 4, 12]

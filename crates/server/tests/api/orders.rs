@@ -7,7 +7,7 @@ use oblako_core::ids::{Mode, SiteId};
 use oblako_store::transactions::{self, StatusFilter};
 use serde_json::Value;
 
-use crate::helpers::{Reply, TestApp, request};
+use crate::helpers::{Reply, TestApp, hidden_field, request};
 use crate::payments::cryptogram;
 
 pub async fn create(app: &TestApp, extra: Value) -> Value {
@@ -331,16 +331,7 @@ async fn three_d_secure_goes_through_the_acs_page_and_back_to_the_order() {
     let reply = pay(&app, id, "4242424242424242").await;
     assert_eq!(reply.status, StatusCode::OK);
     let html = String::from_utf8(reply.body).unwrap();
-    let field = |name: &str| {
-        let marker = format!("name=\"{name}\" value=\"");
-        let start = html
-            .find(&marker)
-            .unwrap_or_else(|| panic!("{name} in {html}"))
-            + marker.len();
-        html[start..start + html[start..].find('"').unwrap()]
-            .replace("&#43;", "+")
-            .replace("&#x2b;", "+")
-    };
+    let field = |name: &str| hidden_field(&html, name);
     let acs = format!("{}/acs", app.config.public_url());
     assert!(html.contains(&format!("action=\"{acs}\"")), "{html}");
     let term_url = format!("{}/d/{id}/3ds", app.config.public_url());

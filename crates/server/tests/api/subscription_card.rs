@@ -16,7 +16,7 @@ use oblako_store::subscriptions;
 use oblako_store::{tokens, transactions::TransactionRow};
 use serde_json::json;
 
-use crate::helpers::{Reply, TestApp, request};
+use crate::helpers::{Reply, TestApp, hidden_field, request};
 use crate::orders::{form, payments};
 use crate::payments::{cryptogram, model};
 use crate::subscription_billing::{bodies, sub};
@@ -353,16 +353,7 @@ async fn three_d_secure_returns_to_the_page_and_billing_waits_for_it() {
     let link = link(&app, &id);
     let reply = pay_on_page(&app, &link, "4242424242424242").await;
     let html = text(&reply);
-    let field = |html: &str, name: &str| {
-        let marker = format!("name=\"{name}\" value=\"");
-        let at = html
-            .find(&marker)
-            .unwrap_or_else(|| panic!("{name} in {html}"))
-            + marker.len();
-        html[at..at + html[at..].find('"').unwrap()]
-            .replace("&#43;", "+")
-            .replace("&#x2b;", "+")
-    };
+    let field = hidden_field;
     let term_url = format!("{}/my/{link}/3ds", app.config.public_url());
     assert_eq!(field(&html, "TermUrl"), term_url);
     let (pa_req, md) = (field(&html, "PaReq"), field(&html, "MD"));
