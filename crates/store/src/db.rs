@@ -8,6 +8,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{ConnectOptions, PgPool, Postgres, SqlitePool, Transaction};
 
 use crate::StoreError;
+use crate::group::Groups;
 use crate::writer::{WriteTx, Writer};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -19,7 +20,7 @@ pub enum Db {
     /// An embedded SQLite file.
     Sqlite(SqliteDb),
     /// A PostgreSQL server.
-    Postgres(PgPool),
+    Postgres(PgDb),
 }
 
 /// SQLite: a pool of read-only connections and the one connection every write goes through
@@ -30,6 +31,17 @@ pub struct SqliteDb {
     pub pool: SqlitePool,
     /// The write connection.
     pub writer: Writer,
+    /// The grouped writes of the common payment path (see [`crate::group`]).
+    pub groups: Groups,
+}
+
+/// PostgreSQL: the pool, and the grouped writes of the common payment path.
+#[derive(Debug, Clone)]
+pub struct PgDb {
+    /// Every connection.
+    pub pool: PgPool,
+    /// See [`crate::group`].
+    pub groups: Groups,
 }
 
 /// An open write transaction on either backend.
@@ -120,7 +132,11 @@ impl Db {
                 .before_acquire(|conn, meta| Box::pin(ping_if_idle(conn, meta)))
                 .connect_with(connect.pragma("query_only", "ON"))
                 .await?;
-            Ok(Db::Sqlite(SqliteDb { pool, writer }))
+            Ok(Db::Sqlite(SqliteDb {
+                pool,
+                writer,
+                groups: Groups::default(),
+            }))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Db::connect_postgres(PgConnectOptions::from_str(url)?, options).await
         } else {
@@ -133,6 +149,9 @@ impl Db {
         connect: PgConnectOptions,
         options: &DbOptions,
     ) -> Result<Db, StoreError> {
+        // Each size of a grouped write is its own statement text, prepared once per connection:
+        // room for them (3 kinds × up to `group::MAX_MEMBERS` sizes) beside the single-row ones.
+        let connect = connect.statement_cache_capacity(100 + 3 * crate::group::MAX_MEMBERS);
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections)
             .test_before_acquire(false)
@@ -140,14 +159,17 @@ impl Db {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(connect)
             .await?;
-        Ok(Db::Postgres(pool))
+        Ok(Db::Postgres(PgDb {
+            pool,
+            groups: Groups::default(),
+        }))
     }
 
     /// Brings the schema to the latest version.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
             Db::Sqlite(db) => db.writer.migrate(&SQLITE_MIGRATIONS).await?,
-            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+            Db::Postgres(pg) => POSTGRES_MIGRATIONS.run(&pg.pool).await?,
         }
         Ok(())
     }
@@ -159,6 +181,14 @@ impl Db {
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator.iter().map(|m| m.version).collect()
+    }
+
+    /// The grouped writes on this database.
+    pub fn groups(&self) -> &Groups {
+        match self {
+            Db::Sqlite(db) => &db.groups,
+            Db::Postgres(db) => &db.groups,
+        }
     }
 
     /// Which backend this is.
@@ -180,13 +210,13 @@ impl Db {
     pub async fn begin_write(&self) -> Result<Tx, StoreError> {
         Ok(match self {
             Db::Sqlite(db) => Tx::Sqlite(db.writer.begin().await?),
-            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+            Db::Postgres(pg) => Tx::Postgres(pg.pool.begin().await?),
         })
     }
 
     /// PostgreSQL settings that would lose acknowledged commits on a crash; empty on SQLite.
     pub async fn durability_warnings(&self) -> Result<Vec<String>, StoreError> {
-        let Db::Postgres(pool) = self else {
+        let Db::Postgres(PgDb { pool, .. }) = self else {
             return Ok(Vec::new());
         };
         let mut warnings = Vec::new();

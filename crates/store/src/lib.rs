@@ -8,6 +8,8 @@
 
 mod db;
 mod error;
+pub mod group;
+pub mod params;
 pub mod writer;
 
 pub mod acquirer;
@@ -24,7 +26,7 @@ pub mod test_db;
 pub mod tokens;
 pub mod transactions;
 
-pub use db::{Backend, Db, DbOptions, Durability, SqliteDb, Tx};
+pub use db::{Backend, Db, DbOptions, Durability, PgDb, SqliteDb, Tx};
 pub use error::StoreError;
 
 /// Runs `$e` with `$p` bound to the SQLite or the PostgreSQL pool.
@@ -36,7 +38,10 @@ macro_rules! on_db {
                 let $p = &sqlite.pool;
                 $e
             }
-            $crate::Db::Postgres($p) => $e,
+            $crate::Db::Postgres(pg) => {
+                let $p = &pg.pool;
+                $e
+            }
         }
     };
 }
@@ -59,8 +64,8 @@ macro_rules! in_write {
                 tx.commit().await?;
                 value
             }
-            $crate::Db::Postgres(pool) => {
-                let $c = &mut pool.acquire().await?;
+            $crate::Db::Postgres(pg) => {
+                let $c = &mut pg.pool.acquire().await?;
                 $e?
             }
         }

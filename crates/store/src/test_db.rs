@@ -93,7 +93,7 @@ fn unique_suffix() -> String {
 }
 
 async fn drop_stale_schemas(admin: &Db) -> Result<(), StoreError> {
-    let crate::Db::Postgres(pool) = admin else {
+    let crate::Db::Postgres(crate::PgDb { pool, .. }) = admin else {
         return Ok(());
     };
     let names: Vec<String> = sqlx::query_scalar(

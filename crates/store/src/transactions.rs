@@ -286,6 +286,7 @@ macro_rules! bind_change {
 }
 
 mod authorization;
+pub(crate) mod grouped;
 pub use authorization::{auth_reference, insert_with_intent, settle_with_intent};
 
 /// Applies `change` if the transaction is still in `from`; `false` when another request changed

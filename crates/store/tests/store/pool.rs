@@ -12,7 +12,7 @@ use super::fresh;
 async fn an_idle_connection_the_server_closed_is_replaced_before_use() {
     let test = fresh().await;
     // SQLite's connections are in-process files: nothing to close under them.
-    let Db::Postgres(pool) = &test.db else {
+    let Db::Postgres(oblako_store::PgDb { pool, .. }) = &test.db else {
         return;
     };
     let mut held = Vec::new();

@@ -1,0 +1,335 @@
+//! Group commit across concurrent callers of one write: the callers of an operation kind queue
+//! their rows, and whatever has queued runs as ONE multi-row statement (on PostgreSQL one round
+//! trip and one commit, on SQLite one member of the writer's batch), each caller getting its own
+//! result back by a oneshot channel.
+//!
+//! Batching is natural, as in the SQLite writer ([`crate::writer`]): the first caller finds no
+//! batch running and starts one at once with what is queued (itself); callers that arrive while
+//! it runs queue, and the next batch takes them all as soon as the previous one is done. No timer
+//! on the path. A batch takes at most [`MAX_MEMBERS`] rows, and never two with the same key
+//! ([`Member::key`]): a second operation on the same payment or reference waits for the next
+//! batch, so the batch behaves as the calls would one after the other.
+//!
+//! Batches run in a task of their own, so a caller that stops waiting (a request whose client
+//! went away) changes nothing for the others: its row is written or not with its batch, as if
+//! it had waited, and its answer is dropped. A batch that fails (the statement, the commit, a
+//! panic) fails every member with [`StoreError::BatchFailed`]: a single statement either
+//! commits all its rows or none, so none of them persisted.
+//!
+//! The kinds, each next to the SQL it runs: the payment with its acquirer intent and the
+//! settling compare-and-set with its intent done (`transactions::authorization`), and the
+//! emulated bank's ledger record (`acquirer::bank_record`).
+
+use std::collections::{HashSet, VecDeque};
+use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::oneshot;
+
+use crate::{Db, StoreError};
+
+/// Most rows one batch writes.
+pub const MAX_MEMBERS: usize = 64;
+
+/// One caller's row of a grouped write, and how a batch of them is written.
+pub trait Member: Send + Sized + 'static {
+    /// What no two rows of one batch may share (a payment id, a reference).
+    type Key: Eq + Hash;
+    /// What each caller gets back.
+    type Output: Send + 'static;
+    /// This row's key; `None` when rows never conflict.
+    fn key(&self) -> Option<Self::Key>;
+    /// Writes `batch` in one commit; answers each member's output in the order given, or fails
+    /// the whole batch.
+    fn write(
+        db: Db,
+        batch: Vec<Self>,
+    ) -> impl Future<Output = Result<Vec<Self::Output>, StoreError>> + Send;
+}
+
+type Reply<M> = oneshot::Sender<Result<<M as Member>::Output, StoreError>>;
+
+/// The queue of one operation kind on one database.
+pub struct Group<M: Member> {
+    state: Arc<Mutex<Queue<M>>>,
+    stats: Arc<[AtomicU64; 2]>,
+}
+
+struct Queue<M: Member> {
+    waiting: VecDeque<(M, Reply<M>)>,
+    /// A task is running batches and will take what is waiting.
+    running: bool,
+}
+
+/// What a group has done since it started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupStats {
+    /// Batches written (successfully or not).
+    pub batches: u64,
+    /// Rows in them.
+    pub members: u64,
+}
+
+impl<M: Member> Clone for Group<M> {
+    fn clone(&self) -> Self {
+        Group {
+            state: self.state.clone(),
+            stats: self.stats.clone(),
+        }
+    }
+}
+
+impl<M: Member> std::fmt::Debug for Group<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Group")
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<M: Member> Default for Group<M> {
+    fn default() -> Self {
+        Group {
+            state: Arc::new(Mutex::new(Queue {
+                waiting: VecDeque::new(),
+                running: false,
+            })),
+            stats: Arc::new([AtomicU64::new(0), AtomicU64::new(0)]),
+        }
+    }
+}
+
+impl<M: Member> Group<M> {
+    /// Counts since start.
+    pub fn stats(&self) -> GroupStats {
+        GroupStats {
+            batches: self.stats[0].load(Ordering::Relaxed),
+            members: self.stats[1].load(Ordering::Relaxed),
+        }
+    }
+
+    /// Queues `member`, starting a batch if none is running, and answers once its batch is
+    /// durable (or failed).
+    pub async fn write(&self, db: &Db, member: M) -> Result<M::Output, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let start = {
+            let mut queue = self.lock();
+            queue.waiting.push_back((member, reply));
+            !std::mem::replace(&mut queue.running, true)
+        };
+        if start {
+            tokio::spawn(self.clone().run(db.clone()));
+        }
+        answer
+            .await
+            .map_err(|_| StoreError::BatchFailed("the batch was lost".into()))?
+    }
+
+    #[allow(clippy::unwrap_used)] // a poisoned lock means a panic while pushing or popping
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queue<M>> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs batches until nothing waits.
+    async fn run(self, db: Db) {
+        loop {
+            let (batch, replies) = {
+                let mut queue = self.lock();
+                if queue.waiting.is_empty() {
+                    queue.running = false;
+                    return;
+                }
+                take_batch(&mut queue.waiting)
+            };
+            let size = batch.len();
+            self.stats[0].fetch_add(1, Ordering::Relaxed);
+            self.stats[1].fetch_add(size as u64, Ordering::Relaxed);
+            // Its own task, so a panic in the write fails this batch, not the group.
+            let written = tokio::spawn(M::write(db.clone(), batch)).await;
+            let outputs = match written {
+                Ok(Ok(outputs)) if outputs.len() == size => Ok(outputs),
+                Ok(Ok(outputs)) => Err(format!("{} answers for {size} rows", outputs.len())),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(e) => Err(format!("batch task failed: {e}")),
+            };
+            match outputs {
+                Ok(outputs) => {
+                    for (reply, output) in replies.into_iter().zip(outputs) {
+                        // A caller that stopped waiting is simply not told.
+                        let _ = reply.send(Ok(output));
+                    }
+                }
+                Err(why) => {
+                    tracing::error!(error = %why, members = size, "grouped write failed");
+                    for reply in replies {
+                        let _ = reply.send(Err(StoreError::BatchFailed(why.clone())));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The grouped writes of one database, one queue per kind.
+#[derive(Debug, Clone, Default)]
+pub struct Groups {
+    pub(crate) pay: Group<crate::transactions::grouped::Pay>,
+    pub(crate) settle: Group<crate::transactions::grouped::Settle>,
+    pub(crate) bank: Group<crate::acquirer::BankRecord>,
+}
+
+impl Groups {
+    /// Batches and rows per kind since start: payments with their intent, settles, bank records.
+    pub fn stats(&self) -> [GroupStats; 3] {
+        [self.pay.stats(), self.settle.stats(), self.bank.stats()]
+    }
+}
+
+/// Takes up to [`MAX_MEMBERS`] waiting rows, oldest first, leaving any whose key is taken.
+fn take_batch<M: Member>(waiting: &mut VecDeque<(M, Reply<M>)>) -> (Vec<M>, Vec<Reply<M>>) {
+    let mut keys = HashSet::new();
+    let mut batch = Vec::new();
+    let mut replies = Vec::new();
+    let mut later = VecDeque::new();
+    while batch.len() < MAX_MEMBERS
+        && let Some((member, reply)) = waiting.pop_front()
+    {
+        if let Some(key) = member.key()
+            && !keys.insert(key)
+        {
+            later.push_back((member, reply));
+            continue;
+        }
+        batch.push(member);
+        replies.push(reply);
+    }
+    while let Some(item) = later.pop_back() {
+        waiting.push_front(item);
+    }
+    (batch, replies)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// A row that fails its batch when `poison`.
+    struct Fake {
+        key: u32,
+        poison: bool,
+    }
+
+    impl Member for Fake {
+        type Key = u32;
+        type Output = u32;
+        fn key(&self) -> Option<u32> {
+            Some(self.key)
+        }
+        async fn write(_db: Db, batch: Vec<Fake>) -> Result<Vec<u32>, StoreError> {
+            tokio::task::yield_now().await;
+            if batch.iter().any(|m| m.poison) {
+                return Err(StoreError::Corrupt("poisoned".into()));
+            }
+            Ok(batch.iter().map(|m| m.key * 10).collect())
+        }
+    }
+
+    async fn db() -> (crate::test_db::TestDb, Db) {
+        let t = crate::test_db::TestDb::new().await.unwrap();
+        let db = t.db.clone();
+        (t, db)
+    }
+
+    fn fake(key: u32) -> Fake {
+        Fake { key, poison: false }
+    }
+
+    #[tokio::test]
+    async fn concurrent_callers_share_a_batch_and_each_gets_its_own_answer() {
+        let (_t, db) = db().await;
+        let group = Group::<Fake>::default();
+        let calls = (0..10).map(|k| group.write(&db, fake(k)));
+        let answers: Vec<_> = futures_join_all(calls).await;
+        let answers: Vec<u32> = answers.into_iter().map(Result::unwrap).collect();
+        assert_eq!(answers, (0..10).map(|k| k * 10).collect::<Vec<_>>());
+        assert_eq!(group.stats().members, 10);
+        assert_eq!(
+            group.stats().batches,
+            1,
+            "all ten queued before the first batch ran"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_repeated_key_waits_for_the_next_batch_and_a_poisoned_batch_fails_all() {
+        let (_t, db) = db().await;
+        let group = Group::<Fake>::default();
+        let mut members: Vec<Fake> = vec![fake(1), fake(2), fake(1), fake(3)];
+        members.push(Fake {
+            key: 4,
+            poison: true,
+        });
+        let answers = futures_join_all(members.into_iter().map(|m| group.write(&db, m))).await;
+        // Batch one: 1, 2, 3, 4 (poisoned): all fail. Batch two: the second 1, alone.
+        for (i, answer) in answers.iter().enumerate() {
+            match i {
+                2 => assert_eq!(*answer.as_ref().unwrap(), 10),
+                _ => assert!(matches!(answer, Err(StoreError::BatchFailed(_))), "{i}"),
+            }
+        }
+        assert_eq!(group.stats().batches, 2);
+    }
+
+    #[tokio::test]
+    async fn a_caller_that_gives_up_does_not_break_its_batch() {
+        let (_t, db) = db().await;
+        let group = Group::<Fake>::default();
+        let kept = group.write(&db, fake(1));
+        let dropped = group.write(&db, fake(2));
+        let (kept, ()) = tokio::join!(kept, async move {
+            // Polled once (queued), then dropped before its batch answers.
+            let mut dropped = Box::pin(dropped);
+            let _ = futures_poll_once(dropped.as_mut()).await;
+        });
+        assert_eq!(kept.unwrap(), 10);
+        assert_eq!(
+            group.write(&db, fake(3)).await.unwrap(),
+            30,
+            "the group goes on"
+        );
+    }
+
+    async fn futures_join_all<F: Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+        let mut set = Vec::new();
+        for f in futures {
+            set.push(Box::pin(f));
+        }
+        let mut out: Vec<Option<F::Output>> = set.iter().map(|_| None).collect();
+        std::future::poll_fn(|cx| {
+            let mut pending = false;
+            for (f, slot) in set.iter_mut().zip(out.iter_mut()) {
+                if slot.is_none() {
+                    match f.as_mut().poll(cx) {
+                        std::task::Poll::Ready(v) => *slot = Some(v),
+                        std::task::Poll::Pending => pending = true,
+                    }
+                }
+            }
+            if pending {
+                std::task::Poll::Pending
+            } else {
+                std::task::Poll::Ready(())
+            }
+        })
+        .await;
+        out.into_iter().map(Option::unwrap).collect()
+    }
+
+    async fn futures_poll_once<F: Future + Unpin>(mut f: F) -> std::task::Poll<F::Output> {
+        std::future::poll_fn(|cx| std::task::Poll::Ready(std::pin::Pin::new(&mut f).poll(cx))).await
+    }
+}
