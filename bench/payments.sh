@@ -117,6 +117,9 @@ for scenario in ${BENCH_SCENARIOS:-token-charge cryptogram-charge auth-confirm};
     echo
 done
 echo "gateway peak memory: $(sed -nE 's/^VmHWM:[[:space:]]+//p' "/proc/$server_pid/status" 2>/dev/null)"
+# Group commit: batches and rows per kind (older builds have no such lines).
+curl --noproxy '*' -fsS --max-time 5 "$base/metrics" 2>/dev/null \
+    | grep -E '^oblako_(grouped|sqlite_commit)' | sed 's/^/metric: /' || true
 if [[ "${BENCH_PEER:-0}" == 1 ]]; then
     echo "peer: localstripe, same concurrency and requests"
     bash bench/localstripe.sh "$concurrency" "$requests" || failed=1

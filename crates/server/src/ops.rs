@@ -42,6 +42,10 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         metrics::counter!("oblako_sqlite_committed_writes_total").absolute(stats.members);
         metrics::gauge!("oblako_sqlite_writes_waiting").set(stats.waiting as f64);
     }
+    for (kind, stats) in state.db.groups().stats() {
+        metrics::counter!("oblako_grouped_batches_total", "kind" => kind).absolute(stats.batches);
+        metrics::counter!("oblako_grouped_writes_total", "kind" => kind).absolute(stats.members);
+    }
     let mut response = state.metrics.render().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -38,8 +38,11 @@ impl Member for BankRecord {
              ON CONFLICT (reference) DO UPDATE SET reference = bank_ledger.reference \
              RETURNING reference, reason_code, auth_code"
         ));
+        let persistent = db.backend() == crate::Backend::Postgres;
         let stored: Vec<(String, i64, Option<String>)> = in_write!(&db, c => {
-            let mut q = sqlx::query_as(sql);
+            // Every batch size is another text: worth caching on PostgreSQL, where preparing
+            // is a round trip (`db::connect_postgres` makes room), not on SQLite's writer.
+            let mut q = sqlx::query_as(sql).persistent(persistent);
             for r in &batch {
                 q = q
                     .bind(&r.reference)

@@ -73,7 +73,7 @@ async fn concurrent_payments_share_batches_and_each_caller_gets_its_own_row() {
         );
         rows.push(row);
     }
-    let [pay, ..] = db.groups().stats();
+    let [(_, pay), ..] = db.groups().stats();
     assert_eq!(pay.members, N as u64);
     assert!(pay.batches < N as u64, "{pay:?}: callers shared batches");
     // Every payment's intent is committed with it, under its own reference and amount.
