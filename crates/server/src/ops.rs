@@ -42,7 +42,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         metrics::counter!("oblako_sqlite_committed_writes_total").absolute(stats.members);
         metrics::gauge!("oblako_sqlite_writes_waiting").set(stats.waiting as f64);
     }
-    for (kind, stats) in state.db.groups().stats() {
+    for (kind, stats) in state.db.groups().map(|g| g.stats()).into_iter().flatten() {
         metrics::counter!("oblako_grouped_batches_total", "kind" => kind).absolute(stats.batches);
         metrics::counter!("oblako_grouped_writes_total", "kind" => kind).absolute(stats.members);
     }

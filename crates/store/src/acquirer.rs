@@ -6,7 +6,7 @@
 //! bank for the outcome of that reference. The emulated bank keeps its own ledger keyed by the
 //! same reference, which makes its operations idempotent.
 
-use crate::{Db, StoreError, Tx, on_db, on_tx};
+use crate::{Db, StoreError, Tx, in_write, on_db, on_tx};
 
 mod grouped;
 pub(crate) use grouped::BankRecord;
@@ -75,8 +75,8 @@ pub async fn open_before(
 pub type BankOutcome = (i64, Option<String>);
 
 /// Records an emulated bank operation once; returns the outcome stored for the reference (the
-/// one given, or the first one if the reference was seen before). Concurrent calls share one
-/// statement and commit (`grouped`).
+/// one given, or the first one if the reference was seen before). On PostgreSQL concurrent
+/// calls share one statement and commit (`grouped`).
 pub async fn bank_record(
     db: &Db,
     reference: &str,
@@ -85,14 +85,25 @@ pub async fn bank_record(
     outcome: &BankOutcome,
     now_ms: i64,
 ) -> Result<BankOutcome, StoreError> {
-    let record = BankRecord {
-        reference: reference.to_owned(),
-        operation: operation.to_owned(),
-        amount,
-        outcome: outcome.clone(),
-        now_ms,
-    };
-    db.groups().bank.write(db, record).await
+    if let Db::Postgres(pg) = db {
+        let record = BankRecord {
+            reference: reference.to_owned(),
+            operation: operation.to_owned(),
+            amount,
+            outcome: outcome.clone(),
+            now_ms,
+        };
+        return pg.groups.bank.write(&pg.pool, record).await;
+    }
+    // The no-op update makes a repeated reference return the first outcome in the same statement.
+    let sql = "INSERT INTO bank_ledger (reference, operation, amount, reason_code, auth_code, created_at) \
+               VALUES ($1, $2, $3, $4, $5, $6) \
+               ON CONFLICT (reference) DO UPDATE SET reference = bank_ledger.reference \
+               RETURNING reason_code, auth_code";
+    let stored = in_write!(db, c => sqlx::query_as(sql)
+        .bind(reference).bind(operation).bind(amount).bind(outcome.0).bind(&outcome.1).bind(now_ms)
+        .fetch_one(&mut **c).await);
+    Ok(stored)
 }
 
 /// The emulated bank's outcome for a reference, if it ever saw it (the reconciler's question).

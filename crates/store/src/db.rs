@@ -31,8 +31,6 @@ pub struct SqliteDb {
     pub pool: SqlitePool,
     /// The write connection.
     pub writer: Writer,
-    /// The grouped writes of the common payment path (see [`crate::group`]).
-    pub groups: Groups,
 }
 
 /// PostgreSQL: the pool, and the grouped writes of the common payment path.
@@ -40,7 +38,7 @@ pub struct SqliteDb {
 pub struct PgDb {
     /// Every connection.
     pub pool: PgPool,
-    /// See [`crate::group`].
+    /// Group commit of the common payment path (see [`crate::group`]).
     pub groups: Groups,
 }
 
@@ -132,11 +130,7 @@ impl Db {
                 .before_acquire(|conn, meta| Box::pin(ping_if_idle(conn, meta)))
                 .connect_with(connect.pragma("query_only", "ON"))
                 .await?;
-            Ok(Db::Sqlite(SqliteDb {
-                pool,
-                writer,
-                groups: Groups::default(),
-            }))
+            Ok(Db::Sqlite(SqliteDb { pool, writer }))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Db::connect_postgres(PgConnectOptions::from_str(url)?, options).await
         } else {
@@ -183,11 +177,11 @@ impl Db {
         migrator.iter().map(|m| m.version).collect()
     }
 
-    /// The grouped writes on this database.
-    pub fn groups(&self) -> &Groups {
+    /// The grouped writes on this database: PostgreSQL's (SQLite has its writer instead).
+    pub fn groups(&self) -> Option<&Groups> {
         match self {
-            Db::Sqlite(db) => &db.groups,
-            Db::Postgres(db) => &db.groups,
+            Db::Sqlite(_) => None,
+            Db::Postgres(db) => Some(&db.groups),
         }
     }
 

@@ -1,13 +1,18 @@
-//! Group commit across concurrent callers of one write: the callers of an operation kind queue
-//! their rows, and whatever has queued runs as ONE multi-row statement (on PostgreSQL one round
-//! trip and one commit, on SQLite one member of the writer's batch), each caller getting its own
-//! result back by a oneshot channel.
+//! Group commit across concurrent callers of one write, on PostgreSQL: the callers of an
+//! operation kind queue their rows, and whatever has queued runs as ONE multi-row statement in
+//! autocommit (one round trip, one commit), each caller getting its own result back by a
+//! oneshot channel.
 //!
-//! Batching is natural, as in the SQLite writer ([`crate::writer`]): the first caller finds no
-//! batch running and starts one at once with what is queued (itself); callers that arrive while
-//! it runs queue, and the next batch takes them all as soon as the previous one is done. No timer
-//! on the path. Up to two batches of a kind are written at once (`IN_FLIGHT`), so at light load
-//! a caller rarely waits for someone else's batch. A batch takes at most [`MAX_MEMBERS`] rows,
+//! PostgreSQL only. SQLite already commits concurrent writes together ([`crate::writer`]);
+//! grouping in front of it too made the writer's own batches smaller (about 1.8 times the
+//! commits, so the fsyncs, for the same payments) and was no faster (A/B in
+//! docs/benchmarks.md), so on SQLite these operations stay one writer transaction per call.
+//!
+//! Batching is natural, as in the SQLite writer: a caller that finds fewer than two batches of
+//! its kind being written (`IN_FLIGHT`) starts one at once with what is queued (often just
+//! itself); callers that arrive while both run queue, and each batch's task takes what has
+//! queued as soon as its batch is done. No timer on the path, so at light load a call costs
+//! what it did alone, and under load the batches grow. A batch takes at most [`MAX_MEMBERS`] rows,
 //! and no row whose key ([`Member::key`]) is in the same or another batch being written: a
 //! second operation on the same payment or reference waits until the first is written, so
 //! the batches behave as the calls would one after the other (and two statements never wait
@@ -19,9 +24,11 @@
 //! panic) fails every member with [`StoreError::BatchFailed`]: a single statement either
 //! commits all its rows or none, so none of them persisted.
 //!
-//! The kinds, each next to the SQL it runs: the payment with its acquirer intent and the
-//! settling compare-and-set with its intent done (`transactions::authorization`), and the
-//! emulated bank's ledger record (`acquirer::bank_record`).
+//! The kinds, each next to the SQL it runs (`transactions::grouped`, `acquirer::grouped`): the
+//! payment with its acquirer intent and the settling compare-and-set with its intent done
+//! (called from `transactions::authorization`), and the emulated bank's ledger record (from
+//! `acquirer::bank_record`). A failed batch is not retried row by row: its callers answer an
+//! error, and a payment left `Processing` with its intent is finished by the reconciler.
 
 use std::collections::{HashSet, VecDeque};
 use std::hash::Hash;
@@ -30,7 +37,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
 
-use crate::{Db, StoreError};
+use crate::StoreError;
 
 /// Most rows one batch writes.
 pub const MAX_MEMBERS: usize = 64;
@@ -45,12 +52,14 @@ pub trait Member: Send + Sized + 'static {
     type Key: Eq + Hash + Clone + Send;
     /// What each caller gets back.
     type Output: Send + 'static;
+    /// What a batch is written with (a pool).
+    type Conn: Clone + Send + 'static;
     /// This row's key; `None` when rows never conflict.
     fn key(&self) -> Option<Self::Key>;
     /// Writes `batch` in one commit; answers each member's output in the order given, or fails
     /// the whole batch.
     fn write(
-        db: Db,
+        conn: Self::Conn,
         batch: Vec<Self>,
     ) -> impl Future<Output = Result<Vec<Self::Output>, StoreError>> + Send;
 }
@@ -121,7 +130,7 @@ impl<M: Member> Group<M> {
 
     /// Queues `member`, starting a batch if none is running, and answers once its batch is
     /// durable (or failed).
-    pub async fn write(&self, db: &Db, member: M) -> Result<M::Output, StoreError> {
+    pub async fn write(&self, conn: &M::Conn, member: M) -> Result<M::Output, StoreError> {
         let (reply, answer) = oneshot::channel();
         let start = {
             let mut queue = self.lock();
@@ -133,7 +142,7 @@ impl<M: Member> Group<M> {
             start
         };
         if start {
-            tokio::spawn(self.clone().run(db.clone()));
+            tokio::spawn(self.clone().run(conn.clone()));
         }
         answer
             .await
@@ -148,7 +157,7 @@ impl<M: Member> Group<M> {
     }
 
     /// Runs batches until nothing waits.
-    async fn run(self, db: Db) {
+    async fn run(self, conn: M::Conn) {
         loop {
             let (batch, replies, keys) = {
                 let mut queue = self.lock();
@@ -165,7 +174,7 @@ impl<M: Member> Group<M> {
             self.stats[0].fetch_add(1, Ordering::Relaxed);
             self.stats[1].fetch_add(size as u64, Ordering::Relaxed);
             // Its own task, so a panic in the write fails this batch, not the group.
-            let written = tokio::spawn(M::write(db.clone(), batch)).await;
+            let written = tokio::spawn(M::write(conn.clone(), batch)).await;
             {
                 let mut queue = self.lock();
                 for key in &keys {
@@ -196,7 +205,7 @@ impl<M: Member> Group<M> {
     }
 }
 
-/// The grouped writes of one database, one queue per kind.
+/// The grouped writes of one PostgreSQL database, one queue per kind.
 #[derive(Debug, Clone, Default)]
 pub struct Groups {
     pub(crate) pay: Group<crate::transactions::grouped::Pay>,
@@ -257,10 +266,11 @@ mod tests {
     impl Member for Fake {
         type Key = u32;
         type Output = u32;
+        type Conn = ();
         fn key(&self) -> Option<u32> {
             Some(self.key)
         }
-        async fn write(_db: Db, batch: Vec<Fake>) -> Result<Vec<u32>, StoreError> {
+        async fn write(_conn: (), batch: Vec<Fake>) -> Result<Vec<u32>, StoreError> {
             tokio::task::yield_now().await;
             if batch.iter().any(|m| m.poison) {
                 return Err(StoreError::Corrupt("poisoned".into()));
@@ -269,21 +279,14 @@ mod tests {
         }
     }
 
-    async fn db() -> (crate::test_db::TestDb, Db) {
-        let t = crate::test_db::TestDb::new().await.unwrap();
-        let db = t.db.clone();
-        (t, db)
-    }
-
     fn fake(key: u32) -> Fake {
         Fake { key, poison: false }
     }
 
     #[tokio::test]
     async fn concurrent_callers_share_a_batch_and_each_gets_its_own_answer() {
-        let (_t, db) = db().await;
         let group = Group::<Fake>::default();
-        let calls = (0..10).map(|k| group.write(&db, fake(k)));
+        let calls = (0..10).map(|k| group.write(&(), fake(k)));
         let answers: Vec<_> = futures_join_all(calls).await;
         let answers: Vec<u32> = answers.into_iter().map(Result::unwrap).collect();
         assert_eq!(answers, (0..10).map(|k| k * 10).collect::<Vec<_>>());
@@ -297,14 +300,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_repeated_key_waits_for_the_next_batch_and_a_poisoned_batch_fails_all() {
-        let (_t, db) = db().await;
         let group = Group::<Fake>::default();
         let mut members: Vec<Fake> = vec![fake(1), fake(2), fake(1), fake(3)];
         members.push(Fake {
             key: 4,
             poison: true,
         });
-        let answers = futures_join_all(members.into_iter().map(|m| group.write(&db, m))).await;
+        let answers = futures_join_all(members.into_iter().map(|m| group.write(&(), m))).await;
         // Batch one: 1, 2, 3, 4 (poisoned): all fail. Batch two: the second 1, alone.
         for (i, answer) in answers.iter().enumerate() {
             match i {
@@ -317,10 +319,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_caller_that_gives_up_does_not_break_its_batch() {
-        let (_t, db) = db().await;
         let group = Group::<Fake>::default();
-        let kept = group.write(&db, fake(1));
-        let dropped = group.write(&db, fake(2));
+        let kept = group.write(&(), fake(1));
+        let dropped = group.write(&(), fake(2));
         let (kept, ()) = tokio::join!(kept, async move {
             // Polled once (queued), then dropped before its batch answers.
             let mut dropped = Box::pin(dropped);
@@ -328,7 +329,7 @@ mod tests {
         });
         assert_eq!(kept.unwrap(), 10);
         assert_eq!(
-            group.write(&db, fake(3)).await.unwrap(),
+            group.write(&(), fake(3)).await.unwrap(),
             30,
             "the group goes on"
         );

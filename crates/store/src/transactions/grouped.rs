@@ -2,19 +2,22 @@
 //! concurrent requests inserted with their intents, and their settling compare-and-sets with the
 //! intents marked done, each kind a batch at a time.
 //!
-//! On PostgreSQL a batch is ONE statement in autocommit (a data-modifying `WITH` over a `VALUES`
-//! list): one round trip, one commit, all rows or none. SQLite has no data-modifying `WITH`, so
-//! there a batch is one write transaction of the writer holding the batch's statements.
+//! PostgreSQL only: a batch is ONE statement in autocommit (a data-modifying `WITH` over a
+//! `VALUES` list): one round trip, one commit, all rows or none.
 //!
 //! Rows go back to their callers by key, never by the order a statement returns them: a
 //! settled row by its id; an inserted payment by its id too, ids being assigned in `VALUES`
 //! order (checked against each caller's own values, and the batch fails if one differs).
 
+use std::fmt::Write;
+
 use oblako_core::ids::{Mode, SiteId};
 
-use super::{COLUMNS, Change, INSERT, NewTransaction, TransactionRow, auth_reference};
+use super::{COLUMNS, Change, INSERT, NewTransaction, TransactionRow};
 use crate::group::Member;
-use crate::{Db, StoreError, acquirer, params};
+use sqlx::PgPool;
+
+use crate::{StoreError, params};
 
 /// A payment to insert with its intent, owned: its batch may outlive the caller.
 #[derive(Debug)]
@@ -127,67 +130,45 @@ impl Pay {
 impl Member for Pay {
     type Key = ();
     type Output = TransactionRow;
+    type Conn = PgPool;
 
     fn key(&self) -> Option<()> {
         None
     }
 
-    async fn write(db: Db, batch: Vec<Pay>) -> Result<Vec<TransactionRow>, StoreError> {
-        let mut rows = match &db {
-            Db::Sqlite(_) => {
-                let mut tx = db.begin_write().await?;
-                let mut rows = Vec::with_capacity(batch.len());
-                for pay in &batch {
-                    let row = super::insert_returning(&mut tx, &pay.as_new()).await?;
-                    let reference = auth_reference(row.id);
-                    acquirer::record_intent(
-                        &mut tx,
-                        &reference,
-                        row.id,
-                        "auth",
-                        pay.amount,
-                        pay.created_at,
-                    )
-                    .await?;
-                    rows.push(row);
-                }
-                tx.commit().await?;
-                rows
+    async fn write(pool: PgPool, batch: Vec<Pay>) -> Result<Vec<TransactionRow>, StoreError> {
+        let columns = INSERT
+            .split_once(" VALUES")
+            .map_or(INSERT, |(head, _)| head);
+        let mut values = String::new();
+        for r in 0..batch.len() {
+            let b = r * 25;
+            if r > 0 {
+                values.push_str(", ");
             }
-            Db::Postgres(pg) => {
-                let columns = INSERT
-                    .split_once(" VALUES")
-                    .map_or(INSERT, |(head, _)| head);
-                let mut values = String::new();
-                for r in 0..batch.len() {
-                    let b = r * 25;
-                    if r > 0 {
-                        values.push_str(", ");
-                    }
-                    // As `INSERT`: `updated_at` is `created_at`.
-                    values.push_str(&format!(
-                        "({}, ${}, ${})",
-                        params::list(24, b + 1),
-                        b + 24,
-                        b + 25
-                    ));
-                }
-                // The reference is spelled here as `auth_reference` spells it.
-                let sql = sqlx::AssertSqlSafe(format!(
-                    "WITH t AS ({columns} VALUES {values} RETURNING {COLUMNS}), \
-                     i AS (INSERT INTO acquirer_operations (reference, transaction_id, operation, \
-                       amount, state, created_at, updated_at) \
-                       SELECT 'auth:' || id, id, 'auth', amount, 'intent', created_at, created_at \
-                       FROM t) \
-                     SELECT {COLUMNS} FROM t"
-                ));
-                let mut q = sqlx::query_as(sql);
-                for pay in &batch {
-                    q = bind_new!(q, &pay.as_new());
-                }
-                q.fetch_all(&pg.pool).await?
-            }
-        };
+            // As `INSERT`: `updated_at` is `created_at`.
+            let _ = write!(
+                values,
+                "({}, ${}, ${})",
+                params::list(24, b + 1),
+                b + 24,
+                b + 25
+            );
+        }
+        // The reference is spelled here as `auth_reference` spells it.
+        let sql = sqlx::AssertSqlSafe(format!(
+            "WITH t AS ({columns} VALUES {values} RETURNING {COLUMNS}), \
+             i AS (INSERT INTO acquirer_operations (reference, transaction_id, operation, \
+               amount, state, created_at, updated_at) \
+               SELECT 'auth:' || id, id, 'auth', amount, 'intent', created_at, created_at \
+               FROM t) \
+             SELECT {COLUMNS} FROM t"
+        ));
+        let mut q = sqlx::query_as(sql);
+        for pay in &batch {
+            q = bind_new!(q, &pay.as_new());
+        }
+        let mut rows: Vec<TransactionRow> = q.fetch_all(&pool).await?;
         rows.sort_by_key(|row| row.id);
         if rows.len() != batch.len() || batch.iter().zip(&rows).any(|(pay, row)| !pay.is(row)) {
             return Err(StoreError::Corrupt(format!(
@@ -244,21 +225,6 @@ impl Settle {
             bank_reason,
         }
     }
-
-    fn change(&self) -> Change<'_> {
-        Change {
-            status: &self.status,
-            captured: self.captured,
-            refunded: self.refunded,
-            reason_code: self.reason_code,
-            auth_code: self.auth_code.as_deref(),
-            auth_at: self.auth_at,
-            confirm_at: self.confirm_at,
-            token: self.token.as_deref(),
-            expires_at: self.expires_at,
-            updated_at: self.updated_at,
-        }
-    }
 }
 
 /// The `VALUES` columns of a settle batch, cast where PostgreSQL cannot infer them.
@@ -270,70 +236,55 @@ const SETTLE_TYPES: [&str; 14] = [
 impl Member for Settle {
     type Key = i64;
     type Output = Option<TransactionRow>;
+    type Conn = PgPool;
 
     fn key(&self) -> Option<i64> {
         Some(self.id)
     }
 
-    async fn write(db: Db, batch: Vec<Settle>) -> Result<Vec<Option<TransactionRow>>, StoreError> {
-        let changed: Vec<TransactionRow> = match &db {
-            Db::Sqlite(_) => {
-                let mut tx = db.begin_write().await?;
-                let mut changed = Vec::with_capacity(batch.len());
-                for s in &batch {
-                    let change = s.change();
-                    let row = super::transition_returning(&mut tx, s.id, &s.from, &change).await?;
-                    if let Some(row) = row {
-                        acquirer::settle(&mut tx, &s.reference, s.bank_reason, s.updated_at)
-                            .await?;
-                        changed.push(row);
-                    }
-                }
-                tx.commit().await?;
-                changed
-            }
-            Db::Postgres(pg) => {
-                let values = params::typed_rows(batch.len(), &SETTLE_TYPES, 1);
-                // The CTE's names differ from the tables' so every name is unambiguous.
-                let sql = sqlx::AssertSqlSafe(format!(
-                    "WITH v(v_id, v_from, v_status, v_captured, v_refunded, v_reason, \
-                       v_auth_code, v_auth_at, v_confirm_at, v_token, v_expires_at, \
-                       v_updated_at, v_reference, v_bank_reason) AS (VALUES {values}), \
-                     t AS (UPDATE transactions SET status = v_status, captured = v_captured, \
-                       refunded = v_refunded, reason_code = v_reason, \
-                       auth_code = COALESCE(v_auth_code, auth_code), \
-                       auth_at = COALESCE(v_auth_at, auth_at), \
-                       confirm_at = COALESCE(v_confirm_at, confirm_at), \
-                       token = COALESCE(v_token, token), expires_at = v_expires_at, \
-                       updated_at = v_updated_at \
-                       FROM v WHERE id = v_id AND status = v_from RETURNING {COLUMNS}), \
-                     a AS (UPDATE acquirer_operations SET state = 'done', \
-                       reason_code = v_bank_reason, updated_at = v_updated_at \
-                       FROM v WHERE reference = v_reference AND state <> 'done' \
-                       AND v_id IN (SELECT id FROM t)) \
-                     SELECT {COLUMNS} FROM t"
-                ));
-                let mut q = sqlx::query_as(sql);
-                for s in &batch {
-                    q = q
-                        .bind(s.id)
-                        .bind(&s.from)
-                        .bind(&s.status)
-                        .bind(s.captured)
-                        .bind(s.refunded)
-                        .bind(s.reason_code)
-                        .bind(&s.auth_code)
-                        .bind(s.auth_at)
-                        .bind(s.confirm_at)
-                        .bind(&s.token)
-                        .bind(s.expires_at)
-                        .bind(s.updated_at)
-                        .bind(&s.reference)
-                        .bind(s.bank_reason);
-                }
-                q.fetch_all(&pg.pool).await?
-            }
-        };
+    async fn write(
+        pool: PgPool,
+        batch: Vec<Settle>,
+    ) -> Result<Vec<Option<TransactionRow>>, StoreError> {
+        let values = params::typed_rows(batch.len(), &SETTLE_TYPES, 1);
+        // The CTE's names differ from the tables' so every name is unambiguous.
+        let sql = sqlx::AssertSqlSafe(format!(
+            "WITH v(v_id, v_from, v_status, v_captured, v_refunded, v_reason, \
+               v_auth_code, v_auth_at, v_confirm_at, v_token, v_expires_at, \
+               v_updated_at, v_reference, v_bank_reason) AS (VALUES {values}), \
+             t AS (UPDATE transactions SET status = v_status, captured = v_captured, \
+               refunded = v_refunded, reason_code = v_reason, \
+               auth_code = COALESCE(v_auth_code, auth_code), \
+               auth_at = COALESCE(v_auth_at, auth_at), \
+               confirm_at = COALESCE(v_confirm_at, confirm_at), \
+               token = COALESCE(v_token, token), expires_at = v_expires_at, \
+               updated_at = v_updated_at \
+               FROM v WHERE id = v_id AND status = v_from RETURNING {COLUMNS}), \
+             a AS (UPDATE acquirer_operations SET state = 'done', \
+               reason_code = v_bank_reason, updated_at = v_updated_at \
+               FROM v WHERE reference = v_reference AND state <> 'done' \
+               AND v_id IN (SELECT id FROM t)) \
+             SELECT {COLUMNS} FROM t"
+        ));
+        let mut q = sqlx::query_as(sql);
+        for s in &batch {
+            q = q
+                .bind(s.id)
+                .bind(&s.from)
+                .bind(&s.status)
+                .bind(s.captured)
+                .bind(s.refunded)
+                .bind(s.reason_code)
+                .bind(&s.auth_code)
+                .bind(s.auth_at)
+                .bind(s.confirm_at)
+                .bind(&s.token)
+                .bind(s.expires_at)
+                .bind(s.updated_at)
+                .bind(&s.reference)
+                .bind(s.bank_reason);
+        }
+        let changed: Vec<TransactionRow> = q.fetch_all(&pool).await?;
         let mut by_id: std::collections::HashMap<i64, TransactionRow> =
             changed.into_iter().map(|row| (row.id, row)).collect();
         Ok(batch.iter().map(|s| by_id.remove(&s.id)).collect())

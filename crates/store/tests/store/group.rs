@@ -1,6 +1,7 @@
-//! Group commit of the common payment path (`store::group`): concurrent callers share one
-//! statement per batch and each gets its own row back; a lost compare-and-set answers `None`;
-//! a failed batch fails every member and persists none of them.
+//! Group commit of the common payment path (`store::group`, PostgreSQL): concurrent callers
+//! share one statement per batch and each gets its own row back; a lost compare-and-set answers
+//! `None`; a failed batch fails every member and persists none of them. The same calls run on
+//! SQLite (one writer transaction each) and must answer the same.
 
 use oblako_core::ids::SiteId;
 use oblako_store::transactions::{self, Change, TransactionRow};
@@ -73,9 +74,11 @@ async fn concurrent_payments_share_batches_and_each_caller_gets_its_own_row() {
         );
         rows.push(row);
     }
-    let [(_, pay), ..] = db.groups().stats();
-    assert_eq!(pay.members, N as u64);
-    assert!(pay.batches < N as u64, "{pay:?}: callers shared batches");
+    if let Some(groups) = db.groups() {
+        let [(_, pay), ..] = groups.stats();
+        assert_eq!(pay.members, N as u64);
+        assert!(pay.batches < N as u64, "{pay:?}: callers shared batches");
+    }
     // Every payment's intent is committed with it, under its own reference and amount.
     let open = acquirer::open_before(db, i64::MAX, 1_000).await.unwrap();
     assert_eq!(open.len(), N as usize);
@@ -195,23 +198,24 @@ async fn a_failing_batch_fails_every_member_and_persists_none() {
                 assert_ne!(i, 7);
                 assert!(transactions::by_id(db, row.id).await.unwrap().is_some());
             }
-            Err(e) => {
-                assert!(e.contains("batch failed"), "{e}");
-                failed += 1;
-            }
+            Err(_) => failed += 1,
         }
     }
-    // All were queued before the first batch ran (a current-thread runtime runs the batch
-    // task after the callers), so all twenty were in the failing batch.
-    assert_eq!(failed, N);
+    // On PostgreSQL all were queued before the first batch ran (a current-thread runtime runs
+    // the batch task after the callers), so all twenty were in the failing batch. SQLite does
+    // not group these writes: there only the broken one fails.
+    let grouped = db.groups().is_some();
+    let (failing, kept) = if grouped { (N, 0) } else { (1, N - 1) };
+    assert_eq!(failed, failing);
     let count: i64 = oblako_store::on_db!(db, pool => {
         sqlx::query_scalar("SELECT COUNT(*) FROM transactions").fetch_one(pool).await
     })
     .unwrap();
-    assert_eq!(count, 0, "no payment of the failed batch persisted");
-    assert!(
-        open_references(db).await.is_empty(),
-        "no intent of the failed batch persisted"
+    assert_eq!(count, kept, "no payment of a failed batch persisted");
+    assert_eq!(
+        open_references(db).await.len() as i64,
+        kept,
+        "no intent of a failed batch persisted"
     );
     // The group goes on.
     transactions::insert_with_intent(db, &new_payment(s, "Processing"))
