@@ -19,6 +19,8 @@
 #   BENCH_DURATION_SECS  time limit of each scenario (default 120)
 #   BENCH_WARMUP         untimed operations before each scenario (default 200)
 #   BENCH_JSON=1         print one JSON object per scenario instead of lines
+#   BENCH_OBLAKO         a prebuilt oblako binary to measure instead of this tree's release
+#                        build (for A/B runs of two versions)
 #   BENCH_LEAD_SECS      renewals: seconds from the start of the subscriptions' creation to their
 #                        common StartDate (default 120; REQUESTS is the number of subscriptions)
 set -euo pipefail
@@ -33,7 +35,7 @@ json_flag=()
 cd "$(dirname "$0")/.."
 cargo build --release --bin oblako --bin oblako-bench
 bin_dir="${CARGO_TARGET_DIR:-target}/release"
-oblako="$bin_dir/oblako"
+oblako="${BENCH_OBLAKO:-$bin_dir/oblako}"
 bench="$bin_dir/oblako-bench"
 
 # shellcheck source=bench/lib.sh

@@ -8,6 +8,7 @@
 
 mod db;
 mod error;
+pub mod params;
 pub mod writer;
 
 pub mod acquirer;
