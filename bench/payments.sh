@@ -15,12 +15,12 @@
 #   BENCH_RATE           operations per second to offer (open loop, CONCURRENCY as the cap);
 #                        unset: as fast as CONCURRENCY allows
 #   BENCH_SCENARIOS      which scenarios, space-separated (default: all three)
-#   BENCH_BIN_DIR        take `oblako` and `oblako-bench` from this directory instead of building
-#                        them (A/B runs of two builds copied aside)
 #   BENCH_PEER=1         also run bench/localstripe.sh with the same CONCURRENCY and REQUESTS
 #   BENCH_DURATION_SECS  time limit of each scenario (default 120)
 #   BENCH_WARMUP         untimed operations before each scenario (default 200)
 #   BENCH_JSON=1         print one JSON object per scenario instead of lines
+#   BENCH_OBLAKO         a prebuilt oblako binary to measure instead of this tree's release
+#                        build (for A/B runs of two versions)
 #   BENCH_LEAD_SECS      renewals: seconds from the start of the subscriptions' creation to their
 #                        common StartDate (default 120; REQUESTS is the number of subscriptions)
 set -euo pipefail
@@ -33,13 +33,9 @@ json_flag=()
 [[ "${BENCH_JSON:-0}" == 1 ]] && json_flag=(--json)
 
 cd "$(dirname "$0")/.."
-if [[ -n "${BENCH_BIN_DIR:-}" ]]; then
-    bin_dir="$BENCH_BIN_DIR"
-else
-    cargo build --release --bin oblako --bin oblako-bench
-    bin_dir="${CARGO_TARGET_DIR:-target}/release"
-fi
-oblako="$bin_dir/oblako"
+cargo build --release --bin oblako --bin oblako-bench
+bin_dir="${CARGO_TARGET_DIR:-target}/release"
+oblako="${BENCH_OBLAKO:-$bin_dir/oblako}"
 bench="$bin_dir/oblako-bench"
 
 # shellcheck source=bench/lib.sh

@@ -63,26 +63,85 @@ pub async fn authorize(
     amount: i64,
     now_ms: i64,
 ) -> anyhow::Result<BankAnswer> {
+    let Some(outcome) = bank_answer(pan, expiry, channel, now_ms)? else {
+        return Ok(expired());
+    };
+    let stored = acquirer::bank_record(db, reference, "auth", amount, &outcome, now_ms).await?;
+    answer_of(stored)
+}
+
+/// One authorization of [`authorize_many`].
+#[derive(Debug, Clone, Copy)]
+pub struct Authorization<'a> {
+    /// The operation's reference, its intent committed.
+    pub reference: &'a str,
+    /// The card.
+    pub pan: &'a Pan,
+    /// Its expiry.
+    pub expiry: CardExpiry,
+    /// How the card was presented.
+    pub channel: Channel,
+    /// Minor units.
+    pub amount: i64,
+}
+
+/// [`authorize`] for many operations with different references, the bank's ledger written in
+/// one commit; the answers in the order given.
+pub async fn authorize_many(
+    db: &Db,
+    all: &[Authorization<'_>],
+    now_ms: i64,
+) -> anyhow::Result<Vec<BankAnswer>> {
+    let mut asked = Vec::with_capacity(all.len());
+    let mut outcomes = Vec::with_capacity(all.len());
+    for a in all {
+        let outcome = bank_answer(a.pan, a.expiry, a.channel, now_ms)?;
+        if let Some(outcome) = &outcome {
+            asked.push((a.reference, "auth", a.amount, outcome.clone()));
+        }
+        outcomes.push(outcome);
+    }
+    let stored = acquirer::bank_record_many(db, &asked, now_ms).await?;
+    all.iter()
+        .zip(outcomes)
+        .map(|(a, outcome)| match outcome {
+            None => Ok(expired()),
+            Some(_) => stored
+                .get(a.reference)
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!("the bank did not record {}", a.reference))
+                .and_then(answer_of),
+        })
+        .collect()
+}
+
+/// What the emulated bank answers for the card, or `None` when the card expired before the day
+/// (UTC) of `now_ms` and the bank is not asked.
+fn bank_answer(
+    pan: &Pan,
+    expiry: CardExpiry,
+    channel: Channel,
+    now_ms: i64,
+) -> anyhow::Result<Option<acquirer::BankOutcome>> {
     let today = Timestamp::from_millisecond(now_ms)?
         .to_zoned(TimeZone::UTC)
         .date();
     if expiry.is_expired_on(today) {
-        return Ok(BankAnswer {
-            reason: ReasonCode::EXPIRED_CARD,
-            auth_code: None,
-        });
+        return Ok(None);
     }
     let reason = test_bank::answer(pan.expose(), channel);
     let auth_code = (reason == ReasonCode::APPROVED).then(|| test_bank::AUTH_CODE.to_owned());
-    let stored = acquirer::bank_record(
-        db,
-        reference,
-        "auth",
-        amount,
-        &(i64::from(reason.0), auth_code),
-        now_ms,
-    )
-    .await?;
+    Ok(Some((i64::from(reason.0), auth_code)))
+}
+
+fn expired() -> BankAnswer {
+    BankAnswer {
+        reason: ReasonCode::EXPIRED_CARD,
+        auth_code: None,
+    }
+}
+
+fn answer_of(stored: acquirer::BankOutcome) -> anyhow::Result<BankAnswer> {
     Ok(BankAnswer {
         reason: ReasonCode(i32::try_from(stored.0)?),
         auth_code: stored.1,

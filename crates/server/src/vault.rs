@@ -4,6 +4,8 @@
 //! same card again; only the first six and last four digits, the expiry and the brand are kept in
 //! clear. There is no place for a CVV.
 
+use std::collections::HashMap;
+
 use oblako_core::card::{CardExpiry, Pan};
 use oblako_core::ids::{Mode, SiteId};
 use oblako_store::{Db, cards};
@@ -64,6 +66,24 @@ pub async fn load_token_card(
     };
     let (pan, expiry) = open_card(secrets, &card)?;
     Ok(Some((account, card.id, pan, expiry)))
+}
+
+/// For each of subscriptions `ids` whose token and card exist, by subscription id: (token,
+/// account, vault card id, card number, expiry), in one read; a card that does not open is
+/// left out.
+pub async fn load_subscription_cards(
+    db: &Db,
+    secrets: &Secrets,
+    ids: &[&str],
+) -> anyhow::Result<HashMap<String, (String, String, i64, Pan, CardExpiry)>> {
+    let mut out = HashMap::new();
+    for (sub, token, account, card) in cards::for_subscriptions(db, ids).await? {
+        // A card that does not open is left out: its job, run on its own, reports why.
+        if let Ok((pan, expiry)) = open_card(secrets, &card) {
+            out.insert(sub, (token, account, card.id, pan, expiry));
+        }
+    }
+    Ok(out)
 }
 
 fn open_card(secrets: &Secrets, card: &cards::StoredCard) -> anyhow::Result<(Pan, CardExpiry)> {

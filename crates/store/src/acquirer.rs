@@ -6,7 +6,7 @@
 //! bank for the outcome of that reference. The emulated bank keeps its own ledger keyed by the
 //! same reference, which makes its operations idempotent.
 
-use crate::{Db, StoreError, Tx, in_write, on_db, on_tx};
+use crate::{Db, StoreError, Tx, in_write, on_db, on_tx, params};
 
 mod grouped;
 pub(crate) use grouped::BankRecord;
@@ -119,4 +119,99 @@ pub async fn bank_totals(db: &Db) -> Result<Vec<(String, i64, i64)>, StoreError>
                FROM bank_ledger GROUP BY operation ORDER BY operation";
     let rows = on_db!(db, pool => sqlx::query_as(sql).fetch_all(pool).await)?;
     Ok(rows)
+}
+
+/// An intent of [`record_intents`]: reference, transaction, operation, amount.
+pub type Intent<'a> = (&'a str, i64, &'a str, i64);
+
+/// [`record_intent`] for many operations in one statement.
+pub async fn record_intents(
+    tx: &mut Tx,
+    intents: &[Intent<'_>],
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    if intents.is_empty() {
+        return Ok(());
+    }
+    let values = params::Marks::on_tx(tx)
+        .rows(intents.len(), 6)
+        .replace(')', ", 'intent')");
+    let sql = sqlx::AssertSqlSafe(format!(
+        "INSERT INTO acquirer_operations (reference, transaction_id, operation, amount, \
+           created_at, updated_at, state) VALUES {values}"
+    ));
+    on_tx!(tx, c => {
+        let mut q = sqlx::query(sql).persistent(false);
+        for (reference, id, operation, amount) in intents {
+            q = q.bind(*reference).bind(*id).bind(*operation).bind(*amount).bind(now_ms)
+                .bind(now_ms);
+        }
+        q.execute(&mut **c).await.map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// [`settle`] for many operations in one statement: each `(reference, reason code)` not yet
+/// settled. Answers how many were settled by this call.
+pub async fn settle_many(
+    tx: &mut Tx,
+    answers: &[(&str, i64)],
+    now_ms: i64,
+) -> Result<u64, StoreError> {
+    if answers.is_empty() {
+        return Ok(0);
+    }
+    let mut marks = params::Marks::on_tx(tx);
+    let values = marks.typed_rows(answers.len(), &["TEXT", "BIGINT"]);
+    let now = marks.one();
+    let sql = sqlx::AssertSqlSafe(format!(
+        "WITH v(v_reference, v_reason) AS (VALUES {values}) \
+         UPDATE acquirer_operations SET state = 'done', reason_code = v_reason, \
+           updated_at = {now} \
+         FROM v WHERE reference = v_reference AND state <> 'done'"
+    ));
+    let done = on_tx!(tx, c => {
+        let mut q = sqlx::query(sql).persistent(false);
+        for (reference, reason) in answers {
+            q = q.bind(*reference).bind(*reason);
+        }
+        let q = q.bind(now_ms);
+        q.execute(&mut **c).await.map(|r| r.rows_affected())
+    })?;
+    Ok(done)
+}
+
+/// An operation of [`bank_record_many`]: reference, operation, amount, outcome.
+pub type BankOperation<'a> = (&'a str, &'a str, i64, BankOutcome);
+
+/// [`bank_record`] for many operations in one commit (the bank's own, as each single one is):
+/// answers, by reference, the outcome stored for each (the one given, or the first one for a
+/// reference seen before). The references must differ.
+pub async fn bank_record_many(
+    db: &Db,
+    operations: &[BankOperation<'_>],
+    now_ms: i64,
+) -> Result<std::collections::HashMap<String, BankOutcome>, StoreError> {
+    if operations.is_empty() {
+        return Ok(Default::default());
+    }
+    let values = params::Marks::on_db(db).rows(operations.len(), 6);
+    let sql = sqlx::AssertSqlSafe(format!(
+        "INSERT INTO bank_ledger (reference, operation, amount, reason_code, auth_code, \
+           created_at) VALUES {values} \
+         ON CONFLICT (reference) DO UPDATE SET reference = bank_ledger.reference \
+         RETURNING reference, reason_code, auth_code"
+    ));
+    let stored: Vec<(String, i64, Option<String>)> = in_write!(db, c => {
+        let mut q = sqlx::query_as(sql).persistent(false);
+        for (reference, operation, amount, outcome) in operations {
+            q = q.bind(*reference).bind(*operation).bind(*amount).bind(outcome.0)
+                .bind(outcome.1.clone()).bind(now_ms);
+        }
+        q.fetch_all(&mut **c).await
+    });
+    Ok(stored
+        .into_iter()
+        .map(|(reference, reason, auth)| (reference, (reason, auth)))
+        .collect())
 }

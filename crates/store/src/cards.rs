@@ -30,7 +30,7 @@ pub struct NewCard<'a> {
 }
 
 /// A stored card.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredCard {
     /// Row id.
     pub id: i64,
@@ -106,6 +106,57 @@ pub async fn get(
     ))
 }
 
+/// A token's account and card.
+#[derive(sqlx::FromRow)]
+struct TokenCard {
+    account_id: String,
+    #[sqlx(flatten)]
+    card: StoredCard,
+}
+
+/// A subscription's token with its account and card.
+#[derive(sqlx::FromRow)]
+struct SubscriptionCard {
+    subscription_id: String,
+    token: String,
+    #[sqlx(flatten)]
+    held: TokenCard,
+}
+
+/// The card columns of a token joined with its card (`t`, `c`).
+const TOKEN_CARD: &str = "t.account_id, c.id, c.first_six, c.last_four, c.exp_month, \
+     c.exp_year, c.brand, c.pan_enc";
+
+/// For each of subscriptions `ids` whose token and card exist: (subscription id, token,
+/// account, card), in one read (the billing round). The token and card are looked up within the
+/// subscription's own site and mode.
+pub async fn for_subscriptions(
+    db: &Db,
+    ids: &[&str],
+) -> Result<Vec<(String, String, String, StoredCard)>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT s.id AS subscription_id, t.token, {TOKEN_CARD} FROM subscriptions s \
+         JOIN tokens t ON t.token = s.token AND t.site_id = s.site_id AND t.mode = s.mode \
+         JOIN cards c ON c.id = t.card_id AND c.site_id = t.site_id AND c.mode = t.mode \
+         WHERE s.id IN ({})",
+        crate::params::Marks::on_db(db).list(ids.len())
+    ));
+    let rows: Vec<SubscriptionCard> = on_db!(db, pool => {
+        let mut q = sqlx::query_as(sql).persistent(false);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(pool).await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.subscription_id, r.token, r.held.account_id, r.held.card))
+        .collect())
+}
+
 /// The account and vault card of `token`, if the token belongs to `site` in `mode`: one read
 /// for a token payment (the card is looked up within the same site and mode too).
 pub async fn for_token(
@@ -114,24 +165,12 @@ pub async fn for_token(
     mode: Mode,
     token: &str,
 ) -> Result<Option<(String, StoredCard)>, StoreError> {
-    let sql = "SELECT t.account_id, c.id, c.first_six, c.last_four, c.exp_month, c.exp_year, \
-               c.brand, c.pan_enc FROM tokens t JOIN cards c \
-               ON c.id = t.card_id AND c.site_id = t.site_id AND c.mode = t.mode \
-               WHERE t.token = $1 AND t.site_id = $2 AND t.mode = $3";
-    let row: Option<(String, i64, String, String, i64, i64, String, Vec<u8>)> = on_db!(db, pool => sqlx::query_as(sql).bind(token).bind(site.0).bind(mode.as_str())
-            .fetch_optional(pool).await)?;
-    Ok(row.map(
-        |(account, id, first_six, last_four, exp_month, exp_year, brand, pan_enc)| {
-            let card = StoredCard {
-                id,
-                first_six,
-                last_four,
-                exp_month,
-                exp_year,
-                brand,
-                pan_enc,
-            };
-            (account, card)
-        },
-    ))
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {TOKEN_CARD} FROM tokens t JOIN cards c \
+         ON c.id = t.card_id AND c.site_id = t.site_id AND c.mode = t.mode \
+         WHERE t.token = $1 AND t.site_id = $2 AND t.mode = $3"
+    ));
+    let row: Option<TokenCard> = on_db!(db, pool => sqlx::query_as(sql).bind(token)
+        .bind(site.0).bind(mode.as_str()).fetch_optional(pool).await)?;
+    Ok(row.map(|r| (r.account_id, r.card)))
 }

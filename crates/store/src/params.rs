@@ -1,55 +1,88 @@
-//! Placeholder lists for set-wise statements, the same text on both backends: `rows(2, 3, 1)`
-//! is `($1, $2, $3), ($4, $5, $6)`, `list(3, 2)` is `$2, $3, $4`. A statement built from them
-//! is run with `persistent(false)`: every batch size is another text, and caching each would
-//! push the hot single-row statements out of the prepared-statement cache.
+//! Placeholders for set-wise statements (many rows in one statement), written in the order they
+//! are bound, each used once: `$1`, `$2`, … on PostgreSQL and `?` on SQLite. That is the one
+//! place where the two texts differ, and on purpose: SQLite looks every named parameter
+//! (`$n`, `?n`) up in a list when it parses the statement and again when sqlx binds it, a scan
+//! per parameter, so a statement with hundreds of them spends most of its time there; an
+//! anonymous `?` is numbered by its position.
+//!
+//! A statement built from these is run with `persistent(false)`: every batch size is another
+//! text, and caching each would push the hot single-row statements out of the prepared-statement
+//! cache.
 
-use std::fmt::Write;
+use crate::{Db, Tx};
 
 /// Most rows a set-wise statement takes: far under both backends' parameter limits
 /// (SQLite 32,766, PostgreSQL 65,535) with the widest row (26 columns).
 pub const MAX_ROWS: usize = 256;
 
-/// `n` placeholders from `$first`, comma-separated.
-pub fn list(n: usize, first: usize) -> String {
-    let mut out = String::with_capacity(n * 5);
-    for i in 0..n {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        let _ = write!(out, "${}", first + i);
-    }
-    out
+/// Hands out placeholders in binding order.
+#[derive(Debug, Clone)]
+pub struct Marks {
+    anonymous: bool,
+    next: usize,
 }
 
-/// `rows` parenthesized groups of `cols` placeholders from `$first`, each wrapped by `cast`
-/// (`CAST($n AS type)`, for a `VALUES` list whose columns PostgreSQL cannot infer) when given.
-pub fn rows(rows: usize, cols: usize, first: usize) -> String {
-    typed_rows(rows, &vec![""; cols], first)
-}
-
-/// Like [`rows`], with column `i` of every row cast to `types[i]` (`""`: left as it is).
-pub fn typed_rows(rows: usize, types: &[&str], first: usize) -> String {
-    let cols = types.len();
-    let mut out = String::with_capacity(rows * cols * 6);
-    for r in 0..rows {
-        if r > 0 {
-            out.push_str(", ");
-        }
-        out.push('(');
-        for (c, ty) in types.iter().enumerate() {
-            if c > 0 {
-                out.push_str(", ");
-            }
-            let n = first + r * cols + c;
-            if ty.is_empty() {
-                let _ = write!(out, "${n}");
-            } else {
-                let _ = write!(out, "CAST(${n} AS {ty})");
-            }
-        }
-        out.push(')');
+impl Marks {
+    /// Placeholders for a statement on `tx`'s backend.
+    pub fn on_tx(tx: &Tx) -> Marks {
+        Marks::new(matches!(tx, Tx::Sqlite(_)))
     }
-    out
+
+    /// Placeholders for a statement that runs on PostgreSQL only.
+    pub fn postgres() -> Marks {
+        Marks::new(false)
+    }
+
+    /// Placeholders for a statement on `db`'s backend.
+    pub fn on_db(db: &Db) -> Marks {
+        Marks::new(matches!(db, Db::Sqlite(_)))
+    }
+
+    fn new(anonymous: bool) -> Marks {
+        Marks { anonymous, next: 1 }
+    }
+
+    /// The next placeholder.
+    pub fn one(&mut self) -> String {
+        let n = self.next;
+        self.next += 1;
+        if self.anonymous {
+            "?".to_owned()
+        } else {
+            format!("${n}")
+        }
+    }
+
+    /// `n` placeholders, comma-separated.
+    pub fn list(&mut self, n: usize) -> String {
+        (0..n).map(|_| self.one()).collect::<Vec<_>>().join(", ")
+    }
+
+    /// `rows` parenthesized groups of `cols` placeholders.
+    pub fn rows(&mut self, rows: usize, cols: usize) -> String {
+        self.typed_rows(rows, &vec![""; cols])
+    }
+
+    /// Like [`Marks::rows`], with column `i` of every row cast to `types[i]` (`""`: left as it
+    /// is), for a `VALUES` list whose column types PostgreSQL cannot infer.
+    pub fn typed_rows(&mut self, rows: usize, types: &[&str]) -> String {
+        let mut groups = Vec::with_capacity(rows);
+        for _ in 0..rows {
+            let row: Vec<String> = types
+                .iter()
+                .map(|ty| {
+                    let mark = self.one();
+                    if ty.is_empty() {
+                        mark
+                    } else {
+                        format!("CAST({mark} AS {ty})")
+                    }
+                })
+                .collect();
+            groups.push(format!("({})", row.join(", ")));
+        }
+        groups.join(", ")
+    }
 }
 
 #[cfg(test)]
@@ -57,12 +90,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lists_and_rows_number_their_placeholders_in_order() {
-        assert_eq!(list(3, 2), "$2, $3, $4");
-        assert_eq!(rows(2, 3, 1), "($1, $2, $3), ($4, $5, $6)");
+    fn placeholders_are_numbered_in_binding_order_or_anonymous() {
+        let mut pg = Marks::new(false);
+        assert_eq!(pg.one(), "$1");
+        assert_eq!(pg.list(2), "$2, $3");
+        assert_eq!(pg.rows(2, 2), "($4, $5), ($6, $7)");
         assert_eq!(
-            typed_rows(2, &["BIGINT", ""], 3),
-            "(CAST($3 AS BIGINT), $4), (CAST($5 AS BIGINT), $6)"
+            pg.typed_rows(1, &["BIGINT", ""]),
+            "(CAST($8 AS BIGINT), $9)"
         );
+        let mut lite = Marks::new(true);
+        assert_eq!(lite.list(2), "?, ?");
+        assert_eq!(lite.typed_rows(1, &["TEXT", ""]), "(CAST(? AS TEXT), ?)");
     }
 }

@@ -7,7 +7,7 @@ pub mod charges;
 
 use oblako_core::ids::{Mode, SiteId};
 
-use crate::{Db, StoreError, Tx, in_write, on_db, on_tx};
+use crate::{Db, StoreError, Tx, in_write, on_db, on_tx, params};
 
 /// A stored subscription; also what [`insert`] and [`save`] write.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -266,4 +266,91 @@ pub async fn claim_reminders_in(
         }
     }?;
     Ok(rows)
+}
+
+/// [`by_id`] for many ids in one read; ids not found are left out.
+pub async fn by_ids(db: &Db, ids: &[&str]) -> Result<Vec<SubscriptionRow>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM subscriptions WHERE id IN ({})",
+        params::Marks::on_db(db).list(ids.len())
+    ));
+    let rows = on_db!(db, pool => {
+        let mut q = sqlx::query_as(sql).persistent(false);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(pool).await
+    })?;
+    Ok(rows)
+}
+
+/// Subscriptions `ids` inside `tx`, locked on PostgreSQL (the billing round, which serves every
+/// site, as [`by_id`]); ids not found are left out.
+pub async fn lock_many(tx: &mut Tx, ids: &[&str]) -> Result<Vec<SubscriptionRow>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM subscriptions WHERE id IN ({}){}",
+        params::Marks::on_tx(tx).list(ids.len()),
+        tx.row_lock()
+    ));
+    let rows = on_tx!(tx, c => {
+        let mut q = sqlx::query_as(sql).persistent(false);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(&mut **c).await
+    })?;
+    Ok(rows)
+}
+
+/// Writes the billing fields (status, counters, dates, slot) of every row in `rows` in one
+/// statement, inside `tx`: what a charge's outcome changes. Fails if any row is gone.
+pub async fn save_billing_many(tx: &mut Tx, rows: &[SubscriptionRow]) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    const TYPES: [&str; 11] = [
+        "TEXT", "TEXT", "BIGINT", "BIGINT", "BIGINT", "BIGINT", "BIGINT", "BIGINT", "BIGINT",
+        "BIGINT", "BIGINT",
+    ];
+    let values = params::Marks::on_tx(tx).typed_rows(rows.len(), &TYPES);
+    let sql = sqlx::AssertSqlSafe(format!(
+        "WITH v(v_id, v_status, v_successful, v_failed, v_last_at, v_next_at, v_anchor_at, \
+           v_anchor_index, v_period_index, v_max_periods, v_updated_at) AS (VALUES {values}) \
+         UPDATE subscriptions SET status = v_status, successful = v_successful, \
+           failed = v_failed, last_at = v_last_at, next_at = v_next_at, anchor_at = v_anchor_at, \
+           anchor_index = v_anchor_index, period_index = v_period_index, \
+           max_periods = v_max_periods, updated_at = v_updated_at \
+         FROM v WHERE id = v_id"
+    ));
+    let changed = on_tx!(tx, c => {
+        let mut q = sqlx::query(sql).persistent(false);
+        for s in rows {
+            q = q
+                .bind(&s.id)
+                .bind(&s.status)
+                .bind(s.successful)
+                .bind(s.failed)
+                .bind(s.last_at)
+                .bind(s.next_at)
+                .bind(s.anchor_at)
+                .bind(s.anchor_index)
+                .bind(s.period_index)
+                .bind(s.max_periods)
+                .bind(s.updated_at);
+        }
+        q.execute(&mut **c).await.map(|r| r.rows_affected())
+    })?;
+    if changed != rows.len() as u64 {
+        return Err(StoreError::Corrupt(format!(
+            "{changed} of {} subscriptions saved",
+            rows.len()
+        )));
+    }
+    Ok(())
 }

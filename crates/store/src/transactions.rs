@@ -287,7 +287,9 @@ macro_rules! bind_change {
 
 mod authorization;
 pub(crate) mod grouped;
+mod many;
 pub use authorization::{auth_reference, insert_with_intent, settle_with_intent};
+pub use many::{Transition, insert_many_returning, transition_many_returning};
 
 /// Applies `change` if the transaction is still in `from`; `false` when another request changed
 /// it first.

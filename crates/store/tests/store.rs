@@ -18,6 +18,8 @@ mod orders;
 mod pool;
 #[path = "store/returning.rs"]
 mod returning;
+#[path = "store/set_wise.rs"]
+mod set_wise;
 #[path = "store/subscriptions.rs"]
 mod subscriptions;
 #[path = "store/writer.rs"]

@@ -328,7 +328,7 @@ async fn settle_alone(
     outcome_reply(&changed, payee).map(Some)
 }
 
-fn event_of(answer: &bank::BankAnswer) -> Event {
+pub(crate) fn event_of(answer: &bank::BankAnswer) -> Event {
     if answer.approved() {
         Event::Approved
     } else {
@@ -337,7 +337,7 @@ fn event_of(answer: &bank::BankAnswer) -> Event {
 }
 
 /// The row's new values once the bank answered.
-fn settled<'a>(
+pub(crate) fn settled<'a>(
     next: &'a Payment,
     answer: &'a bank::BankAnswer,
     token: Option<&'a str>,

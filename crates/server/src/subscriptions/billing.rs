@@ -18,7 +18,7 @@ use crate::subscriptions::notices::{self, NoticeKind, PayerNotice};
 /// A job's lease: longer than a charge takes (a Check answer waits at most 30 s).
 pub const LEASE_MS: i64 = 120_000;
 /// Jobs claimed and run at once by one [`run_due`] round.
-pub const BATCH: i64 = 32;
+pub const BATCH: i64 = 128;
 /// How long before a scheduled charge the payer is reminded of it.
 pub const REMIND_BEFORE_MS: i64 = 24 * 3600 * 1000;
 /// Reminders claimed per round.
@@ -77,6 +77,8 @@ pub struct Round {
     pub lost: u32,
     /// Jobs that failed and stay leased until their lease runs out.
     pub errors: u32,
+    /// Of all these, the jobs that ended in a set-wise round rather than one by one.
+    pub set_wise: u32,
 }
 
 impl Round {
@@ -91,6 +93,7 @@ impl Round {
         self.stale += other.stale;
         self.lost += other.lost;
         self.errors += other.errors;
+        self.set_wise += other.set_wise;
     }
 
     /// Counts one job's end, in the round and in `oblako_subscription_charges_total`.
@@ -172,16 +175,22 @@ pub async fn remind(state: &AppState) -> anyhow::Result<Vec<PayerNotice>> {
     }
 }
 
-/// Claims up to [`BATCH`] due jobs for `worker` and runs them concurrently.
+/// Claims up to [`BATCH`] due jobs for `worker` and runs them: the plain ones set-wise
+/// ([`round`](crate::subscriptions::round)), the others concurrently one by one.
 pub async fn run_due(state: &AppState, worker: &str) -> anyhow::Result<Round> {
     let jobs = charges::claim_due(&state.db, state.now_ms(), LEASE_MS, worker, BATCH).await?;
     let payees = Payees::default();
+    let outcomes = crate::subscriptions::round::run(state, &payees, jobs, worker).await;
+    let mut round = Round::default();
+    for ran in outcomes.ended {
+        round.count(ran);
+        round.set_wise += 1;
+    }
     let mut set = JoinSet::new();
-    for job in jobs {
+    for job in outcomes.one_by_one {
         let (state, worker, payees) = (state.clone(), worker.to_owned(), payees.clone());
         set.spawn(async move { charge::run(&state, &payees, &job, &worker).await });
     }
-    let mut round = Round::default();
     while let Some(done) = set.join_next().await {
         round.count(done?);
     }

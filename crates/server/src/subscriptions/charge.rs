@@ -53,7 +53,7 @@ pub enum Ran {
     Lost,
 }
 
-fn mode_of(row: &SubscriptionRow) -> anyhow::Result<Mode> {
+pub(crate) fn mode_of(row: &SubscriptionRow) -> anyhow::Result<Mode> {
     Mode::parse(&row.mode)
         .ok_or_else(|| anyhow::anyhow!("subscription {} has mode {:?}", row.id, row.mode))
 }
@@ -257,7 +257,11 @@ async fn start(
 
 /// The scheduled charge of `sub` as a new `Processing` payment, without card fields (the
 /// caller fills in the card it charges, if any).
-fn charge_of<'a>(payee: Payee<'_>, sub: &'a SubscriptionRow, now: i64) -> NewTransaction<'a> {
+pub(crate) fn charge_of<'a>(
+    payee: Payee<'_>,
+    sub: &'a SubscriptionRow,
+    now: i64,
+) -> NewTransaction<'a> {
     NewTransaction {
         site: payee.site.id,
         mode: payee.mode,

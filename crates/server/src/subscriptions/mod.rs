@@ -8,6 +8,7 @@
 //! - [`from_order`]: an order with `SubscriptionBehavior`, once paid.
 //! - [`recurrent`]: the Recurrent notification, queued in the transaction of a status change.
 //! - [`notices`]: what the payer would be e-mailed (upcoming, failed, cancelled).
+//! - [`round`]: a billing round's plain jobs charged set-wise (one statement per step).
 //!
 //! This file converts between the stored row and the core's [`Schedule`] and [`Billing`], and
 //! prints the model.
@@ -21,6 +22,7 @@ pub mod manage;
 pub mod notices;
 pub mod outcome;
 pub mod recurrent;
+pub mod round;
 
 use jiff::Timestamp;
 use oblako_core::money::{Currency, Money};

@@ -7,8 +7,8 @@ use oblako_core::payment::Status as PaymentStatus;
 use oblako_core::reason::ReasonCode;
 use oblako_core::subscription::Billing;
 use oblako_store::Tx;
-use oblako_store::subscriptions;
 use oblako_store::subscriptions::charges::{self, ChargeJob};
+use oblako_store::subscriptions::{self, SubscriptionRow};
 use oblako_store::transactions::{self, TransactionRow};
 
 use crate::notify::outbox::Subscriptions;
@@ -36,7 +36,7 @@ pub(crate) async fn ran_of(
     })
 }
 
-fn approved(status: &str) -> bool {
+pub(crate) fn approved(status: &str) -> bool {
     matches!(
         PaymentStatus::parse(status),
         Some(PaymentStatus::Authorized | PaymentStatus::Completed)
@@ -87,6 +87,57 @@ pub(crate) async fn settle_job_in(
         .map(Some)
 }
 
+/// A subscription as a charge's outcome left it.
+#[derive(Debug, Clone)]
+pub(crate) struct Moved {
+    /// The row to write.
+    pub(crate) sub: SubscriptionRow,
+    /// Its status before.
+    pub(crate) before: &'static str,
+    /// Whether the charge was approved.
+    pub(crate) approved: bool,
+}
+
+impl Moved {
+    /// Whether the row can be written with the billing fields alone: no status change (no
+    /// Recurrent notification) and no payer notice.
+    pub(crate) fn quiet(&self) -> bool {
+        self.approved && self.sub.status == self.before
+    }
+}
+
+/// The subscription `sub` as job `job`'s settled `payment` leaves it, or `None` when the
+/// outcome changes nothing (a decline of a slot the subscription has left behind).
+pub(crate) fn moved_on(
+    sub: &SubscriptionRow,
+    job: &ChargeJob,
+    payment: &TransactionRow,
+    now: i64,
+) -> anyhow::Result<Option<Moved>> {
+    let approved = approved(&payment.status);
+    let before: Billing = billing_of(sub)?;
+    let schedule = schedule_of(sub)?;
+    let after = if before.period_index != job.period_index || !before.status.is_billing() {
+        // Updated or cancelled while the bank answered: the charge stands and counts, the
+        // schedule is theirs; a decline of a slot left behind changes nothing.
+        approved.then(|| before.counted(now))
+    } else if approved {
+        Some(before.charged(&schedule, now))
+    } else {
+        let reason = ReasonCode(i32::try_from(payment.reason_code).unwrap_or(5204));
+        Some(before.declined(reason, now))
+    };
+    Ok(after.map(|after| {
+        let mut moved = sub.clone();
+        apply(&mut moved, &after, &schedule, now);
+        Moved {
+            sub: moved,
+            before: before.status.as_str(),
+            approved,
+        }
+    }))
+}
+
 /// Step 3: the settled `payment`'s outcome applied to the subscription of `job` (locked by the
 /// caller, who ends it in the same commit), a Recurrent notification and a payer notice queued
 /// as they apply.
@@ -104,39 +155,12 @@ pub(crate) async fn apply_outcome(
         anyhow::bail!("transaction {} of job {} is unsettled", payment.id, job.id);
     }
     let approved = approved(&payment.status);
-    let mut sub = subscriptions::get_for_update(tx, site, mode, &job.subscription_id)
+    let sub = subscriptions::get_for_update(tx, site, mode, &job.subscription_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("subscription {} vanished", job.subscription_id))?;
-    let before: Billing = billing_of(&sub)?;
-    let schedule = schedule_of(&sub)?;
-    let after = if before.period_index != job.period_index || !before.status.is_billing() {
-        // Updated or cancelled while the bank answered: the charge stands and counts, the
-        // schedule is theirs; a decline of a slot left behind changes nothing.
-        approved.then(|| before.counted(now))
-    } else if approved {
-        Some(before.charged(&schedule, now))
-    } else {
-        let reason = ReasonCode(i32::try_from(payment.reason_code).unwrap_or(5204));
-        Some(before.declined(reason, now))
-    };
-    let mut queued = false;
-    let mut mailed = false;
-    if let Some(after) = after {
-        apply(&mut sub, &after, &schedule, now);
-        if after.status != before.status {
-            queued = save_announcing(settings, tx, &sub, now).await?;
-        } else {
-            subscriptions::save(tx, &sub).await?;
-        }
-        if !approved {
-            let kind = if sub.status == "Rejected" {
-                NoticeKind::Cancelled
-            } else {
-                NoticeKind::FailedCharge
-            };
-            let notice = notices::queue(state, tx, &payee.site.name, kind, &sub, now);
-            mailed = notice.await?.is_some();
-        }
+    let (mut queued, mut mailed) = (false, false);
+    if let Some(moved) = moved_on(&sub, job, payment, now)? {
+        (queued, mailed) = write_moved(state, tx, payee, settings, &moved, now).await?;
     }
     Ok(Applied {
         ran: if approved {
@@ -147,4 +171,35 @@ pub(crate) async fn apply_outcome(
         queued,
         mailed,
     })
+}
+
+/// Writes a moved subscription inside `tx`: a status change with its Recurrent notification,
+/// and after a decline the payer's notice (failed charge, or cancellation once Rejected).
+/// Answers (notification queued, notice queued).
+pub(crate) async fn write_moved(
+    state: &AppState,
+    tx: &mut Tx,
+    payee: Payee<'_>,
+    settings: &Subscriptions,
+    moved: &Moved,
+    now: i64,
+) -> anyhow::Result<(bool, bool)> {
+    let sub = &moved.sub;
+    let queued = if sub.status != moved.before {
+        save_announcing(settings, tx, sub, now).await?
+    } else {
+        subscriptions::save(tx, sub).await?;
+        false
+    };
+    let mut mailed = false;
+    if !moved.approved {
+        let kind = if sub.status == "Rejected" {
+            NoticeKind::Cancelled
+        } else {
+            NoticeKind::FailedCharge
+        };
+        let notice = notices::queue(state, tx, &payee.site.name, kind, sub, now);
+        mailed = notice.await?.is_some();
+    }
+    Ok((queued, mailed))
 }

@@ -66,13 +66,16 @@ async fn money_5_every_period_of_every_subscription_is_charged_exactly_once() {
             let state = state.clone();
             runs.spawn(async move { drain(&state, &format!("node-{i}")).await.unwrap() });
         }
-        let mut approved = 0;
+        let (mut approved, mut set_wise) = (0, 0);
         while let Some(round) = runs.join_next().await {
             let round = round.unwrap();
             assert_eq!(round.errors, 0, "{round:?}");
             approved += round.approved;
+            set_wise += round.set_wise;
         }
         assert_eq!(approved as usize, SUBSCRIPTIONS, "period {period}");
+        // Plain charges (no Check, cards on file) run set-wise, a batch per round.
+        assert!(set_wise > 0, "period {period}: no set-wise round");
     }
     let jobs = charges::of_site(&app.state.db, SiteId(app.site.site_id))
         .await

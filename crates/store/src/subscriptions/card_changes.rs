@@ -71,3 +71,26 @@ pub async fn find(db: &Db, transaction_id: i64) -> Result<Option<CardChange>, St
         .fetch_optional(pool).await)?;
     Ok(row)
 }
+
+/// [`in_flight`] for many subscriptions in one read: those of `ids` with a payment with another
+/// card unsettled.
+pub async fn in_flight_among(tx: &mut Tx, ids: &[&str]) -> Result<Vec<String>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT DISTINCT c.subscription_id FROM subscription_card_changes c \
+         JOIN transactions t ON t.id = c.transaction_id \
+         WHERE t.status IN ('AwaitingAuthentication', 'Processing') \
+           AND c.subscription_id IN ({})",
+        crate::params::Marks::on_tx(tx).list(ids.len())
+    ));
+    let rows = on_tx!(tx, c => {
+        let mut q = sqlx::query_scalar(sql).persistent(false);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(&mut **c).await
+    })?;
+    Ok(rows)
+}

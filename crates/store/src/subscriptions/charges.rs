@@ -10,7 +10,7 @@
 
 use oblako_core::ids::SiteId;
 
-use crate::{Db, StoreError, Tx, in_write, on_tx};
+use crate::{Db, StoreError, Tx, in_write, on_tx, params};
 
 /// A billing job.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -160,5 +160,112 @@ pub async fn of_site(db: &Db, site: SiteId) -> Result<Vec<ChargeJob>, StoreError
            j.transaction_id FROM subscription_charges j \
          JOIN subscriptions s ON s.id = j.subscription_id WHERE s.site_id = $1 ORDER BY j.id";
     let jobs = crate::on_db!(db, pool => sqlx::query_as(sql).bind(site.0).fetch_all(pool).await)?;
+    Ok(jobs)
+}
+
+/// [`lock`] for many jobs in one statement: those of `ids` still pending and leased to
+/// `worker`, locked on PostgreSQL.
+pub async fn lock_many(
+    tx: &mut Tx,
+    ids: &[i64],
+    worker: &str,
+) -> Result<Vec<ChargeJob>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut marks = params::Marks::on_tx(tx);
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM subscription_charges \
+         WHERE locked_by = {} AND state = 'pending' AND id IN ({}){}",
+        marks.one(),
+        marks.list(ids.len()),
+        tx.row_lock()
+    ));
+    let jobs = on_tx!(tx, c => {
+        let mut q = sqlx::query_as(sql).persistent(false).bind(worker);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(&mut **c).await
+    })?;
+    Ok(jobs)
+}
+
+/// [`attach`] for many jobs in one statement: `(job id, transaction id)` pairs.
+pub async fn attach_many(tx: &mut Tx, links: &[(i64, i64)]) -> Result<(), StoreError> {
+    if links.is_empty() {
+        return Ok(());
+    }
+    let values = params::Marks::on_tx(tx).typed_rows(links.len(), &["BIGINT", "BIGINT"]);
+    let sql = sqlx::AssertSqlSafe(format!(
+        "WITH v(v_id, v_transaction) AS (VALUES {values}) \
+         UPDATE subscription_charges SET transaction_id = v_transaction FROM v WHERE id = v_id"
+    ));
+    on_tx!(tx, c => {
+        let mut q = sqlx::query(sql).persistent(false);
+        for (job, transaction) in links {
+            q = q.bind(*job).bind(*transaction);
+        }
+        q.execute(&mut **c).await.map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// [`finish`] for many jobs in one statement, all ending in `state`.
+pub async fn finish_many(
+    tx: &mut Tx,
+    ids: &[i64],
+    state: &str,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut marks = params::Marks::on_tx(tx);
+    let sql = sqlx::AssertSqlSafe(format!(
+        "UPDATE subscription_charges SET state = {}, finished_at = {}, locked_until = NULL, \
+           locked_by = NULL WHERE id IN ({})",
+        marks.one(),
+        marks.one(),
+        marks.list(ids.len())
+    ));
+    on_tx!(tx, c => {
+        let mut q = sqlx::query(sql).persistent(false).bind(state).bind(now_ms);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.execute(&mut **c).await.map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// [`finish_for`] for many settled payments in one statement: `(subscription id, transaction
+/// id)` pairs; answers the pending jobs it ended.
+pub async fn finish_for_many(
+    tx: &mut Tx,
+    charges: &[(&str, i64)],
+    now_ms: i64,
+) -> Result<Vec<ChargeJob>, StoreError> {
+    if charges.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut marks = params::Marks::on_tx(tx);
+    let values = marks.typed_rows(charges.len(), &["TEXT", "BIGINT"]);
+    let now = marks.one();
+    let sql = sqlx::AssertSqlSafe(format!(
+        "WITH v(v_subscription, v_transaction) AS (VALUES {values}) \
+         UPDATE subscription_charges SET state = 'done', finished_at = {now}, \
+           locked_until = NULL, locked_by = NULL \
+         FROM v WHERE subscription_id = v_subscription AND transaction_id = v_transaction \
+           AND state = 'pending' \
+         RETURNING {COLUMNS}"
+    ));
+    let jobs = on_tx!(tx, c => {
+        let mut q = sqlx::query_as(sql).persistent(false);
+        for (subscription, transaction) in charges {
+            q = q.bind(*subscription).bind(*transaction);
+        }
+        q.bind(now_ms).fetch_all(&mut **c).await
+    })?;
     Ok(jobs)
 }

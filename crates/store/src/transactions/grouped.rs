@@ -9,8 +9,6 @@
 //! settled row by its id; an inserted payment by its id too, ids being assigned in `VALUES`
 //! order (checked against each caller's own values, and the batch fails if one differs).
 
-use std::fmt::Write;
-
 use oblako_core::ids::{Mode, SiteId};
 
 use super::{COLUMNS, Change, INSERT, NewTransaction, TransactionRow};
@@ -140,21 +138,15 @@ impl Member for Pay {
         let columns = INSERT
             .split_once(" VALUES")
             .map_or(INSERT, |(head, _)| head);
-        let mut values = String::new();
-        for r in 0..batch.len() {
-            let b = r * 25;
-            if r > 0 {
-                values.push_str(", ");
-            }
-            // As `INSERT`: `updated_at` is `created_at`.
-            let _ = write!(
-                values,
-                "({}, ${}, ${})",
-                params::list(24, b + 1),
-                b + 24,
-                b + 25
-            );
+        let mut marks = params::Marks::postgres();
+        let mut values = Vec::with_capacity(batch.len());
+        for _ in &batch {
+            // In `bind_new!`'s order; as in `INSERT`, `updated_at` is `created_at`.
+            let columns = marks.list(23);
+            let (created, expires) = (marks.one(), marks.one());
+            values.push(format!("({columns}, {created}, {created}, {expires})"));
         }
+        let values = values.join(", ");
         // The reference is spelled here as `auth_reference` spells it.
         let sql = sqlx::AssertSqlSafe(format!(
             "WITH t AS ({columns} VALUES {values} RETURNING {COLUMNS}), \
@@ -164,6 +156,8 @@ impl Member for Pay {
                FROM t) \
              SELECT {COLUMNS} FROM t"
         ));
+        // Prepared and cached, unlike other `params` statements: on PostgreSQL preparing is a
+        // round trip of its own, and `db::connect_postgres` makes room for every batch size.
         let mut q = sqlx::query_as(sql);
         for pay in &batch {
             q = bind_new!(q, &pay.as_new());
@@ -246,7 +240,7 @@ impl Member for Settle {
         pool: PgPool,
         batch: Vec<Settle>,
     ) -> Result<Vec<Option<TransactionRow>>, StoreError> {
-        let values = params::typed_rows(batch.len(), &SETTLE_TYPES, 1);
+        let values = params::Marks::postgres().typed_rows(batch.len(), &SETTLE_TYPES);
         // The CTE's names differ from the tables' so every name is unambiguous.
         let sql = sqlx::AssertSqlSafe(format!(
             "WITH v(v_id, v_from, v_status, v_captured, v_refunded, v_reason, \
@@ -266,6 +260,8 @@ impl Member for Settle {
                AND v_id IN (SELECT id FROM t)) \
              SELECT {COLUMNS} FROM t"
         ));
+        // Prepared and cached, unlike other `params` statements: on PostgreSQL preparing is a
+        // round trip of its own, and `db::connect_postgres` makes room for every batch size.
         let mut q = sqlx::query_as(sql);
         for s in &batch {
             q = q

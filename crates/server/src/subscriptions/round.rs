@@ -1,0 +1,469 @@
+//! A billing round's plain charges run set-wise: the jobs a worker claimed together start in
+//! one commit, ask the bank in one ledger write and settle in one commit, with one statement
+//! per step for the whole batch instead of one per job (on SQLite each statement is a hop to the
+//! write connection's thread and back, and those hops, not SQLite's work, bound billing).
+//!
+//! The commits are the ones a single job makes (`charge`), so a crash between them is recovered
+//! the same way:
+//! 1. **start**: the jobs locked, their subscriptions locked and checked (billing, same slot and
+//!    attempt, due), each current job's transaction (with `SubscriptionId`), its intent
+//!    `auth:{id}` and the job's `transaction_id` inserted; a job whose subscription moved on
+//!    ends `stale`.
+//! 2. **bank**: every charge under its committed reference, the ledger written in one commit.
+//! 3. **settle**: each payment's compare-and-set from `Processing`, its intent done, its Pay or
+//!    Fail notification, its job ended and its subscription moved on, all in one commit.
+//!
+//! Only plain jobs come here; the rest go to `charge::run` one by one, as do all the jobs of a
+//! batch whose start or settling commit failed (a job whose start committed then finds its
+//! transaction and finishes it under the same reference):
+//! - a job that already has a transaction (a takeover after a crash);
+//! - a subscription that is missing, live, or whose site wants a Check notification (its
+//!   answer is awaited per payment);
+//! - a subscription whose token or card is gone (declined with 5033 there).
+//!
+//! A job whose subscription's card is being changed by the payer waits, as in `charge`.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use oblako_core::card::{CardExpiry, Pan};
+use oblako_core::ids::{Mode, SiteId};
+use oblako_core::payment::{Status as PaymentStatus, apply};
+use oblako_core::test_bank::Channel;
+use oblako_protocol::notification::NotificationKind;
+use oblako_store::acquirer;
+use oblako_store::sites::Site;
+use oblako_store::subscriptions::charges::{self, ChargeJob};
+use oblako_store::subscriptions::{self, SubscriptionRow, card_changes};
+use oblako_store::transactions::{self, NewTransaction, TransactionRow, Transition};
+
+use crate::bank::{self, Authorization};
+use crate::notify::outbox::{Subscriptions, announce};
+use crate::payments::pay::Payee;
+use crate::payments::payment_of;
+use crate::payments::settle::{event_of, settled};
+use crate::state::AppState;
+use crate::subscriptions::billing::Payees;
+use crate::subscriptions::billing_of;
+use crate::subscriptions::charge::{Ran, charge_of, mode_of};
+use crate::subscriptions::outcome::{moved_on, ran_of, write_moved};
+
+/// What a round did with its jobs: each one's end, and the jobs left to `charge::run`.
+#[derive(Debug, Default)]
+pub struct Outcomes {
+    /// Jobs that ended here (or failed here and wait for their lease).
+    pub ended: Vec<anyhow::Result<Ran>>,
+    /// Jobs to run one by one.
+    pub one_by_one: Vec<ChargeJob>,
+}
+
+/// Who a plain job charges and with what, read before any write.
+struct Payer {
+    site: Arc<Site>,
+    public_id: Arc<str>,
+    mode: Mode,
+    settings: Subscriptions,
+    /// The token whose card is opened here.
+    token: String,
+    pan: Pan,
+    expiry: CardExpiry,
+    card_id: i64,
+}
+
+/// A plain job with its payer.
+struct Plain {
+    job: ChargeJob,
+    payer: Payer,
+}
+
+impl Plain {
+    fn payee(&self) -> Payee<'_> {
+        Payee {
+            site: &self.payer.site,
+            mode: self.payer.mode,
+            public_id: &self.payer.public_id,
+        }
+    }
+}
+
+/// A plain job whose payment the start committed.
+struct Started {
+    plain: Plain,
+    row: TransactionRow,
+}
+
+/// Runs `jobs`, leased to `worker`: the plain ones set-wise here, the rest handed back.
+pub async fn run(
+    state: &AppState,
+    payees: &Payees,
+    jobs: Vec<ChargeJob>,
+    worker: &str,
+) -> Outcomes {
+    let mut out = Outcomes::default();
+    let plain = match sort(state, payees, jobs, &mut out).await {
+        Ok(plain) => plain,
+        Err((e, jobs)) => {
+            tracing::warn!(
+                error = format!("{e:#}"),
+                "billing round read failed; one by one"
+            );
+            out.one_by_one.extend(jobs);
+            return out;
+        }
+    };
+    if plain.is_empty() {
+        return out;
+    }
+    let jobs: Vec<ChargeJob> = plain.iter().map(|p| p.job.clone()).collect();
+    let started = match start(state, plain, worker, &mut out).await {
+        Ok(started) => started,
+        Err(e) => {
+            tracing::warn!(
+                error = format!("{e:#}"),
+                "billing round start failed; one by one"
+            );
+            // Nothing of the batch committed: each job starts again on its own.
+            out.one_by_one.extend(jobs);
+            return out;
+        }
+    };
+    let mut charging = Vec::with_capacity(started.len());
+    for s in started {
+        if state.faults.trip_after_intent() {
+            let job = s.plain.job.id;
+            out.ended.push(Err(anyhow::anyhow!(
+                "injected fault after the intent of job {job}"
+            )));
+        } else {
+            charging.push(s);
+        }
+    }
+    if charging.is_empty() {
+        return out;
+    }
+    let jobs: Vec<ChargeJob> = charging.iter().map(|s| s.plain.job.clone()).collect();
+    if let Err(e) = charge(state, charging, &mut out).await {
+        tracing::warn!(
+            error = format!("{e:#}"),
+            "billing round charge failed; one by one"
+        );
+        // Each job's transaction is committed with its intent: `charge::run` finishes it under
+        // the same reference (the bank's ledger answers once per reference).
+        out.one_by_one.extend(jobs);
+    }
+    out
+}
+
+/// Reads the jobs' subscriptions and cards (outside any write) and keeps the plain jobs.
+async fn sort(
+    state: &AppState,
+    payees: &Payees,
+    jobs: Vec<ChargeJob>,
+    out: &mut Outcomes,
+) -> Result<Vec<Plain>, (anyhow::Error, Vec<ChargeJob>)> {
+    let (fresh, taken): (Vec<_>, Vec<_>) =
+        jobs.into_iter().partition(|j| j.transaction_id.is_none());
+    out.one_by_one.extend(taken);
+    let ids: Vec<&str> = fresh.iter().map(|j| j.subscription_id.as_str()).collect();
+    let subs: HashMap<String, SubscriptionRow> = match subscriptions::by_ids(&state.db, &ids).await
+    {
+        Ok(rows) => rows.into_iter().map(|s| (s.id.clone(), s)).collect(),
+        Err(e) => return Err((e.into(), fresh)),
+    };
+    let mut cards =
+        match crate::vault::load_subscription_cards(&state.db, &state.secrets, &ids).await {
+            Ok(cards) => cards,
+            Err(e) => return Err((e, fresh)),
+        };
+    let mut plain = Vec::with_capacity(fresh.len());
+    for job in fresh {
+        let sub = subs.get(&job.subscription_id);
+        let card = cards.remove(&job.subscription_id);
+        match plain_job(state, payees, sub, card).await {
+            Ok(Some(payer)) => plain.push(Plain { job, payer }),
+            // `charge::run` says why, or takes the job's other road.
+            Ok(None) | Err(_) => out.one_by_one.push(job),
+        }
+    }
+    Ok(plain)
+}
+
+/// A subscription's token, account, vault card, card number and expiry.
+type Card = (String, String, i64, Pan, CardExpiry);
+
+/// The payer of a plain job for `sub` charging `card`, or `None` when the job is not plain.
+async fn plain_job(
+    state: &AppState,
+    payees: &Payees,
+    sub: Option<&SubscriptionRow>,
+    card: Option<Card>,
+) -> anyhow::Result<Option<Payer>> {
+    let Some(sub) = sub else { return Ok(None) };
+    let mode = mode_of(sub)?;
+    if mode != Mode::Test {
+        return Ok(None);
+    }
+    let site_id = SiteId(sub.site_id);
+    let settings = Subscriptions::load(state, site_id).await?;
+    if settings.wanted(NotificationKind::Check).is_some() {
+        return Ok(None);
+    }
+    let (site, public_id) = payees.get(state, site_id, mode).await?;
+    let Some((token, _, card_id, pan, expiry)) =
+        card.filter(|(token, account, ..)| *token == sub.token && *account == sub.account_id)
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Payer {
+        site,
+        public_id,
+        mode,
+        settings,
+        token,
+        pan,
+        expiry,
+        card_id,
+    }))
+}
+
+/// Step 1 for the batch, in one commit; ends the jobs that do not charge.
+async fn start(
+    state: &AppState,
+    plain: Vec<Plain>,
+    worker: &str,
+    out: &mut Outcomes,
+) -> anyhow::Result<Vec<Started>> {
+    let now = state.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    let job_ids: Vec<i64> = plain.iter().map(|p| p.job.id).collect();
+    let locked: HashMap<i64, ChargeJob> = charges::lock_many(&mut tx, &job_ids, worker)
+        .await?
+        .into_iter()
+        .map(|j| (j.id, j))
+        .collect();
+    let sub_ids: Vec<&str> = plain
+        .iter()
+        .map(|p| p.job.subscription_id.as_str())
+        .collect();
+    let subs: HashMap<String, SubscriptionRow> = subscriptions::lock_many(&mut tx, &sub_ids)
+        .await?
+        .into_iter()
+        .map(|s| (s.id.clone(), s))
+        .collect();
+    let changing: HashSet<String> = card_changes::in_flight_among(&mut tx, &sub_ids)
+        .await?
+        .into_iter()
+        .collect();
+    let mut stale = Vec::new();
+    let mut charges: Vec<(Plain, SubscriptionRow)> = Vec::new();
+    let mut later = Vec::new();
+    for p in plain {
+        let Some(job) = locked.get(&p.job.id) else {
+            out.ended.push(Ok(Ran::Lost));
+            continue;
+        };
+        if job.transaction_id.is_some() {
+            // Another run of this job got as far as step 1: `charge::run` carries on.
+            later.push(job.clone());
+            continue;
+        }
+        // A subscription gone, or whose card changed since its card was opened: on its own.
+        let Some(sub) = subs
+            .get(&p.job.subscription_id)
+            .filter(|sub| sub.token == p.payer.token)
+        else {
+            later.push(job.clone());
+            continue;
+        };
+        let billing = billing_of(sub)?;
+        let current = billing.status.is_billing()
+            && billing.period_index == job.period_index
+            && i64::from(billing.failed) == job.attempt
+            && billing.next_at.is_some_and(|at| at <= now);
+        if !current {
+            stale.push(job.id);
+            out.ended.push(Ok(Ran::Stale));
+        } else if changing.contains(&sub.id) {
+            // As in `charge::start`: the job runs again after its lease, once the payment with
+            // another card has settled.
+            out.ended.push(Err(anyhow::anyhow!(
+                "subscription {}: a payment with another card is in flight; the charge waits",
+                sub.id
+            )));
+        } else {
+            charges.push((p, sub.clone()));
+        }
+    }
+    let exps: Vec<String> = charges
+        .iter()
+        .map(|(p, _)| p.payer.expiry.mm_yy())
+        .collect();
+    let news: Vec<NewTransaction<'_>> = charges
+        .iter()
+        .zip(&exps)
+        .map(|((p, sub), exp)| NewTransaction {
+            card_id: Some(p.payer.card_id),
+            card_first_six: p.payer.pan.first_six(),
+            card_last_four: p.payer.pan.last_four(),
+            card_exp: exp,
+            card_brand: p.payer.pan.brand().name(),
+            ..charge_of(p.payee(), sub, now)
+        })
+        .collect();
+    let rows = transactions::insert_many_returning(&mut tx, &news).await?;
+    drop(news);
+    let references: Vec<String> = rows
+        .iter()
+        .map(|r| transactions::auth_reference(r.id))
+        .collect();
+    let intents: Vec<acquirer::Intent<'_>> = rows
+        .iter()
+        .zip(&references)
+        .map(|(r, reference)| (reference.as_str(), r.id, "auth", r.amount))
+        .collect();
+    acquirer::record_intents(&mut tx, &intents, now).await?;
+    let mut links = Vec::with_capacity(rows.len());
+    let mut started = Vec::with_capacity(rows.len());
+    for ((p, sub), row) in charges.into_iter().zip(rows) {
+        anyhow::ensure!(
+            row.subscription_id.as_deref() == Some(sub.id.as_str()),
+            "transaction {} was inserted for another subscription",
+            row.id
+        );
+        links.push((p.job.id, row.id));
+        started.push(Started { plain: p, row });
+    }
+    charges::attach_many(&mut tx, &links).await?;
+    charges::finish_many(&mut tx, &stale, "stale", now).await?;
+    tx.commit().await?;
+    out.one_by_one.extend(later);
+    Ok(started)
+}
+
+/// Steps 2 and 3 for the started charges.
+async fn charge(state: &AppState, started: Vec<Started>, out: &mut Outcomes) -> anyhow::Result<()> {
+    let now = state.now_ms();
+    let references: Vec<String> = started
+        .iter()
+        .map(|s| transactions::auth_reference(s.row.id))
+        .collect();
+    let asks: Vec<Authorization<'_>> = started
+        .iter()
+        .zip(&references)
+        .map(|(s, reference)| Authorization {
+            reference,
+            pan: &s.plain.payer.pan,
+            expiry: s.plain.payer.expiry,
+            channel: Channel::Token,
+            amount: s.row.amount,
+        })
+        .collect();
+    let answers = bank::authorize_many(&state.db, &asks, now).await?;
+    let now = state.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    let mut nexts = Vec::with_capacity(started.len());
+    for (s, answer) in started.iter().zip(&answers) {
+        let (next, notice) = apply(payment_of(&s.row)?, event_of(answer))
+            .map_err(|refusal| anyhow::anyhow!("transaction {}: {refusal}", s.row.id))?;
+        nexts.push((next, notice));
+    }
+    let transitions: Vec<Transition<'_>> = started
+        .iter()
+        .zip(&answers)
+        .zip(&nexts)
+        .map(|((s, answer), (next, _))| Transition {
+            id: s.row.id,
+            from: PaymentStatus::Processing.as_str(),
+            change: settled(next, answer, s.row.token.as_deref(), s.plain.payee(), now),
+        })
+        .collect();
+    let changed: HashMap<i64, TransactionRow> =
+        transactions::transition_many_returning(&mut tx, &transitions)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect();
+    let settles: Vec<(&str, i64)> = started
+        .iter()
+        .zip(&references)
+        .zip(&answers)
+        .filter(|((s, _), _)| changed.contains_key(&s.row.id))
+        .map(|((_, reference), answer)| (reference.as_str(), i64::from(answer.reason.0)))
+        .collect();
+    acquirer::settle_many(&mut tx, &settles, now).await?;
+    let mut queued = false;
+    for (s, (_, notice)) in started.iter().zip(&nexts) {
+        if changed.contains_key(&s.row.id) {
+            let (settings, mode) = (&s.plain.payer.settings, s.plain.payer.mode);
+            queued |= announce(settings, &mut tx, mode, s.row.id, *notice, now).await?;
+        }
+    }
+    // The jobs end and their subscriptions move on in the same commit (`outcome`).
+    let pairs: Vec<(&str, i64)> = changed
+        .values()
+        .filter_map(|r| r.subscription_id.as_deref().map(|sub| (sub, r.id)))
+        .collect();
+    let ended: HashMap<i64, ChargeJob> = charges::finish_for_many(&mut tx, &pairs, now)
+        .await?
+        .into_iter()
+        .filter_map(|j| j.transaction_id.map(|t| (t, j)))
+        .collect();
+    let sub_ids: Vec<&str> = ended.values().map(|j| j.subscription_id.as_str()).collect();
+    let subs: HashMap<String, SubscriptionRow> = subscriptions::lock_many(&mut tx, &sub_ids)
+        .await?
+        .into_iter()
+        .map(|s| (s.id.clone(), s))
+        .collect();
+    let mut quiet = Vec::new();
+    let mut mailed = false;
+    let mut ran = Vec::with_capacity(started.len());
+    for s in &started {
+        let Some(payment) = changed.get(&s.row.id) else {
+            // Another finisher settled it first, and applied its outcome in that commit.
+            ran.push((s, None));
+            continue;
+        };
+        let approved = crate::subscriptions::outcome::approved(&payment.status);
+        ran.push((
+            s,
+            Some(if approved {
+                Ran::Approved
+            } else {
+                Ran::Declined
+            }),
+        ));
+        let Some(job) = ended.get(&payment.id) else {
+            continue;
+        };
+        let sub = subs
+            .get(&job.subscription_id)
+            .ok_or_else(|| anyhow::anyhow!("subscription {} vanished", job.subscription_id))?;
+        let Some(moved) = moved_on(sub, job, payment, now)? else {
+            continue;
+        };
+        if moved.quiet() {
+            quiet.push(moved.sub);
+        } else {
+            let payee = s.plain.payee();
+            let settings = &s.plain.payer.settings;
+            let (q, m) = write_moved(state, &mut tx, payee, settings, &moved, now).await?;
+            queued |= q;
+            mailed |= m;
+        }
+    }
+    subscriptions::save_billing_many(&mut tx, &quiet).await?;
+    tx.commit().await?;
+    if queued {
+        state.delivery.ring();
+    }
+    if mailed {
+        state.mail.ring();
+    }
+    for (s, ran) in ran {
+        out.ended.push(match ran {
+            Some(ran) => Ok(ran),
+            None => ran_of(state, s.plain.payee(), s.row.id).await,
+        });
+    }
+    Ok(())
+}
