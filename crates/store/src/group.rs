@@ -48,7 +48,7 @@ const IN_FLIGHT: usize = 2;
 
 /// One caller's row of a grouped write, and how a batch of them is written.
 pub trait Member: Send + Sized + 'static {
-    /// What no two rows of one batch may share (a payment id, a reference).
+    /// What no two rows being written at once may share (a payment id, a reference).
     type Key: Eq + Hash + Clone + Send;
     /// What each caller gets back.
     type Output: Send + 'static;
@@ -128,8 +128,8 @@ impl<M: Member> Group<M> {
         }
     }
 
-    /// Queues `member`, starting a batch if none is running, and answers once its batch is
-    /// durable (or failed).
+    /// Queues `member`, starting a batch at once if fewer than `IN_FLIGHT` are being written,
+    /// and answers once its batch committed (or failed).
     pub async fn write(&self, conn: &M::Conn, member: M) -> Result<M::Output, StoreError> {
         let (reply, answer) = oneshot::channel();
         let start = {
@@ -149,7 +149,8 @@ impl<M: Member> Group<M> {
             .map_err(|_| StoreError::BatchFailed("the batch was lost".into()))?
     }
 
-    #[allow(clippy::unwrap_used)] // a poisoned lock means a panic while pushing or popping
+    // The queue is only pushed to and popped from under the lock: a panic elsewhere while it
+    // was held leaves it consistent, so a poisoned lock is taken as it is.
     fn lock(&self) -> std::sync::MutexGuard<'_, Queue<M>> {
         self.state
             .lock()
