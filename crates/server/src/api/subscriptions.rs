@@ -4,6 +4,7 @@
 
 use axum::extract::State;
 use axum::http::HeaderMap;
+use oblako_core::money::{Currency, Money};
 use oblako_protocol::envelope::Envelope;
 use oblako_protocol::params::Params;
 use oblako_protocol::subscription::{create as name, start_date};
@@ -16,7 +17,7 @@ use crate::api::reply::{ApiError, ApiReply};
 use crate::payments::NOT_FOUND;
 use crate::state::AppState;
 use crate::subscriptions::manage::{self, Changes, NewSubscription};
-use crate::subscriptions::model_of;
+use crate::subscriptions::{model_of, money_of};
 
 /// Most subscriptions `subscriptions/find` returns for one account.
 pub const FIND_LIMIT: i64 = 1_000;
@@ -62,11 +63,23 @@ fn new_subscription(params: &Params, now_ms: i64) -> Result<NewSubscription, Api
     })
 }
 
-fn changes(params: &Params, now_ms: i64) -> Result<Changes, ApiError> {
-    let currency = params.currency()?;
-    let amount = match params.get(name::AMOUNT) {
-        Some(_) => Some(params.amount(name::AMOUNT, currency)?),
-        None => None,
+/// The changes `params` ask of a subscription charged in `stored` (spec §3.20). An `Amount`
+/// without `Currency` stays in the stored currency; a `Currency` without `Amount` keeps the
+/// amount's value in the new currency.
+fn changes(params: &Params, now_ms: i64, stored: &Money) -> Result<Changes, ApiError> {
+    let given = params
+        .get("Currency")
+        .is_some_and(|v| v.as_str().is_none_or(|s| !s.trim().is_empty()))
+        .then(|| params.currency())
+        .transpose()?;
+    let amount = match (params.get(name::AMOUNT), given) {
+        (Some(_), currency) => {
+            Some(params.amount(name::AMOUNT, currency.unwrap_or(stored.currency))?)
+        }
+        (None, Some(currency)) if currency != stored.currency => {
+            Some(in_currency(stored, currency)?)
+        }
+        (None, _) => None,
     };
     let start_ms = match start_date(params)? {
         Some(at) => Some(manage::start(at.as_millisecond(), now_ms)?),
@@ -91,6 +104,26 @@ fn changes(params: &Params, now_ms: i64) -> Result<Changes, ApiError> {
         max_periods: manage::max_periods(params.i64(name::MAX_PERIODS)?)?,
         receipt: params.json_text(name::CUSTOMER_RECEIPT, 64 * 1024)?,
         culture: params.string_max(name::CULTURE_NAME, 16)?,
+    })
+}
+
+/// `amount`'s value in `currency` (10.00 RUB is 10.00 USD, and 10 BYR, which has no minor
+/// units); refused when the value cannot be written in it.
+fn in_currency(amount: &Money, currency: Currency) -> Result<Money, ApiError> {
+    let (from, to) = (amount.currency.minor_units(), currency.minor_units());
+    let minor = if to >= from {
+        10_i64
+            .checked_pow(u32::from(to - from))
+            .and_then(|f| amount.minor.checked_mul(f))
+    } else {
+        let f = 10_i64.pow(u32::from(from - to));
+        (amount.minor % f == 0).then(|| amount.minor / f)
+    };
+    minor.map(|m| Money::new(m, currency)).ok_or_else(|| {
+        ApiError::Refused(format!(
+            "The amount cannot be written in {}: send Amount with Currency",
+            currency.code()
+        ))
     })
 }
 
@@ -155,7 +188,11 @@ pub async fn subscriptions_update(
 ) -> Result<ApiReply, ApiError> {
     let key = request_key(&headers)?;
     let id = id_of(&request.params)?;
-    let changes = changes(&request.params, state.now_ms())?;
+    let (site, mode) = (principal.site.id, principal.mode);
+    let Some(row) = subscriptions::get(&state.db, site, mode, &id).await? else {
+        return Err(ApiError::Refused(NOT_FOUND.into()));
+    };
+    let changes = changes(&request.params, state.now_ms(), &money_of(&row)?)?;
     run_once(&state, &principal, key.as_deref(), &request, |_| async {
         match manage::update(&state, principal.site.id, principal.mode, &id, changes).await? {
             Some(row) => model_reply(&row),

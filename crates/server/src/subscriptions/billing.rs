@@ -75,6 +75,8 @@ pub struct Round {
     pub stale: u32,
     /// Jobs another worker took over.
     pub lost: u32,
+    /// Jobs left leased while the payer pays with another card (they run after their lease).
+    pub waiting: u32,
     /// Jobs that failed and stay leased until their lease runs out.
     pub errors: u32,
     /// Of all these, the jobs that ended in a set-wise round rather than one by one.
@@ -84,7 +86,7 @@ pub struct Round {
 impl Round {
     /// Jobs claimed in the round.
     pub fn claimed(&self) -> u32 {
-        self.approved + self.declined + self.stale + self.lost + self.errors
+        self.approved + self.declined + self.stale + self.lost + self.waiting + self.errors
     }
 
     fn add(&mut self, other: Round) {
@@ -92,6 +94,7 @@ impl Round {
         self.declined += other.declined;
         self.stale += other.stale;
         self.lost += other.lost;
+        self.waiting += other.waiting;
         self.errors += other.errors;
         self.set_wise += other.set_wise;
     }
@@ -114,6 +117,10 @@ impl Round {
             Ok(Ran::Lost) => {
                 self.lost += 1;
                 "lost"
+            }
+            Ok(Ran::Waiting) => {
+                self.waiting += 1;
+                "waiting"
             }
             Err(e) => {
                 self.errors += 1;
@@ -203,7 +210,8 @@ pub async fn drain(state: &AppState, worker: &str) -> anyhow::Result<Round> {
     loop {
         let round = run_due(state, worker).await?;
         total.add(round);
-        if round.claimed() == 0 || round.claimed() == round.errors {
+        // Jobs that failed or wait stay leased: a round of nothing else claims nothing new.
+        if round.claimed() == 0 || round.claimed() == round.errors + round.waiting {
             return Ok(total);
         }
     }

@@ -51,6 +51,9 @@ pub enum Ran {
     Stale,
     /// The lease was lost to another worker: nothing done here.
     Lost,
+    /// The payer's payment with another card is unsettled: nothing done, the job stays leased
+    /// and runs again after its lease, when that payment has settled.
+    Waiting,
 }
 
 pub(crate) fn mode_of(row: &SubscriptionRow) -> anyhow::Result<Mode> {
@@ -208,10 +211,7 @@ async fn start(
         // The payer is paying with another card on the self-service page right now. The job
         // stays leased and runs again after its lease, when that payment has settled: approved,
         // it moved the slot on (this job is then stale); declined, this charge goes ahead.
-        anyhow::bail!(
-            "subscription {}: a payment with another card is in flight; the charge waits",
-            sub.id
-        );
+        return Ok(Started::Done(Ran::Waiting));
     }
     if current && card.is_none() {
         let declined = decline_without_card(state, payee, &sub, job.id, tx, now, settings).await?;

@@ -286,10 +286,7 @@ async fn start(
         } else if changing.contains(&sub.id) {
             // As in `charge::start`: the job runs again after its lease, once the payment with
             // another card has settled.
-            out.ended.push(Err(anyhow::anyhow!(
-                "subscription {}: a payment with another card is in flight; the charge waits",
-                sub.id
-            )));
+            out.ended.push(Ok(Ran::Waiting));
         } else {
             charges.push((p, sub.clone()));
         }

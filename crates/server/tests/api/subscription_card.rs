@@ -360,7 +360,11 @@ async fn three_d_secure_returns_to_the_page_and_billing_waits_for_it() {
 
     let auths = app.bank_auths().await;
     let round = drain(&app.state, "w").await.unwrap();
-    assert_eq!((round.errors, round.approved, round.declined), (1, 0, 0));
+    assert_eq!(
+        (round.waiting, round.errors, round.approved, round.declined),
+        (1, 0, 0, 0),
+        "the job waits, it has not failed"
+    );
     assert_eq!(
         app.bank_auths().await,
         auths,

@@ -361,3 +361,65 @@ async fn update_reactivates_a_finished_subscription_without_a_notification() {
         format!("/Date({})/", next + 10 * DAY_MS)
     );
 }
+
+#[tokio::test]
+async fn an_update_keeps_the_currency_unless_it_is_given() {
+    let app = TestApp::new().await;
+    let token = token_for(&app, "4000000000003055", "user_1").await;
+    let id = model(&create(&app, &token, json!({"Amount": 12.5, "Currency": "USD"})).await)["Id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let update = |body: Value| {
+        let app = &app;
+        async move {
+            app.post("/subscriptions/update", &body.to_string())
+                .await
+                .json()
+        }
+    };
+    // An amount alone stays in the stored currency.
+    let m = update(json!({"Id": id, "Amount": 20})).await;
+    assert_eq!(
+        (
+            m["Model"]["Amount"].as_f64(),
+            m["Model"]["Currency"].as_str()
+        ),
+        (Some(20.0), Some("USD")),
+        "{m}"
+    );
+    // A currency alone keeps the amount's value.
+    let m = update(json!({"Id": id, "Currency": "EUR"})).await;
+    assert_eq!(
+        (
+            m["Model"]["Amount"].as_f64(),
+            m["Model"]["Currency"].as_str()
+        ),
+        (Some(20.0), Some("EUR")),
+        "{m}"
+    );
+    let m = update(json!({"Id": id, "Amount": 10.5})).await;
+    assert_eq!(m["Model"]["Currency"], "EUR", "{m}");
+    // 10.50 has no writing in BYR (no minor units): refused, nothing changed.
+    let m = update(json!({"Id": id, "Currency": "BYR"})).await;
+    assert_eq!(m["Success"], false, "{m}");
+    assert!(m["Message"].as_str().unwrap().contains("BYR"), "{m}");
+    let stored = get(&app, &id).await;
+    assert_eq!(
+        (stored["Amount"].as_f64(), stored["Currency"].as_str()),
+        (Some(10.5), Some("EUR"))
+    );
+    // Both given: as given.
+    let m = update(json!({"Id": id, "Amount": 700, "Currency": "RUB"})).await;
+    assert_eq!(
+        (
+            m["Model"]["Amount"].as_f64(),
+            m["Model"]["Currency"].as_str()
+        ),
+        (Some(700.0), Some("RUB")),
+        "{m}"
+    );
+    // A foreign or unknown id is not found before anything is parsed.
+    let m = update(json!({"Id": "sc_nope", "Currency": "EUR"})).await;
+    assert_eq!(m["Success"], false, "{m}");
+}
