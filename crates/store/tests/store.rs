@@ -74,6 +74,22 @@ fn new_payment(site: SiteId, status: &str) -> oblako_store::transactions::NewTra
     }
 }
 
+/// The change of a payment approved and captured at `at` (the grouped and set-wise tests).
+fn approved_change(at: i64) -> oblako_store::transactions::Change<'static> {
+    oblako_store::transactions::Change {
+        status: "Completed",
+        captured: 0,
+        refunded: 0,
+        reason_code: 0,
+        auth_code: Some("A1B2C3"),
+        auth_at: Some(at),
+        confirm_at: Some(at),
+        token: None,
+        expires_at: None,
+        updated_at: at,
+    }
+}
+
 async fn site(db: &Db, tag: &str) -> SiteId {
     let account = sites::create_account(db, "Acme", 1_000).await.unwrap();
     sites::create_site(db, account, tag, 2_000, keys(tag))

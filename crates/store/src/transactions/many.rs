@@ -76,16 +76,17 @@ pub async fn transition_many_returning(
             all.len()
         )));
     }
+    // In `bind_change!`'s order: the change, then the id and the status it must still have.
     const TYPES: [&str; 12] = [
-        "BIGINT", "TEXT", "TEXT", "BIGINT", "BIGINT", "BIGINT", "TEXT", "BIGINT", "BIGINT", "TEXT",
-        "BIGINT", "BIGINT",
+        "TEXT", "BIGINT", "BIGINT", "BIGINT", "TEXT", "BIGINT", "BIGINT", "TEXT", "BIGINT",
+        "BIGINT", "BIGINT", "TEXT",
     ];
     let values = params::Marks::on_tx(tx).typed_rows(all.len(), &TYPES);
     // The CTE's names differ from the table's so every name in `SET`, `WHERE` and `RETURNING`
     // is unambiguous on both backends.
     let sql = sqlx::AssertSqlSafe(format!(
-        "WITH v(v_id, v_from, v_status, v_captured, v_refunded, v_reason, v_auth_code, \
-           v_auth_at, v_confirm_at, v_token, v_expires_at, v_updated_at) AS (VALUES {values}) \
+        "WITH v(v_status, v_captured, v_refunded, v_reason, v_auth_code, v_auth_at, \
+           v_confirm_at, v_token, v_expires_at, v_updated_at, v_id, v_from) AS (VALUES {values}) \
          UPDATE transactions SET status = v_status, captured = v_captured, \
            refunded = v_refunded, reason_code = v_reason, \
            auth_code = COALESCE(v_auth_code, auth_code), auth_at = COALESCE(v_auth_at, auth_at), \
@@ -96,20 +97,7 @@ pub async fn transition_many_returning(
     let rows = on_tx!(tx, c => {
         let mut q = sqlx::query_as(sql).persistent(false);
         for t in all {
-            let change = &t.change;
-            q = q
-                .bind(t.id)
-                .bind(t.from)
-                .bind(change.status)
-                .bind(change.captured)
-                .bind(change.refunded)
-                .bind(change.reason_code)
-                .bind(change.auth_code)
-                .bind(change.auth_at)
-                .bind(change.confirm_at)
-                .bind(change.token)
-                .bind(change.expires_at)
-                .bind(change.updated_at);
+            q = bind_change!(q, &t.change, t.id, t.from);
         }
         q.fetch_all(&mut **c).await
     })?;

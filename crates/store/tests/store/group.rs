@@ -4,7 +4,7 @@
 //! SQLite (one writer transaction each) and must answer the same.
 
 use oblako_core::ids::SiteId;
-use oblako_store::transactions::{self, Change, TransactionRow};
+use oblako_store::transactions::{self, TransactionRow};
 use oblako_store::{Db, acquirer};
 use tokio::task::JoinSet;
 
@@ -31,21 +31,6 @@ fn spawn_insert(
         let row = transactions::insert_with_intent(&db, &t).await;
         (i, row.map_err(|e| e.to_string()))
     });
-}
-
-fn approved(at: i64) -> Change<'static> {
-    Change {
-        status: "Completed",
-        captured: 0,
-        refunded: 0,
-        reason_code: 0,
-        auth_code: Some("A1B2C3"),
-        auth_at: Some(at),
-        confirm_at: Some(at),
-        token: None,
-        expires_at: None,
-        updated_at: at,
-    }
 }
 
 async fn open_references(db: &Db) -> Vec<String> {
@@ -104,7 +89,7 @@ async fn concurrent_payments_share_batches_and_each_caller_gets_its_own_row() {
                     &db,
                     id,
                     "Processing",
-                    &approved(at),
+                    &crate::approved_change(at),
                     &reference,
                     0,
                 )
@@ -135,7 +120,7 @@ async fn concurrent_payments_share_batches_and_each_caller_gets_its_own_row() {
         db,
         rows[1].id,
         "Processing",
-        &approved(9_000),
+        &crate::approved_change(9_000),
         "auth:none",
         0,
     )
@@ -153,7 +138,7 @@ async fn a_lost_compare_and_set_leaves_the_intent_open() {
         .await
         .unwrap();
     let reference = transactions::auth_reference(row.id);
-    let (seven, eight) = (approved(7), approved(8));
+    let (seven, eight) = (crate::approved_change(7), crate::approved_change(8));
     let (a, b) = tokio::join!(
         transactions::settle_with_intent(db, row.id, "Authorized", &seven, &reference, 0),
         transactions::settle_with_intent(db, row.id, "Processing", &eight, &reference, 5051),
@@ -167,10 +152,16 @@ async fn a_lost_compare_and_set_leaves_the_intent_open() {
         .await
         .unwrap();
     let other_ref = transactions::auth_reference(other.id);
-    let lost =
-        transactions::settle_with_intent(db, other.id, "Authorized", &approved(9), &other_ref, 0)
-            .await
-            .unwrap();
+    let lost = transactions::settle_with_intent(
+        db,
+        other.id,
+        "Authorized",
+        &crate::approved_change(9),
+        &other_ref,
+        0,
+    )
+    .await
+    .unwrap();
     assert_eq!(lost, None);
     assert_eq!(
         open_references(db).await,

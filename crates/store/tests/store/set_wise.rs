@@ -4,7 +4,7 @@
 
 use oblako_core::ids::Mode;
 use oblako_store::acquirer;
-use oblako_store::transactions::{self, Change, NewTransaction, Transition};
+use oblako_store::transactions::{self, NewTransaction, Transition};
 
 use crate::{fresh, site};
 
@@ -13,21 +13,6 @@ fn payment(site: oblako_core::ids::SiteId, amount: i64) -> NewTransaction<'stati
         amount,
         created_at: 7_000,
         ..crate::new_payment(site, "Processing")
-    }
-}
-
-fn approved(at: i64) -> Change<'static> {
-    Change {
-        status: "Completed",
-        captured: 0,
-        refunded: 0,
-        reason_code: 0,
-        auth_code: Some("A1B2C3"),
-        auth_at: Some(at),
-        confirm_at: Some(at),
-        token: None,
-        expires_at: None,
-        updated_at: at,
     }
 }
 
@@ -70,10 +55,14 @@ async fn many_payments_go_in_in_order_and_settle_by_compare_and_set() {
     // One of them is settled by another finisher first: the set-wise compare-and-set leaves
     // it out, as the single one would.
     let mut tx = db.begin_write().await.unwrap();
-    let first =
-        transactions::transition_returning(&mut tx, rows[0].id, "Processing", &approved(8_000))
-            .await
-            .unwrap();
+    let first = transactions::transition_returning(
+        &mut tx,
+        rows[0].id,
+        "Processing",
+        &crate::approved_change(8_000),
+    )
+    .await
+    .unwrap();
     assert!(first.is_some());
     tx.commit().await.unwrap();
     let all: Vec<Transition<'_>> = rows
@@ -81,7 +70,7 @@ async fn many_payments_go_in_in_order_and_settle_by_compare_and_set() {
         .map(|r| Transition {
             id: r.id,
             from: "Processing",
-            change: approved(9_000),
+            change: crate::approved_change(9_000),
         })
         .collect();
     let mut tx = db.begin_write().await.unwrap();
