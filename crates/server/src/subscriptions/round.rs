@@ -13,6 +13,8 @@
 //! 3. **settle**: each payment's compare-and-set from `Processing`, its intent done, its Pay or
 //!    Fail notification, its job ended and its subscription moved on, all in one commit.
 //!
+//! Steps 2 and 3 are in [`settle`].
+//!
 //! Only plain jobs come here; the rest go to `charge::run` one by one, as do all the jobs of a
 //! batch whose start or settling commit failed (a job whose start committed then finds its
 //! transaction and finishes it under the same reference):
@@ -23,30 +25,26 @@
 //!
 //! A job whose subscription's card is being changed by the payer waits, as in `charge`.
 
+mod settle;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use oblako_core::card::{CardExpiry, Pan};
 use oblako_core::ids::{Mode, SiteId};
-use oblako_core::payment::{Status as PaymentStatus, apply};
-use oblako_core::test_bank::Channel;
 use oblako_protocol::notification::NotificationKind;
 use oblako_store::acquirer;
 use oblako_store::sites::Site;
 use oblako_store::subscriptions::charges::{self, ChargeJob};
 use oblako_store::subscriptions::{self, SubscriptionRow, card_changes};
-use oblako_store::transactions::{self, NewTransaction, TransactionRow, Transition};
+use oblako_store::transactions::{self, NewTransaction, TransactionRow};
 
-use crate::bank::{self, Authorization};
-use crate::notify::outbox::{Subscriptions, announce};
+use crate::notify::outbox::Subscriptions;
 use crate::payments::pay::Payee;
-use crate::payments::payment_of;
-use crate::payments::settle::{event_of, settled};
 use crate::state::AppState;
 use crate::subscriptions::billing::Payees;
 use crate::subscriptions::billing_of;
 use crate::subscriptions::charge::{Ran, charge_of, mode_of};
-use crate::subscriptions::outcome::{moved_on, ran_of, write_moved};
 
 /// What a round did with its jobs: each one's end, and the jobs left to `charge::run`.
 #[derive(Debug, Default)]
@@ -142,7 +140,7 @@ pub async fn run(
         return out;
     }
     let jobs: Vec<ChargeJob> = charging.iter().map(|s| s.plain.job.clone()).collect();
-    if let Err(e) = charge(state, charging, &mut out).await {
+    if let Err(e) = settle::charge(state, charging, &mut out).await {
         tracing::warn!(
             error = format!("{e:#}"),
             "billing round charge failed; one by one"
@@ -335,132 +333,4 @@ async fn start(
     tx.commit().await?;
     out.one_by_one.extend(later);
     Ok(started)
-}
-
-/// Steps 2 and 3 for the started charges.
-async fn charge(state: &AppState, started: Vec<Started>, out: &mut Outcomes) -> anyhow::Result<()> {
-    let now = state.now_ms();
-    let references: Vec<String> = started
-        .iter()
-        .map(|s| transactions::auth_reference(s.row.id))
-        .collect();
-    let asks: Vec<Authorization<'_>> = started
-        .iter()
-        .zip(&references)
-        .map(|(s, reference)| Authorization {
-            reference,
-            pan: &s.plain.payer.pan,
-            expiry: s.plain.payer.expiry,
-            channel: Channel::Token,
-            amount: s.row.amount,
-        })
-        .collect();
-    let answers = bank::authorize_many(&state.db, &asks, now).await?;
-    let now = state.now_ms();
-    let mut tx = state.db.begin_write().await?;
-    let mut nexts = Vec::with_capacity(started.len());
-    for (s, answer) in started.iter().zip(&answers) {
-        let (next, notice) = apply(payment_of(&s.row)?, event_of(answer))
-            .map_err(|refusal| anyhow::anyhow!("transaction {}: {refusal}", s.row.id))?;
-        nexts.push((next, notice));
-    }
-    let transitions: Vec<Transition<'_>> = started
-        .iter()
-        .zip(&answers)
-        .zip(&nexts)
-        .map(|((s, answer), (next, _))| Transition {
-            id: s.row.id,
-            from: PaymentStatus::Processing.as_str(),
-            change: settled(next, answer, s.row.token.as_deref(), s.plain.payee(), now),
-        })
-        .collect();
-    let changed: HashMap<i64, TransactionRow> =
-        transactions::transition_many_returning(&mut tx, &transitions)
-            .await?
-            .into_iter()
-            .map(|r| (r.id, r))
-            .collect();
-    let settles: Vec<(&str, i64)> = started
-        .iter()
-        .zip(&references)
-        .zip(&answers)
-        .filter(|((s, _), _)| changed.contains_key(&s.row.id))
-        .map(|((_, reference), answer)| (reference.as_str(), i64::from(answer.reason.0)))
-        .collect();
-    acquirer::settle_many(&mut tx, &settles, now).await?;
-    let mut queued = false;
-    for (s, (_, notice)) in started.iter().zip(&nexts) {
-        if changed.contains_key(&s.row.id) {
-            let (settings, mode) = (&s.plain.payer.settings, s.plain.payer.mode);
-            queued |= announce(settings, &mut tx, mode, s.row.id, *notice, now).await?;
-        }
-    }
-    // The jobs end and their subscriptions move on in the same commit (`outcome`).
-    let pairs: Vec<(&str, i64)> = changed
-        .values()
-        .filter_map(|r| r.subscription_id.as_deref().map(|sub| (sub, r.id)))
-        .collect();
-    let ended: HashMap<i64, ChargeJob> = charges::finish_for_many(&mut tx, &pairs, now)
-        .await?
-        .into_iter()
-        .filter_map(|j| j.transaction_id.map(|t| (t, j)))
-        .collect();
-    let sub_ids: Vec<&str> = ended.values().map(|j| j.subscription_id.as_str()).collect();
-    let subs: HashMap<String, SubscriptionRow> = subscriptions::lock_many(&mut tx, &sub_ids)
-        .await?
-        .into_iter()
-        .map(|s| (s.id.clone(), s))
-        .collect();
-    let mut quiet = Vec::new();
-    let mut mailed = false;
-    let mut ran = Vec::with_capacity(started.len());
-    for s in &started {
-        let Some(payment) = changed.get(&s.row.id) else {
-            // Another finisher settled it first, and applied its outcome in that commit.
-            ran.push((s, None));
-            continue;
-        };
-        let approved = crate::subscriptions::outcome::approved(&payment.status);
-        ran.push((
-            s,
-            Some(if approved {
-                Ran::Approved
-            } else {
-                Ran::Declined
-            }),
-        ));
-        let Some(job) = ended.get(&payment.id) else {
-            continue;
-        };
-        let sub = subs
-            .get(&job.subscription_id)
-            .ok_or_else(|| anyhow::anyhow!("subscription {} vanished", job.subscription_id))?;
-        let Some(moved) = moved_on(sub, job, payment, now)? else {
-            continue;
-        };
-        if moved.quiet() {
-            quiet.push(moved.sub);
-        } else {
-            let payee = s.plain.payee();
-            let settings = &s.plain.payer.settings;
-            let (q, m) = write_moved(state, &mut tx, payee, settings, &moved, now).await?;
-            queued |= q;
-            mailed |= m;
-        }
-    }
-    subscriptions::save_billing_many(&mut tx, &quiet).await?;
-    tx.commit().await?;
-    if queued {
-        state.delivery.ring();
-    }
-    if mailed {
-        state.mail.ring();
-    }
-    for (s, ran) in ran {
-        out.ended.push(match ran {
-            Some(ran) => Ok(ran),
-            None => ran_of(state, s.plain.payee(), s.row.id).await,
-        });
-    }
-    Ok(())
 }

@@ -1,0 +1,154 @@
+//! Steps 2 and 3 of a billing round (`round`): the bank asked for every started charge in one
+//! write of its ledger, then one commit that settles every payment (compare-and-set from
+//! `Processing`, intent done, Pay or Fail notification), ends its job and moves its subscription
+//! on, one statement per step for the whole round.
+
+use std::collections::HashMap;
+
+use oblako_core::payment::{Status as PaymentStatus, apply};
+use oblako_core::test_bank::Channel;
+use oblako_store::acquirer;
+use oblako_store::subscriptions::charges::{self, ChargeJob};
+use oblako_store::subscriptions::{self, SubscriptionRow};
+use oblako_store::transactions::{self, TransactionRow, Transition};
+
+use super::{Outcomes, Started};
+use crate::bank::{self, Authorization};
+use crate::notify::outbox::announce;
+use crate::payments::payment_of;
+use crate::payments::settle::{event_of, settled};
+use crate::state::AppState;
+use crate::subscriptions::charge::Ran;
+use crate::subscriptions::outcome::{moved_on, ran_of, write_moved};
+
+/// Steps 2 and 3 for the started charges.
+pub(super) async fn charge(
+    state: &AppState,
+    started: Vec<Started>,
+    out: &mut Outcomes,
+) -> anyhow::Result<()> {
+    let now = state.now_ms();
+    let references: Vec<String> = started
+        .iter()
+        .map(|s| transactions::auth_reference(s.row.id))
+        .collect();
+    let asks: Vec<Authorization<'_>> = started
+        .iter()
+        .zip(&references)
+        .map(|(s, reference)| Authorization {
+            reference,
+            pan: &s.plain.payer.pan,
+            expiry: s.plain.payer.expiry,
+            channel: Channel::Token,
+            amount: s.row.amount,
+        })
+        .collect();
+    let answers = bank::authorize_many(&state.db, &asks, now).await?;
+    let now = state.now_ms();
+    let mut tx = state.db.begin_write().await?;
+    let mut nexts = Vec::with_capacity(started.len());
+    for (s, answer) in started.iter().zip(&answers) {
+        let (next, notice) = apply(payment_of(&s.row)?, event_of(answer))
+            .map_err(|refusal| anyhow::anyhow!("transaction {}: {refusal}", s.row.id))?;
+        nexts.push((next, notice));
+    }
+    let transitions: Vec<Transition<'_>> = started
+        .iter()
+        .zip(&answers)
+        .zip(&nexts)
+        .map(|((s, answer), (next, _))| Transition {
+            id: s.row.id,
+            from: PaymentStatus::Processing.as_str(),
+            change: settled(next, answer, s.row.token.as_deref(), s.plain.payee(), now),
+        })
+        .collect();
+    let changed: HashMap<i64, TransactionRow> =
+        transactions::transition_many_returning(&mut tx, &transitions)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect();
+    let settles: Vec<(&str, i64)> = started
+        .iter()
+        .zip(&references)
+        .zip(&answers)
+        .filter(|((s, _), _)| changed.contains_key(&s.row.id))
+        .map(|((_, reference), answer)| (reference.as_str(), i64::from(answer.reason.0)))
+        .collect();
+    acquirer::settle_many(&mut tx, &settles, now).await?;
+    let mut queued = false;
+    for (s, (_, notice)) in started.iter().zip(&nexts) {
+        if changed.contains_key(&s.row.id) {
+            let (settings, mode) = (&s.plain.payer.settings, s.plain.payer.mode);
+            queued |= announce(settings, &mut tx, mode, s.row.id, *notice, now).await?;
+        }
+    }
+    // The jobs end and their subscriptions move on in the same commit (`outcome`).
+    let pairs: Vec<(&str, i64)> = changed
+        .values()
+        .filter_map(|r| r.subscription_id.as_deref().map(|sub| (sub, r.id)))
+        .collect();
+    let ended: HashMap<i64, ChargeJob> = charges::finish_for_many(&mut tx, &pairs, now)
+        .await?
+        .into_iter()
+        .filter_map(|j| j.transaction_id.map(|t| (t, j)))
+        .collect();
+    let sub_ids: Vec<&str> = ended.values().map(|j| j.subscription_id.as_str()).collect();
+    let subs: HashMap<String, SubscriptionRow> = subscriptions::lock_many(&mut tx, &sub_ids)
+        .await?
+        .into_iter()
+        .map(|s| (s.id.clone(), s))
+        .collect();
+    let mut quiet = Vec::new();
+    let mut mailed = false;
+    let mut ran = Vec::with_capacity(started.len());
+    for s in &started {
+        let Some(payment) = changed.get(&s.row.id) else {
+            // Another finisher settled it first, and applied its outcome in that commit.
+            ran.push((s, None));
+            continue;
+        };
+        let approved = crate::subscriptions::outcome::approved(&payment.status);
+        ran.push((
+            s,
+            Some(if approved {
+                Ran::Approved
+            } else {
+                Ran::Declined
+            }),
+        ));
+        let Some(job) = ended.get(&payment.id) else {
+            continue;
+        };
+        let sub = subs
+            .get(&job.subscription_id)
+            .ok_or_else(|| anyhow::anyhow!("subscription {} vanished", job.subscription_id))?;
+        let Some(moved) = moved_on(sub, job, payment, now)? else {
+            continue;
+        };
+        if moved.quiet() {
+            quiet.push(moved.sub);
+        } else {
+            let payee = s.plain.payee();
+            let settings = &s.plain.payer.settings;
+            let (q, m) = write_moved(state, &mut tx, payee, settings, &moved, now).await?;
+            queued |= q;
+            mailed |= m;
+        }
+    }
+    subscriptions::save_billing_many(&mut tx, &quiet).await?;
+    tx.commit().await?;
+    if queued {
+        state.delivery.ring();
+    }
+    if mailed {
+        state.mail.ring();
+    }
+    for (s, ran) in ran {
+        out.ended.push(match ran {
+            Some(ran) => Ok(ran),
+            None => ran_of(state, s.plain.payee(), s.row.id).await,
+        });
+    }
+    Ok(())
+}
