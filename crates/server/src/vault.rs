@@ -68,19 +68,43 @@ pub async fn load_token_card(
     Ok(Some((account, card.id, pan, expiry)))
 }
 
-/// For each of subscriptions `ids` whose token and card exist, by subscription id: (token,
-/// account, vault card id, card number, expiry), in one read; a card that does not open is
-/// left out.
+/// A subscription's token with its card, opened.
+#[derive(Debug)]
+pub struct TokenCard {
+    /// The token.
+    pub token: String,
+    /// The account it was issued to.
+    pub account: String,
+    /// The vault card.
+    pub card_id: i64,
+    /// Its number.
+    pub pan: Pan,
+    /// Its expiry.
+    pub expiry: CardExpiry,
+}
+
+/// For each of subscriptions `ids` whose token and card exist, by subscription id, the token
+/// and its card, in one read; a card that does not open is left out.
 pub async fn load_subscription_cards(
     db: &Db,
     secrets: &Secrets,
     ids: &[&str],
-) -> anyhow::Result<HashMap<String, (String, String, i64, Pan, CardExpiry)>> {
+) -> anyhow::Result<HashMap<String, TokenCard>> {
     let mut out = HashMap::new();
     for (sub, token, account, card) in cards::for_subscriptions(db, ids).await? {
         // A card that does not open is left out: its job, run on its own, reports why.
         if let Ok((pan, expiry)) = open_card(secrets, &card) {
-            out.insert(sub, (token, account, card.id, pan, expiry));
+            let card_id = card.id;
+            out.insert(
+                sub,
+                TokenCard {
+                    token,
+                    account,
+                    card_id,
+                    pan,
+                    expiry,
+                },
+            );
         }
     }
     Ok(out)

@@ -30,7 +30,6 @@ mod settle;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use oblako_core::card::{CardExpiry, Pan};
 use oblako_core::ids::{Mode, SiteId};
 use oblako_protocol::notification::NotificationKind;
 use oblako_store::acquirer;
@@ -45,6 +44,7 @@ use crate::state::AppState;
 use crate::subscriptions::billing::Payees;
 use crate::subscriptions::billing_of;
 use crate::subscriptions::charge::{Ran, charge_of, mode_of};
+use crate::vault::TokenCard;
 
 /// What a round did with its jobs: each one's end, and the jobs left to `charge::run`.
 #[derive(Debug, Default)]
@@ -61,11 +61,8 @@ struct Payer {
     public_id: Arc<str>,
     mode: Mode,
     settings: Subscriptions,
-    /// The token whose card is opened here.
-    token: String,
-    pan: Pan,
-    expiry: CardExpiry,
-    card_id: i64,
+    /// The subscription's token with its card, opened.
+    card: TokenCard,
 }
 
 /// A plain job with its payer.
@@ -186,15 +183,12 @@ async fn sort(
     Ok(plain)
 }
 
-/// A subscription's token, account, vault card, card number and expiry.
-type Card = (String, String, i64, Pan, CardExpiry);
-
 /// The payer of a plain job for `sub` charging `card`, or `None` when the job is not plain.
 async fn plain_job(
     state: &AppState,
     payees: &Payees,
     sub: Option<&SubscriptionRow>,
-    card: Option<Card>,
+    card: Option<TokenCard>,
 ) -> anyhow::Result<Option<Payer>> {
     let Some(sub) = sub else { return Ok(None) };
     let mode = mode_of(sub)?;
@@ -207,9 +201,7 @@ async fn plain_job(
         return Ok(None);
     }
     let (site, public_id) = payees.get(state, site_id, mode).await?;
-    let Some((token, _, card_id, pan, expiry)) =
-        card.filter(|(token, account, ..)| *token == sub.token && *account == sub.account_id)
-    else {
+    let Some(card) = card.filter(|c| c.token == sub.token && c.account == sub.account_id) else {
         return Ok(None);
     };
     Ok(Some(Payer {
@@ -217,14 +209,12 @@ async fn plain_job(
         public_id,
         mode,
         settings,
-        token,
-        pan,
-        expiry,
-        card_id,
+        card,
     }))
 }
 
-/// Step 1 for the batch, in one commit; ends the jobs that do not charge.
+/// Step 1 for the batch, in one commit; ends the jobs that do not charge. Their endings join
+/// `out` only once the commit landed: on an error every job of the batch runs one by one.
 async fn start(
     state: &AppState,
     plain: Vec<Plain>,
@@ -253,11 +243,12 @@ async fn start(
         .into_iter()
         .collect();
     let mut stale = Vec::new();
+    let mut ended = Vec::new();
     let mut charges: Vec<(Plain, SubscriptionRow)> = Vec::new();
     let mut later = Vec::new();
     for p in plain {
         let Some(job) = locked.get(&p.job.id) else {
-            out.ended.push(Ok(Ran::Lost));
+            ended.push(Ok(Ran::Lost));
             continue;
         };
         if job.transaction_id.is_some() {
@@ -268,7 +259,7 @@ async fn start(
         // A subscription gone, or whose card changed since its card was opened: on its own.
         let Some(sub) = subs
             .get(&p.job.subscription_id)
-            .filter(|sub| sub.token == p.payer.token)
+            .filter(|sub| sub.token == p.payer.card.token)
         else {
             later.push(job.clone());
             continue;
@@ -280,28 +271,28 @@ async fn start(
             && billing.next_at.is_some_and(|at| at <= now);
         if !current {
             stale.push(job.id);
-            out.ended.push(Ok(Ran::Stale));
+            ended.push(Ok(Ran::Stale));
         } else if changing.contains(&sub.id) {
             // As in `charge::start`: the job runs again after its lease, once the payment with
             // another card has settled.
-            out.ended.push(Ok(Ran::Waiting));
+            ended.push(Ok(Ran::Waiting));
         } else {
             charges.push((p, sub.clone()));
         }
     }
     let exps: Vec<String> = charges
         .iter()
-        .map(|(p, _)| p.payer.expiry.mm_yy())
+        .map(|(p, _)| p.payer.card.expiry.mm_yy())
         .collect();
     let news: Vec<NewTransaction<'_>> = charges
         .iter()
         .zip(&exps)
         .map(|((p, sub), exp)| NewTransaction {
-            card_id: Some(p.payer.card_id),
-            card_first_six: p.payer.pan.first_six(),
-            card_last_four: p.payer.pan.last_four(),
+            card_id: Some(p.payer.card.card_id),
+            card_first_six: p.payer.card.pan.first_six(),
+            card_last_four: p.payer.card.pan.last_four(),
             card_exp: exp,
-            card_brand: p.payer.pan.brand().name(),
+            card_brand: p.payer.card.pan.brand().name(),
             ..charge_of(p.payee(), sub, now)
         })
         .collect();
@@ -331,6 +322,7 @@ async fn start(
     charges::attach_many(&mut tx, &links).await?;
     charges::finish_many(&mut tx, &stale, "stale", now).await?;
     tx.commit().await?;
+    out.ended.extend(ended);
     out.one_by_one.extend(later);
     Ok(started)
 }

@@ -37,8 +37,8 @@ pub(super) async fn charge(
         .zip(&references)
         .map(|(s, reference)| Authorization {
             reference,
-            pan: &s.plain.payer.pan,
-            expiry: s.plain.payer.expiry,
+            pan: &s.plain.payer.card.pan,
+            expiry: s.plain.payer.card.expiry,
             channel: Channel::Token,
             amount: s.row.amount,
         })
