@@ -267,3 +267,39 @@ pub fn is_guid(text: &str) -> bool {
             .iter()
             .all(|p| p.chars().all(|c| c.is_ascii_hexdigit()))
 }
+
+/// An `application/x-www-form-urlencoded` body of `pairs`, every byte but the unreserved ones
+/// percent-encoded.
+pub fn form(pairs: &[(&str, &str)]) -> String {
+    let encode = |text: &str| {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                    char::from(b).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Passes the emulated ACS page for a challenge (`PaReq`, `MD`, `TermUrl` as the payment's
+/// hand-off page gave them) and answers the `PaRes` its return page posts back.
+pub async fn pass_acs(app: &TestApp, pa_req: &str, md: &str, term_url: &str) -> String {
+    let submit = app
+        .call(request("POST", "/acs/submit").form(&form(&[
+            ("PaReq", pa_req),
+            ("MD", md),
+            ("TermUrl", term_url),
+            ("code", "1234"),
+            ("outcome", "pass"),
+        ])))
+        .await;
+    assert_eq!(submit.status, StatusCode::OK);
+    hidden_field(&String::from_utf8(submit.body).unwrap(), "PaRes")
+}

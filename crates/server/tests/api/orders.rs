@@ -7,7 +7,7 @@ use oblako_core::ids::{Mode, SiteId};
 use oblako_store::transactions::{self, StatusFilter};
 use serde_json::Value;
 
-use crate::helpers::{Reply, TestApp, hidden_field, request};
+use crate::helpers::{Reply, TestApp, form, hidden_field, pass_acs, request};
 use crate::payments::cryptogram;
 
 pub async fn create(app: &TestApp, extra: Value) -> Value {
@@ -24,24 +24,6 @@ pub async fn create(app: &TestApp, extra: Value) -> Value {
     let json = reply.json();
     assert_eq!(json["Success"], true, "{json}");
     json["Model"].clone()
-}
-
-pub fn form(pairs: &[(&str, &str)]) -> String {
-    let encode = |text: &str| {
-        text.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
-                    char::from(b).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect::<String>()
-    };
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
 }
 
 pub async fn pay(app: &TestApp, id: &str, card: &str) -> Reply {
@@ -339,19 +321,7 @@ async fn three_d_secure_goes_through_the_acs_page_and_back_to_the_order() {
     let (pa_req, md) = (field("PaReq"), field("MD"));
     // A second attempt now would end this one (a_new_payment_ends_an_attempt_left_at_the_acs_page).
 
-    let submit = app
-        .call(request("POST", "/acs/submit").form(&form(&[
-            ("PaReq", &pa_req),
-            ("MD", &md),
-            ("TermUrl", &term_url),
-            ("code", "1234"),
-            ("outcome", "pass"),
-        ])))
-        .await;
-    let html = String::from_utf8(submit.body).unwrap();
-    let marker = "name=\"PaRes\" value=\"";
-    let start = html.find(marker).unwrap() + marker.len();
-    let pa_res = html[start..start + html[start..].find('"').unwrap()].to_owned();
+    let pa_res = pass_acs(&app, &pa_req, &md, &term_url).await;
     let back = app
         .call(
             request("POST", &format!("/d/{id}/3ds"))

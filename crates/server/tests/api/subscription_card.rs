@@ -16,8 +16,8 @@ use oblako_store::subscriptions;
 use oblako_store::{tokens, transactions::TransactionRow};
 use serde_json::json;
 
-use crate::helpers::{Reply, TestApp, hidden_field, request};
-use crate::orders::{form, payments};
+use crate::helpers::{Reply, TestApp, form, hidden_field, pass_acs, request};
+use crate::orders::payments;
 use crate::payments::{cryptogram, model};
 use crate::subscription_billing::{bodies, sub};
 use crate::subscriptions::{DAY_MS, HOUR_MS, bill_at, create, iso, token_for};
@@ -377,16 +377,7 @@ async fn three_d_secure_returns_to_the_page_and_billing_waits_for_it() {
         text(&busy)
     );
 
-    let submit = app
-        .call(request("POST", "/acs/submit").form(&form(&[
-            ("PaReq", &pa_req),
-            ("MD", &md),
-            ("TermUrl", &term_url),
-            ("code", "1234"),
-            ("outcome", "pass"),
-        ])))
-        .await;
-    let pa_res = field(&text(&submit), "PaRes");
+    let pa_res = pass_acs(&app, &pa_req, &md, &term_url).await;
     let back = app
         .call(
             request("POST", &format!("/my/{link}/3ds"))

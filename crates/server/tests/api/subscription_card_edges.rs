@@ -9,8 +9,7 @@ use oblako_server::subscriptions::billing::{drain, tick};
 use oblako_store::subscriptions::{self, charges};
 use oblako_store::transactions::TransactionRow;
 
-use crate::helpers::{TestApp, request};
-use crate::orders::form;
+use crate::helpers::{TestApp, form, request};
 use crate::payments::cryptogram;
 use crate::subscription_billing::{bodies, sub};
 use crate::subscription_card::{enable, link, of_subscription, past_due, stored_token, subscribe};

@@ -11,8 +11,7 @@ use oblako_server::subscriptions::billing::{REMIND_BEFORE_MS, remind};
 use oblako_store::notifications::{self, ListFilter};
 use serde_json::json;
 
-use crate::helpers::{Reply, TestApp, request};
-use crate::orders::form;
+use crate::helpers::{Reply, TestApp, form, request};
 use crate::smtpsink::SmtpSink;
 use crate::subscription_mail::{manage_link_in, subscribe, with_smtp};
 use crate::subscriptions::HOUR_MS;

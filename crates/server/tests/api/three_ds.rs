@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{TestApp, request};
+use crate::helpers::{TestApp, form, request};
 use crate::payments::cryptogram;
 
 async fn challenge(app: &TestApp, path: &str, number: &str) -> Value {
@@ -18,24 +18,6 @@ async fn challenge(app: &TestApp, path: &str, number: &str) -> Value {
         "{json}"
     );
     json["Model"].clone()
-}
-
-fn form(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| {
-            format!(
-                "{k}={}",
-                v.replace('%', "%25")
-                    .replace('+', "%2B")
-                    .replace('/', "%2F")
-                    .replace('=', "%3D")
-                    .replace('&', "%26")
-                    .replace(':', "%3A")
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("&")
 }
 
 /// Plays the payer on the ACS page and returns the PaRes posted back to TermUrl.
