@@ -181,6 +181,19 @@ pub async fn settle_many(
     Ok(done)
 }
 
+/// The emulated bank's ledger rows `values` (reference, operation, amount, reason code, auth
+/// code, time) inserted, answering (reference, reason code, auth code) for each: the stored one,
+/// which for a reference seen before is the first (the no-op update makes the conflicting row
+/// come back).
+pub(crate) fn ledger_rows_sql(values: &str) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(format!(
+        "INSERT INTO bank_ledger (reference, operation, amount, reason_code, auth_code, \
+           created_at) VALUES {values} \
+         ON CONFLICT (reference) DO UPDATE SET reference = bank_ledger.reference \
+         RETURNING reference, reason_code, auth_code"
+    ))
+}
+
 /// An operation of [`bank_record_many`]: reference, operation, amount, outcome.
 pub type BankOperation<'a> = (&'a str, &'a str, i64, BankOutcome);
 
@@ -196,12 +209,7 @@ pub async fn bank_record_many(
         return Ok(Default::default());
     }
     let values = params::Marks::on_db(db).rows(operations.len(), 6);
-    let sql = sqlx::AssertSqlSafe(format!(
-        "INSERT INTO bank_ledger (reference, operation, amount, reason_code, auth_code, \
-           created_at) VALUES {values} \
-         ON CONFLICT (reference) DO UPDATE SET reference = bank_ledger.reference \
-         RETURNING reference, reason_code, auth_code"
-    ));
+    let sql = ledger_rows_sql(&values);
     let stored: Vec<(String, i64, Option<String>)> = in_write!(db, c => {
         let mut q = sqlx::query_as(sql).persistent(false);
         for (reference, operation, amount, outcome) in operations {

@@ -33,13 +33,7 @@ impl Member for BankRecord {
 
     async fn write(pool: PgPool, batch: Vec<BankRecord>) -> Result<Vec<BankOutcome>, StoreError> {
         let values = params::Marks::postgres().rows(batch.len(), 6);
-        // The no-op update makes a repeated reference return the first outcome.
-        let sql = sqlx::AssertSqlSafe(format!(
-            "INSERT INTO bank_ledger (reference, operation, amount, reason_code, auth_code, \
-               created_at) VALUES {values} \
-             ON CONFLICT (reference) DO UPDATE SET reference = bank_ledger.reference \
-             RETURNING reference, reason_code, auth_code"
-        ));
+        let sql = super::ledger_rows_sql(&values);
         // Prepared and cached, unlike other `params` statements: on PostgreSQL preparing is a
         // round trip of its own, and `db::connect_postgres` makes room for every batch size.
         let mut q = sqlx::query_as(sql);
