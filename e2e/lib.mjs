@@ -1,6 +1,8 @@
 // Shared scaffolding of the browser tests: the runner, the API client, a merchant site on another
 // loopback origin, and helpers to drive the widget's iframe.
+import { readFileSync } from "node:fs";
 import http from "node:http";
+import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
 
 export function assert(condition, message) {
@@ -101,4 +103,24 @@ export async function answer3ds(frame, pass) {
   const button = acs.locator(pass ? "button.pass" : "button.fail");
   await button.waitFor({ timeout: 15000 });
   await button.click();
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** Runs axe-core (WCAG 2.1 A and AA rules) in every frame of `page`, each on its own; returns
+ *  the serious and critical violations as lines "frame-url: rule (impact): target". */
+export async function axeViolations(page) {
+  const found = [];
+  for (const frame of page.frames()) {
+    if (frame.url() === "about:blank" || frame.isDetached()) continue;
+    await frame.evaluate(AXE_SOURCE);
+    const results = await frame.evaluate(() => window.axe.run(document, {
+      iframes: false, runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] },
+    }));
+    for (const v of results.violations) {
+      if (v.impact !== "serious" && v.impact !== "critical") continue;
+      for (const node of v.nodes) found.push(`${frame.url()}: ${v.id} (${v.impact}): ${node.target.join(" ")}: ${v.help}`);
+    }
+  }
+  return found;
 }
