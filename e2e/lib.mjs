@@ -72,9 +72,9 @@ export async function run(tests, { outDir, filter }) {
   return failed === 0;
 }
 
-/** The widget's iframe on `page`. */
+/** The widget's iframe (the modal's or PaymentBlocks') on `page`. */
 export function widgetFrame(page) {
-  return page.frameLocator('iframe[title="Oblako"]');
+  return page.frameLocator('iframe[src*="/widget/form"]');
 }
 
 /** Types a card into the form inside `frame` (a FrameLocator or Page) and presses Pay. */

@@ -4,6 +4,7 @@ import { writeFileSync } from "node:fs";
 import { answer3ds, api, assert, equal, merchant, payWithCard, resultOf, run, widgetFrame } from "./lib.mjs";
 import { orderTests } from "./orders.mjs";
 import { subscriptionTests } from "./subscriptions.mjs";
+import { widgetTests } from "./widget.mjs";
 
 const [base, publicId, secret, outDir, filter] = process.argv.slice(2);
 const call = api(base, publicId, secret);
@@ -222,14 +223,16 @@ const tests = {
       }));
       equal(forged, "still open", "forged messages ignored");
       await widgetFrame(page).locator("#cardNumber").waitFor();
-      // The form's own close button does close it.
-      const closed = page.evaluate(() => new Promise((resolve) => {
+      // A second widget does not open over the first: it hands back the open one's promise.
+      const second = await page.evaluate(() => {
         const w = new cp.CloudPayments();
-        w.oncomplete = (r) => resolve(r.type);
         w.pay("charge", { publicId: "x", amount: 1, currency: "RUB", description: "y" }, {});
-      }));
-      await page.frameLocator('iframe[title="Oblako"] >> nth=1').locator("#close-x").click();
-      equal(await closed, "cancel", "closed by the form");
+        return document.querySelectorAll("[data-oblako-widget]").length;
+      });
+      equal(second, 1, "one modal");
+      // The form's own close button does close it.
+      await widgetFrame(page).locator("#close-x").click();
+      await page.waitForFunction(() => document.querySelectorAll("[data-oblako-widget]").length === 0);
     } finally { shop.close(); }
   },
 
@@ -332,6 +335,7 @@ const tests = {
     assert(paints[2] < 300, `first paint under 300 ms (median ${paints[2]})`);
   },
 
+  ...widgetTests({ base, publicId, call }),
   ...orderTests({ call, shot }),
   ...subscriptionTests({ base, publicId, call, shot }),
 };
@@ -354,7 +358,8 @@ async function fieldErrors(page, query, want) {
   equal(await frame.locator("#expDateMonthYear-error").textContent(), want.expiry, "expiry error as typed");
   await frame.locator("#pay").click();
   equal(await frame.locator("#cvv-error").textContent(), want.cvv, "cvv error on submit");
-  equal(await frame.locator("#brand").textContent(), "VISA", "brand detected");
+  equal(await frame.locator("#brand").getAttribute("aria-label"), "Visa", "brand detected");
+  equal(await frame.locator("#brand").isVisible(), true, "brand logo shown");
   equal(await frame.locator("#cardNumber").inputValue(), "4111 1111 1111 1112", "number formatted");
   equal(charges, 0, "nothing sent to /widget/charge");
 }

@@ -68,7 +68,7 @@ pub async fn sweep_once(state: &AppState) -> anyhow::Result<Sweep> {
     )
     .await?
     {
-        if resolve(state, &row, Event::AuthenticationAbandoned, None).await? {
+        if resolve(state, &row, Event::AuthenticationAbandoned, None, When::Due).await? {
             sweep.abandoned += 1;
         }
     }
@@ -82,12 +82,21 @@ pub async fn sweep_once(state: &AppState) -> anyhow::Result<Sweep> {
                 &row,
                 Event::Confirm(row.amount),
                 Some(FollowUp::Capture),
+                When::Due,
             )
             .await?
             {
                 sweep.auto_confirmed += 1;
             }
-        } else if resolve(state, &row, Event::HoldExpired, Some(FollowUp::Void)).await? {
+        } else if resolve(
+            state,
+            &row,
+            Event::HoldExpired,
+            Some(FollowUp::Void),
+            When::Due,
+        )
+        .await?
+        {
             sweep.expired += 1;
         }
     }
@@ -112,12 +121,30 @@ fn mode_of(row: &TransactionRow) -> anyhow::Result<Mode> {
         .ok_or_else(|| anyhow::anyhow!("transaction {} has mode {:?}", row.id, row.mode))
 }
 
-/// Applies a scheduled event if the row is still due; `false` when another node got there first.
+/// Cancels the 3-D Secure wait of `row` now, before its deadline: its payer closed the payment
+/// form. `false` when the wait had already ended (the payer answered the bank first).
+pub async fn abandon_authentication(
+    state: &AppState,
+    row: &TransactionRow,
+) -> anyhow::Result<bool> {
+    resolve(state, row, Event::AuthenticationAbandoned, None, When::Now).await
+}
+
+/// Whether an event waits for the row's deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum When {
+    Due,
+    Now,
+}
+
+/// Applies an event if the row is still in the status read (and, for scheduled events, due);
+/// `false` when another node or request got there first.
 async fn resolve(
     state: &AppState,
     due: &TransactionRow,
     event: Event,
     bank_op: Option<FollowUp>,
+    when: When,
 ) -> anyhow::Result<bool> {
     let now = state.now_ms();
     let (site, mode) = (SiteId(due.site_id), mode_of(due)?);
@@ -126,7 +153,8 @@ async fn resolve(
     let Some(row) = transactions::get_for_update(&mut tx, site, mode, due.id).await? else {
         return Ok(false);
     };
-    if row.status != due.status || row.expires_at.is_none_or(|at| at > now) {
+    let waiting = when == When::Due && row.expires_at.is_none_or(|at| at > now);
+    if row.status != due.status || waiting {
         return Ok(false);
     }
     let payment = payment_of(&row).map_err(|e| anyhow::anyhow!("{e}"))?;

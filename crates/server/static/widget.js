@@ -1,7 +1,10 @@
 /* Oblako payment widget: cp.CloudPayments and cp.PaymentBlocks (spec §6). It opens Oblako's payment form in a modal
- * iframe, hands it the payment options by postMessage and reports the outcome through the
+ * iframe (a labelled dialog; the rest of the page is inert while it is open, and focus returns to
+ * the opener), hands it the payment options by postMessage and reports the outcome through the
  * legacy callbacks, the promise of pay/start and `oncomplete`. Messages are accepted only from
- * the form's own window and origin. */
+ * the form's own window and origin. It never reports "cancel" for an attempt that may have
+ * charged: the form settles it with the gateway before closing, and if the form cannot, this
+ * script asks the gateway itself (`/widget/close`). */
 (function (root) {
   "use strict";
   var script = document.currentScript;
@@ -15,33 +18,73 @@
     this.oncomplete = null;
   }
 
+  var LABELS = { ru: ["Оплата", "Форма оплаты"], en: ["Payment", "Payment form"], kk: ["Төлем", "Төлем формасы"] };
+  function labels(language) { return LABELS[String(language || "ru").slice(0, 2).toLowerCase()] || LABELS.ru; }
+  var CANCEL = { type: "cancel", status: "cancel" };
+  // The open modal's promise: a second widget never opens over the first.
+  var openModal = null;
+
   function overlayStyle(el, styles) { for (var k in styles) el.style[k] = styles[k]; return el; }
 
-  function formUrl(language, skin, embedded) {
+  function formUrl(language, skin, embedded, publicId) {
     return BASE + "/widget/form?lang=" + encodeURIComponent(language || "ru-RU") +
       "&skin=" + encodeURIComponent(skin || "classic") + "&origin=" + encodeURIComponent(location.origin) +
-      (embedded ? "&embedded=1" : "");
+      "&publicId=" + encodeURIComponent(publicId || "") + (embedded ? "&embedded=1" : "");
   }
 
-  // Talks to the form in `frame`: sends the options when it is ready, reports its outcome
-  // (a WidgetResult and the legacy paymentResult) and its close request. Only messages from that
-  // frame's window on Oblako's origin count. Returns a function that stops listening.
-  function session(frame, scheme, options, onResult, onClose) {
+  // A result message of the form as a WidgetResult and the legacy paymentResult.
+  function toResults(m) {
+    var ok = m.success === true;
+    var result = ok
+      ? { type: "payment", status: "success", data: { transactionId: m.transactionId } }
+      : { type: "error", status: "fail", message: m.message,
+          data: { transactionId: m.transactionId, ReasonCode: m.reasonCode } };
+    return { result: result, paymentResult: { success: ok, code: m.reasonCode, message: m.message,
+      transactionId: m.transactionId, data: { transactionId: m.transactionId } } };
+  }
+
+  // Asks the gateway what became of an attempt when the form cannot say (it is gone or does not
+  // answer); the gateway cancels what has not happened yet. Resolves with a result message, or
+  // null when nothing was charged.
+  function settleAttempt(attempt) {
+    return new Promise(function (resolve) {
+      var ask = function (delay) {
+        fetch(BASE + "/widget/close", { method: "POST", headers: { "Content-Type": "text/plain" },
+          body: JSON.stringify({ PublicId: attempt.publicId, AttemptKey: attempt.key }) })
+          .then(function (r) { return r.json(); })
+          .then(function (a) {
+            if (a.Outcome !== "paid" && a.Outcome !== "declined" && a.Outcome !== "cancelled") {
+              return setTimeout(function () { ask(500); }, delay);
+            }
+            var model = a.Model || {};
+            resolve(a.Outcome === "cancelled" ? null : { success: a.Outcome === "paid",
+              transactionId: model.TransactionId, reasonCode: model.ReasonCode,
+              message: a.Outcome === "paid" ? "" : (model.CardHolderMessage || a.Message || "") });
+          }, function () { setTimeout(function () { ask(Math.min(delay * 2, 5000)); }, delay); });
+      };
+      ask(500);
+    });
+  }
+
+  // Talks to the form in `frame`: sends the options when it is ready and passes on what it says
+  // (`on.ready`, `on.charging(attempt)`, `on.result(message)`, `on.close()`, `on.size(px)`).
+  // Only messages from that frame's window on Oblako's origin count. Returns a function that
+  // stops listening.
+  function session(frame, scheme, options, on) {
     function onMessage(event) {
       if (event.origin !== BASE || event.source !== frame.contentWindow) return;
       var m = event.data || {};
       if (m.type === "oblako-ready") {
         frame.contentWindow.postMessage({ type: "oblako-options", scheme: scheme, options: options }, BASE);
+        if (on.ready) on.ready();
+      } else if (m.type === "oblako-charging" && typeof m.attemptKey === "string") {
+        on.charging({ key: m.attemptKey, publicId: m.publicId });
       } else if (m.type === "oblako-result") {
-        var ok = m.success === true;
-        var result = ok
-          ? { type: "payment", status: "success", data: { transactionId: m.transactionId } }
-          : { type: "error", status: "fail", message: m.message,
-              data: { transactionId: m.transactionId, ReasonCode: m.reasonCode } };
-        onResult(result, { success: ok, code: m.reasonCode, message: m.message,
-                           transactionId: m.transactionId, data: { transactionId: m.transactionId } });
+        on.result(m);
       } else if (m.type === "oblako-close") {
-        onClose();
+        on.close();
+      } else if (m.type === "oblako-size" && on.size && m.height > 0) {
+        on.size(m.height);
       }
     }
     window.addEventListener("message", onMessage);
@@ -50,46 +93,93 @@
 
   // Opens the modal; resolves with a WidgetResult when it closes.
   CloudPayments.prototype._open = function (scheme, options, callbacks) {
+    if (openModal) {
+      if (window.console) console.warn("Oblako: a payment form is already open");
+      return openModal;
+    }
     var self = this;
     callbacks = callbacks || {};
     options = Object.assign({}, options);
     if (!options.email && self.email) options.email = self.email;
-    return new Promise(function (resolve) {
+    var language = options.language || self.language, names = labels(language);
+    openModal = new Promise(function (resolve) {
+      var opener = document.activeElement;
       var overlay = overlayStyle(document.createElement("div"), {
         position: "fixed", inset: "0", background: "rgba(0,0,0,.55)", zIndex: "2147483647",
-        display: "flex", alignItems: "center", justifyContent: "center"
+        display: "flex", alignItems: "center", justifyContent: "center", overflow: "auto"
       });
       overlay.setAttribute("data-oblako-widget", "");
+      overlay.setAttribute("role", "dialog");
+      overlay.setAttribute("aria-modal", "true");
+      overlay.setAttribute("aria-label", names[0]);
       var frame = overlayStyle(document.createElement("iframe"), {
         border: "0", borderRadius: "12px", background: "transparent",
-        width: "min(420px, 100vw)", height: "min(640px, 100vh)", maxWidth: "100vw"
+        width: "min(420px, 100vw)", height: "min(560px, 100vh)", maxWidth: "100vw"
       });
-      frame.src = formUrl(options.language || self.language, options.skin, false);
-      frame.title = "Oblako";
+      frame.src = formUrl(language, options.skin, false, options.publicId);
+      frame.title = names[1];
       frame.setAttribute("allow", "payment");
       overlay.appendChild(frame);
+      // Everything else on the page is inert while the form is open, so focus stays inside.
+      var inert = [];
+      Array.prototype.forEach.call(document.body.children, function (el) {
+        if (!el.inert) { el.inert = true; inert.push(el); }
+      });
       document.body.appendChild(overlay);
-      var last = null, closeTimer = null, stop;
+      var last = null, attempt = null, ready = false, closeTimer = null, fallback = null, done = false, stop;
 
+      function report(m) {
+        attempt = null;
+        var both = toResults(m), ok = m.success === true;
+        last = both.result;
+        if (callbacks.onComplete) callbacks.onComplete(both.paymentResult, options);
+        if (ok && callbacks.onSuccess) callbacks.onSuccess(options);
+        if (!ok && callbacks.onFail) callbacks.onFail(m.message, options);
+        var seconds = +options.autoClose;
+        if (ok && seconds >= 3 && seconds <= 10) closeTimer = setTimeout(requestClose, seconds * 1000);
+      }
       function finish() {
+        if (done) return;
+        done = true;
         stop();
         clearTimeout(closeTimer);
+        clearTimeout(fallback);
+        document.removeEventListener("keydown", onKey, true);
         if (overlay.parentNode) overlay.parentNode.removeChild(overlay);
-        var result = last || { type: "cancel", status: "cancel" };
+        inert.forEach(function (el) { el.inert = false; });
+        openModal = null;
+        if (opener && typeof opener.focus === "function") opener.focus();
+        var result = last || CANCEL;
         if (!last && callbacks.onFail) callbacks.onFail("User has cancelled", options);
         if (typeof self.oncomplete === "function") self.oncomplete(result);
         resolve(result);
       }
-      stop = session(frame, scheme, options, function (result, paymentResult) {
-        last = result;
-        var ok = result.status === "success";
-        if (callbacks.onComplete) callbacks.onComplete(paymentResult, options);
-        if (ok && callbacks.onSuccess) callbacks.onSuccess(options);
-        if (!ok && callbacks.onFail) callbacks.onFail(result.message, options);
-        var seconds = +options.autoClose;
-        if (ok && seconds >= 3 && seconds <= 10) closeTimer = setTimeout(finish, seconds * 1000);
-      }, finish);
+      // Closing from the shop's side (Esc outside the form, autoClose): the form settles its
+      // attempt and closes; if it does not answer, the gateway is asked from here.
+      function requestClose() {
+        if (done || fallback) return;
+        if (!ready) return finish();
+        frame.contentWindow.postMessage({ type: "oblako-close-request" }, BASE);
+        fallback = setTimeout(function () {
+          var unsettled = attempt;
+          if (!unsettled) return finish();
+          settleAttempt(unsettled).then(function (m) {
+            if (m && attempt === unsettled) report(m);
+            finish();
+          });
+        }, 4000);
+      }
+      function onKey(e) { if (e.key === "Escape") { e.preventDefault(); requestClose(); } }
+      document.addEventListener("keydown", onKey, true);
+      stop = session(frame, scheme, options, {
+        ready: function () { ready = true; frame.focus(); },
+        charging: function (a) { attempt = a; },
+        result: report,
+        close: finish,
+        size: function (px) { frame.style.height = Math.min(px, window.innerHeight) + "px"; }
+      });
     });
+    return openModal;
   };
 
   // Legacy: pay('charge'|'auth', options, {onSuccess, onFail, onComplete}) → Promise.
@@ -155,23 +245,44 @@
     var frame = overlayStyle(document.createElement("iframe"), {
       border: "0", width: "100%", maxWidth: "420px", height: "560px", background: "transparent"
     });
-    frame.src = formUrl(options.language, options.skin, true);
-    frame.title = "Oblako";
+    frame.src = formUrl(options.language, options.skin, true, options.publicId);
+    frame.title = labels(options.language)[1];
     element.appendChild(frame);
     self.frame = frame;
     self.element = element;
+    self.attempt = null;
+    self.last = null;
     var scheme = self.params.paymentSchema === "Dual" ? "auth" : "charge";
-    self.stop = session(frame, scheme, options, function (result) {
-      self.emit(result.status === "success" ? "success" : "fail", result);
-    }, function () { self.unmount(); });
+    self.stop = session(frame, scheme, options, {
+      charging: function (a) { self.attempt = a; },
+      result: function (m) { self.attempt = null; self.report(m); },
+      close: function () { self.unmount(); },
+      size: function (px) { frame.style.height = px + "px"; }
+    });
     return self;
   };
+  PaymentBlocks.prototype.report = function (m) {
+    var result = toResults(m).result;
+    this.last = result;
+    this.emit(result.status === "success" ? "success" : "fail", result);
+  };
+  // Removes the form. An attempt it left unsettled is settled with the gateway first, so the
+  // shop hears its real outcome before `destroy`.
   PaymentBlocks.prototype.unmount = function () {
     if (!this.frame) return this;
+    var self = this, unsettled = this.attempt, last = this.last;
     this.stop();
     if (this.frame.parentNode) this.frame.parentNode.removeChild(this.frame);
     this.frame = null;
-    this.emit("destroy", { type: "cancel", status: "cancel" });
+    this.attempt = null;
+    if (!unsettled) {
+      this.emit("destroy", last || CANCEL);
+      return this;
+    }
+    settleAttempt(unsettled).then(function (m) {
+      if (m) self.report(m);
+      self.emit("destroy", m ? toResults(m).result : CANCEL);
+    });
     return this;
   };
   PaymentBlocks.prototype.update = function (partial) {

@@ -138,6 +138,31 @@ pub async fn release(db: &Db, key: KeyRef<'_>) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// A key's claim as it stands: whether its request finished, and the transaction it made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    /// The request is still running.
+    pub running: bool,
+    /// Hash of the canonical request that owns the key.
+    pub request_hash: Vec<u8>,
+    /// The transaction the request created, once committed.
+    pub transaction_id: Option<i64>,
+}
+
+/// Reads `key`'s claim without taking it; `None` when no request holds the key.
+pub async fn standing(db: &Db, key: KeyRef<'_>) -> Result<Option<Standing>, StoreError> {
+    let sql = "SELECT state, request_hash, transaction_id FROM idempotency_keys \
+               WHERE site_id = $1 AND mode = $2 AND request_key = $3";
+    let row: Option<(String, Vec<u8>, Option<i64>)> = on_db!(db, pool => sqlx::query_as(sql)
+        .bind(key.site.0).bind(key.mode.as_str()).bind(key.key)
+        .fetch_optional(pool).await)?;
+    Ok(row.map(|(state, request_hash, transaction_id)| Standing {
+        running: state == "running",
+        request_hash,
+        transaction_id,
+    }))
+}
+
 /// Deletes claims past their retention; returns how many.
 pub async fn purge_expired(db: &Db, now_ms: i64) -> Result<u64, StoreError> {
     let sql = "DELETE FROM idempotency_keys WHERE expires_at <= $1";

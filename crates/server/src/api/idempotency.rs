@@ -11,6 +11,7 @@ use std::time::Duration;
 use aws_lc_rs::digest;
 use axum::http::{HeaderMap, StatusCode};
 use oblako_core::ids::{Mode, SiteId};
+use oblako_protocol::params::Params;
 use oblako_store::idempotency::{self, Claim, KeyRef};
 use oblako_store::{StoreError, Tx};
 
@@ -53,11 +54,13 @@ pub fn request_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     Ok(Some(text.to_owned()))
 }
 
-fn fingerprint(request: &ApiRequest) -> Vec<u8> {
+/// The hash that tells two requests under one key apart: the lower-cased target and the
+/// canonical parameters.
+pub fn fingerprint(target: &str, params: &Params) -> Vec<u8> {
     let mut ctx = digest::Context::new(&digest::SHA256);
-    ctx.update(request.target.to_ascii_lowercase().as_bytes());
+    ctx.update(target.to_ascii_lowercase().as_bytes());
     ctx.update(b"\n");
-    ctx.update(request.params.canonical().as_bytes());
+    ctx.update(params.canonical().as_bytes());
     ctx.finish().as_ref().to_vec()
 }
 
@@ -118,7 +121,22 @@ where
         mode: principal.mode,
         key,
     };
-    let hash = fingerprint(request);
+    let hash = fingerprint(&request.target, &request.params);
+    run_keyed(state, key, &hash, work).await
+}
+
+/// Runs `work` once per `key` of a site and mode, for requests whose parameters hash to `hash`
+/// (see [`fingerprint`]): the API's `X-Request-ID` and the payment form's attempt keys.
+pub async fn run_keyed<F, Fut>(
+    state: &AppState,
+    key: KeyRef<'_>,
+    hash: &[u8],
+    work: F,
+) -> Result<ApiReply, ApiError>
+where
+    F: FnOnce(Recovery) -> Fut,
+    Fut: Future<Output = Result<ApiReply, ApiError>>,
+{
     let retention =
         i64::try_from(state.config.idempotency_retention().as_millis()).unwrap_or(i64::MAX);
     let deadline = tokio::time::Instant::now() + WAIT;
@@ -127,7 +145,7 @@ where
         let claim = idempotency::claim(
             &state.db,
             key,
-            &hash,
+            hash,
             now,
             now.saturating_add(retention),
             now - RUNNING_LEASE_MS,

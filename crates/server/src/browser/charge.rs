@@ -5,6 +5,10 @@
 //! here: it finishes `post3ds` and hands the outcome to the form that opened the ACS frame.
 //!
 //! Both answer a reduced envelope: the form needs the outcome, not the whole transaction model.
+//!
+//! Each charge carries the form's `AttemptKey`, a random key per press of Pay, and runs once per
+//! key like an API request with `X-Request-ID`: a repeated post replays the first outcome, and
+//! `POST /widget/close` (`browser::attempt`) can learn what became of it.
 
 use askama::Template;
 use axum::body::Bytes;
@@ -13,14 +17,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use oblako_core::payment::Stage;
 use oblako_protocol::params::Params;
+use oblako_store::idempotency::KeyRef;
 use serde_json::{Map, Value};
 
 use crate::api::auth::client_ip;
-use crate::api::idempotency::Recovery;
+use crate::api::idempotency::{Recovery, fingerprint, run_keyed};
 use crate::api::reply::{ApiError, ApiReply};
 use crate::browser::terminal;
 use crate::pages::{error, html};
 use crate::payments::pay::{Payee, PaymentRequest, Source, pay};
+use crate::payments::settle::pay_resumed;
 use crate::secrets::random_hex;
 use crate::state::AppState;
 
@@ -46,19 +52,46 @@ const KEPT: &[&str] = &[
 /// The form's view of an API reply: `Success`, `Message` and the [`KEPT`] model fields.
 pub fn reduce(reply: &ApiReply) -> Value {
     let full: Value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
-    let mut model = Map::new();
-    if let Some(source) = full.get("Model").and_then(Value::as_object) {
+    form_view(
+        full.get("Success").cloned().unwrap_or(Value::Bool(false)),
+        full.get("Message").cloned().unwrap_or(Value::Null),
+        full.get("Model"),
+    )
+}
+
+/// `{Success, Message, Model}` with only the [`KEPT`] fields of `model`.
+pub fn form_view(success: Value, message: Value, model: Option<&Value>) -> Value {
+    let mut kept = Map::new();
+    if let Some(source) = model.and_then(Value::as_object) {
         for key in KEPT {
             if let Some(value) = source.get(*key).filter(|v| !v.is_null()) {
-                model.insert((*key).to_owned(), value.clone());
+                kept.insert((*key).to_owned(), value.clone());
             }
         }
     }
     serde_json::json!({
-        "Success": full.get("Success").cloned().unwrap_or(Value::Bool(false)),
-        "Message": full.get("Message").cloned().unwrap_or(Value::Null),
-        "Model": if model.is_empty() { Value::Null } else { Value::Object(model) },
+        "Success": success,
+        "Message": message,
+        "Model": if kept.is_empty() { Value::Null } else { Value::Object(kept) },
     })
+}
+
+/// The idempotency key of one press of Pay: `widget:` and the form's `AttemptKey` (16 to 64
+/// letters, digits, `-` or `_`), kept apart from the merchant's own `X-Request-ID`s.
+pub fn attempt_key(params: &Params) -> Result<Option<String>, ApiError> {
+    let Some(key) = params.string_max("AttemptKey", 64)? else {
+        return Ok(None);
+    };
+    let fine = key.len() >= 16
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !fine {
+        return Err(ApiError::Refused(
+            "AttemptKey must be 16 to 64 letters, digits, - or _".into(),
+        ));
+    }
+    Ok(Some(format!("widget:{key}")))
 }
 
 fn reduced(result: Result<ApiReply, ApiError>) -> Response {
@@ -124,26 +157,44 @@ async fn charge(state: &AppState, body: &[u8], ip: String) -> Result<ApiReply, A
     // The cheap checks before the RSA work.
     stage_of(&params)?;
     params.amount("Amount", params.currency()?)?;
+    let attempt = attempt_key(&params)?;
+    let hash = fingerprint(CHARGE_PATH, &params);
     let Some((key, site)) = terminal(state, &public_id).await? else {
         return Err(ApiError::Refused(UNKNOWN_TERMINAL.into()));
     };
-    let card = state
-        .keyring
-        .open(&packet, &key.public_id)
-        .await
-        .map_err(|e| ApiError::Refused(e.message().to_owned()))?;
-    let source = Source::Card {
-        pan: card.pan,
-        expiry: card.expiry,
-    };
-    let payment = request_of(&params, ip, source)?;
     let payee = Payee {
         site: &site,
         mode: key.mode,
         public_id: &key.public_id,
     };
-    pay(state, payee, payment, Recovery::default()).await
+    let work = move |recovery: Recovery| async move {
+        if recovery.resume.is_some() {
+            return pay_resumed(state, payee, recovery).await;
+        }
+        let card = state
+            .keyring
+            .open(&packet, payee.public_id)
+            .await
+            .map_err(|e| ApiError::Refused(e.message().to_owned()))?;
+        let source = Source::Card {
+            pan: card.pan,
+            expiry: card.expiry,
+        };
+        pay(state, payee, request_of(&params, ip, source)?, recovery).await
+    };
+    let Some(attempt) = attempt else {
+        return work(Recovery::default()).await;
+    };
+    let scope = KeyRef {
+        site: site.id,
+        mode: key.mode,
+        key: &attempt,
+    };
+    run_keyed(state, scope, &hash, work).await
 }
+
+/// The path whose parameters a charge's attempt key fingerprints.
+pub const CHARGE_PATH: &str = "/widget/charge";
 
 #[derive(Template)]
 #[template(path = "widget_3ds.html")]
@@ -175,7 +226,12 @@ pub async fn widget_3ds(
         Ok(body) => html(
             StatusCode::OK,
             body,
-            &format!("default-src 'none'; script-src 'nonce-{nonce}'; frame-ancestors 'self'"),
+            // This page lives inside the widget's frame, so the merchant's page is among its
+            // ancestors: it shares the form's `frame-ancestors`.
+            &format!(
+                "default-src 'none'; script-src 'nonce-{nonce}'; frame-ancestors {}",
+                state.config.widget_frame_ancestors
+            ),
         ),
         Err(e) => error(
             StatusCode::INTERNAL_SERVER_ERROR,

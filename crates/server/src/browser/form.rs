@@ -28,6 +28,8 @@ struct FormPage<'a> {
     skin: &'a str,
     mode: &'a str,
     origin: &'a str,
+    /// The name of the site being paid, when the page knows it.
+    shop: &'a str,
 }
 
 fn skin_of(params: &Params) -> &'static str {
@@ -80,7 +82,8 @@ fn render(page: FormPage<'_>, csp: &str) -> Response {
     }
 }
 
-/// `GET /widget/form?lang=…&skin=…&origin=…`: the widget's iframe.
+/// `GET /widget/form?lang=…&skin=…&origin=…[&publicId=…]`: the widget's iframe; the Public ID,
+/// when given, puts the shop's name on the form.
 pub async fn widget_form(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
     let Ok(params) = Params::from_form(query.unwrap_or_default().as_bytes()) else {
         return error(StatusCode::BAD_REQUEST, "Payment form", "Bad query string.");
@@ -95,6 +98,15 @@ pub async fn widget_form(State(state): State<AppState>, RawQuery(query): RawQuer
     };
     let language = params.string_max("lang", 16).ok().flatten();
     let t = texts::for_language(language.as_deref().unwrap_or("ru-RU"));
+    let public_id = params.string_max("publicId", 64).ok().flatten();
+    let shop = match public_id {
+        Some(id) => terminal(&state, &id)
+            .await
+            .ok()
+            .flatten()
+            .map(|(_, site)| site.name),
+        None => None,
+    };
     let page = FormPage {
         t,
         texts_json: json!(t).to_string(),
@@ -102,6 +114,7 @@ pub async fn widget_form(State(state): State<AppState>, RawQuery(query): RawQuer
         skin: skin_of(&params),
         mode: "widget",
         origin: &origin,
+        shop: shop.as_deref().unwrap_or(""),
     };
     render(page, &form_csp(&state.config.widget_frame_ancestors))
 }
@@ -163,13 +176,13 @@ pub async fn pub_card(State(state): State<AppState>, RawQuery(query): RawQuery) 
             return error(StatusCode::INTERNAL_SERVER_ERROR, TITLE, "Internal error.");
         }
     };
-    if !matches!(terminal(&state, &public_id).await, Ok(Some(_))) {
+    let Ok(Some((_, site))) = terminal(&state, &public_id).await else {
         return error(
             StatusCode::NOT_FOUND,
             TITLE,
             "The configured hosted_public_id names no active site.",
         );
-    }
+    };
     let options = match hosted_options(&params, &public_id) {
         Ok(options) => options,
         Err(message) => return error(StatusCode::BAD_REQUEST, TITLE, &message),
@@ -183,6 +196,7 @@ pub async fn pub_card(State(state): State<AppState>, RawQuery(query): RawQuery) 
         skin: skin_of(&params),
         mode: "page",
         origin: "",
+        shop: &site.name,
     };
     render(page, &form_csp("'none'"))
 }

@@ -1,7 +1,9 @@
 //! The browser side (spec §6–7): the checkout script, the widget and its payment form, the
 //! browser charge endpoint authenticated by Public ID alone, 3-D Secure inside the form, the
-//! hosted card page `/pub/card` and the demo shop `/demo`. See `docs/browser.md`.
+//! hosted card page `/pub/card` and the demo shop `/demo`; `/widget/close` settles what became
+//! of an attempt when the payer closes the form. See `docs/browser.md`.
 
+pub mod attempt;
 pub mod charge;
 pub mod demo;
 pub mod form;
@@ -30,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/widget/form.css", get(scripts::form_css))
         .route("/widget/charge", post(charge::widget_charge))
         .route("/widget/3ds", post(charge::widget_3ds))
+        .route("/widget/close", post(attempt::widget_close))
         .route("/pub/card", get(form::pub_card))
         .route("/_cloudpayments_/pub/card", get(form::pub_card))
         .route("/demo", get(demo::demo))

@@ -33,6 +33,20 @@ pub struct Texts {
     pub name_invalid: &'static str,
     pub email_invalid: &'static str,
     pub network: &'static str,
+    /// Marks the optional cardholder name.
+    pub optional: &'static str,
+    /// The CVV field's placeholder: a hint, never something that looks typed.
+    pub cvv_hint: &'static str,
+    /// Shown while a closed form settles its attempt.
+    pub closing: &'static str,
+    /// Result screen: the shop's order number.
+    pub order: &'static str,
+    /// Result screen: the transaction number.
+    pub transaction: &'static str,
+    /// The label of the accepted card brands.
+    pub brands: &'static str,
+    /// The shop the payment goes to.
+    pub shop: &'static str,
 }
 
 const RU: Texts = Texts {
@@ -61,6 +75,13 @@ const RU: Texts = Texts {
     name_invalid: "Имя латиницей, как на карте",
     email_invalid: "Неправильный e-mail",
     network: "Нет связи с платёжным шлюзом, попробуйте ещё раз",
+    optional: "необязательно",
+    cvv_hint: "3 цифры",
+    closing: "Завершаем платёж, не закрывайте страницу…",
+    order: "Заказ",
+    transaction: "Транзакция",
+    brands: "Принимаем карты",
+    shop: "Получатель",
 };
 
 const EN: Texts = Texts {
@@ -89,6 +110,13 @@ const EN: Texts = Texts {
     name_invalid: "Latin letters, as on the card",
     email_invalid: "Invalid e-mail",
     network: "Cannot reach the payment gateway, please try again",
+    optional: "optional",
+    cvv_hint: "3 digits",
+    closing: "Finishing the payment, please keep this page open…",
+    order: "Order",
+    transaction: "Transaction",
+    brands: "Cards accepted",
+    shop: "Payee",
 };
 
 const KK: Texts = Texts {
@@ -117,6 +145,13 @@ const KK: Texts = Texts {
     name_invalid: "Картадағыдай латын әріптерімен",
     email_invalid: "E-mail қате",
     network: "Төлем шлюзіне қосылу мүмкін емес, қайталап көріңіз",
+    optional: "міндетті емес",
+    cvv_hint: "3 сан",
+    closing: "Төлем аяқталуда, бетті жаппаңыз…",
+    order: "Тапсырыс",
+    transaction: "Транзакция",
+    brands: "Қабылданатын карталар",
+    shop: "Алушы",
 };
 
 /// The texts for a widget `language` / `culture` value; unknown values get Russian.

@@ -38,4 +38,5 @@ mod sweeper;
 mod three_ds;
 mod vault;
 mod widget;
+mod widget_close;
 mod widget_recurrent;
