@@ -47,6 +47,8 @@ pub struct Texts {
     pub brands: &'static str,
     /// The shop the payment goes to.
     pub shop: &'static str,
+    /// Result screen: the amount paid or tried.
+    pub sum: &'static str,
 }
 
 const RU: Texts = Texts {
@@ -82,6 +84,7 @@ const RU: Texts = Texts {
     transaction: "Транзакция",
     brands: "Принимаем карты",
     shop: "Получатель",
+    sum: "Сумма",
 };
 
 const EN: Texts = Texts {
@@ -117,6 +120,7 @@ const EN: Texts = Texts {
     transaction: "Transaction",
     brands: "Cards accepted",
     shop: "Payee",
+    sum: "Amount",
 };
 
 const KK: Texts = Texts {
@@ -152,6 +156,7 @@ const KK: Texts = Texts {
     transaction: "Транзакция",
     brands: "Қабылданатын карталар",
     shop: "Алушы",
+    sum: "Сомасы",
 };
 
 /// The texts for a widget `language` / `culture` value; unknown values get Russian.
