@@ -40,7 +40,7 @@ pub enum ParamError {
     /// More than [`MAX_FIELDS`] fields.
     #[error("The request has too many fields")]
     TooManyFields,
-    /// The same name twice, differing only in case.
+    /// The same name twice (in a JSON object at any depth, or differing only in case).
     #[error("Parameter {0} is given more than once")]
     Duplicate(String),
     /// A required parameter is absent.
@@ -71,6 +71,9 @@ impl Params {
     pub fn from_json(body: &[u8]) -> Result<Params, ParamError> {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(Params::default());
+        }
+        if let Some(key) = unique::first_duplicate_key(body) {
+            return Err(ParamError::Duplicate(key));
         }
         let value: Value = serde_json::from_slice(body).map_err(|e| {
             ParamError::MalformedJson(format!("line {} column {}", e.line(), e.column()))
@@ -206,6 +209,18 @@ impl Params {
             .ok_or_else(invalid)
     }
 
+    /// An IPv4 or IPv6 address in its usual text (`IpAddress`); empty counts as absent.
+    pub fn ip_address(&self, name: &str) -> Result<Option<String>, ParamError> {
+        match self.string_max(name, 64)? {
+            Some(text) if text.is_empty() => Ok(None),
+            Some(text) => text
+                .parse::<std::net::IpAddr>()
+                .map(|ip| Some(ip.to_string()))
+                .map_err(|_| ParamError::Invalid(name.to_owned())),
+            None => Ok(None),
+        }
+    }
+
     /// `Currency`, defaulting to RUB.
     pub fn currency(&self) -> Result<Currency, ParamError> {
         match self.string_max("Currency", 8)? {
@@ -291,6 +306,8 @@ fn count_fields(value: &Value, depth: usize) -> Result<usize, ParamError> {
         _ => Ok(1),
     }
 }
+
+mod unique;
 
 #[cfg(test)]
 mod tests;

@@ -43,7 +43,7 @@ fn common(params: &Params, stage: Stage, source: Source) -> Result<PaymentReques
         culture: params
             .string_max("CultureName", 16)?
             .unwrap_or_else(|| "ru-RU".to_owned()),
-        ip_address: params.string_max("IpAddress", 64)?.unwrap_or_default(),
+        ip_address: params.ip_address("IpAddress")?.unwrap_or_default(),
         name: params.string_max("Name", 255)?,
         order: None,
         subscription: None,
