@@ -1,6 +1,5 @@
 //! Building the gateway: opening the database, loading keys, wiring routes, serving.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -67,6 +66,7 @@ pub async fn build_state(
         secrets,
         keyring,
         limits: Limits::new(config.test_in_flight, config.live_in_flight),
+        proxies: crate::client::TrustedProxies::new(config.trusted_proxy_nets()?),
         widget_rate: crate::browser::rate::RateLimit::new(config.widget_charge_per_minute),
         config,
         metrics: observe::metrics_handle(),
@@ -111,52 +111,45 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::client::resolve,
+        ))
         .layer(axum::middleware::from_fn(observe::observe))
         .with_state(state)
 }
 
-/// The whole HTTP service: API paths are normalized (case, trailing slash) before routing.
+/// The whole HTTP service: API paths are normalized (case, trailing slash) before routing, and a
+/// request body must arrive within `request_body_timeout_secs`.
 pub fn app(state: AppState) -> Router {
+    let body_timeout = Duration::from_secs(state.config.request_body_timeout_secs);
     let routed = router(state).map_request(|mut req: Request| {
         if let Some(uri) = api::normalize_path(req.uri()) {
             *req.uri_mut() = uri;
         }
         req
     });
-    Router::new().fallback_service(routed)
+    Router::new()
+        .fallback_service(routed)
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            body_timeout,
+        ))
 }
 
 /// Serves `state` on `listener` until `shutdown` resolves, then lets in-flight requests finish
-/// (up to the configured grace period).
+/// (up to the configured grace period). Connections are capped and timed (`listener`).
 pub async fn serve(
     state: AppState,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let grace = Duration::from_secs(state.config.shutdown_grace_secs);
-    let app = app(state);
-    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        shutdown.await;
-        let _ = stopping_tx.send(());
-    });
-    let server = tokio::spawn(async move { server.await });
-    tokio::pin!(server);
-    tokio::select! {
-        done = &mut server => done??,
-        _ = stopping_rx => {
-            tracing::info!(grace_secs = grace.as_secs(), "shutting down, finishing in-flight requests");
-            match tokio::time::timeout(grace, &mut server).await {
-                Ok(done) => done??,
-                Err(_) => tracing::warn!("grace period over, dropping remaining connections"),
-            }
-        }
-    }
-    Ok(())
+    let config = &state.config;
+    let limits = crate::listener::ConnectionLimits {
+        max_connections: config.max_connections,
+        header_read_timeout: Duration::from_secs(config.header_read_timeout_secs),
+        grace: Duration::from_secs(config.shutdown_grace_secs),
+    };
+    crate::listener::serve(listener, app(state), limits, shutdown).await
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -181,6 +174,7 @@ pub async fn shutdown_signal() {
 /// `oblako serve`: open everything, create the demo site on first start, serve until a signal.
 pub async fn run_server(config: Config) -> anyhow::Result<()> {
     let addr = config.listen_addr()?;
+    crate::listener::raise_file_limit();
     let db = open_db(&config).await?;
     for warning in db.durability_warnings().await? {
         tracing::warn!("{warning}");

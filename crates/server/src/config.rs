@@ -26,6 +26,10 @@ const ENV_KEYS: &[&str] = &[
     "shutdown_grace_secs",
     "test_in_flight",
     "live_in_flight",
+    "trusted_proxies",
+    "max_connections",
+    "header_read_timeout_secs",
+    "request_body_timeout_secs",
     "allow_subnets",
     "notification_connect_timeout_ms",
     "notification_timeout_ms",
@@ -74,6 +78,16 @@ pub struct Config {
     pub test_in_flight: usize,
     /// Requests a site may have in flight on live keys (CloudPayments: 30); more get 429.
     pub live_in_flight: usize,
+    /// Reverse proxies (subnets) whose `Forwarded` / `X-Forwarded-For` name the client; every
+    /// other peer is taken at its socket address.
+    pub trusted_proxies: Vec<String>,
+    /// Client connections open at once; past it, new connections are closed at once.
+    pub max_connections: usize,
+    /// How long a client may take to send a request's headers, counted from the connection's
+    /// start or its previous response: it is also the idle keep-alive timeout.
+    pub header_read_timeout_secs: u64,
+    /// How long a client may take to send a request's body.
+    pub request_body_timeout_secs: u64,
     /// Subnets notifications and Check may reach although the SSRF guard forbids their range
     /// (e.g. `["10.1.0.0/16"]` for a merchant backend on a private network).
     pub allow_subnets: Vec<String>,
@@ -121,6 +135,10 @@ impl Default for Config {
             shutdown_grace_secs: 30,
             test_in_flight: Mode::Test.concurrency_limit(),
             live_in_flight: Mode::Live.concurrency_limit(),
+            trusted_proxies: Vec::new(),
+            max_connections: 10_000,
+            header_read_timeout_secs: 20,
+            request_body_timeout_secs: 30,
             allow_subnets: Vec::new(),
             notification_connect_timeout_ms: 10_000,
             notification_timeout_ms: 30_000,
@@ -230,6 +248,23 @@ impl Config {
             )));
         }
         self.allowed_subnets()?;
+        self.trusted_proxy_nets()?;
+        if !(16..=1_000_000).contains(&self.max_connections) {
+            return Err(ConfigError(format!(
+                "key `max_connections`: {} is not between 16 and 1000000",
+                self.max_connections
+            )));
+        }
+        for (key, value) in [
+            ("header_read_timeout_secs", self.header_read_timeout_secs),
+            ("request_body_timeout_secs", self.request_body_timeout_secs),
+        ] {
+            if !(1..=3600).contains(&value) {
+                return Err(ConfigError(format!(
+                    "key `{key}`: {value} is not between 1 and 3600"
+                )));
+            }
+        }
         crate::browser::check_config(self)?;
         self.mail_from()?;
         let smtp = self.smtp_url.trim();
@@ -312,6 +347,23 @@ impl Config {
                         "key `allow_subnets`: {net:?} is not a subnet like 10.1.0.0/16"
                     ))
                 })
+            })
+            .collect()
+    }
+
+    /// `trusted_proxies`, parsed (a bare address is a /32 or /128).
+    pub fn trusted_proxy_nets(&self) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+        self.trusted_proxies
+            .iter()
+            .map(|net| {
+                let text = net.trim();
+                text.parse::<ipnet::IpNet>()
+                    .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        ConfigError(format!(
+                            "key `trusted_proxies`: {net:?} is not an address or subnet like 10.0.0.0/8"
+                        ))
+                    })
             })
             .collect()
     }

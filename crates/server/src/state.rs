@@ -30,6 +30,8 @@ pub struct Shared {
     pub keyring: Arc<Keyring>,
     /// Throttles and in-flight limits.
     pub limits: Limits,
+    /// Whose forwarding headers name the client (`trusted_proxies`).
+    pub proxies: crate::client::TrustedProxies,
     /// Settings.
     pub config: Config,
     /// Renders `/metrics`.

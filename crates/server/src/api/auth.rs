@@ -1,14 +1,16 @@
 //! HTTP Basic authentication with a Public ID and an API Secret (spec §1.3).
 //!
 //! The secret is checked against its keyed hash in constant time; an unknown Public ID costs the
-//! same hash computation as a known one. Failures are throttled per IP and per Public ID
-//! (`limits`). The key and its site come from a one-second cache (`key_cache`). Live keys work
+//! same hash computation as a known one. Failures are throttled per client address and per
+//! (client address, Public ID) (`limits`); each failure and each throttle decision is logged once
+//! at WARN with the client address and the Public ID (never the secret) and counted in
+//! `/metrics` (`oblako_auth_failures_total{reason}`, `oblako_auth_throttled_total`). The key and its site come from a one-second cache (`key_cache`). Live keys work
 //! only once the site is in production. A request that passes also
 //! takes one of the site's in-flight slots, released when the request is done.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::IpAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use base64::Engine;
@@ -17,6 +19,7 @@ use oblako_store::sites::Site;
 use tokio::sync::OwnedSemaphorePermit;
 
 use crate::api::reply::ApiError;
+use crate::client::client_ip;
 use crate::state::AppState;
 
 /// The authenticated caller: a site and the mode of the key pair used.
@@ -29,15 +32,6 @@ pub struct Principal {
     /// The Public ID presented.
     pub public_id: String,
     _slot: OwnedSemaphorePermit,
-}
-
-/// The caller's IP address (the socket peer; unspecified in in-process tests).
-pub fn client_ip(parts: &Parts) -> IpAddr {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 
 fn basic_credentials(parts: &Parts) -> Option<(String, String)> {
@@ -64,12 +58,14 @@ impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let ip = client_ip(parts);
         let Some((public_id, secret)) = basic_credentials(parts) else {
+            refused(ip, "", "no credentials");
             return Err(ApiError::Unauthorized(NO_CREDENTIALS));
         };
-        let ip = client_ip(parts);
         let now = state.now_ms();
-        if state.limits.auth_blocked(ip, &public_id, now) {
+        if state.limits.pair_blocked(ip, &public_id, now) {
+            throttled(ip, &public_id);
             return Err(ApiError::TooManyRequests(THROTTLED));
         }
         let found = if public_id.len() <= 64 {
@@ -85,11 +81,22 @@ impl FromRequestParts<AppState> for Principal {
                 false
             }
         };
+        let known = found.is_some();
         let Some((key, site)) = found.filter(|_| verified) else {
-            state.limits.auth_failed(ip, &public_id, now);
+            let reason = if known {
+                "wrong secret"
+            } else {
+                "unknown Public ID"
+            };
+            refused(ip, &public_id, reason);
+            if state.limits.auth_failed(ip, &public_id, now) {
+                throttled(ip, &public_id);
+                return Err(ApiError::TooManyRequests(THROTTLED));
+            }
             return Err(ApiError::Unauthorized(BAD_CREDENTIALS));
         };
         if key.mode == Mode::Live && !site.production {
+            refused(ip, &public_id, "live key before production");
             return Err(ApiError::Unauthorized(NOT_LIVE));
         }
         let slot = state
@@ -103,4 +110,22 @@ impl FromRequestParts<AppState> for Principal {
             _slot: slot,
         })
     }
+}
+
+/// The Public ID as logged: at most 64 characters of what the caller sent.
+fn shown(public_id: &str) -> &str {
+    public_id
+        .char_indices()
+        .nth(64)
+        .map_or(public_id, |(end, _)| &public_id[..end])
+}
+
+fn refused(ip: IpAddr, public_id: &str, reason: &'static str) {
+    tracing::warn!(client = %ip, public_id = shown(public_id), reason, "authentication failed");
+    metrics::counter!("oblako_auth_failures_total", "reason" => reason).increment(1);
+}
+
+fn throttled(ip: IpAddr, public_id: &str) {
+    tracing::warn!(client = %ip, public_id = shown(public_id), "authentication throttled (429)");
+    metrics::counter!("oblako_auth_throttled_total").increment(1);
 }

@@ -1,11 +1,14 @@
-//! Request limits: failed-login throttling and in-flight limits per site.
+//! Request limits: failed-authentication throttling and in-flight limits per site.
 //!
-//! Authentication failures are counted per client IP and per Public ID in fixed one-minute
-//! windows; once either count reaches its threshold, further requests from that IP or for that
-//! Public ID get 429 until the window ends, whatever credentials they carry. A site may have 5
-//! requests in flight on test keys and 30 on live keys (spec §1.2; `test_in_flight` and
-//! `live_in_flight` in the configuration); the next one gets 429 at once. Both are per node: a
-//! cluster of N nodes admits up to N times as much.
+//! Authentication failures are counted in fixed one-minute windows per client address (the
+//! socket peer, or the address `trusted_proxies` forwarded) and per (client address, Public ID).
+//! A pair that reached [`PAIR_FAILURES`] gets 429 for the rest of its window, whatever it sends;
+//! a client address that reached [`SOURCE_FAILURES`] (one source trying many Public IDs) gets 429
+//! for every wrong secret. A correct secret is refused only for its own pair's failures, so other
+//! people's failures, from anywhere, never lock out a Public ID's owner (Public IDs are public:
+//! every widget shows one). A site may have 5 requests in flight on test keys and 30 on live keys
+//! (spec §1.2; `test_in_flight` and `live_in_flight` in the configuration); the next one gets 429
+//! at once. Both are per node: a cluster of N nodes admits up to N times as much.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -15,10 +18,10 @@ use std::sync::{Arc, Mutex};
 use oblako_core::ids::{Mode, SiteId};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// Failures allowed per client IP per window.
-pub const IP_FAILURES: u32 = 20;
-/// Failures allowed per Public ID per window.
-pub const KEY_FAILURES: u32 = 50;
+/// Failures allowed per (client address, Public ID) per window.
+pub const PAIR_FAILURES: u32 = 20;
+/// Failures allowed per client address per window, across Public IDs.
+pub const SOURCE_FAILURES: u32 = 100;
 const WINDOW_MS: i64 = 60_000;
 /// Entries kept per table before expired ones are swept.
 const MAX_ENTRIES: usize = 100_000;
@@ -76,8 +79,8 @@ impl<K: Eq + Hash + Clone> FailureTable<K> {
 /// The gateway's limits.
 #[derive(Debug)]
 pub struct Limits {
-    by_ip: FailureTable<IpAddr>,
-    by_key: FailureTable<String>,
+    by_source: FailureTable<IpAddr>,
+    by_pair: FailureTable<(IpAddr, String)>,
     in_flight: Mutex<HashMap<(SiteId, Mode), Arc<Semaphore>>>,
     /// Slots per site on test keys and on live keys.
     slots: [usize; 2],
@@ -96,24 +99,26 @@ impl Limits {
     /// Limits with `test` and `live` requests in flight per site.
     pub fn new(test: usize, live: usize) -> Limits {
         Limits {
-            by_ip: FailureTable::new(IP_FAILURES),
-            by_key: FailureTable::new(KEY_FAILURES),
+            by_source: FailureTable::new(SOURCE_FAILURES),
+            by_pair: FailureTable::new(PAIR_FAILURES),
             in_flight: Mutex::new(HashMap::new()),
             slots: [test, live],
         }
     }
 
-    /// Whether authentication attempts from `ip` or for `public_id` are throttled now.
-    pub fn auth_blocked(&self, ip: IpAddr, public_id: &str, now_ms: i64) -> bool {
-        self.by_ip.blocked(&ip, now_ms) || self.by_key.blocked(&public_id.to_owned(), now_ms)
+    /// Whether `ip` is throttled for `public_id` by its own failures: then nothing it sends for
+    /// that Public ID is checked until the window ends.
+    pub fn pair_blocked(&self, ip: IpAddr, public_id: &str, now_ms: i64) -> bool {
+        self.by_pair.blocked(&(ip, public_id.to_owned()), now_ms)
     }
 
-    /// Counts a failed authentication.
-    pub fn auth_failed(&self, ip: IpAddr, public_id: &str, now_ms: i64) {
-        self.by_ip.record(&ip, now_ms);
-        if !public_id.is_empty() {
-            self.by_key.record(&public_id.to_owned(), now_ms);
-        }
+    /// Counts a failed authentication; answers whether the caller is throttled now (its pair, or
+    /// its address across Public IDs).
+    pub fn auth_failed(&self, ip: IpAddr, public_id: &str, now_ms: i64) -> bool {
+        self.by_source.record(&ip, now_ms);
+        let pair = (ip, public_id.to_owned());
+        self.by_pair.record(&pair, now_ms);
+        self.by_pair.blocked(&pair, now_ms) || self.by_source.blocked(&ip, now_ms)
     }
 
     /// Takes one in-flight slot of the site, or `None` when all are taken.
@@ -138,33 +143,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn failures_block_until_the_window_ends() {
+    fn a_pair_is_blocked_by_its_own_failures_until_the_window_ends() {
         let limits = Limits::default();
         let ip: IpAddr = "10.0.0.1".parse().unwrap();
-        for _ in 0..IP_FAILURES {
-            assert!(!limits.auth_blocked(ip, "pk_x", 0));
-            limits.auth_failed(ip, &format!("pk_{}", rand_suffix()), 0);
+        for n in 1..=PAIR_FAILURES {
+            assert!(!limits.pair_blocked(ip, "pk_x", 0));
+            assert_eq!(limits.auth_failed(ip, "pk_x", 0), n == PAIR_FAILURES);
         }
-        assert!(limits.auth_blocked(ip, "pk_other", 1));
-        let other_ip: IpAddr = "10.0.0.2".parse().unwrap();
-        assert!(!limits.auth_blocked(other_ip, "pk_other", 1));
-        assert!(!limits.auth_blocked(ip, "pk_other", WINDOW_MS));
-    }
-
-    fn rand_suffix() -> u64 {
-        static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        assert!(limits.pair_blocked(ip, "pk_x", 1));
+        assert!(!limits.pair_blocked(ip, "pk_other", 1));
+        assert!(!limits.pair_blocked("10.0.0.2".parse().unwrap(), "pk_x", 1));
+        assert!(!limits.pair_blocked(ip, "pk_x", WINDOW_MS));
     }
 
     #[test]
-    fn a_public_id_under_attack_is_throttled_from_every_ip() {
+    fn a_source_trying_many_ids_is_throttled_but_never_blocks_a_pair() {
         let limits = Limits::default();
-        for i in 0..KEY_FAILURES {
-            let ip = IpAddr::from([10, 1, (i / 256) as u8, (i % 256) as u8]);
-            limits.auth_failed(ip, "pk_target", 5);
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        for n in 0..SOURCE_FAILURES - 1 {
+            assert!(!limits.auth_failed(ip, &format!("pk_{n}"), 0));
         }
-        assert!(limits.auth_blocked("10.9.9.9".parse().unwrap(), "pk_target", 6));
-        assert!(!limits.auth_blocked("10.9.9.9".parse().unwrap(), "pk_else", 6));
+        assert!(limits.auth_failed(ip, "pk_last", 0));
+        assert!(!limits.pair_blocked(ip, "pk_owner", 1));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! How the API answers: every body is JSON, and every error speaks the wire envelope.
 //!
 //! Business errors are HTTP 200 with `Success:false` (spec §1.4); only authentication (401),
-//! throttling (429), oversize bodies (413), idempotency conflicts and real faults use other
+//! throttling (429), oversize bodies (413), slow bodies (408), bodies in another encoding (415),
+//! idempotency conflicts and real faults use other
 //! codes, and even those carry a small JSON body. Internal errors are logged once with their cause
 //! and never shown to the caller.
 
@@ -60,6 +61,12 @@ pub enum ApiError {
     /// The body is over the limit.
     #[error("Request body is too large")]
     PayloadTooLarge,
+    /// The body did not arrive in time (`request_body_timeout_secs`).
+    #[error("Request body timed out")]
+    BodyTimeout,
+    /// A body in neither JSON nor form encoding.
+    #[error("{0}")]
+    UnsupportedMediaType(&'static str),
     /// A bad parameter or body: HTTP 200, `Success:false`, the message.
     #[error(transparent)]
     Invalid(#[from] ParamError),
@@ -78,6 +85,18 @@ impl From<oblako_store::StoreError> for ApiError {
 }
 
 impl ApiError {
+    /// What a failed read of a request body means: too large (413) or too slow (408).
+    pub fn of_body(error: &axum::Error) -> ApiError {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+        while let Some(e) = cause {
+            if e.is::<tower_http::timeout::TimeoutError>() {
+                return ApiError::BodyTimeout;
+            }
+            cause = e.source();
+        }
+        ApiError::PayloadTooLarge
+    }
+
     /// The response this error becomes.
     pub fn reply(&self) -> ApiReply {
         match self {
@@ -85,6 +104,12 @@ impl ApiError {
             ApiError::TooManyRequests(m) => ApiReply::error(StatusCode::TOO_MANY_REQUESTS, m),
             ApiError::PayloadTooLarge => {
                 ApiReply::error(StatusCode::PAYLOAD_TOO_LARGE, "Request body is too large")
+            }
+            ApiError::BodyTimeout => {
+                ApiReply::error(StatusCode::REQUEST_TIMEOUT, "Request body timed out")
+            }
+            ApiError::UnsupportedMediaType(m) => {
+                ApiReply::error(StatusCode::UNSUPPORTED_MEDIA_TYPE, m)
             }
             ApiError::Invalid(e) => ApiReply::error(StatusCode::OK, &e.to_string()),
             ApiError::Refused(m) => ApiReply::error(StatusCode::OK, m),

@@ -25,11 +25,11 @@ use oblako_store::sites::Site;
 use oblako_store::transactions::{self, TransactionRow};
 use serde_json::{Value, json};
 
-use crate::api::auth::client_ip;
 use crate::api::idempotency::RUNNING_LEASE_MS;
 use crate::api::reply::{ApiError, ApiReply};
 use crate::browser::charge::{attempt_key, form_view};
 use crate::browser::terminal;
+use crate::client::client_ip;
 use crate::payments::model::{Terminal, transaction_model};
 use crate::state::AppState;
 
@@ -51,7 +51,7 @@ pub async fn widget_close(State(state): State<AppState>, request: Request) -> Re
             .into_response()
     } else {
         match axum::body::to_bytes(body, MAX_BODY).await {
-            Err(_) => ApiError::PayloadTooLarge.into_response(),
+            Err(e) => ApiError::of_body(&e).into_response(),
             Ok(body) => match close(&state, &body).await {
                 Ok(answer) => ApiReply {
                     status: StatusCode::OK,

@@ -20,10 +20,10 @@ use oblako_protocol::params::Params;
 use oblako_store::idempotency::KeyRef;
 use serde_json::{Map, Value};
 
-use crate::api::auth::client_ip;
 use crate::api::idempotency::{Recovery, fingerprint, run_keyed};
 use crate::api::reply::{ApiError, ApiReply};
 use crate::browser::terminal;
+use crate::client::client_ip;
 use crate::pages::{error, html};
 use crate::payments::pay::{Payee, PaymentRequest, Source, pay};
 use crate::payments::settle::pay_resumed;
@@ -144,8 +144,9 @@ pub async fn widget_charge(State(state): State<AppState>, request: Request) -> R
     if !state.widget_rate.allow(ip, state.now_ms()) {
         return ApiError::TooManyRequests(RATE_LIMITED).into_response();
     }
-    let Ok(body) = axum::body::to_bytes(body, MAX_BODY).await else {
-        return ApiError::PayloadTooLarge.into_response();
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(body) => body,
+        Err(e) => return ApiError::of_body(&e).into_response(),
     };
     reduced(charge(&state, &body, ip.to_string()).await)
 }

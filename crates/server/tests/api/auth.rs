@@ -2,7 +2,7 @@
 
 use axum::http::StatusCode;
 use oblako_core::ids::{Mode, SiteId};
-use oblako_server::api::limits::{IP_FAILURES, KEY_FAILURES};
+use oblako_server::api::limits::{PAIR_FAILURES, SOURCE_FAILURES};
 
 use crate::helpers::{TestApp, is_guid, request};
 
@@ -109,102 +109,126 @@ async fn a_rotated_secret_replaces_the_old_one() {
     assert_eq!(fresh.status, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn repeated_failures_from_one_ip_are_throttled_for_a_minute() {
-    let app = TestApp::new().await;
-    let (id, secret) = (
-        app.site.test.public_id.clone(),
-        app.site.test.api_secret.clone(),
-    );
-    for n in 0..IP_FAILURES {
-        let user = format!("test_api_guess{n}");
-        let reply = app
-            .call(
-                request("POST", "/test")
-                    .auth(&user, "x")
-                    .peer_ip("192.0.2.7")
-                    .empty(),
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+async fn ping(app: &TestApp, id: &str, secret: &str, ip: &str) -> StatusCode {
+    ping_via(app, id, secret, ip, None).await
+}
+
+async fn ping_via(
+    app: &TestApp,
+    id: &str,
+    secret: &str,
+    ip: &str,
+    forwarded_for: Option<&str>,
+) -> StatusCode {
+    let mut req = request("POST", "/test").auth(id, secret).peer_ip(ip);
+    if let Some(client) = forwarded_for {
+        req = req.header("x-forwarded-for", client);
     }
-    let blocked = app
-        .call(
-            request("POST", "/test")
-                .auth(&id, &secret)
-                .peer_ip("192.0.2.7")
-                .empty(),
-        )
-        .await;
-    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(blocked.json()["Success"], false);
-    let elsewhere = app
-        .call(
-            request("POST", "/test")
-                .auth(&id, &secret)
-                .peer_ip("192.0.2.8")
-                .empty(),
-        )
-        .await;
-    assert_eq!(
-        elsewhere.status,
-        StatusCode::OK,
-        "another IP is not affected"
-    );
-    app.clock.advance_millis(60_000);
-    let later = app
-        .call(
-            request("POST", "/test")
-                .auth(&id, &secret)
-                .peer_ip("192.0.2.7")
-                .empty(),
-        )
-        .await;
-    assert_eq!(later.status, StatusCode::OK);
+    app.call(req.empty()).await.status
 }
 
 #[tokio::test]
-async fn a_public_id_under_attack_is_throttled_and_recovers() {
+async fn a_pair_that_keeps_failing_is_throttled_for_a_minute_and_no_one_else_is() {
     let app = TestApp::new().await;
     let (id, secret) = (
         app.site.test.public_id.clone(),
         app.site.test.api_secret.clone(),
     );
-    for n in 0..KEY_FAILURES {
-        let ip = format!("198.51.{}.{}", n / 200, n % 200 + 1);
-        let reply = app
-            .call(
-                request("POST", "/test")
-                    .auth(&id, "wrong")
-                    .peer_ip(&ip)
-                    .empty(),
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    for n in 1..=PAIR_FAILURES {
+        let want = if n == PAIR_FAILURES {
+            StatusCode::TOO_MANY_REQUESTS
+        } else {
+            StatusCode::UNAUTHORIZED
+        };
+        assert_eq!(ping(&app, &id, "wrong", "192.0.2.7").await, want, "{n}");
     }
-    let blocked = app
-        .call(
-            request("POST", "/test")
-                .auth(&id, &secret)
-                .peer_ip("203.0.113.9")
-                .empty(),
-        )
-        .await;
-    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
-    app.clock.advance_millis(61_000);
-    let later = app
-        .call(
-            request("POST", "/test")
-                .auth(&id, &secret)
-                .peer_ip("203.0.113.9")
-                .empty(),
-        )
-        .await;
+    // The pair failed: even the right secret waits out the window from there.
     assert_eq!(
-        later.status,
-        StatusCode::OK,
-        "the correct secret works after the window"
+        ping(&app, &id, &secret, "192.0.2.7").await,
+        StatusCode::TOO_MANY_REQUESTS
     );
+    // The owner, from anywhere else, is not locked out by those failures.
+    assert_eq!(ping(&app, &id, &secret, "192.0.2.8").await, StatusCode::OK);
+    app.clock.advance_millis(60_000);
+    assert_eq!(ping(&app, &id, &secret, "192.0.2.7").await, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_public_id_attacked_from_everywhere_still_takes_its_owners_secret() {
+    let app = TestApp::new().await;
+    let (id, secret) = (
+        app.site.test.public_id.clone(),
+        app.site.test.api_secret.clone(),
+    );
+    for n in 0..200 {
+        let ip = format!("198.51.{}.{}", n / 200, n % 200 + 1);
+        assert_eq!(
+            ping(&app, &id, "wrong", &ip).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        ping(&app, &id, &secret, "203.0.113.9").await,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_source_spraying_public_ids_is_throttled_but_its_neighbours_correct_keys_pass() {
+    let app = TestApp::new().await;
+    let (id, secret) = (
+        app.site.test.public_id.clone(),
+        app.site.test.api_secret.clone(),
+    );
+    for n in 0..SOURCE_FAILURES {
+        let guess = format!("test_api_guess{n}");
+        let status = ping(&app, &guess, "x", "192.0.2.9").await;
+        let want = if n + 1 == SOURCE_FAILURES {
+            StatusCode::TOO_MANY_REQUESTS
+        } else {
+            StatusCode::UNAUTHORIZED
+        };
+        assert_eq!(status, want, "{n}");
+    }
+    assert_eq!(
+        ping(&app, "test_api_another", "x", "192.0.2.9").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Someone else behind the same address (one NAT, one proxy) with a correct key.
+    assert_eq!(ping(&app, &id, &secret, "192.0.2.9").await, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn forwarded_addresses_count_only_from_trusted_proxies() {
+    let app = TestApp::with_config(|c| c.trusted_proxies = vec!["10.0.0.0/8".into()]).await;
+    let (id, secret) = (
+        app.site.test.public_id.clone(),
+        app.site.test.api_secret.clone(),
+    );
+    for _ in 0..PAIR_FAILURES {
+        ping_via(&app, &id, "wrong", "10.0.0.5", Some("203.0.113.50")).await;
+    }
+    let via = |client: &'static str| ping_via(&app, &id, &secret, "10.0.0.5", Some(client));
+    assert_eq!(via("203.0.113.50").await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        via("203.0.113.51").await,
+        StatusCode::OK,
+        "another client of the proxy"
+    );
+
+    // From an untrusted peer the header is ignored: the peer itself is the client.
+    for n in 0..PAIR_FAILURES {
+        let forged = format!("198.51.100.{n}");
+        ping_via(&app, &id, "wrong", "192.0.2.20", Some(&forged)).await;
+    }
+    assert_eq!(
+        ping_via(&app, &id, &secret, "192.0.2.20", Some("198.51.100.99")).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let metrics = app.call(request("GET", "/metrics").empty()).await;
+    let text = String::from_utf8(metrics.body).unwrap();
+    assert!(text.contains("oblako_auth_failures_total"), "{text}");
+    assert!(text.contains("oblako_auth_throttled_total"), "{text}");
 }
 
 #[tokio::test]
