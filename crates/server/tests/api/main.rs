@@ -28,6 +28,7 @@ mod orders_mail;
 mod payments;
 mod recovery;
 mod serve;
+mod statuses;
 mod subscription_billing;
 mod subscription_card;
 mod subscription_card_edges;
