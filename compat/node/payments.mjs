@@ -76,10 +76,11 @@ async function statusOf(TransactionId) {
   const response = await api.getPayment({ TransactionId });
   const model = response.getResponse().Model;
   assert(model && model.TransactionId === TransactionId, `get answered ${brief(response)}`);
-  const approvedStatus = [TransactionStatus.Authorized, TransactionStatus.Completed].includes(model.Status);
+  // Success:false only for a decline, never with ReasonCode 0 (docs/protocol.md).
+  const declined = model.Status === TransactionStatus.Declined;
   assert(
-    response.isSuccess() === approvedStatus,
-    `get: Success ${response.isSuccess()} with Status ${model.Status}`,
+    response.isSuccess() === !declined && (declined ? model.ReasonCode !== 0 : model.ReasonCode === 0),
+    `get: Success ${response.isSuccess()} with Status ${model.Status}, ReasonCode ${model.ReasonCode}`,
   );
   return model;
 }

@@ -22,8 +22,9 @@
 //! notice has a value: the capture has no `Data` at all, and a notice without the later fields
 //! reproduces the captured body and each fixture exactly.
 //!
-//! Recurrent and Receipt have parameters of their own, all always sent, in their spec tables'
-//! order, which the gem's fixtures agree with.
+//! Recurrent and Receipt have parameters of their own, in their spec tables' order, which the
+//! gem's fixtures agree with: all always sent, but for Recurrent's three optional ones, sent only
+//! when set (see `recurrent`).
 
 use super::NotificationKind;
 

@@ -1,7 +1,11 @@
 //! The Recurrent notification's input: a subscription whose status changed (spec §5.5, §4.2).
 //!
-//! Every parameter of the spec's table is sent, in its order; the optional ones (`MaxPeriods`,
-//! `LastTransactionDate`, `NextTransactionDate`) go out as `Key=` when empty.
+//! The parameters of the spec's table, in its order. The optional ones (`MaxPeriods`,
+//! `LastTransactionDate`, `NextTransactionDate`) are left out when the subscription has none, as
+//! in the Ruby gem's captured Recurrent (no `MaxPeriods`, no `LastTransactionDate`): typed parsers
+//! read an empty `Key=` as a value and fail on it (aiocloudpayments' `RecurrentNotification`
+//! rejects `LastTransactionDate=` as a datetime and `MaxPeriods=` as an int, the gem's
+//! `DateTimeTransform` calls `DateTime.parse("")`).
 
 use jiff::Timestamp;
 use oblako_core::money::Money;
@@ -95,12 +99,16 @@ pub struct SubscriptionNotice {
     pub next_transaction_date: Option<Timestamp>,
 }
 
+/// The parameters sent only when they have a value.
+const OPTIONAL: [&str; 3] = ["MaxPeriods", "LastTransactionDate", "NextTransactionDate"];
+
 impl SubscriptionNotice {
     /// The `(name, value)` pairs, in order.
     pub(super) fn params(&self) -> Vec<(&'static str, String)> {
         RECURRENT
             .iter()
             .map(|&name| (name, self.value(name)))
+            .filter(|(name, value)| !(OPTIONAL.contains(name) && value.is_empty()))
             .collect()
     }
 

@@ -230,13 +230,8 @@ fn model_reply(
         offset: jiff::tz::Offset::UTC,
     };
     let model = transaction_model(row, terminal);
-    let approved = matches!(model.status.as_str(), "Authorized" | "Completed");
-    let value = serde_json::to_value(model).map_err(anyhow::Error::from)?;
-    Ok(ApiReply::envelope(if approved {
-        Envelope::ok(value)
-    } else {
-        Envelope::declined(value)
-    }))
+    let envelope = Envelope::transaction(&model).map_err(anyhow::Error::from)?;
+    Ok(ApiReply::envelope(envelope))
 }
 
 /// `POST /payments/get`.

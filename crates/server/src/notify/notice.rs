@@ -57,6 +57,9 @@ pub fn payment_notice(
         OperationType::Payment
     });
     notice.gateway_name = Some(if test_mode { "Test" } else { "" }.to_owned());
+    // The model's `TotalFee` (Oblako takes no fee). Spec §5.5 lists it for Pay, which alone
+    // carries it, and aiocloudpayments' `PayNotification` cannot be parsed without it.
+    notice.total_fee = Some(Money::new(0, currency));
     notice
 }
 

@@ -4,13 +4,13 @@
 //! `POST /notifications/test` and `oblako site notification-test`.
 
 use jiff::Timestamp;
-use oblako_core::card::CardBrand;
+use oblako_core::card::{CardBrand, CardExpiry};
 use oblako_core::ids::{Mode, SiteId};
 use oblako_core::money::{Currency, Money};
 use oblako_core::payment::Status;
 use oblako_core::reason::ReasonCode;
 use oblako_protocol::notification::{
-    FormEncoding, NotificationKind, PaymentNotice, is_acknowledged,
+    FormEncoding, NotificationKind, OperationType, PaymentNotice, is_acknowledged,
 };
 use oblako_store::notifications::settings;
 use serde_json::{Value, json};
@@ -86,23 +86,34 @@ pub async fn send_sample(
     })
 }
 
-/// The sample payment a test notification of `kind` carries.
+/// The sample payment a test notification of `kind` carries: every field a real one of that
+/// kind has a value for, so the typed parsers that read real ones (aiocloudpayments' models need
+/// `CardExpDate`, `OperationType`, `GatewayName`, `TotalFee`, a numeric `PaymentTransactionId`)
+/// read the sample too.
 pub fn sample_notice(kind: NotificationKind, now: Timestamp) -> PaymentNotice {
     let mut notice = PaymentNotice::new(0, Money::new(100, Currency::RUB), now);
     notice.card_first_six = "424242".to_owned();
     notice.card_last_four = "4242".to_owned();
     notice.card_type = Some(CardBrand::from_bin("424242"));
+    notice.card_exp_date = CardExpiry::new(30, 12).ok();
     notice.test_mode = true;
     notice.issuer = Some("CloudPayments".to_owned());
     notice.issuer_bank_country = Some("RU".to_owned());
     notice.description = Some("Test notification".to_owned());
+    notice.operation_type = Some(OperationType::Payment);
+    notice.gateway_name = Some("Test".to_owned());
+    notice.total_fee = Some(Money::new(0, Currency::RUB));
     match kind {
         NotificationKind::Fail => {
             notice.status = Status::Declined;
             notice.reason_code = ReasonCode(5051);
         }
         NotificationKind::Cancel => notice.status = Status::Cancelled,
-        _ => {}
+        NotificationKind::Refund => {
+            notice.payment_transaction_id = Some(0);
+            notice.operation_type = Some(OperationType::Refund);
+        }
+        _ => notice.auth_code = Some("A1B2C3".to_owned()),
     }
     notice
 }

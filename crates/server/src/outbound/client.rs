@@ -96,6 +96,10 @@ impl Outbound {
             .connect_timeout(timeouts.connect)
             .timeout(timeouts.total)
             .user_agent(concat!("Oblako/", env!("CARGO_PKG_VERSION")))
+            // `Content-Hmac`, not `content-hmac`: code that copies the headers into a plain map
+            // and looks up the documented spelling (cloudpayments-sdk's `verify_signature`
+            // tries `Content-Hmac` and `Content-HMAC`) finds them, as it does with CloudPayments.
+            .http1_title_case_headers()
             .build()?;
         Ok(Self {
             client,

@@ -200,7 +200,8 @@ async fn allow_subnets_delivers_to_loopback() {
         "{}",
         requests[0]
     );
-    assert!(requests[0].contains("x-test: hello\r\n"), "{}", requests[0]);
+    // Header names in title case (see `Outbound::new`).
+    assert!(requests[0].contains("X-Test: hello\r\n"), "{}", requests[0]);
     assert!(requests[0].ends_with(r#"{"Amount":10}"#), "{}", requests[0]);
     // The probe counts a connection that did happen, so a 0 elsewhere means something.
     assert_eq!(sink.connections_before_probe().await, 1);

@@ -81,9 +81,9 @@ pub async fn post3ds(
             test_mode: true,
             offset: jiff::tz::Offset::UTC,
         };
-        let model =
-            serde_json::to_value(transaction_model(&row, terminal)).map_err(anyhow::Error::from)?;
-        return Ok(ApiReply::envelope(Envelope::declined(model)));
+        let model = transaction_model(&row, terminal);
+        let envelope = Envelope::transaction(&model).map_err(anyhow::Error::from)?;
+        return Ok(ApiReply::envelope(envelope));
     }
     let card_id = row
         .card_id

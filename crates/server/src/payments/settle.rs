@@ -354,19 +354,12 @@ pub(crate) fn settled<'a>(
     }
 }
 
-/// A payment's model in the envelope its status calls for: `Success` only when approved.
+/// A payment's model in its envelope: `Success:false` only for a decline
+/// ([`Envelope::transaction`]).
 fn outcome_reply(row: &TransactionRow, payee: Payee<'_>) -> Result<ApiReply, ApiError> {
-    let model = serde_json::to_value(transaction_model(row, payee.terminal()))
-        .map_err(anyhow::Error::from)?;
-    let approved = matches!(
-        Status::parse(&row.status),
-        Some(Status::Authorized | Status::Completed)
-    );
-    Ok(ApiReply::envelope(if approved {
-        Envelope::ok(model)
-    } else {
-        Envelope::declined(model)
-    }))
+    let model = transaction_model(row, payee.terminal());
+    let envelope = Envelope::transaction(&model).map_err(anyhow::Error::from)?;
+    Ok(ApiReply::envelope(envelope))
 }
 
 /// The account's token for this card, issued now if it has none.

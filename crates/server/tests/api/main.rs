@@ -29,6 +29,7 @@ mod orders_mail;
 mod payments;
 mod recovery;
 mod serve;
+mod statuses;
 mod strict_input;
 mod subscription_billing;
 mod subscription_card;

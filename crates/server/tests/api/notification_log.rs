@@ -266,6 +266,15 @@ async fn a_test_notification_arrives_signed_and_reports_the_answer() {
     assert_eq!(hook.param("Currency").as_deref(), Some("RUB"));
     assert_eq!(hook.param("TestMode").as_deref(), Some("1"));
     assert_eq!(hook.param("CardLastFour").as_deref(), Some("4242"));
+    // What a real Pay carries and typed parsers (aiocloudpayments) require.
+    for (name, value) in [
+        ("CardExpDate", "12/30"),
+        ("OperationType", "Payment"),
+        ("GatewayName", "Test"),
+        ("TotalFee", "0.00"),
+    ] {
+        assert_eq!(hook.param(name).as_deref(), Some(value), "{name}");
+    }
 
     sink.answer(Answer::Status(500));
     let failed = api(&app, "/notifications/test", json!({"Type": "FAIL"})).await;

@@ -89,6 +89,16 @@ async fn pay_and_fail_arrive_signed_with_the_sites_secret() {
         .find(|d| d.param("TransactionId") == Some(paid.to_string()))
         .unwrap();
     assert_eq!(pay.method, "POST");
+    // Title case on the wire, as a plain map of the headers needs to find `Content-Hmac`.
+    let names: Vec<&str> = pay.headers.iter().map(|(n, _)| n.as_str()).collect();
+    for name in [
+        "Content-Hmac",
+        "X-Content-Hmac",
+        "X-Webhook-Id",
+        "Content-Type",
+    ] {
+        assert!(names.contains(&name), "{name} in {names:?}");
+    }
     assert!(
         pay.header("Content-Type")
             .unwrap()
@@ -98,6 +108,8 @@ async fn pay_and_fail_arrive_signed_with_the_sites_secret() {
     assert_eq!(pay.param("Status").as_deref(), Some("Completed"));
     assert_eq!(pay.param("TestMode").as_deref(), Some("1"));
     assert_eq!(pay.param("InvoiceId").as_deref(), Some("inv-1"));
+    // As the model's TotalFee; aiocloudpayments' PayNotification requires it.
+    assert_eq!(pay.param("TotalFee").as_deref(), Some("0.00"));
     assert_signed(&app, pay, &pay.body);
     let fail = seen
         .iter()
@@ -105,6 +117,7 @@ async fn pay_and_fail_arrive_signed_with_the_sites_secret() {
         .unwrap();
     assert_eq!(fail.param("ReasonCode").as_deref(), Some("5051"));
     assert_eq!(fail.param("Status").as_deref(), Some("Declined"));
+    assert_eq!(fail.param("TotalFee"), None);
     assert_signed(&app, fail, &fail.body);
     // Delivered once: nothing left to send.
     assert_eq!(deliver(&app).await, 0);

@@ -145,6 +145,13 @@ async fn create_get_find_and_cancel_speak_the_spec_model() {
     let recurrent = queued(&app, "Recurrent").await;
     assert_eq!(recurrent.len(), 1, "a status change is announced");
     assert!(recurrent[0].contains("Status=Cancelled") && recurrent[0].contains(&id));
+    // Never charged, cancelled: no last or next date, left out rather than sent empty.
+    assert!(
+        !recurrent[0].contains("LastTransactionDate")
+            && !recurrent[0].contains("NextTransactionDate"),
+        "{}",
+        recurrent[0]
+    );
     // Still found, in every status.
     let found = app
         .post("/subscriptions/find", r#"{"AccountId":"user_1"}"#)

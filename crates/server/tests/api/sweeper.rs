@@ -95,7 +95,7 @@ async fn a_site_can_confirm_authorizations_automatically() {
 }
 
 /// Writes what `pay` commits before calling the bank, as if the node died right after.
-async fn orphan_intent(app: &TestApp, number: &str) -> i64 {
+pub async fn orphan_intent(app: &TestApp, number: &str) -> i64 {
     orphan_intent_expiring(app, number, (30, 1)).await
 }
 
