@@ -105,7 +105,7 @@
   function showBrand(brand) {
     var logo = $("brand");
     logo.dataset.brand = brand;
-    logo.hidden = !LOGOS[brand];
+    logo.toggleAttribute("hidden", !LOGOS[brand]); // an SVG element has no `hidden` property
     logo.setAttribute("aria-label", LOGOS[brand] || "");
     logo.firstElementChild.setAttribute("href", LOGOS[brand] ? "#logo-" + brand : "");
   }
