@@ -2,8 +2,10 @@
 //! (issue 4, "visibility and control"): a site's own notification log, one notification with its
 //! attempts, sending a failed or delivered one again, and a sample sent now to check a receiver.
 //!
-//! Everything is scoped to the authenticated site: another site's notification id answers
-//! exactly like a missing one. Dates are ISO 8601 UTC (`2026-09-21T10:15:00Z`).
+//! Everything is scoped to the authenticated site and the mode of its keys (RELIABILITY S3):
+//! another site's notification id, or one of the other mode, answers exactly like a missing one,
+//! so live keys never read nor resend test-mode notifications and the other way round. Dates
+//! are ISO 8601 UTC (`2026-09-21T10:15:00Z`).
 //!
 //! The test notification is [`crate::notify::sample`].
 
@@ -102,7 +104,7 @@ pub async fn notifications_list(
     }
     let filter = ListFilter {
         state: wanted_state,
-        mode: None,
+        mode: Some(principal.mode),
         transaction_id: params.i64("TransactionId")?,
         before_id: params.i64("BeforeId")?,
         limit,
@@ -119,11 +121,11 @@ pub async fn notifications_get(
     request: ApiRequest,
 ) -> Result<ApiReply, ApiError> {
     let id = required_id(&request)?;
-    let site = principal.site.id;
-    let found = notifications::get(&state.db, site, id)
+    let (site, mode) = (principal.site.id, principal.mode);
+    let found = notifications::get(&state.db, site, mode, id)
         .await?
         .ok_or_else(|| ApiError::Refused(NOT_FOUND.into()))?;
-    let attempts = notifications::attempts(&state.db, site, id).await?;
+    let attempts = notifications::attempts(&state.db, site, mode, id).await?;
     let mut model = notification_model(&found);
     model["Body"] = json!(found.body);
     model["AttemptLog"] = attempts.iter().map(attempt_model).collect();
@@ -137,11 +139,11 @@ pub async fn notifications_resend(
     request: ApiRequest,
 ) -> Result<ApiReply, ApiError> {
     let id = required_id(&request)?;
-    let site = principal.site.id;
-    if !notifications::resend(&state.db, site, id, state.now_ms()).await? {
+    let (site, mode) = (principal.site.id, principal.mode);
+    if !notifications::resend(&state.db, site, mode, id, state.now_ms()).await? {
         // Tell "not yours or missing" from "in a state that cannot be resent".
         return Err(ApiError::Refused(
-            match notifications::get(&state.db, site, id).await? {
+            match notifications::get(&state.db, site, mode, id).await? {
                 None => NOT_FOUND.into(),
                 Some(n) => format!(
                     "Notification {id} is {}: only failed or delivered notifications can be resent",

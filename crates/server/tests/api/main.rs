@@ -19,6 +19,7 @@ mod lists;
 mod model;
 mod money5;
 mod notification_log;
+mod notification_modes;
 mod notifications;
 mod notifications_settings;
 mod ops;

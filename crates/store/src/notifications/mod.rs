@@ -10,8 +10,8 @@
 //!   [`record_attempt`]; the dashboard can [`resend`] or [`cancel`];
 //! - `history`: what the dashboard reads ([`get`], [`list`], [`attempts`]).
 //!
-//! Every lookup on behalf of a site is scoped by its id: another site's notification is not
-//! found. Kinds are stored as their names (`Pay`, `Refund`, …: [`KINDS`]), the protocol crate's
+//! Every lookup on behalf of a site is scoped by its id and mode (RELIABILITY S3): another
+//! site's notification, or the other mode's, is not found. Kinds are stored as their names (`Pay`, `Refund`, …: [`KINDS`]), the protocol crate's
 //! `NotificationKind::name`; methods as `POST`/`GET`, encodings as `UTF8`/`Windows1251`.
 
 mod history;

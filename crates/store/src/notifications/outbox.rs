@@ -250,28 +250,34 @@ pub async fn record_attempt(
     Ok(applied)
 }
 
-/// Sends a failed (exhausted) or delivered notification of `site` again from `now_ms`: it goes
-/// back to pending with its attempt count kept, so a failure after a resend exhausts it at once
-/// under the site's schedule unless the caller decides otherwise. `false` when `site` has no
-/// such notification in either state.
-pub async fn resend(db: &Db, site: SiteId, id: i64, now_ms: i64) -> Result<bool, StoreError> {
+/// Sends a failed (exhausted) or delivered notification of `site` in `mode` again from
+/// `now_ms`: it goes back to pending with its attempt count kept, so a failure after a resend
+/// exhausts it at once under the site's schedule unless the caller decides otherwise. `false`
+/// when `site` has no such notification in either state in `mode`.
+pub async fn resend(
+    db: &Db,
+    site: SiteId,
+    mode: Mode,
+    id: i64,
+    now_ms: i64,
+) -> Result<bool, StoreError> {
     let sql = "UPDATE notifications SET state = 'pending', next_attempt_at = $1, \
            locked_until = NULL, locked_by = NULL \
-         WHERE id = $2 AND site_id = $3 AND state IN ('failed', 'delivered')";
+         WHERE id = $2 AND site_id = $3 AND mode = $4 AND state IN ('failed', 'delivered')";
     let done = in_write!(db, c => sqlx::query(sql)
-        .bind(now_ms).bind(id).bind(site.0)
+        .bind(now_ms).bind(id).bind(site.0).bind(mode.as_str())
         .execute(&mut **c).await.map(|r| r.rows_affected()));
     Ok(done == 1)
 }
 
-/// Withdraws a pending notification of `site`: it is never sent again, and no longer holds back
-/// its transaction's later ones. An attempt already under way is not recorded. `false` when
-/// `site` has no such pending notification.
-pub async fn cancel(db: &Db, site: SiteId, id: i64) -> Result<bool, StoreError> {
+/// Withdraws a pending notification of `site` in `mode`: it is never sent again, and no longer
+/// holds back its transaction's later ones. An attempt already under way is not recorded.
+/// `false` when `site` has no such pending notification in `mode`.
+pub async fn cancel(db: &Db, site: SiteId, mode: Mode, id: i64) -> Result<bool, StoreError> {
     let sql = "UPDATE notifications SET state = 'cancelled', locked_until = NULL, locked_by = NULL \
-         WHERE id = $1 AND site_id = $2 AND state = 'pending'";
+         WHERE id = $1 AND site_id = $2 AND mode = $3 AND state = 'pending'";
     let done = in_write!(db, c => sqlx::query(sql)
-        .bind(id).bind(site.0)
+        .bind(id).bind(site.0).bind(mode.as_str())
         .execute(&mut **c).await.map(|r| r.rows_affected()));
     Ok(done == 1)
 }

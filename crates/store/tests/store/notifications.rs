@@ -74,7 +74,11 @@ const DELIVERED: Outcome<'static> = Outcome::Delivered {
 };
 
 async fn state(db: &Db, site: SiteId, id: i64) -> State {
-    notes::get(db, site, id).await.unwrap().unwrap().state
+    notes::get(db, site, Mode::Test, id)
+        .await
+        .unwrap()
+        .unwrap()
+        .state
 }
 
 #[tokio::test]
@@ -218,7 +222,7 @@ async fn a_notification_exists_exactly_when_its_transaction_commits() {
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    let n = notes::get(db, s, id).await.unwrap().unwrap();
+    let n = notes::get(db, s, Mode::Test, id).await.unwrap().unwrap();
     assert_eq!((n.state, n.attempts, n.sequence), (State::Pending, 0, 1));
     assert_eq!((n.transaction_id, n.kind.as_str()), (Some(kept), "Pay"));
     assert_eq!((n.created_at, n.next_attempt_at), (5, 5), "due at once");
@@ -242,7 +246,13 @@ async fn sequences_count_up_per_transaction() {
         (None, "Pay"),
     ] {
         let id = enqueue(db, &note(s, tx, kind, 1)).await;
-        sequences.push(notes::get(db, s, id).await.unwrap().unwrap().sequence);
+        sequences.push(
+            notes::get(db, s, Mode::Test, id)
+                .await
+                .unwrap()
+                .unwrap()
+                .sequence,
+        );
     }
     let mut tx = db.begin_write().await.unwrap();
     let third = notes::enqueue(&mut tx, &note(s, Some(p), "Refund", 2))
@@ -253,11 +263,17 @@ async fn sequences_count_up_per_transaction() {
         .unwrap();
     tx.commit().await.unwrap();
     for id in [third, fourth] {
-        sequences.push(notes::get(db, s, id).await.unwrap().unwrap().sequence);
+        sequences.push(
+            notes::get(db, s, Mode::Test, id)
+                .await
+                .unwrap()
+                .unwrap()
+                .sequence,
+        );
     }
     let test_note = enqueue(db, &note(s, None, "Pay", 3)).await;
     sequences.push(
-        notes::get(db, s, test_note)
+        notes::get(db, s, Mode::Test, test_note)
             .await
             .unwrap()
             .unwrap()
@@ -302,7 +318,7 @@ async fn a_claim_waits_for_the_due_time_and_a_lease_for_its_end() {
         "the lease ends after 1 500"
     );
     assert_eq!(claim(db, 1_501, "b").await, vec![id], "a's lease ran out");
-    let n = notes::get(db, s, id).await.unwrap().unwrap();
+    let n = notes::get(db, s, Mode::Test, id).await.unwrap().unwrap();
     assert_eq!(
         (n.locked_by.as_deref(), n.locked_until),
         (Some("b"), Some(2_501))
@@ -314,19 +330,24 @@ async fn a_claim_waits_for_the_due_time_and_a_lease_for_its_end() {
             .unwrap(),
         "a lost its lease: its result must not land"
     );
-    let n = notes::get(db, s, id).await.unwrap().unwrap();
+    let n = notes::get(db, s, Mode::Test, id).await.unwrap().unwrap();
     assert_eq!(
         (n.state, n.attempts, n.locked_by.as_deref()),
         (State::Pending, 0, Some("b"))
     );
-    assert!(notes::attempts(db, s, id).await.unwrap().is_empty());
+    assert!(
+        notes::attempts(db, s, Mode::Test, id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     assert!(
         notes::record_attempt(db, id, "b", 1_501, &failed(Some(5_000)))
             .await
             .unwrap()
     );
-    let n = notes::get(db, s, id).await.unwrap().unwrap();
+    let n = notes::get(db, s, Mode::Test, id).await.unwrap().unwrap();
     assert_eq!(
         (n.state, n.attempts, n.next_attempt_at),
         (State::Pending, 1, 5_000)
@@ -459,10 +480,10 @@ async fn a_transactions_notifications_go_out_one_at_a_time_in_order() {
             .await
             .unwrap()
     );
-    assert!(notes::resend(db, s, n2, 400).await.unwrap());
+    assert!(notes::resend(db, s, Mode::Test, n2, 400).await.unwrap());
     assert_eq!(claim(db, 400, "w").await, vec![n2]);
     assert!(
-        notes::cancel(db, s, n2).await.unwrap(),
+        notes::cancel(db, s, Mode::Test, n2).await.unwrap(),
         "cancelled under a lease"
     );
     assert!(
@@ -485,7 +506,7 @@ async fn an_exhausted_notification_fails_and_a_resend_delivers_it() {
     let (s, other) = (site(db, "ex").await, site(db, "ex2").await);
     let id = enqueue(db, &note(s, None, "Pay", 1)).await;
     assert!(
-        !notes::resend(db, s, id, 5).await.unwrap(),
+        !notes::resend(db, s, Mode::Test, id, 5).await.unwrap(),
         "pending: nothing to resend"
     );
     assert_eq!(claim(db, 10, "w").await, vec![id]);
@@ -494,7 +515,7 @@ async fn an_exhausted_notification_fails_and_a_resend_delivers_it() {
             .await
             .unwrap()
     );
-    let n = notes::get(db, s, id).await.unwrap().unwrap();
+    let n = notes::get(db, s, Mode::Test, id).await.unwrap().unwrap();
     assert_eq!((n.state, n.attempts), (State::Failed, 1));
     assert_eq!(n.last_error.as_deref(), Some("HTTP 500"));
     assert!(
@@ -502,16 +523,16 @@ async fn an_exhausted_notification_fails_and_a_resend_delivers_it() {
         "failed is final"
     );
     assert!(
-        !notes::cancel(db, s, id).await.unwrap(),
+        !notes::cancel(db, s, Mode::Test, id).await.unwrap(),
         "only pending ones cancel"
     );
 
     assert!(
-        !notes::resend(db, other, id, 50).await.unwrap(),
+        !notes::resend(db, other, Mode::Test, id, 50).await.unwrap(),
         "another site's"
     );
-    assert!(notes::resend(db, s, id, 50).await.unwrap());
-    let n = notes::get(db, s, id).await.unwrap().unwrap();
+    assert!(notes::resend(db, s, Mode::Test, id, 50).await.unwrap());
+    let n = notes::get(db, s, Mode::Test, id).await.unwrap().unwrap();
     assert_eq!(
         (n.state, n.next_attempt_at, n.attempts),
         (State::Pending, 50, 1)
@@ -523,7 +544,7 @@ async fn an_exhausted_notification_fails_and_a_resend_delivers_it() {
             .await
             .unwrap()
     );
-    let n = notes::get(db, s, id).await.unwrap().unwrap();
+    let n = notes::get(db, s, Mode::Test, id).await.unwrap().unwrap();
     assert_eq!(
         (n.state, n.attempts, n.delivered_at),
         (State::Delivered, 2, Some(62))
@@ -531,7 +552,7 @@ async fn an_exhausted_notification_fails_and_a_resend_delivers_it() {
     assert_eq!(n.last_error, None);
     assert!(claim(db, 1_000_000, "w").await.is_empty());
     assert!(
-        notes::resend(db, s, id, 70).await.unwrap(),
+        notes::resend(db, s, Mode::Test, id, 70).await.unwrap(),
         "a delivered one can go again"
     );
     assert_eq!(claim(db, 70, "w").await, vec![id]);
@@ -578,7 +599,7 @@ async fn the_attempts_log_keeps_each_try_capped() {
             .unwrap()
     );
 
-    let log = notes::attempts(db, s, id).await.unwrap();
+    let log = notes::attempts(db, s, Mode::Test, id).await.unwrap();
     assert_eq!(
         log.iter().map(|a| a.attempt).collect::<Vec<_>>(),
         vec![1, 2, 3]
@@ -619,7 +640,7 @@ async fn the_attempts_log_keeps_each_try_capped() {
         (third.response_snippet.as_str(), third.error.as_deref()),
         ("{\"code\":0}", None)
     );
-    let n = notes::get(db, s, id).await.unwrap().unwrap();
+    let n = notes::get(db, s, Mode::Test, id).await.unwrap().unwrap();
     assert_eq!(
         (n.attempts, n.delivered_at, n.last_error),
         (3, Some(15), None)
@@ -638,20 +659,68 @@ async fn a_foreign_sites_notification_is_not_found_anywhere() {
             .await
             .unwrap()
     );
-    assert!(notes::get(db, theirs, id).await.unwrap().is_none());
+    assert!(
+        notes::get(db, theirs, Mode::Test, id)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(
         notes::list(db, theirs, &ListFilter::default())
             .await
             .unwrap()
             .is_empty()
     );
-    assert!(notes::attempts(db, theirs, id).await.unwrap().is_empty());
-    assert!(!notes::resend(db, theirs, id, 5).await.unwrap());
+    assert!(
+        notes::attempts(db, theirs, Mode::Test, id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(!notes::resend(db, theirs, Mode::Test, id, 5).await.unwrap());
     assert_eq!(state(db, mine, id).await, State::Failed, "untouched");
     let pending = enqueue(db, &note(mine, None, "Pay", 2)).await;
-    assert!(!notes::cancel(db, theirs, pending).await.unwrap());
+    assert!(
+        !notes::cancel(db, theirs, Mode::Test, pending)
+            .await
+            .unwrap()
+    );
     assert_eq!(state(db, mine, pending).await, State::Pending);
-    assert_eq!(notes::attempts(db, mine, id).await.unwrap().len(), 1);
+    assert_eq!(
+        notes::attempts(db, mine, Mode::Test, id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn the_other_modes_notification_is_not_found_anywhere() {
+    let t = fresh().await;
+    let db = &t.db;
+    let s = site(db, "modes").await;
+    let id = enqueue(db, &note(s, None, "Pay", 1)).await;
+    claim(db, 1, "w").await;
+    assert!(
+        notes::record_attempt(db, id, "w", 1, &failed(None))
+            .await
+            .unwrap()
+    );
+    let live = Mode::Live;
+    assert!(notes::get(db, s, live, id).await.unwrap().is_none());
+    assert!(notes::attempts(db, s, live, id).await.unwrap().is_empty());
+    assert!(!notes::resend(db, s, live, id, 5).await.unwrap());
+    let live_only = ListFilter {
+        mode: Some(live),
+        ..ListFilter::default()
+    };
+    assert!(notes::list(db, s, &live_only).await.unwrap().is_empty());
+    assert_eq!(state(db, s, id).await, State::Failed, "untouched");
+    let pending = enqueue(db, &note(s, None, "Pay", 2)).await;
+    assert!(!notes::cancel(db, s, live, pending).await.unwrap());
+    assert_eq!(state(db, s, pending).await, State::Pending);
+    assert!(notes::resend(db, s, Mode::Test, id, 5).await.unwrap());
 }
 
 #[tokio::test]
