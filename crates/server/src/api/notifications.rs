@@ -1,13 +1,15 @@
 //! `site/notifications/{Type}/get` and `site/notifications/{Type}/update` (spec §3.24, §3.25,
 //! A.10): a site's notification settings for one kind, read and replaced with its API keys.
 //!
-//! The settings belong to the authenticated site and are the same for its test and live keys.
-//! As on CloudPayments, `Check` can be read but not changed here, and `Receipt` is not reachable
-//! at all (spec §4.7); the operator sets both with `oblako site notification-set`. An update
-//! replaces every field, an omitted one taking the spec's default (`IsEnabled` false,
-//! `HttpMethod` GET, `Encoding` UTF8, `Format` CloudPayments). The address is kept as sent, once
-//! it passes the SSRF guard's save-time check ([`check_url`]) under [`save_policy`]: test keys
-//! may save loopback and private addresses, live keys only public ones and `allow_subnets`.
+//! The settings belong to the authenticated site and the mode of its keys: as CloudPayments
+//! keeps a test and a live configuration, test keys read and change the test settings, live keys
+//! the live ones, and test keys never change where live notifications go. As on CloudPayments,
+//! `Check` can be read but not changed here, and `Receipt` is not reachable at all (spec §4.7);
+//! the operator sets both with `oblako site notification-set`. An update replaces every field,
+//! an omitted one taking the spec's default (`IsEnabled` false, `HttpMethod` GET, `Encoding`
+//! UTF8, `Format` CloudPayments). The address is kept as sent, once it passes the SSRF guard's
+//! save-time check ([`check_url`]) under [`save_policy`]: test keys may save loopback and private
+//! addresses, live keys only public ones and `allow_subnets`.
 //!
 //! [`Wanted`] is the one place the values are checked, shared with the command line.
 
@@ -153,7 +155,7 @@ pub async fn site_notifications_get(
     Path(name): Path<String>,
 ) -> Result<ApiReply, ApiError> {
     let kind = path_kind(&name)?;
-    let stored = settings::get(&state.db, principal.site.id, kind.name()).await?;
+    let stored = settings::get(&state.db, principal.site.id, principal.mode, kind.name()).await?;
     Ok(ApiReply::envelope(Envelope::ok(settings_model(&stored))))
 }
 
@@ -186,8 +188,9 @@ pub async fn site_notifications_update(
     let policy = save_policy(principal.mode == Mode::Test, subnets);
     let new = wanted.settings(kind, &policy).map_err(ApiError::Refused)?;
     run_once(&state, &principal, key.as_deref(), &request, |_| async {
-        settings::upsert(&state.db, principal.site.id, &new, state.now_ms()).await?;
-        state.subscriptions.forget(principal.site.id);
+        let (site, mode) = (principal.site.id, principal.mode);
+        settings::upsert(&state.db, site, mode, &new, state.now_ms()).await?;
+        state.subscriptions.forget(site);
         Ok(ApiReply::envelope(Envelope {
             model: None,
             success: true,

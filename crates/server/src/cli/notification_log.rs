@@ -62,8 +62,11 @@ pub struct TestArgs {
     /// Pay, Fail, Confirm, Refund, Cancel or Check.
     #[arg(long)]
     pub kind: String,
-    /// Sign with the live API Secret instead of the test one.
-    #[arg(long)]
+    /// Which mode's address, secret and outbound policy.
+    #[arg(long, value_enum, default_value = "test")]
+    pub mode: ModeArg,
+    /// The same as `--mode live` (kept for older scripts).
+    #[arg(long, hide = true)]
     pub live: bool,
     /// Print JSON.
     #[arg(long)]
@@ -165,7 +168,11 @@ pub async fn test(db: Db, config: crate::config::Config, args: TestArgs) -> anyh
         }
         Some(kind) => kind,
     };
-    let mode = if args.live { Mode::Live } else { Mode::Test };
+    let mode = if args.live {
+        Mode::Live
+    } else {
+        Mode::from(args.mode)
+    };
     let state = crate::app::build_state(config, db, Arc::new(SystemClock)).await?;
     let model = send_sample(&state, site, mode, kind)
         .await

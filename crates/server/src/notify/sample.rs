@@ -1,7 +1,8 @@
 //! A sample notification sent now to check a receiver (the "Test webhook" tool): a sample payment
-//! (`TransactionId` 0, 1.00 RUB, `TestMode` 1) of one kind, to the site's address for that kind,
-//! signed as a real one, sent once, synchronously, and never stored in the outbox. Used by
-//! `POST /notifications/test` and `oblako site notification-test`.
+//! (`TransactionId` 0, 1.00 RUB, `TestMode` 1) of one kind, to the site's address for that kind
+//! in the mode of the keys (or the operator's `--mode`), signed as a real one, sent once,
+//! synchronously, and never stored in the outbox. Used by `POST /notifications/test` and
+//! `oblako site notification-test`.
 
 use jiff::Timestamp;
 use oblako_core::card::CardBrand;
@@ -35,8 +36,8 @@ pub enum SampleError {
     Other(#[from] anyhow::Error),
 }
 
-/// Sends a sample `kind` to `site`'s address for it, signed with its `mode` secret, whether or not
-/// the kind is switched on (a receiver can be checked before notifications start). Returns what
+/// Sends a sample `kind` to `site`'s `mode` address for it, signed with its `mode` secret, whether
+/// or not the kind is switched on (a receiver can be checked before notifications start). Returns what
 /// happened as the `notifications/test` model: `Url`, `HttpStatus`, `LatencyMs`, `Response`,
 /// `Error`, `Delivered`.
 pub async fn send_sample(
@@ -45,7 +46,7 @@ pub async fn send_sample(
     mode: Mode,
     kind: NotificationKind,
 ) -> Result<Value, SampleError> {
-    let settings = settings::get(&state.db, site, kind.name())
+    let settings = settings::get(&state.db, site, mode, kind.name())
         .await
         .map_err(anyhow::Error::from)?;
     if settings.url.is_empty() {

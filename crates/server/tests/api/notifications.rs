@@ -18,13 +18,19 @@ pub async fn subscribe(app: &TestApp, sink: &Sink, method: &str) -> SiteId {
     let site = app.notify(&KINDS, &sink.url).await;
     if method != "POST" {
         for kind in KINDS {
-            let mut settings = notifications::settings::get(&app.state.db, site, kind)
+            let mut settings = notifications::settings::get(&app.state.db, site, Mode::Test, kind)
                 .await
                 .unwrap();
             settings.method = method.to_owned();
-            notifications::settings::upsert(&app.state.db, site, &settings, app.state.now_ms())
-                .await
-                .unwrap();
+            notifications::settings::upsert(
+                &app.state.db,
+                site,
+                Mode::Test,
+                &settings,
+                app.state.now_ms(),
+            )
+            .await
+            .unwrap();
         }
     }
     site

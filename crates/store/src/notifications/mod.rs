@@ -1,7 +1,7 @@
 //! Notifications to merchants' URLs (spec §5, RELIABILITY W1–W3, C3).
 //!
-//! - [`settings`]: per site and kind, whether and where to send (spec §3.24–3.25), and the site's
-//!   retry schedule;
+//! - [`settings`]: per site, mode and kind, whether and where to send (spec §3.24–3.25), and the
+//!   site's retry schedule (one for both modes);
 //! - `schedule`: [`RetrySchedule`], pure: when a failed notification is due again;
 //! - `outbox`: the `notifications` table as a job queue. The server builds and signs a body once
 //!   and [`enqueue`]s it inside the transaction that makes the change it announces (W1). Workers

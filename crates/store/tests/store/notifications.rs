@@ -87,10 +87,10 @@ async fn settings_default_to_disabled_round_trip_and_stay_with_their_site() {
     let db = &t.db;
     let (a, b) = (site(db, "na").await, site(db, "nb").await);
     assert_eq!(
-        settings::get(db, a, "Pay").await.unwrap(),
+        settings::get(db, a, Mode::Test, "Pay").await.unwrap(),
         Settings::disabled("Pay")
     );
-    let defaults = settings::list(db, a).await.unwrap();
+    let defaults = settings::list(db, a, Mode::Test).await.unwrap();
     assert_eq!(
         defaults.iter().map(|s| s.kind.as_str()).collect::<Vec<_>>(),
         KINDS
@@ -108,18 +108,22 @@ async fn settings_default_to_disabled_round_trip_and_stay_with_their_site() {
         encoding: "Windows1251".into(),
         ..Settings::disabled("Pay")
     };
-    settings::upsert(db, a, &pay, 10).await.unwrap();
-    assert_eq!(settings::get(db, a, "Pay").await.unwrap(), pay);
+    settings::upsert(db, a, Mode::Test, &pay, 10).await.unwrap();
+    assert_eq!(settings::get(db, a, Mode::Test, "Pay").await.unwrap(), pay);
     pay.enabled = false;
     pay.encoding = "UTF8".into();
-    settings::upsert(db, a, &pay, 20).await.unwrap();
-    assert_eq!(settings::get(db, a, "Pay").await.unwrap(), pay, "replaced");
-    let listed = settings::list(db, a).await.unwrap();
+    settings::upsert(db, a, Mode::Test, &pay, 20).await.unwrap();
+    assert_eq!(
+        settings::get(db, a, Mode::Test, "Pay").await.unwrap(),
+        pay,
+        "replaced"
+    );
+    let listed = settings::list(db, a, Mode::Test).await.unwrap();
     assert_eq!(listed.len(), 8);
     assert_eq!(listed[1], pay);
     assert_eq!(listed[0], Settings::disabled("Check"));
     assert_eq!(
-        settings::get(db, b, "Pay").await.unwrap(),
+        settings::get(db, b, Mode::Test, "Pay").await.unwrap(),
         Settings::disabled("Pay"),
         "another site's settings are its own"
     );
@@ -139,13 +143,18 @@ async fn settings_default_to_disabled_round_trip_and_stay_with_their_site() {
         },
         Settings::disabled("Bogus"),
     ] {
-        assert!(settings::upsert(db, a, &bad, 30).await.is_err(), "{bad:?}");
+        assert!(
+            settings::upsert(db, a, Mode::Test, &bad, 30).await.is_err(),
+            "{bad:?}"
+        );
     }
     assert!(
-        settings::upsert(db, SiteId(404), &pay, 30).await.is_err(),
+        settings::upsert(db, SiteId(404), Mode::Test, &pay, 30)
+            .await
+            .is_err(),
         "no such site"
     );
-    assert_eq!(settings::get(db, a, "Pay").await.unwrap(), pay);
+    assert_eq!(settings::get(db, a, Mode::Test, "Pay").await.unwrap(), pay);
 }
 
 #[tokio::test]
