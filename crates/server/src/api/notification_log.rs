@@ -7,7 +7,9 @@
 //! so live keys never read nor resend test-mode notifications and the other way round. Dates
 //! are ISO 8601 UTC (`2026-09-21T10:15:00Z`).
 //!
-//! The test notification is [`crate::notify::sample`].
+//! The test notification is [`crate::notify::sample`]. An answer's body (`Response`, in the test
+//! notification and in the attempt log) is shown only when a public address gave it
+//! ([`shown_to_api`]), so no key reads loopback or private services through the gateway.
 
 use axum::extract::State;
 use jiff::Timestamp;
@@ -22,6 +24,7 @@ use crate::api::auth::Principal;
 use crate::api::body::ApiRequest;
 use crate::api::reply::{ApiError, ApiReply};
 use crate::notify::sample::{SampleError, send_sample};
+use crate::notify::withheld::shown_to_api;
 use crate::state::AppState;
 
 /// Rows per page when `PageSize` is left out.
@@ -67,7 +70,7 @@ fn attempt_model(a: &AttemptRow) -> Value {
         "Delivered": a.delivered,
         "HttpStatus": a.http_status,
         "LatencyMs": a.latency_ms,
-        "Response": a.response_snippet,
+        "Response": shown_to_api(&a.response_snippet, a.remote_ip),
         "Error": a.error,
     })
 }
@@ -176,7 +179,7 @@ pub async fn notifications_test(
 ) -> Result<ApiReply, ApiError> {
     let kind = test_kind(&request.params.required_string("Type", 16)?)?;
     match send_sample(&state, principal.site.id, principal.mode, kind).await {
-        Ok(model) => Ok(ApiReply::envelope(Envelope::ok(model))),
+        Ok(sample) => Ok(ApiReply::envelope(Envelope::ok(sample.model))),
         Err(e @ SampleError::NoAddress(_)) => Err(ApiError::Refused(e.to_string())),
         Err(SampleError::Other(e)) => Err(e.into()),
     }

@@ -174,9 +174,12 @@ pub async fn test(db: Db, config: crate::config::Config, args: TestArgs) -> anyh
         Mode::from(args.mode)
     };
     let state = crate::app::build_state(config, db, Arc::new(SystemClock)).await?;
-    let model = send_sample(&state, site, mode, kind)
+    let sample = send_sample(&state, site, mode, kind)
         .await
         .map_err(anyhow::Error::from)?;
+    // The operator sees the whole answer, whoever gave it.
+    let mut model = sample.model;
+    model["Response"] = sample.response.into();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&model)?);
     } else {

@@ -4,8 +4,9 @@
 //!
 //! Unlike the API, the operator may set `Check` and `Receipt`. Values are checked by the same
 //! [`Wanted`] as `site/notifications/{Type}/update`; the address passes the SSRF guard under the
-//! policy of the mode it is set for: loopback and private addresses for test mode, and the
-//! configured `allow_subnets` reopened for both. An option left out keeps the stored value, so
+//! policy delivery of that mode dials with: loopback and private addresses for test mode where
+//! `test_notifications_private` allows them, the configured `allow_subnets` reopened for both,
+//! never this host on the gateway's own port. An option left out keeps the stored value, so
 //! `--disable` alone keeps the address for later.
 
 use oblako_core::ids::{Mode, SiteId};
@@ -14,7 +15,7 @@ use oblako_store::Db;
 use oblako_store::notifications::settings::{self, Settings};
 use oblako_store::sites as site_rows;
 
-use crate::api::notifications::{Wanted, save_policy};
+use crate::api::notifications::Wanted;
 use crate::cli::ModeArg;
 use crate::config::Config;
 
@@ -137,10 +138,7 @@ pub async fn set(db: &Db, config: &Config, args: SetArgs, now_ms: i64) -> anyhow
         format: Some(stored.format),
     };
     let mut new = wanted
-        .settings(
-            args.kind,
-            &save_policy(mode == Mode::Test, config.allowed_subnets()?),
-        )
+        .settings(args.kind, &config.outbound_policy(mode)?)
         .map_err(|message| anyhow::anyhow!("{mode} {}: {message}", args.kind))?;
     if keep {
         new.url = stored.url;

@@ -2,6 +2,8 @@
 //! a time, and the log of one notification's attempts. Every lookup is scoped by site and mode
 //! (RELIABILITY S3): the other mode's notification is not found, like another site's.
 
+use std::net::IpAddr;
+
 use oblako_core::ids::{Mode, SiteId};
 
 use super::{State, mode_of, state_of};
@@ -69,6 +71,8 @@ pub struct AttemptRow {
     pub response_snippet: String,
     /// Why it failed.
     pub error: Option<String>,
+    /// The address that answered; `None` when none did, or the attempt predates the record.
+    pub remote_ip: Option<IpAddr>,
 }
 
 /// Which notifications [`list`] returns: newest first, before `before_id` when paging.
@@ -200,7 +204,7 @@ pub async fn attempts(
     notification_id: i64,
 ) -> Result<Vec<AttemptRow>, StoreError> {
     let sql = "SELECT a.notification_id, a.attempt, a.started_at, a.url, a.delivered, \
-           a.http_status, a.latency_ms, a.response_snippet, a.error \
+           a.http_status, a.latency_ms, a.response_snippet, a.error, a.remote_ip \
          FROM notification_attempts a JOIN notifications n ON n.id = a.notification_id \
          WHERE a.notification_id = $1 AND n.site_id = $2 AND n.mode = $3 ORDER BY a.attempt";
     type AttemptTuple = (
@@ -212,6 +216,7 @@ pub async fn attempts(
         Option<i64>,
         i64,
         String,
+        Option<String>,
         Option<String>,
     );
     let rows: Vec<AttemptTuple> = on_db!(db, pool => sqlx::query_as(sql)
@@ -232,6 +237,8 @@ pub async fn attempts(
                 latency_ms: r.6,
                 response_snippet: r.7,
                 error: r.8,
+                // Written from an IpAddr; anything else is not an address that answered.
+                remote_ip: r.9.and_then(|ip| ip.parse().ok()),
             })
         })
         .collect()

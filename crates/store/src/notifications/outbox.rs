@@ -7,6 +7,8 @@
 //! notifications carry an increasing `sequence` and only the earliest still pending one is ever
 //! due (W3). [`record_attempt`] applies only for the worker that still holds the lease.
 
+use std::net::IpAddr;
+
 use oblako_core::ids::{Mode, SiteId};
 
 use super::history::{Notification, Row, columns, notification_from};
@@ -49,6 +51,8 @@ pub enum Outcome<'a> {
         latency_ms: i64,
         /// The start of the answer's body.
         response: &'a str,
+        /// The address that answered.
+        remote_ip: Option<IpAddr>,
     },
     /// It did not.
     Failed {
@@ -58,6 +62,8 @@ pub enum Outcome<'a> {
         latency_ms: i64,
         /// The start of the answer's body, if any.
         response: &'a str,
+        /// The address that answered, if one did.
+        remote_ip: Option<IpAddr>,
         /// Why it counts as a failure.
         error: &'a str,
         /// When to try again ([`super::RetrySchedule::next_attempt_at`]); `None`: the schedule
@@ -186,6 +192,7 @@ pub async fn record_attempt(
             http_status,
             latency_ms,
             response,
+            ..
         } => {
             let at = started_at.saturating_add(latency_ms);
             let status = Some(http_status);
@@ -205,6 +212,7 @@ pub async fn record_attempt(
             response,
             error,
             retry_at,
+            ..
         } => {
             let state = if retry_at.is_some() {
                 "pending"
@@ -229,9 +237,13 @@ pub async fn record_attempt(
          WHERE id = $5 AND locked_by = $6 AND state = 'pending' \
          RETURNING attempts, url";
     let log = "INSERT INTO notification_attempts (notification_id, attempt, started_at, url, \
-           delivered, http_status, latency_ms, response_snippet, error) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+           delivered, http_status, latency_ms, response_snippet, error, remote_ip) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
     let status = http_status.map(i64::from);
+    let remote_ip = match *outcome {
+        Outcome::Delivered { remote_ip, .. } | Outcome::Failed { remote_ip, .. } => remote_ip,
+    }
+    .map(|ip| ip.to_string());
     let response = snippet(response);
     let mut tx = db.begin_write().await?;
     let applied = on_tx!(&mut tx, c => {
@@ -241,7 +253,7 @@ pub async fn record_attempt(
         if let Some((attempt, url)) = &row {
             sqlx::query(log)
                 .bind(id).bind(attempt).bind(started_at).bind(url).bind(state == "delivered")
-                .bind(status).bind(latency_ms).bind(&response).bind(&error)
+                .bind(status).bind(latency_ms).bind(&response).bind(&error).bind(&remote_ip)
                 .execute(&mut **c).await?;
         }
         Ok::<bool, sqlx::Error>(row.is_some())

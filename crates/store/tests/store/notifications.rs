@@ -62,6 +62,7 @@ fn failed(retry_at: Option<i64>) -> Outcome<'static> {
         http_status: Some(500),
         latency_ms: 30,
         response: "oops",
+        remote_ip: None,
         error: "HTTP 500",
         retry_at,
     }
@@ -71,6 +72,7 @@ const DELIVERED: Outcome<'static> = Outcome::Delivered {
     http_status: 200,
     latency_ms: 12,
     response: "{\"code\":0}",
+    remote_ip: None,
 };
 
 async fn state(db: &Db, site: SiteId, id: i64) -> State {
@@ -580,6 +582,7 @@ async fn the_attempts_log_keeps_each_try_capped() {
         http_status: None,
         latency_ms: 30_000,
         response: "",
+        remote_ip: None,
         error: "timed out",
         retry_at: Some(2),
     };
@@ -593,6 +596,7 @@ async fn the_attempts_log_keeps_each_try_capped() {
         http_status: Some(302),
         latency_ms: 7,
         response: &format!("\0{long}"),
+        remote_ip: Some("::ffff:10.1.2.3".parse().unwrap()),
         error: &huge_error,
         retry_at: Some(3),
     };
@@ -631,6 +635,11 @@ async fn the_attempts_log_keeps_each_try_capped() {
         ("", Some("timed out"))
     );
     assert_eq!(second.http_status, Some(302));
+    assert_eq!(
+        (first.remote_ip, second.remote_ip),
+        (None, Some("::ffff:10.1.2.3".parse().unwrap())),
+        "the address that answered is kept"
+    );
     assert_eq!(
         second.response_snippet.chars().count(),
         notes::SNIPPET_CHARS
