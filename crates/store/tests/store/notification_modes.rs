@@ -1,11 +1,14 @@
-//! Notification settings per mode (RELIABILITY S3): a mode's update leaves the other mode's
-//! settings alone, and the migration that split them kept every existing row for both modes.
+//! Test and live mode kept apart (RELIABILITY S3): the other mode's notification is not found,
+//! a mode's settings update leaves the other mode's alone, and the migration that split the
+//! settings kept every existing row for both modes.
 
 use oblako_core::ids::{Mode, SiteId};
 use oblako_store::Db;
 use oblako_store::notifications::settings::{self, Settings};
+use oblako_store::notifications::{self as notes, ListFilter, State};
 use oblako_store::test_db::TestDb;
 
+use super::notifications::{claim, enqueue, failed, note, state};
 use super::{fresh, site};
 
 fn pay(url: &str) -> Settings {
@@ -91,4 +94,32 @@ async fn the_split_keeps_every_existing_setting_for_both_modes() {
         settings::get(db, a, Mode::Test, "Pay").await.unwrap().url,
         "https://a.example/pay"
     );
+}
+
+#[tokio::test]
+async fn the_other_modes_notification_is_not_found_anywhere() {
+    let t = fresh().await;
+    let db = &t.db;
+    let s = site(db, "modes").await;
+    let id = enqueue(db, &note(s, None, "Pay", 1)).await;
+    claim(db, 1, "w").await;
+    assert!(
+        notes::record_attempt(db, id, "w", 1, &failed(None))
+            .await
+            .unwrap()
+    );
+    let live = Mode::Live;
+    assert!(notes::get(db, s, live, id).await.unwrap().is_none());
+    assert!(notes::attempts(db, s, live, id).await.unwrap().is_empty());
+    assert!(!notes::resend(db, s, live, id, 5).await.unwrap());
+    let live_only = ListFilter {
+        mode: Some(live),
+        ..ListFilter::default()
+    };
+    assert!(notes::list(db, s, &live_only).await.unwrap().is_empty());
+    assert_eq!(state(db, s, id).await, State::Failed, "untouched");
+    let pending = enqueue(db, &note(s, None, "Pay", 2)).await;
+    assert!(!notes::cancel(db, s, live, pending).await.unwrap());
+    assert_eq!(state(db, s, pending).await, State::Pending);
+    assert!(notes::resend(db, s, Mode::Test, id, 5).await.unwrap());
 }

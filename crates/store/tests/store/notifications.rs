@@ -29,7 +29,7 @@ async fn payment(db: &Db, site: SiteId) -> i64 {
     id
 }
 
-fn note(site: SiteId, transaction_id: Option<i64>, kind: &str, at: i64) -> NewNotification<'_> {
+pub fn note(site: SiteId, transaction_id: Option<i64>, kind: &str, at: i64) -> NewNotification<'_> {
     NewNotification {
         site,
         mode: Mode::Test,
@@ -43,21 +43,21 @@ fn note(site: SiteId, transaction_id: Option<i64>, kind: &str, at: i64) -> NewNo
     }
 }
 
-async fn enqueue(db: &Db, new: &NewNotification<'_>) -> i64 {
+pub async fn enqueue(db: &Db, new: &NewNotification<'_>) -> i64 {
     let mut tx = db.begin_write().await.unwrap();
     let id = notes::enqueue(&mut tx, new).await.unwrap();
     tx.commit().await.unwrap();
     id
 }
 
-async fn claim(db: &Db, now: i64, worker: &str) -> Vec<i64> {
+pub async fn claim(db: &Db, now: i64, worker: &str) -> Vec<i64> {
     let claimed = notes::claim_due(db, now, 1_000, worker, 100, 100)
         .await
         .unwrap();
     claimed.iter().map(|n| n.id).collect()
 }
 
-fn failed(retry_at: Option<i64>) -> Outcome<'static> {
+pub fn failed(retry_at: Option<i64>) -> Outcome<'static> {
     Outcome::Failed {
         http_status: Some(500),
         latency_ms: 30,
@@ -75,7 +75,7 @@ const DELIVERED: Outcome<'static> = Outcome::Delivered {
     remote_ip: None,
 };
 
-async fn state(db: &Db, site: SiteId, id: i64) -> State {
+pub async fn state(db: &Db, site: SiteId, id: i64) -> State {
     notes::get(db, site, Mode::Test, id)
         .await
         .unwrap()
@@ -711,34 +711,6 @@ async fn a_foreign_sites_notification_is_not_found_anywhere() {
             .len(),
         1
     );
-}
-
-#[tokio::test]
-async fn the_other_modes_notification_is_not_found_anywhere() {
-    let t = fresh().await;
-    let db = &t.db;
-    let s = site(db, "modes").await;
-    let id = enqueue(db, &note(s, None, "Pay", 1)).await;
-    claim(db, 1, "w").await;
-    assert!(
-        notes::record_attempt(db, id, "w", 1, &failed(None))
-            .await
-            .unwrap()
-    );
-    let live = Mode::Live;
-    assert!(notes::get(db, s, live, id).await.unwrap().is_none());
-    assert!(notes::attempts(db, s, live, id).await.unwrap().is_empty());
-    assert!(!notes::resend(db, s, live, id, 5).await.unwrap());
-    let live_only = ListFilter {
-        mode: Some(live),
-        ..ListFilter::default()
-    };
-    assert!(notes::list(db, s, &live_only).await.unwrap().is_empty());
-    assert_eq!(state(db, s, id).await, State::Failed, "untouched");
-    let pending = enqueue(db, &note(s, None, "Pay", 2)).await;
-    assert!(!notes::cancel(db, s, live, pending).await.unwrap());
-    assert_eq!(state(db, s, pending).await, State::Pending);
-    assert!(notes::resend(db, s, Mode::Test, id, 5).await.unwrap());
 }
 
 #[tokio::test]
