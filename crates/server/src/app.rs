@@ -52,10 +52,7 @@ pub async fn build_state(
     let secrets = Arc::new(Secrets::load_or_create(&config.master_key_path())?);
     let keyring =
         Arc::new(Keyring::load(db.clone(), secrets.clone(), clock.now().as_millisecond()).await?);
-    let outbounds = crate::notify::deliver::Outbounds::new(
-        config.allowed_subnets()?,
-        config.notification_timeouts(),
-    )?;
+    let outbounds = crate::notify::deliver::Outbounds::new(&config)?;
     let mail = crate::mail::Mailer::new(&config, Arc::new(crate::mail::phone::NoGateway))?;
     Ok(AppState::new(Shared {
         mail,

@@ -141,6 +141,15 @@ pub enum ModeArg {
     Live,
 }
 
+impl From<ModeArg> for Mode {
+    fn from(mode: ModeArg) -> Mode {
+        match mode {
+            ModeArg::Test => Mode::Test,
+            ModeArg::Live => Mode::Live,
+        }
+    }
+}
+
 /// Cryptogram packet layout.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum FormatArg {

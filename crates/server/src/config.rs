@@ -12,6 +12,9 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use oblako_core::ids::Mode;
 use serde::{Deserialize, Serialize};
 
+mod test_private;
+pub use test_private::TestPrivate;
+
 /// Environment variables read as configuration (`OBLAKO_` + the upper-cased key).
 const ENV_KEYS: &[&str] = &[
     "listen",
@@ -31,6 +34,7 @@ const ENV_KEYS: &[&str] = &[
     "header_read_timeout_secs",
     "request_body_timeout_secs",
     "allow_subnets",
+    "test_notifications_private",
     "notification_connect_timeout_ms",
     "notification_timeout_ms",
     "notification_endpoint_parallel",
@@ -91,6 +95,9 @@ pub struct Config {
     /// Subnets notifications and Check may reach although the SSRF guard forbids their range
     /// (e.g. `["10.1.0.0/16"]` for a merchant backend on a private network).
     pub allow_subnets: Vec<String>,
+    /// Whether test mode may reach loopback and private addresses (`auto`: while `listen` is a
+    /// loopback address).
+    pub test_notifications_private: TestPrivate,
     /// How long a notification attempt or a Check may take to connect, in milliseconds.
     pub notification_connect_timeout_ms: u64,
     /// How long a whole notification attempt or Check may take, in milliseconds (CloudPayments:
@@ -140,6 +147,7 @@ impl Default for Config {
             header_read_timeout_secs: 20,
             request_body_timeout_secs: 30,
             allow_subnets: Vec::new(),
+            test_notifications_private: TestPrivate::Auto,
             notification_connect_timeout_ms: 10_000,
             notification_timeout_ms: 30_000,
             notification_endpoint_parallel: 16,
@@ -384,6 +392,18 @@ impl Config {
             Mode::Test => self.test_in_flight,
             Mode::Live => self.live_in_flight,
         }
+    }
+
+    /// What notifications, Check and the test notification of `mode` may reach: public
+    /// addresses, `allow_subnets`, loopback and private ones in test mode where
+    /// `test_notifications_private` allows it, and never this host on the `listen` port.
+    pub fn outbound_policy(&self, mode: Mode) -> Result<crate::outbound::Policy, ConfigError> {
+        let listen = self.listen_addr()?;
+        Ok(crate::outbound::Policy {
+            allow_subnets: self.allowed_subnets()?,
+            allow_private: mode == Mode::Test && self.test_notifications_private.allows(listen),
+            own_ports: vec![listen.port()],
+        })
     }
 
     /// The outbound timeouts for notifications and Check.

@@ -168,6 +168,28 @@ impl Db {
         Ok(())
     }
 
+    /// Brings the schema to migration `version` and no further, for tests of what a later
+    /// migration does to the rows it finds.
+    pub async fn migrate_to(&self, version: i64) -> Result<(), StoreError> {
+        let all = match self {
+            Db::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Db::Postgres(_) => &POSTGRES_MIGRATIONS,
+        };
+        let upto = sqlx::migrate::Migrator {
+            migrations: all
+                .iter()
+                .filter(|m| m.version <= version)
+                .cloned()
+                .collect(),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        match self {
+            Db::Sqlite(db) => db.writer.migrate(&upto).await?,
+            Db::Postgres(pg) => upto.run(&pg.pool).await?,
+        }
+        Ok(())
+    }
+
     /// The migration versions this build carries for `backend`.
     pub fn migration_versions(backend: Backend) -> Vec<i64> {
         let migrator = match backend {

@@ -28,6 +28,19 @@ pub struct TestDb {
 impl TestDb {
     /// Makes and migrates a fresh database on the backend the environment picks.
     pub async fn new() -> Result<TestDb, StoreError> {
+        let test = TestDb::empty().await?;
+        test.db.migrate().await?;
+        Ok(test)
+    }
+
+    /// A fresh database migrated only up to `version`, to test a later migration on old rows.
+    pub async fn at_migration(version: i64) -> Result<TestDb, StoreError> {
+        let test = TestDb::empty().await?;
+        test.db.migrate_to(version).await?;
+        Ok(test)
+    }
+
+    async fn empty() -> Result<TestDb, StoreError> {
         let id = unique_suffix();
         let test = match std::env::var(PG_URL_VAR) {
             Ok(base) if !base.is_empty() => {
@@ -61,7 +74,6 @@ impl TestDb {
                 }
             }
         };
-        test.db.migrate().await?;
         Ok(test)
     }
 

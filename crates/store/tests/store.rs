@@ -10,6 +10,8 @@ use oblako_store::{Backend, Db, StoreError, Tx, cards, cryptogram_keys, sites};
 
 #[path = "store/group.rs"]
 mod group;
+#[path = "store/notification_modes.rs"]
+mod notification_modes;
 #[path = "store/notifications.rs"]
 mod notifications;
 #[path = "store/orders.rs"]

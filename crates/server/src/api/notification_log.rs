@@ -2,10 +2,14 @@
 //! (issue 4, "visibility and control"): a site's own notification log, one notification with its
 //! attempts, sending a failed or delivered one again, and a sample sent now to check a receiver.
 //!
-//! Everything is scoped to the authenticated site: another site's notification id answers
-//! exactly like a missing one. Dates are ISO 8601 UTC (`2026-09-21T10:15:00Z`).
+//! Everything is scoped to the authenticated site and the mode of its keys (RELIABILITY S3):
+//! another site's notification id, or one of the other mode, answers exactly like a missing one,
+//! so live keys never read nor resend test-mode notifications and the other way round. Dates
+//! are ISO 8601 UTC (`2026-09-21T10:15:00Z`).
 //!
-//! The test notification is [`crate::notify::sample`].
+//! The test notification is [`crate::notify::sample`]. An answer's body (`Response`, in the test
+//! notification and in the attempt log) is shown only when a public address gave it
+//! ([`shown_to_api`]), so no key reads loopback or private services through the gateway.
 
 use axum::extract::State;
 use jiff::Timestamp;
@@ -20,6 +24,7 @@ use crate::api::auth::Principal;
 use crate::api::body::ApiRequest;
 use crate::api::reply::{ApiError, ApiReply};
 use crate::notify::sample::{SampleError, send_sample};
+use crate::notify::withheld::shown_to_api;
 use crate::state::AppState;
 
 /// Rows per page when `PageSize` is left out.
@@ -65,7 +70,7 @@ fn attempt_model(a: &AttemptRow) -> Value {
         "Delivered": a.delivered,
         "HttpStatus": a.http_status,
         "LatencyMs": a.latency_ms,
-        "Response": a.response_snippet,
+        "Response": shown_to_api(&a.response_snippet, a.remote_ip),
         "Error": a.error,
     })
 }
@@ -102,7 +107,7 @@ pub async fn notifications_list(
     }
     let filter = ListFilter {
         state: wanted_state,
-        mode: None,
+        mode: Some(principal.mode),
         transaction_id: params.i64("TransactionId")?,
         before_id: params.i64("BeforeId")?,
         limit,
@@ -119,11 +124,11 @@ pub async fn notifications_get(
     request: ApiRequest,
 ) -> Result<ApiReply, ApiError> {
     let id = required_id(&request)?;
-    let site = principal.site.id;
-    let found = notifications::get(&state.db, site, id)
+    let (site, mode) = (principal.site.id, principal.mode);
+    let found = notifications::get(&state.db, site, mode, id)
         .await?
         .ok_or_else(|| ApiError::Refused(NOT_FOUND.into()))?;
-    let attempts = notifications::attempts(&state.db, site, id).await?;
+    let attempts = notifications::attempts(&state.db, site, mode, id).await?;
     let mut model = notification_model(&found);
     model["Body"] = json!(found.body);
     model["AttemptLog"] = attempts.iter().map(attempt_model).collect();
@@ -137,11 +142,11 @@ pub async fn notifications_resend(
     request: ApiRequest,
 ) -> Result<ApiReply, ApiError> {
     let id = required_id(&request)?;
-    let site = principal.site.id;
-    if !notifications::resend(&state.db, site, id, state.now_ms()).await? {
+    let (site, mode) = (principal.site.id, principal.mode);
+    if !notifications::resend(&state.db, site, mode, id, state.now_ms()).await? {
         // Tell "not yours or missing" from "in a state that cannot be resent".
         return Err(ApiError::Refused(
-            match notifications::get(&state.db, site, id).await? {
+            match notifications::get(&state.db, site, mode, id).await? {
                 None => NOT_FOUND.into(),
                 Some(n) => format!(
                     "Notification {id} is {}: only failed or delivered notifications can be resent",
@@ -174,7 +179,7 @@ pub async fn notifications_test(
 ) -> Result<ApiReply, ApiError> {
     let kind = test_kind(&request.params.required_string("Type", 16)?)?;
     match send_sample(&state, principal.site.id, principal.mode, kind).await {
-        Ok(model) => Ok(ApiReply::envelope(Envelope::ok(model))),
+        Ok(sample) => Ok(ApiReply::envelope(Envelope::ok(sample.model))),
         Err(e @ SampleError::NoAddress(_)) => Err(ApiError::Refused(e.to_string())),
         Err(SampleError::Other(e)) => Err(e.into()),
     }

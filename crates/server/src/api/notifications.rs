@@ -1,20 +1,22 @@
 //! `site/notifications/{Type}/get` and `site/notifications/{Type}/update` (spec §3.24, §3.25,
 //! A.10): a site's notification settings for one kind, read and replaced with its API keys.
 //!
-//! The settings belong to the authenticated site and are the same for its test and live keys.
-//! As on CloudPayments, `Check` can be read but not changed here, and `Receipt` is not reachable
-//! at all (spec §4.7); the operator sets both with `oblako site notification-set`. An update
-//! replaces every field, an omitted one taking the spec's default (`IsEnabled` false,
-//! `HttpMethod` GET, `Encoding` UTF8, `Format` CloudPayments). The address is kept as sent, once
-//! it passes the SSRF guard's save-time check ([`check_url`]) under [`save_policy`]: test keys
-//! may save loopback and private addresses, live keys only public ones and `allow_subnets`.
+//! The settings belong to the authenticated site and the mode of its keys: as CloudPayments
+//! keeps a test and a live configuration, test keys read and change the test settings, live keys
+//! the live ones, and test keys never change where live notifications go. As on CloudPayments,
+//! `Check` can be read but not changed here, and `Receipt` is not reachable at all (spec §4.7);
+//! the operator sets both with `oblako site notification-set`. An update replaces every field,
+//! an omitted one taking the spec's default (`IsEnabled` false, `HttpMethod` GET, `Encoding`
+//! UTF8, `Format` CloudPayments). The address is kept as sent, once it passes the SSRF guard's
+//! save-time check ([`check_url`]) under the policy delivery of the keys' mode dials with
+//! ([`crate::config::Config::outbound_policy`]): test keys may save loopback and private addresses
+//! where the operator allows it (`test_notifications_private`), live keys only public ones and
+//! `allow_subnets`, and neither an address of this host on the gateway's own port.
 //!
 //! [`Wanted`] is the one place the values are checked, shared with the command line.
 
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use ipnet::IpNet;
-use oblako_core::ids::Mode;
 use oblako_protocol::envelope::Envelope;
 use oblako_protocol::notification::{FormEncoding, NotificationKind};
 use oblako_store::notifications::settings::{self, Settings};
@@ -36,17 +38,6 @@ const CHECK_READ_ONLY: &str = "Check notification settings cannot be changed thr
 const RECEIPT_NOT_HERE: &str =
     "Receipt notification settings are not available through site/notifications";
 const KNOWN_TYPES: &str = "Check, Pay, Fail, Confirm, Refund, Recurrent or Cancel";
-
-/// The SSRF policy an address is saved under, the one delivery dials with: `allow_private`
-/// (test keys; on the command line, a site not yet in production) reopens loopback and private
-/// addresses, never link-local or cloud metadata, and the configured `allow_subnets` reopen
-/// their subnets for both modes. Delivery judges the address again when it dials.
-pub fn save_policy(allow_private: bool, allow_subnets: Vec<IpNet>) -> Policy {
-    Policy {
-        allow_subnets,
-        allow_private,
-    }
-}
 
 /// What one kind's settings are asked to become, before any check. `None` takes the spec's
 /// default.
@@ -153,7 +144,7 @@ pub async fn site_notifications_get(
     Path(name): Path<String>,
 ) -> Result<ApiReply, ApiError> {
     let kind = path_kind(&name)?;
-    let stored = settings::get(&state.db, principal.site.id, kind.name()).await?;
+    let stored = settings::get(&state.db, principal.site.id, principal.mode, kind.name()).await?;
     Ok(ApiReply::envelope(Envelope::ok(settings_model(&stored))))
 }
 
@@ -178,16 +169,12 @@ pub async fn site_notifications_update(
         encoding: params.string_max("Encoding", 32)?,
         format: params.string_max("Format", 32)?,
     };
-    // Start-up has parsed `allow_subnets` already; a failure here cannot come from the caller.
-    let subnets = state
-        .config
-        .allowed_subnets()
-        .map_err(anyhow::Error::from)?;
-    let policy = save_policy(principal.mode == Mode::Test, subnets);
-    let new = wanted.settings(kind, &policy).map_err(ApiError::Refused)?;
+    let policy = state.outbounds.for_mode(principal.mode).policy();
+    let new = wanted.settings(kind, policy).map_err(ApiError::Refused)?;
     run_once(&state, &principal, key.as_deref(), &request, |_| async {
-        settings::upsert(&state.db, principal.site.id, &new, state.now_ms()).await?;
-        state.subscriptions.forget(principal.site.id);
+        let (site, mode) = (principal.site.id, principal.mode);
+        settings::upsert(&state.db, site, mode, &new, state.now_ms()).await?;
+        state.subscriptions.forget(site);
         Ok(ApiReply::envelope(Envelope {
             model: None,
             success: true,
@@ -200,6 +187,14 @@ pub async fn site_notifications_update(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn save_policy(allow_private: bool, subnets: Vec<ipnet::IpNet>) -> Policy {
+        Policy {
+            allow_subnets: subnets,
+            allow_private,
+            own_ports: vec![8080],
+        }
+    }
 
     fn wanted(address: &str) -> Wanted {
         Wanted {
@@ -268,6 +263,8 @@ mod tests {
             assert!(message.contains(says), "{message:?} should say {says:?}");
         }
         assert!(pay(wanted("http://127.0.0.1:9/"), &test).is_ok());
+        let own = refused(wanted("http://127.0.0.1:8080/metrics"), &test);
+        assert!(own.contains("the gateway's own"), "{own}");
         assert!(pay(wanted("http://10.1.2.3/"), &reopened).is_ok());
     }
 

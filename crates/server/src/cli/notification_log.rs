@@ -2,7 +2,8 @@
 //! view of a site's notifications, newest first, a way to send a failed or delivered one again,
 //! and a sample sent now to check the site's receiver.
 //!
-//! The JSON shape is the one `notifications/list` answers with. A resend only marks the
+//! The JSON shape is the one `notifications/list` answers with, plus `Mode`. The operator sees
+//! both modes, each row labelled, unless `--mode` picks one. A resend only marks the
 //! notification due; a running server's delivery worker sends it within its idle interval.
 
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use oblako_store::notifications::{self, ListFilter, State};
 use oblako_store::sites as site_rows;
 
 use crate::api::notification_log::{MAX_PAGE, notification_model, utc_date};
+use crate::cli::ModeArg;
 use crate::notify::sample::send_sample;
 
 /// `oblako site notification-log`.
@@ -23,6 +25,9 @@ pub struct LogArgs {
     /// Site id.
     #[arg(long)]
     pub site: i64,
+    /// Only test-mode or live-mode ones; both when left out.
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
     /// Only pending, delivered, failed or cancelled ones.
     #[arg(long, value_parser = parse_state)]
     pub state: Option<State>,
@@ -43,6 +48,9 @@ pub struct ResendArgs {
     /// Notification id.
     #[arg(long)]
     pub id: i64,
+    /// The notification's mode; found in either when left out.
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
 }
 
 /// `oblako site notification-test`.
@@ -54,8 +62,11 @@ pub struct TestArgs {
     /// Pay, Fail, Confirm, Refund, Cancel or Check.
     #[arg(long)]
     pub kind: String,
-    /// Sign with the live API Secret instead of the test one.
-    #[arg(long)]
+    /// Which mode's address, secret and outbound policy.
+    #[arg(long, value_enum, default_value = "test")]
+    pub mode: ModeArg,
+    /// The same as `--mode live` (kept for older scripts).
+    #[arg(long, hide = true)]
     pub live: bool,
     /// Print JSON.
     #[arg(long)]
@@ -79,19 +90,28 @@ pub async fn log(db: &Db, args: LogArgs) -> anyhow::Result<()> {
     let site = existing_site(db, args.site).await?;
     let filter = ListFilter {
         state: args.state,
+        mode: args.mode.map(Mode::from),
         limit: args.limit,
         ..ListFilter::default()
     };
     let rows = notifications::list(db, site, &filter).await?;
     if args.json {
-        let list: Vec<_> = rows.iter().map(notification_model).collect();
+        let list: Vec<_> = rows
+            .iter()
+            .map(|n| {
+                let mut model = notification_model(n);
+                model["Mode"] = n.mode.as_str().into();
+                model
+            })
+            .collect();
         println!("{}", serde_json::to_string_pretty(&list)?);
         return Ok(());
     }
     for n in &rows {
         println!(
-            "{}\t{:<7}\t{}\t{:<9}\t{}\t{}\t{}",
+            "{}\t{}\t{:<7}\t{}\t{:<9}\t{}\t{}\t{}",
             n.id,
+            n.mode.as_str(),
             n.kind,
             n.transaction_id.map_or("-".to_owned(), |t| t.to_string()),
             n.state.as_str(),
@@ -103,11 +123,26 @@ pub async fn log(db: &Db, args: LogArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The mode of `site`'s notification `id`: `wanted`, or whichever holds it.
+async fn mode_of(db: &Db, site: SiteId, id: i64, wanted: Option<ModeArg>) -> anyhow::Result<Mode> {
+    let modes = match wanted {
+        Some(mode) => vec![Mode::from(mode)],
+        None => vec![Mode::Test, Mode::Live],
+    };
+    for mode in modes {
+        if notifications::get(db, site, mode, id).await?.is_some() {
+            return Ok(mode);
+        }
+    }
+    anyhow::bail!("site {} has no such notification {id}", site.0)
+}
+
 /// Marks a failed or delivered notification due again now.
 pub async fn resend(db: &Db, args: ResendArgs, now_ms: i64) -> anyhow::Result<()> {
     let site = existing_site(db, args.site).await?;
-    if !notifications::resend(db, site, args.id, now_ms).await? {
-        match notifications::get(db, site, args.id).await? {
+    let mode = mode_of(db, site, args.id, args.mode).await?;
+    if !notifications::resend(db, site, mode, args.id, now_ms).await? {
+        match notifications::get(db, site, mode, args.id).await? {
             None => anyhow::bail!("site {} has no notification {}", args.site, args.id),
             Some(n) => anyhow::bail!(
                 "notification {} is {}: only failed or delivered ones can be resent",
@@ -116,7 +151,7 @@ pub async fn resend(db: &Db, args: ResendArgs, now_ms: i64) -> anyhow::Result<()
             ),
         }
     }
-    println!("notification {} is due again", args.id);
+    println!("{mode}-mode notification {} is due again", args.id);
     Ok(())
 }
 
@@ -133,11 +168,18 @@ pub async fn test(db: Db, config: crate::config::Config, args: TestArgs) -> anyh
         }
         Some(kind) => kind,
     };
-    let mode = if args.live { Mode::Live } else { Mode::Test };
+    let mode = if args.live {
+        Mode::Live
+    } else {
+        Mode::from(args.mode)
+    };
     let state = crate::app::build_state(config, db, Arc::new(SystemClock)).await?;
-    let model = send_sample(&state, site, mode, kind)
+    let sample = send_sample(&state, site, mode, kind)
         .await
         .map_err(anyhow::Error::from)?;
+    // The operator sees the whole answer, whoever gave it.
+    let mut model = sample.model;
+    model["Response"] = sample.response.into();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&model)?);
     } else {

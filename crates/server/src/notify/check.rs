@@ -28,7 +28,7 @@ pub async fn ask(
     mode: Mode,
     id: i64,
 ) -> anyhow::Result<Option<ReasonCode>> {
-    let subscriptions = Subscriptions::load(state, site).await?;
+    let subscriptions = Subscriptions::load(state, site, mode).await?;
     let Some(settings) = subscriptions.wanted(NotificationKind::Check) else {
         return Ok(None);
     };

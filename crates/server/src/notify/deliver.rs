@@ -17,8 +17,9 @@ use oblako_protocol::notification::{FormEncoding, is_acknowledged};
 use oblako_store::notifications::{self, Notification, Outcome};
 use tokio::sync::{Notify, Semaphore};
 
+use crate::config::Config;
 use crate::notify::send::{Target, send_signed};
-use crate::outbound::{Outbound, Policy, Timeouts};
+use crate::outbound::Outbound;
 use crate::state::AppState;
 
 /// A lease outlives the longest attempt (30 s) with a margin.
@@ -33,7 +34,8 @@ const IDLE: Duration = Duration::from_millis(500);
 const SNIPPET_BYTES: usize = 512;
 
 /// The two outbound clients: test-mode sites may reach loopback and private addresses (a
-/// developer's local backend), live-mode sites only what the configuration reopens.
+/// developer's local backend) where the operator allows it (`test_notifications_private`),
+/// live-mode sites only what the configuration reopens; neither reaches the gateway's own port.
 #[derive(Debug, Clone)]
 pub struct Outbounds {
     test: Outbound,
@@ -41,19 +43,12 @@ pub struct Outbounds {
 }
 
 impl Outbounds {
-    /// Clients reopening `allow_subnets` for both modes, with `timeouts`.
-    pub fn new(allow_subnets: Vec<ipnet::IpNet>, timeouts: Timeouts) -> anyhow::Result<Outbounds> {
-        let live = Policy {
-            allow_subnets: allow_subnets.clone(),
-            allow_private: false,
-        };
-        let test = Policy {
-            allow_subnets,
-            allow_private: true,
-        };
+    /// Clients under [`Config::outbound_policy`] of each mode.
+    pub fn new(config: &Config) -> anyhow::Result<Outbounds> {
+        let timeouts = config.notification_timeouts();
         Ok(Outbounds {
-            test: Outbound::new(test, timeouts)?,
-            live: Outbound::new(live, timeouts)?,
+            test: Outbound::new(config.outbound_policy(Mode::Test)?, timeouts)?,
+            live: Outbound::new(config.outbound_policy(Mode::Live)?, timeouts)?,
         })
     }
 
@@ -166,6 +161,11 @@ async fn attempt(state: &AppState, worker: &str, n: &Notification) -> anyhow::Re
     let retry_at = site.schedule.next_attempt_at(n.attempts + 1, finished);
     let latency_ms = finished - started;
     let (snippet, failure): (String, Option<String>);
+    let remote_ip = sent
+        .as_ref()
+        .ok()
+        .and_then(|a| a.peer)
+        .map(|peer| peer.ip());
     let http_status = match &sent {
         Ok(answer) => {
             snippet = String::from_utf8_lossy(&answer.body[..answer.body.len().min(SNIPPET_BYTES)])
@@ -185,11 +185,13 @@ async fn attempt(state: &AppState, worker: &str, n: &Notification) -> anyhow::Re
             http_status: http_status.unwrap_or(200),
             latency_ms,
             response: &snippet,
+            remote_ip,
         },
         Some(error) => Outcome::Failed {
             http_status,
             latency_ms,
             response: &snippet,
+            remote_ip,
             error,
             retry_at,
         },

@@ -10,3 +10,4 @@ pub mod sample;
 pub mod send;
 pub mod signing;
 pub mod site_cache;
+pub mod withheld;

@@ -5,6 +5,9 @@
 //! Notifications are ordered per payment (W3): a refund's notification queues behind its
 //! payment's, so the outbox's ordering key is the payment's id while the body names the refund.
 //!
+//! The settings are those of the payment's mode: a test payment is announced where the test
+//! settings say, a live one where the live settings say.
+//!
 //! A site's settings are read with [`Subscriptions::load`] before the write transaction begins:
 //! reading them inside it would hold the write connection (SQLite's only writer, or a pooled
 //! PostgreSQL connection) while waiting for a second one. They are kept for [`SETTINGS_TTL`] in
@@ -42,56 +45,64 @@ pub const SETTINGS_TTL: Duration = Duration::from_secs(1);
 /// Sites whose settings are kept at most; past that the cache starts afresh.
 const CACHED_SITES: usize = 10_000;
 
-/// Recently read notification settings, per site.
+/// Recently read notification settings, per site and mode.
 #[derive(Debug, Default)]
 pub struct SettingsCache {
-    sites: Mutex<HashMap<SiteId, (Instant, Arc<Vec<Settings>>)>>,
+    sites: Mutex<HashMap<(SiteId, Mode), (Instant, Arc<Vec<Settings>>)>>,
 }
 
 impl SettingsCache {
-    /// Drops `site`'s settings, after they changed.
+    /// Drops `site`'s settings of both modes, after they changed.
     pub fn forget(&self, site: SiteId) {
         if let Ok(mut sites) = self.sites.lock() {
-            sites.remove(&site);
+            sites.remove(&(site, Mode::Test));
+            sites.remove(&(site, Mode::Live));
         }
     }
 
-    fn fresh(&self, site: SiteId) -> Option<Arc<Vec<Settings>>> {
+    fn fresh(&self, key: (SiteId, Mode)) -> Option<Arc<Vec<Settings>>> {
         let sites = self.sites.lock().ok()?;
-        let (read_at, kinds) = sites.get(&site)?;
+        let (read_at, kinds) = sites.get(&key)?;
         (read_at.elapsed() < SETTINGS_TTL).then(|| kinds.clone())
     }
 
-    fn keep(&self, site: SiteId, kinds: Arc<Vec<Settings>>) {
+    fn keep(&self, key: (SiteId, Mode), kinds: Arc<Vec<Settings>>) {
         if let Ok(mut sites) = self.sites.lock() {
             if sites.len() >= CACHED_SITES {
                 sites.clear();
             }
-            sites.insert(site, (Instant::now(), kinds));
+            sites.insert(key, (Instant::now(), kinds));
         }
     }
 }
 
-/// A site's notification settings, every kind.
+/// A site's notification settings in one mode, every kind.
 #[derive(Debug, Clone)]
 pub struct Subscriptions {
     site: SiteId,
+    mode: Mode,
     kinds: Arc<Vec<Settings>>,
 }
 
 impl Subscriptions {
-    /// `site`'s settings, from the cache or in one query (before the write transaction that may
-    /// announce).
-    pub async fn load(state: &AppState, site: SiteId) -> anyhow::Result<Subscriptions> {
-        let kinds = match state.subscriptions.fresh(site) {
+    /// `site`'s settings in `mode`, from the cache or in one query (before the write transaction
+    /// that may announce).
+    pub async fn load(state: &AppState, site: SiteId, mode: Mode) -> anyhow::Result<Subscriptions> {
+        let key = (site, mode);
+        let kinds = match state.subscriptions.fresh(key) {
             Some(kinds) => kinds,
             None => {
-                let kinds = Arc::new(notifications::settings::list(&state.db, site).await?);
-                state.subscriptions.keep(site, kinds.clone());
+                let kinds = Arc::new(notifications::settings::list(&state.db, site, mode).await?);
+                state.subscriptions.keep(key, kinds.clone());
                 kinds
             }
         };
-        Ok(Subscriptions { site, kinds })
+        Ok(Subscriptions { site, mode, kinds })
+    }
+
+    /// The mode these settings are for.
+    pub fn mode(&self) -> Mode {
+        self.mode
     }
 
     /// The settings of `kind` if it is switched on with an address.
@@ -107,9 +118,10 @@ impl Subscriptions {
     }
 }
 
-/// Queues the notification `notice` calls for about transaction `id`, inside `tx` after the
-/// change is written there, if the site has that kind enabled. `at_ms` is when the change
-/// happened. Returns whether a notification was queued.
+/// Queues the notification `notice` calls for about transaction `id` of `mode`, inside `tx`
+/// after the change is written there, if the site has that kind enabled in that mode (the
+/// settings must have been loaded for it). `at_ms` is when the change happened. Returns whether
+/// a notification was queued.
 pub async fn announce(
     subscriptions: &Subscriptions,
     tx: &mut Tx,
@@ -121,6 +133,11 @@ pub async fn announce(
     let Some(notice) = notice else {
         return Ok(false);
     };
+    anyhow::ensure!(
+        subscriptions.mode == mode,
+        "{} settings loaded to announce a {mode} transaction",
+        subscriptions.mode
+    );
     let kind = NotificationKind::from(notice);
     let Some(settings) = subscriptions.wanted(kind) else {
         return Ok(false);

@@ -1,7 +1,9 @@
 //! A sample notification sent now to check a receiver (the "Test webhook" tool): a sample payment
-//! (`TransactionId` 0, 1.00 RUB, `TestMode` 1) of one kind, to the site's address for that kind,
-//! signed as a real one, sent once, synchronously, and never stored in the outbox. Used by
-//! `POST /notifications/test` and `oblako site notification-test`.
+//! (`TransactionId` 0, 1.00 RUB, `TestMode` 1) of one kind, to the site's address for that kind
+//! in the mode of the keys (or the operator's `--mode`), signed as a real one, sent once,
+//! synchronously, and never stored in the outbox. Used by `POST /notifications/test` and
+//! `oblako site notification-test`. The answer's body goes to the API caller only when a public
+//! address gave it ([`shown_to_api`]); the operator gets it whole.
 
 use jiff::Timestamp;
 use oblako_core::card::{CardBrand, CardExpiry};
@@ -18,6 +20,7 @@ use serde_json::{Value, json};
 use crate::notify::outbox::payment_notification;
 use crate::notify::send::{Target, send_signed};
 use crate::notify::signing;
+use crate::notify::withheld::shown_to_api;
 use crate::secrets::random_hex;
 use crate::state::AppState;
 
@@ -35,17 +38,25 @@ pub enum SampleError {
     Other(#[from] anyhow::Error),
 }
 
-/// Sends a sample `kind` to `site`'s address for it, signed with its `mode` secret, whether or not
-/// the kind is switched on (a receiver can be checked before notifications start). Returns what
-/// happened as the `notifications/test` model: `Url`, `HttpStatus`, `LatencyMs`, `Response`,
-/// `Error`, `Delivered`.
+/// What a sample's receiver said.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    /// The `notifications/test` model: `Url`, `HttpStatus`, `LatencyMs`, `Response` (the start
+    /// of the answer's body, or why it is not shown), `Error`, `Delivered`.
+    pub model: Value,
+    /// The start of the answer's body whoever gave it, for the operator.
+    pub response: String,
+}
+
+/// Sends a sample `kind` to `site`'s `mode` address for it, signed with its `mode` secret, whether
+/// or not the kind is switched on (a receiver can be checked before notifications start).
 pub async fn send_sample(
     state: &AppState,
     site: SiteId,
     mode: Mode,
     kind: NotificationKind,
-) -> Result<Value, SampleError> {
-    let settings = settings::get(&state.db, site, kind.name())
+) -> Result<Sample, SampleError> {
+    let settings = settings::get(&state.db, site, mode, kind.name())
         .await
         .map_err(anyhow::Error::from)?;
     if settings.url.is_empty() {
@@ -67,22 +78,33 @@ pub async fn send_sample(
     let started = std::time::Instant::now();
     let sent = send_signed(state, target, &secret, &webhook_id, now, &body, &[]).await;
     Ok(match sent {
-        Ok(answer) => json!({
-            "Url": settings.url,
-            "HttpStatus": answer.status,
-            "LatencyMs": answer.latency.as_millis() as i64,
-            "Response": String::from_utf8_lossy(&answer.body[..answer.body.len().min(RESPONSE_BYTES)]),
-            "Error": Value::Null,
-            "Delivered": is_acknowledged(answer.status, &answer.body),
-        }),
-        Err(e) => json!({
-            "Url": settings.url,
-            "HttpStatus": Value::Null,
-            "LatencyMs": started.elapsed().as_millis() as i64,
-            "Response": "",
-            "Error": e.to_string(),
-            "Delivered": false,
-        }),
+        Ok(answer) => {
+            let start = &answer.body[..answer.body.len().min(RESPONSE_BYTES)];
+            let response = String::from_utf8_lossy(start).into_owned();
+            let model = json!({
+                "Url": settings.url,
+                "HttpStatus": answer.status,
+                "LatencyMs": answer.latency.as_millis() as i64,
+                "Response": shown_to_api(&response, answer.peer.map(|peer| peer.ip())),
+                "Error": Value::Null,
+                "Delivered": is_acknowledged(answer.status, &answer.body),
+            });
+            Sample { model, response }
+        }
+        Err(e) => {
+            let model = json!({
+                "Url": settings.url,
+                "HttpStatus": Value::Null,
+                "LatencyMs": started.elapsed().as_millis() as i64,
+                "Response": "",
+                "Error": e.to_string(),
+                "Delivered": false,
+            });
+            Sample {
+                model,
+                response: String::new(),
+            }
+        }
     })
 }
 

@@ -1,9 +1,11 @@
 //! One outbound request: guarded addresses, no proxy, no redirects (a 3xx is an answer like
 //! any other, so a receiver cannot bounce us to a forbidden address), connect and total
 //! timeouts, and a response body read only up to a cap so a hostile receiver cannot make
-//! us buffer without end.
+//! us buffer without end. A URL on one of the gateway's own ports goes through a second client
+//! whose resolver also drops this host's addresses, since a resolver never learns the port.
 
 use std::error::Error as _;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -42,6 +44,8 @@ pub struct Answer {
     pub body: Vec<u8>,
     /// From sending the request to the end of the kept body.
     pub latency: Duration,
+    /// The address that answered, when known.
+    pub peer: Option<SocketAddr>,
 }
 
 /// Why an attempt got no answer.
@@ -81,6 +85,8 @@ pub struct BuildError(#[from] reqwest::Error);
 #[derive(Debug, Clone)]
 pub struct Outbound {
     client: Client,
+    /// For URLs on one of the gateway's own ports.
+    own_port_client: Client,
     policy: Arc<Policy>,
     timeouts: Timeouts,
     body_cap: usize,
@@ -89,20 +95,24 @@ pub struct Outbound {
 impl Outbound {
     pub fn new(policy: Policy, timeouts: Timeouts) -> Result<Self, BuildError> {
         let policy = Arc::new(policy);
-        let client = Client::builder()
-            .dns_resolver(GuardedResolver::new(Arc::clone(&policy)))
-            .redirect(redirect::Policy::none())
-            .no_proxy()
-            .connect_timeout(timeouts.connect)
-            .timeout(timeouts.total)
-            .user_agent(concat!("Oblako/", env!("CARGO_PKG_VERSION")))
-            // `Content-Hmac`, not `content-hmac`: code that copies the headers into a plain map
-            // and looks up the documented spelling (cloudpayments-sdk's `verify_signature`
-            // tries `Content-Hmac` and `Content-HMAC`) finds them, as it does with CloudPayments.
-            .http1_title_case_headers()
-            .build()?;
+        let build = |own_port: bool| {
+            Client::builder()
+                .dns_resolver(GuardedResolver::new(Arc::clone(&policy), own_port))
+                .redirect(redirect::Policy::none())
+                .no_proxy()
+                .connect_timeout(timeouts.connect)
+                .timeout(timeouts.total)
+                .user_agent(concat!("Oblako/", env!("CARGO_PKG_VERSION")))
+                // `Content-Hmac`, not `content-hmac`: code that copies the headers into a plain
+                // map and looks up the documented spelling (cloudpayments-sdk's
+                // `verify_signature` tries `Content-Hmac` and `Content-HMAC`) finds them, as it
+                // does with CloudPayments.
+                .http1_title_case_headers()
+                .build()
+        };
         Ok(Self {
-            client,
+            client: build(false)?,
+            own_port_client: build(true)?,
             policy,
             timeouts,
             body_cap: BODY_CAP,
@@ -130,13 +140,20 @@ impl Outbound {
     ) -> Result<Answer, SendError> {
         // IP-literal hosts bypass the resolver, so this is their connect-time check too.
         let url = check_url(url, &self.policy).map_err(SendError::Url)?;
+        let port = url.port_or_known_default().unwrap_or(0);
+        let client = if self.policy.is_own_port(port) {
+            &self.own_port_client
+        } else {
+            &self.client
+        };
         let started = Instant::now();
-        let mut request = self.client.request(method, url).body(body);
+        let mut request = client.request(method, url).body(body);
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
         let response = request.send().await.map_err(|e| self.sort(e))?;
         let status = response.status().as_u16();
+        let peer = response.remote_addr();
         let body = read_capped(response, self.body_cap)
             .await
             .map_err(|e| self.sort(e))?;
@@ -144,6 +161,7 @@ impl Outbound {
             status,
             body,
             latency: started.elapsed(),
+            peer,
         })
     }
 

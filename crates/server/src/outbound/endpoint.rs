@@ -1,7 +1,8 @@
 //! The notification URL a merchant saves, checked before it is stored and again before
 //! each request: http or https, no user name or password, a host, and an IP-literal host
-//! judged by the policy at once. Names are judged only when they are resolved
-//! (see `resolve`), because what a name points to can change after it is saved.
+//! judged by the policy at once, with its port (the gateway's own port on this host is never a
+//! target). Names are judged only when they are resolved (see `resolve`), because what a name
+//! points to can change after it is saved.
 
 use std::net::IpAddr;
 
@@ -39,7 +40,8 @@ pub fn check_url(raw: &str, policy: &Policy) -> Result<Url, UrlRefused> {
         .filter(|h| !h.is_empty())
         .ok_or(UrlRefused::NoHost)?;
     if let Some(ip) = literal_ip(host) {
-        policy.check(ip).map_err(UrlRefused::Address)?;
+        let port = url.port_or_known_default().unwrap_or(0);
+        policy.check_target(ip, port).map_err(UrlRefused::Address)?;
     }
     Ok(url)
 }

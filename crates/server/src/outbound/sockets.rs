@@ -155,6 +155,7 @@ fn policy(subnets: &[&str]) -> Policy {
     Policy {
         allow_subnets: subnets.iter().map(|s| s.parse().unwrap()).collect(),
         allow_private: false,
+        ..Policy::default()
     }
 }
 
@@ -213,6 +214,7 @@ async fn allow_private_delivers_to_loopback() {
     let test_site = Policy {
         allow_subnets: Vec::new(),
         allow_private: true,
+        ..Policy::default()
     };
     let answer = post(&outbound(test_site), &sink.url("/")).await.unwrap();
     assert_eq!(answer.status, 200);
@@ -235,6 +237,36 @@ async fn a_name_resolving_to_loopback_is_refused_after_resolution() {
         "{error}"
     );
     assert_eq!(sink.connections_before_probe().await, 0);
+}
+
+#[tokio::test]
+async fn a_name_for_this_host_on_the_gateways_port_is_refused_after_resolution() {
+    let sink = Sink::start(Reply::Ok).await;
+    let port = sink.addr.port();
+    let consenting = Policy {
+        allow_subnets: vec!["127.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()],
+        allow_private: true,
+        own_ports: vec![port],
+    };
+    let client = outbound(consenting);
+    for host in ["localhost", "LOCALHOST", "127.0.0.1", "[::ffff:127.0.0.1]"] {
+        let error = post(&client, &format!("http://{host}:{port}/metrics"))
+            .await
+            .unwrap_err();
+        assert!(error.is_refused(), "{host}: {error:?}");
+        assert!(error.to_string().contains("gateway's own"), "{error}");
+    }
+    assert_eq!(sink.connections_before_probe().await, 0);
+    let elsewhere = Policy {
+        own_ports: vec![port.wrapping_add(1)],
+        ..client.policy().clone()
+    };
+    let url = format!("http://localhost:{port}/");
+    let answer = post(&outbound(elsewhere), &url).await.unwrap();
+    assert!(
+        answer.peer.is_some_and(|p| p.ip().is_loopback()),
+        "{answer:?}"
+    );
 }
 
 #[tokio::test]

@@ -4,15 +4,20 @@
 //! special-purpose ranges for IPv4 and IPv6, and for IPv6 anything outside global unicast
 //! `2000::/3`. IPv6 forms that carry an IPv4 address a packet really goes to (IPv4-mapped,
 //! NAT64 `64:ff9b::/96`, 6to4 `2002::/16`) are judged by that IPv4 address. A [`Policy`]
-//! can reopen chosen subnets, and loopback plus private ranges as a group for test sites.
+//! can reopen chosen subnets, and loopback plus private ranges as a group for test sites. Nothing
+//! reopens the gateway's own listeners: no address of this host is reached on its own ports
+//! ([`Policy::check_target`], with `own` deciding what "this host" is).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
-/// A special-purpose range an address belongs to.
+/// A special-purpose range an address belongs to, or why else it is forbidden.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Range {
+    /// An address of this host on one of the gateway's own ports (never a range of its own:
+    /// [`classify`] does not return it).
+    OwnListener,
     Unspecified,
     ThisNetwork,
     Loopback,
@@ -40,6 +45,7 @@ impl Range {
     /// Completes the sentence "ADDRESS is …".
     pub fn describe(self) -> &'static str {
         match self {
+            Range::OwnListener => "this host, and the port is the gateway's own",
             Range::Unspecified => "an unspecified address",
             Range::ThisNetwork => "in 0.0.0.0/8 (\"this network\")",
             Range::Loopback => "a loopback address",
@@ -165,7 +171,7 @@ fn classify_v6(ip: Ipv6Addr) -> Option<Range> {
 
 /// The IPv4 address an IPv6 address delivers to: IPv4-mapped `::ffff:a.b.c.d`, NAT64
 /// `64:ff9b::a.b.c.d` (RFC 6052) and 6to4 `2002:aabb:ccdd::/48` (RFC 3056).
-fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+pub(super) fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     if let Some(v4) = ip.to_ipv4_mapped() {
         return Some(v4);
     }
@@ -186,11 +192,44 @@ pub struct Policy {
     /// Subnets reopened whatever their range (e.g. `127.0.0.0/8` for tests). An IPv6 form
     /// carrying an IPv4 address is reopened when that IPv4 address is.
     pub allow_subnets: Vec<IpNet>,
-    /// Reopen loopback and private ranges ([`Range::is_private`]); meant for test sites.
+    /// Reopen loopback and private ranges ([`Range::is_private`]); meant for test sites, where
+    /// the operator allows it.
     pub allow_private: bool,
+    /// The ports the gateway itself listens on: no address of this host is reached on them,
+    /// whatever else is reopened. 0 stands for a port picked when binding: then no port of
+    /// this host is reached at all.
+    pub own_ports: Vec<u16>,
 }
 
 impl Policy {
+    /// Whether `port` may be one of the gateway's own.
+    pub fn is_own_port(&self, port: u16) -> bool {
+        self.own_ports.iter().any(|&own| own == port || own == 0)
+    }
+
+    /// Allows `ip` on `port`, or says why not: [`Policy::check`], and never this host on one
+    /// of the gateway's own ports.
+    pub fn check_target(&self, ip: IpAddr, port: u16) -> Result<(), Refusal> {
+        if self.is_own_port(port) {
+            self.check_on_own_port(ip)
+        } else {
+            self.check(ip)
+        }
+    }
+
+    /// [`Policy::check`] for a connection to one of the gateway's own ports: this host's
+    /// addresses are refused too, whatever the policy reopens.
+    pub fn check_on_own_port(&self, ip: IpAddr) -> Result<(), Refusal> {
+        self.check(ip)?;
+        if super::own::is_this_host(ip) {
+            return Err(Refusal {
+                addr: ip,
+                range: Range::OwnListener,
+            });
+        }
+        Ok(())
+    }
+
     /// Allows `ip`, or says which range forbids it.
     pub fn check(&self, ip: IpAddr) -> Result<(), Refusal> {
         if self.reopened(ip) {
@@ -224,7 +263,7 @@ pub struct Refusal {
 
 fn consequence(range: Range) -> &'static str {
     if range.is_private() {
-        "it is not allowed for live sites"
+        "only the operator can open it to notifications"
     } else {
         "outbound requests may not reach it"
     }

@@ -16,6 +16,7 @@ fn loopback_open() -> Policy {
     Policy {
         allow_subnets: vec!["127.0.0.0/8".parse().unwrap()],
         allow_private: false,
+        ..Policy::default()
     }
 }
 
@@ -130,6 +131,7 @@ fn allow_private_reopens_loopback_and_private_but_not_metadata() {
     let policy = Policy {
         allow_subnets: Vec::new(),
         allow_private: true,
+        ..Policy::default()
     };
     for open in [
         "127.0.0.1",
@@ -157,7 +159,7 @@ fn refusals_explain_themselves() {
     let message = |text: &str| strict().check(ip(text)).unwrap_err().to_string();
     assert_eq!(
         message("127.0.0.1"),
-        "127.0.0.1 is a loopback address; it is not allowed for live sites"
+        "127.0.0.1 is a loopback address; only the operator can open it to notifications"
     );
     assert_eq!(
         message("169.254.169.254"),
@@ -165,7 +167,7 @@ fn refusals_explain_themselves() {
     );
     assert_eq!(
         message("::ffff:10.0.0.1"),
-        "::ffff:10.0.0.1 is a private address; it is not allowed for live sites"
+        "::ffff:10.0.0.1 is a private address; only the operator can open it to notifications"
     );
 }
 
@@ -205,11 +207,11 @@ fn check_url_refuses_with_a_reason() {
         ),
         (
             "http://127.0.0.1:8080/",
-            "127.0.0.1 is a loopback address; it is not allowed for live sites",
+            "127.0.0.1 is a loopback address; only the operator can open it to notifications",
         ),
         (
             "http://[::1]/",
-            "::1 is a loopback address; it is not allowed for live sites",
+            "::1 is a loopback address; only the operator can open it to notifications",
         ),
         (
             "http://[::ffff:169.254.169.254]/latest/meta-data",
@@ -218,11 +220,11 @@ fn check_url_refuses_with_a_reason() {
         // The URL parser normalises odd IPv4 spellings before the guard sees them.
         (
             "http://2130706433/",
-            "127.0.0.1 is a loopback address; it is not allowed for live sites",
+            "127.0.0.1 is a loopback address; only the operator can open it to notifications",
         ),
         (
             "http://0x7f.1/",
-            "127.0.0.1 is a loopback address; it is not allowed for live sites",
+            "127.0.0.1 is a loopback address; only the operator can open it to notifications",
         ),
         (
             "http://0/",
@@ -253,7 +255,122 @@ fn check_url_follows_the_policy() {
     let test_site = Policy {
         allow_subnets: Vec::new(),
         allow_private: true,
+        ..Policy::default()
     };
     assert!(check_url("http://192.168.0.10/", &test_site).is_ok());
     assert!(check_url("http://169.254.169.254/", &test_site).is_err());
+}
+
+/// Everything reopened that can be: loopback and private ranges, and 127/8 as a subnet.
+fn consenting(own_port: u16) -> Policy {
+    Policy {
+        allow_subnets: vec!["127.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()],
+        allow_private: true,
+        own_ports: vec![own_port],
+    }
+}
+
+#[test]
+fn this_host_is_loopback_unspecified_and_its_own_interfaces() {
+    for local in [
+        "127.0.0.1",
+        "127.0.0.2",
+        "127.255.255.254",
+        "::1",
+        "::ffff:127.0.0.1",
+        "64:ff9b::7f00:1",
+        "0.0.0.0",
+        "0.1.2.3",
+        "::",
+        "::ffff:0.0.0.0",
+    ] {
+        assert!(is_this_host(ip(local)), "{local}");
+    }
+    for elsewhere in ["8.8.8.8", "2001:db8::1", "169.254.169.254"] {
+        assert!(!is_this_host(ip(elsewhere)), "{elsewhere}");
+    }
+}
+
+#[test]
+fn an_address_of_this_hosts_interfaces_is_this_host_on_the_own_port() {
+    // The source address the kernel would use towards a documentation address is one of this
+    // host's interfaces; connecting a UDP socket sends nothing.
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
+    let Ok(local) = socket
+        .connect("192.0.2.200:9")
+        .and_then(|()| socket.local_addr())
+    else {
+        println!("skipped: no IPv4 route here, so no interface address to try");
+        return;
+    };
+    let iface = local.ip();
+    assert!(is_this_host(iface), "{iface}");
+    let policy = Policy {
+        allow_subnets: vec![ipnet::IpNet::from(iface)],
+        ..consenting(8080)
+    };
+    assert_eq!(policy.check_target(iface, 8081), Ok(()));
+    let refusal = policy.check_target(iface, 8080).unwrap_err();
+    assert_eq!(refusal.range, Range::OwnListener, "{iface}");
+}
+
+#[test]
+fn the_gateways_own_port_on_this_host_is_refused_whatever_is_reopened() {
+    let policy = consenting(8080);
+    for local in ["127.0.0.1", "127.0.0.2", "::1", "::ffff:127.0.0.1"] {
+        assert_eq!(policy.check_target(ip(local), 8081), Ok(()), "{local}");
+        let refusal = policy.check_target(ip(local), 8080).unwrap_err();
+        assert_eq!(refusal.range, Range::OwnListener, "{local}");
+    }
+    assert_eq!(
+        policy
+            .check_target(ip("127.0.0.1"), 8080)
+            .unwrap_err()
+            .to_string(),
+        "127.0.0.1 is this host, and the port is the gateway's own; \
+         outbound requests may not reach it"
+    );
+    assert_eq!(policy.check_target(ip("8.8.8.8"), 8080), Ok(()));
+    let unknown = consenting(0);
+    assert!(unknown.check_target(ip("127.0.0.1"), 9).is_err());
+    assert!(unknown.check_target(ip("8.8.8.8"), 9).is_ok());
+}
+
+#[test]
+fn check_url_refuses_every_spelling_of_this_host_on_the_own_port() {
+    let policy = consenting(8080);
+    for host in [
+        "127.0.0.1",
+        "127.1",
+        "2130706433",
+        "0x7f000001",
+        "0x7f.0.0.1",
+        "0177.0.0.1",
+        "017700000001",
+        "127.0.0.2",
+        "0.0.0.0",
+        "0",
+        "[::1]",
+        "[0:0:0:0:0:0:0:1]",
+        "[::ffff:127.0.0.1]",
+        "[::ffff:7f00:1]",
+        "[::]",
+    ] {
+        let own = format!("http://{host}:8080/metrics");
+        assert!(
+            matches!(
+                check_url(&own, &policy),
+                Err(UrlRefused::Address(Refusal {
+                    range: Range::OwnListener | Range::Unspecified | Range::ThisNetwork,
+                    ..
+                }))
+            ),
+            "{own}: {:?}",
+            check_url(&own, &policy)
+        );
+    }
+    // Port 80 is http's default: the gateway listening there has no other spelling.
+    assert!(check_url("http://127.0.0.1/metrics", &consenting(80)).is_err());
+    assert!(check_url("https://127.0.0.1/", &consenting(80)).is_ok());
+    assert!(check_url("http://127.0.0.1:8081/", &policy).is_ok());
 }

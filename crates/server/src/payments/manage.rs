@@ -70,7 +70,7 @@ pub async fn manage(
         return success(matches!(action, Action::Refund(_)).then_some(done));
     }
     let now = state.now_ms();
-    let subscriptions = Subscriptions::load(state, payee.site.id).await?;
+    let subscriptions = Subscriptions::load(state, payee.site.id, payee.mode).await?;
     let mut tx = state.db.begin_write().await?;
     let Some(row) = locked(&mut tx, payee, id).await? else {
         return Err(ApiError::Refused(NOT_FOUND.into()));

@@ -36,7 +36,7 @@ pub async fn post3ds(
     }
     let now = state.now_ms();
     let (site, mode) = (payee.site.id, payee.mode);
-    let subscriptions = Subscriptions::load(state, site).await?;
+    let subscriptions = Subscriptions::load(state, site, mode).await?;
     let mut tx = state.db.begin_write().await?;
     let Some(row) = transactions::get_for_update(&mut tx, site, mode, id)
         .await?

@@ -166,7 +166,7 @@ pub(crate) async fn settle_authorization(
 ) -> Result<ApiReply, ApiError> {
     let now = state.now_ms();
     let (site, mode) = (payee.site.id, payee.mode);
-    let subscriptions = Subscriptions::load(state, site).await?;
+    let subscriptions = Subscriptions::load(state, site, mode).await?;
     let known = known.filter(|k| k.row.id == id);
     if let Some(Known { row, order: false }) = &known
         && let Some(reply) = settle_alone(

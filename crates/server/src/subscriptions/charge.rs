@@ -177,7 +177,7 @@ async fn start(
     // Read before the write transaction, needed only to announce a charge declined for want of
     // a card.
     let settings = match card {
-        None => Some(Subscriptions::load(state, site).await?),
+        None => Some(Subscriptions::load(state, site, mode).await?),
         Some(_) => None,
     };
     let mut tx = state.db.begin_write().await?;
@@ -350,7 +350,7 @@ async fn conclude(
     transaction_id: i64,
 ) -> anyhow::Result<Ran> {
     let (site, mode) = (payee.site.id, payee.mode);
-    let settings = Subscriptions::load(state, site).await?;
+    let settings = Subscriptions::load(state, site, mode).await?;
     let now = state.now_ms();
     let mut tx = state.db.begin_write().await?;
     let Some(job) = charges::lock(&mut tx, job.id, worker).await? else {

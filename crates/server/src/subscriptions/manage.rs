@@ -265,7 +265,7 @@ pub async fn cancel(
     mode: Mode,
     id: &str,
 ) -> Result<Option<SubscriptionRow>, ApiError> {
-    let settings = Subscriptions::load(state, site).await?;
+    let settings = Subscriptions::load(state, site, mode).await?;
     let merchant = sites::site(&state.db, site)
         .await?
         .map(|s| s.name)

@@ -55,8 +55,9 @@ pub fn notice_of(row: &SubscriptionRow) -> anyhow::Result<SubscriptionNotice> {
     })
 }
 
-/// Queues the Recurrent notification of `row`'s new status inside `tx`; returns whether one was
-/// queued (then the caller rings the delivery worker after the commit).
+/// Queues the Recurrent notification of `row`'s new status inside `tx`, where the settings of
+/// the subscription's mode say; returns whether one was queued (then the caller rings the
+/// delivery worker after the commit).
 pub async fn announce_status(
     settings: &Subscriptions,
     tx: &mut Tx,
@@ -68,6 +69,11 @@ pub async fn announce_status(
     };
     let mode = Mode::parse(&row.mode)
         .ok_or_else(|| anyhow::anyhow!("subscription {} has mode {:?}", row.id, row.mode))?;
+    anyhow::ensure!(
+        settings.mode() == mode,
+        "{} settings loaded to announce a {mode} subscription",
+        settings.mode()
+    );
     let encoding = FormEncoding::from_name(&wanted.encoding).unwrap_or(FormEncoding::Utf8);
     let body = Notification::Recurrent(notice_of(row)?).body(encoding);
     notifications::enqueue(

@@ -196,7 +196,7 @@ async fn plain_job(
         return Ok(None);
     }
     let site_id = SiteId(sub.site_id);
-    let settings = Subscriptions::load(state, site_id).await?;
+    let settings = Subscriptions::load(state, site_id, mode).await?;
     if settings.wanted(NotificationKind::Check).is_some() {
         return Ok(None);
     }

@@ -106,7 +106,7 @@ impl TestApp {
         app::app(state)
     }
 
-    /// Switches on the test site's notifications of `kinds`, sent to `url` by POST in UTF-8.
+    /// Switches on the site's test-mode notifications of `kinds`, sent to `url` by POST in UTF-8.
     pub async fn notify(&self, kinds: &[&str], url: &str) -> oblako_core::ids::SiteId {
         let site = oblako_core::ids::SiteId(self.site.site_id);
         for kind in kinds {
@@ -121,6 +121,7 @@ impl TestApp {
             oblako_store::notifications::settings::upsert(
                 &self.state.db,
                 site,
+                oblako_core::ids::Mode::Test,
                 &settings,
                 self.state.now_ms(),
             )

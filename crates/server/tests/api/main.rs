@@ -5,6 +5,7 @@
 
 mod helpers;
 mod hooksink;
+mod probe;
 mod smtpsink;
 
 mod auth;
@@ -20,6 +21,8 @@ mod lists;
 mod model;
 mod money5;
 mod notification_log;
+mod notification_modes;
+mod notification_ssrf;
 mod notifications;
 mod notifications_settings;
 mod ops;

@@ -2,7 +2,7 @@
 //! with the payment (W1), delivered signed (W4, HOOK-5), retried on the site's schedule (W2),
 //! in per-payment order while the receiver fails (W3), and exhausted, then resent (HOOK-3).
 
-use oblako_core::ids::SiteId;
+use oblako_core::ids::{Mode, SiteId};
 use oblako_protocol::notification::{percent_decode, verify_hmac, verify_webhook_signature};
 use oblako_server::notify::deliver::drain;
 use oblako_store::notifications::{self, ListFilter, RetrySchedule, State};
@@ -18,13 +18,19 @@ pub async fn subscribe(app: &TestApp, sink: &Sink, method: &str) -> SiteId {
     let site = app.notify(&KINDS, &sink.url).await;
     if method != "POST" {
         for kind in KINDS {
-            let mut settings = notifications::settings::get(&app.state.db, site, kind)
+            let mut settings = notifications::settings::get(&app.state.db, site, Mode::Test, kind)
                 .await
                 .unwrap();
             settings.method = method.to_owned();
-            notifications::settings::upsert(&app.state.db, site, &settings, app.state.now_ms())
-                .await
-                .unwrap();
+            notifications::settings::upsert(
+                &app.state.db,
+                site,
+                Mode::Test,
+                &settings,
+                app.state.now_ms(),
+            )
+            .await
+            .unwrap();
         }
     }
     site
@@ -228,7 +234,7 @@ async fn an_exhausted_notification_is_marked_and_can_be_resent() {
         .unwrap();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].state, State::Failed);
-    let attempts = notifications::attempts(&app.state.db, site, all[0].id)
+    let attempts = notifications::attempts(&app.state.db, site, Mode::Test, all[0].id)
         .await
         .unwrap();
     assert_eq!(attempts.len(), 2);
@@ -236,12 +242,18 @@ async fn an_exhausted_notification_is_marked_and_can_be_resent() {
 
     sink.answer(Answer::Ok);
     assert!(
-        notifications::resend(&app.state.db, site, all[0].id, app.state.now_ms())
-            .await
-            .unwrap()
+        notifications::resend(
+            &app.state.db,
+            site,
+            Mode::Test,
+            all[0].id,
+            app.state.now_ms()
+        )
+        .await
+        .unwrap()
     );
     assert_eq!(deliver(&app).await, 1);
-    let after = notifications::get(&app.state.db, site, all[0].id)
+    let after = notifications::get(&app.state.db, site, Mode::Test, all[0].id)
         .await
         .unwrap()
         .unwrap();

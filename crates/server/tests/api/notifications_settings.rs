@@ -257,11 +257,8 @@ async fn loopback_is_for_test_keys_only() {
         .await
         .json();
     assert_eq!(ok["Success"], true);
-    // Settings are per site, not per key pair: the test keys see what the live keys saved.
-    assert_eq!(
-        get(&app, "Fail").await["Model"]["Address"],
-        "https://shop.example/fail"
-    );
+    // Settings are per mode: the live keys' address is not the test keys'.
+    assert_eq!(get(&app, "Fail").await["Model"]["Address"], Value::Null);
 }
 
 #[tokio::test]

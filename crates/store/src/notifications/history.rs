@@ -1,5 +1,8 @@
 //! What the dashboard and the API read about notifications: one of them, a site's list a page at
-//! a time, and the log of one notification's attempts. Every lookup is scoped by site.
+//! a time, and the log of one notification's attempts. Every lookup is scoped by site and mode
+//! (RELIABILITY S3): the other mode's notification is not found, like another site's.
+
+use std::net::IpAddr;
 
 use oblako_core::ids::{Mode, SiteId};
 
@@ -68,6 +71,8 @@ pub struct AttemptRow {
     pub response_snippet: String,
     /// Why it failed.
     pub error: Option<String>,
+    /// The address that answered; `None` when none did, or the attempt predates the record.
+    pub remote_ip: Option<IpAddr>,
 }
 
 /// Which notifications [`list`] returns: newest first, before `before_id` when paging.
@@ -75,7 +80,8 @@ pub struct AttemptRow {
 pub struct ListFilter {
     /// Only in this state.
     pub state: Option<State>,
-    /// Only of this mode.
+    /// Only of this mode. `None` shows both, for the operator only: on behalf of a site's keys
+    /// it is always the keys' mode.
     pub mode: Option<Mode>,
     /// Only for this transaction.
     pub transaction_id: Option<i64>,
@@ -157,11 +163,16 @@ pub(super) fn notification_from(r: Row) -> Result<Notification, StoreError> {
     })
 }
 
-/// Notification `id` of `site`; another site's is not found.
-pub async fn get(db: &Db, site: SiteId, id: i64) -> Result<Option<Notification>, StoreError> {
-    let sql = select!("WHERE id = $1 AND site_id = $2");
-    let row: Option<Row> =
-        on_db!(db, pool => sqlx::query_as(sql).bind(id).bind(site.0).fetch_optional(pool).await)?;
+/// Notification `id` of `site` in `mode`; another site's, or the other mode's, is not found.
+pub async fn get(
+    db: &Db,
+    site: SiteId,
+    mode: Mode,
+    id: i64,
+) -> Result<Option<Notification>, StoreError> {
+    let sql = select!("WHERE id = $1 AND site_id = $2 AND mode = $3");
+    let row: Option<Row> = on_db!(db, pool => sqlx::query_as(sql)
+        .bind(id).bind(site.0).bind(mode.as_str()).fetch_optional(pool).await)?;
     row.map(notification_from).transpose()
 }
 
@@ -184,17 +195,18 @@ pub async fn list(
     rows.into_iter().map(notification_from).collect()
 }
 
-/// The attempts of notification `notification_id` of `site`, first first; empty for another
-/// site's notification.
+/// The attempts of notification `notification_id` of `site` in `mode`, first first; empty for
+/// another site's or the other mode's notification.
 pub async fn attempts(
     db: &Db,
     site: SiteId,
+    mode: Mode,
     notification_id: i64,
 ) -> Result<Vec<AttemptRow>, StoreError> {
     let sql = "SELECT a.notification_id, a.attempt, a.started_at, a.url, a.delivered, \
-           a.http_status, a.latency_ms, a.response_snippet, a.error \
+           a.http_status, a.latency_ms, a.response_snippet, a.error, a.remote_ip \
          FROM notification_attempts a JOIN notifications n ON n.id = a.notification_id \
-         WHERE a.notification_id = $1 AND n.site_id = $2 ORDER BY a.attempt";
+         WHERE a.notification_id = $1 AND n.site_id = $2 AND n.mode = $3 ORDER BY a.attempt";
     type AttemptTuple = (
         i64,
         i64,
@@ -205,9 +217,10 @@ pub async fn attempts(
         i64,
         String,
         Option<String>,
+        Option<String>,
     );
     let rows: Vec<AttemptTuple> = on_db!(db, pool => sqlx::query_as(sql)
-        .bind(notification_id).bind(site.0).fetch_all(pool).await)?;
+        .bind(notification_id).bind(site.0).bind(mode.as_str()).fetch_all(pool).await)?;
     rows.into_iter()
         .map(|r| {
             let http_status = r
@@ -224,6 +237,8 @@ pub async fn attempts(
                 latency_ms: r.6,
                 response_snippet: r.7,
                 error: r.8,
+                // Written from an IpAddr; anything else is not an address that answered.
+                remote_ip: r.9.and_then(|ip| ip.parse().ok()),
             })
         })
         .collect()

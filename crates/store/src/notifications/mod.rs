@@ -1,7 +1,7 @@
 //! Notifications to merchants' URLs (spec §5, RELIABILITY W1–W3, C3).
 //!
-//! - [`settings`]: per site and kind, whether and where to send (spec §3.24–3.25), and the site's
-//!   retry schedule;
+//! - [`settings`]: per site, mode and kind, whether and where to send (spec §3.24–3.25), and the
+//!   site's retry schedule (one for both modes);
 //! - `schedule`: [`RetrySchedule`], pure: when a failed notification is due again;
 //! - `outbox`: the `notifications` table as a job queue. The server builds and signs a body once
 //!   and [`enqueue`]s it inside the transaction that makes the change it announces (W1). Workers
@@ -10,8 +10,8 @@
 //!   [`record_attempt`]; the dashboard can [`resend`] or [`cancel`];
 //! - `history`: what the dashboard reads ([`get`], [`list`], [`attempts`]).
 //!
-//! Every lookup on behalf of a site is scoped by its id: another site's notification is not
-//! found. Kinds are stored as their names (`Pay`, `Refund`, …: [`KINDS`]), the protocol crate's
+//! Every lookup on behalf of a site is scoped by its id and mode (RELIABILITY S3): another
+//! site's notification, or the other mode's, is not found. Kinds are stored as their names (`Pay`, `Refund`, …: [`KINDS`]), the protocol crate's
 //! `NotificationKind::name`; methods as `POST`/`GET`, encodings as `UTF8`/`Windows1251`.
 
 mod history;

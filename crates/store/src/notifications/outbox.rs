@@ -7,6 +7,8 @@
 //! notifications carry an increasing `sequence` and only the earliest still pending one is ever
 //! due (W3). [`record_attempt`] applies only for the worker that still holds the lease.
 
+use std::net::IpAddr;
+
 use oblako_core::ids::{Mode, SiteId};
 
 use super::history::{Notification, Row, columns, notification_from};
@@ -49,6 +51,8 @@ pub enum Outcome<'a> {
         latency_ms: i64,
         /// The start of the answer's body.
         response: &'a str,
+        /// The address that answered.
+        remote_ip: Option<IpAddr>,
     },
     /// It did not.
     Failed {
@@ -58,6 +62,8 @@ pub enum Outcome<'a> {
         latency_ms: i64,
         /// The start of the answer's body, if any.
         response: &'a str,
+        /// The address that answered, if one did.
+        remote_ip: Option<IpAddr>,
         /// Why it counts as a failure.
         error: &'a str,
         /// When to try again ([`super::RetrySchedule::next_attempt_at`]); `None`: the schedule
@@ -186,6 +192,7 @@ pub async fn record_attempt(
             http_status,
             latency_ms,
             response,
+            ..
         } => {
             let at = started_at.saturating_add(latency_ms);
             let status = Some(http_status);
@@ -205,6 +212,7 @@ pub async fn record_attempt(
             response,
             error,
             retry_at,
+            ..
         } => {
             let state = if retry_at.is_some() {
                 "pending"
@@ -229,9 +237,13 @@ pub async fn record_attempt(
          WHERE id = $5 AND locked_by = $6 AND state = 'pending' \
          RETURNING attempts, url";
     let log = "INSERT INTO notification_attempts (notification_id, attempt, started_at, url, \
-           delivered, http_status, latency_ms, response_snippet, error) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+           delivered, http_status, latency_ms, response_snippet, error, remote_ip) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
     let status = http_status.map(i64::from);
+    let remote_ip = match *outcome {
+        Outcome::Delivered { remote_ip, .. } | Outcome::Failed { remote_ip, .. } => remote_ip,
+    }
+    .map(|ip| ip.to_string());
     let response = snippet(response);
     let mut tx = db.begin_write().await?;
     let applied = on_tx!(&mut tx, c => {
@@ -241,7 +253,7 @@ pub async fn record_attempt(
         if let Some((attempt, url)) = &row {
             sqlx::query(log)
                 .bind(id).bind(attempt).bind(started_at).bind(url).bind(state == "delivered")
-                .bind(status).bind(latency_ms).bind(&response).bind(&error)
+                .bind(status).bind(latency_ms).bind(&response).bind(&error).bind(&remote_ip)
                 .execute(&mut **c).await?;
         }
         Ok::<bool, sqlx::Error>(row.is_some())
@@ -250,28 +262,34 @@ pub async fn record_attempt(
     Ok(applied)
 }
 
-/// Sends a failed (exhausted) or delivered notification of `site` again from `now_ms`: it goes
-/// back to pending with its attempt count kept, so a failure after a resend exhausts it at once
-/// under the site's schedule unless the caller decides otherwise. `false` when `site` has no
-/// such notification in either state.
-pub async fn resend(db: &Db, site: SiteId, id: i64, now_ms: i64) -> Result<bool, StoreError> {
+/// Sends a failed (exhausted) or delivered notification of `site` in `mode` again from
+/// `now_ms`: it goes back to pending with its attempt count kept, so a failure after a resend
+/// exhausts it at once under the site's schedule unless the caller decides otherwise. `false`
+/// when `site` has no such notification in either state in `mode`.
+pub async fn resend(
+    db: &Db,
+    site: SiteId,
+    mode: Mode,
+    id: i64,
+    now_ms: i64,
+) -> Result<bool, StoreError> {
     let sql = "UPDATE notifications SET state = 'pending', next_attempt_at = $1, \
            locked_until = NULL, locked_by = NULL \
-         WHERE id = $2 AND site_id = $3 AND state IN ('failed', 'delivered')";
+         WHERE id = $2 AND site_id = $3 AND mode = $4 AND state IN ('failed', 'delivered')";
     let done = in_write!(db, c => sqlx::query(sql)
-        .bind(now_ms).bind(id).bind(site.0)
+        .bind(now_ms).bind(id).bind(site.0).bind(mode.as_str())
         .execute(&mut **c).await.map(|r| r.rows_affected()));
     Ok(done == 1)
 }
 
-/// Withdraws a pending notification of `site`: it is never sent again, and no longer holds back
-/// its transaction's later ones. An attempt already under way is not recorded. `false` when
-/// `site` has no such pending notification.
-pub async fn cancel(db: &Db, site: SiteId, id: i64) -> Result<bool, StoreError> {
+/// Withdraws a pending notification of `site` in `mode`: it is never sent again, and no longer
+/// holds back its transaction's later ones. An attempt already under way is not recorded.
+/// `false` when `site` has no such pending notification in `mode`.
+pub async fn cancel(db: &Db, site: SiteId, mode: Mode, id: i64) -> Result<bool, StoreError> {
     let sql = "UPDATE notifications SET state = 'cancelled', locked_until = NULL, locked_by = NULL \
-         WHERE id = $1 AND site_id = $2 AND state = 'pending'";
+         WHERE id = $1 AND site_id = $2 AND mode = $3 AND state = 'pending'";
     let done = in_write!(db, c => sqlx::query(sql)
-        .bind(id).bind(site.0)
+        .bind(id).bind(site.0).bind(mode.as_str())
         .execute(&mut **c).await.map(|r| r.rows_affected()));
     Ok(done == 1)
 }

@@ -1,9 +1,10 @@
-//! Per site and kind, whether notifications are sent and how (spec §3.24–3.25, §5.1), and the
-//! site's retry schedule (RELIABILITY W2). Both are the same in test and live mode. A kind never
-//! configured reads as disabled with the API's defaults; a site's schedule is CloudPayments'
-//! until it is set.
+//! Per site, mode and kind, whether notifications are sent and how (spec §3.24–3.25, §5.1), and
+//! the site's retry schedule (RELIABILITY W2). As CloudPayments keeps a test and a live
+//! configuration, each mode has its own settings (S3): test keys never change where live
+//! notifications go. The retry schedule is one per site, for both modes. A kind never configured
+//! reads as disabled with the API's defaults; a site's schedule is CloudPayments' until it is set.
 
-use oblako_core::ids::SiteId;
+use oblako_core::ids::{Mode, SiteId};
 
 use super::{KINDS, RetrySchedule};
 use crate::{Db, StoreError, in_write, on_db};
@@ -53,21 +54,21 @@ fn settings_from((kind, enabled, url, method, encoding, format): SettingsRow) ->
     }
 }
 
-/// The settings of `kind` for `site`; [`Settings::disabled`] if never set.
-pub async fn get(db: &Db, site: SiteId, kind: &str) -> Result<Settings, StoreError> {
+/// The settings of `kind` for `site` in `mode`; [`Settings::disabled`] if never set.
+pub async fn get(db: &Db, site: SiteId, mode: Mode, kind: &str) -> Result<Settings, StoreError> {
     let sql = "SELECT kind, enabled, url, method, encoding, format FROM notification_settings \
-               WHERE site_id = $1 AND kind = $2";
-    let row: Option<SettingsRow> =
-        on_db!(db, pool => sqlx::query_as(sql).bind(site.0).bind(kind).fetch_optional(pool).await)?;
+               WHERE site_id = $1 AND mode = $2 AND kind = $3";
+    let row: Option<SettingsRow> = on_db!(db, pool => sqlx::query_as(sql)
+        .bind(site.0).bind(mode.as_str()).bind(kind).fetch_optional(pool).await)?;
     Ok(row.map_or_else(|| Settings::disabled(kind), settings_from))
 }
 
-/// All eight kinds' settings for `site`, in [`KINDS`] order, the unset ones disabled.
-pub async fn list(db: &Db, site: SiteId) -> Result<Vec<Settings>, StoreError> {
+/// All eight kinds' settings for `site` in `mode`, in [`KINDS`] order, the unset ones disabled.
+pub async fn list(db: &Db, site: SiteId, mode: Mode) -> Result<Vec<Settings>, StoreError> {
     let sql = "SELECT kind, enabled, url, method, encoding, format FROM notification_settings \
-               WHERE site_id = $1";
-    let rows: Vec<SettingsRow> =
-        on_db!(db, pool => sqlx::query_as(sql).bind(site.0).fetch_all(pool).await)?;
+               WHERE site_id = $1 AND mode = $2";
+    let rows: Vec<SettingsRow> = on_db!(db, pool => sqlx::query_as(sql)
+        .bind(site.0).bind(mode.as_str()).fetch_all(pool).await)?;
     let mut stored: Vec<Settings> = rows.into_iter().map(settings_from).collect();
     Ok(KINDS
         .iter()
@@ -78,29 +79,31 @@ pub async fn list(db: &Db, site: SiteId) -> Result<Vec<Settings>, StoreError> {
         .collect())
 }
 
-/// Stores one kind's settings for `site`, replacing what was there. The database refuses a kind,
-/// method, encoding or format outside the spec's spellings, and an unknown site.
+/// Stores one kind's settings for `site` in `mode`, replacing what was there; the other mode's
+/// stay as they are. The database refuses a kind, method, encoding or format outside the spec's
+/// spellings, and an unknown site.
 pub async fn upsert(
     db: &Db,
     site: SiteId,
+    mode: Mode,
     settings: &Settings,
     now_ms: i64,
 ) -> Result<(), StoreError> {
     let sql = "INSERT INTO notification_settings \
-           (site_id, kind, enabled, url, method, encoding, format, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-         ON CONFLICT (site_id, kind) DO UPDATE SET enabled = excluded.enabled, url = excluded.url, \
-           method = excluded.method, encoding = excluded.encoding, format = excluded.format, \
-           updated_at = excluded.updated_at";
+           (site_id, mode, kind, enabled, url, method, encoding, format, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (site_id, mode, kind) DO UPDATE SET enabled = excluded.enabled, \
+           url = excluded.url, method = excluded.method, encoding = excluded.encoding, \
+           format = excluded.format, updated_at = excluded.updated_at";
     let s = settings;
     in_write!(db, c => sqlx::query(sql)
-        .bind(site.0).bind(&s.kind).bind(s.enabled).bind(&s.url).bind(&s.method)
-        .bind(&s.encoding).bind(&s.format).bind(now_ms)
+        .bind(site.0).bind(mode.as_str()).bind(&s.kind).bind(s.enabled).bind(&s.url)
+        .bind(&s.method).bind(&s.encoding).bind(&s.format).bind(now_ms)
         .execute(&mut **c).await.map(|r| r.rows_affected()));
     Ok(())
 }
 
-/// The retry schedule of `site`; `None` if there is no such site.
+/// The retry schedule of `site`, the same for both modes; `None` if there is no such site.
 pub async fn retry_schedule(db: &Db, site: SiteId) -> Result<Option<RetrySchedule>, StoreError> {
     let sql = "SELECT notification_retry_intervals, notification_max_attempts FROM sites \
                WHERE id = $1";

@@ -29,7 +29,7 @@ async fn payment(db: &Db, site: SiteId) -> i64 {
     id
 }
 
-fn note(site: SiteId, transaction_id: Option<i64>, kind: &str, at: i64) -> NewNotification<'_> {
+pub fn note(site: SiteId, transaction_id: Option<i64>, kind: &str, at: i64) -> NewNotification<'_> {
     NewNotification {
         site,
         mode: Mode::Test,
@@ -43,25 +43,26 @@ fn note(site: SiteId, transaction_id: Option<i64>, kind: &str, at: i64) -> NewNo
     }
 }
 
-async fn enqueue(db: &Db, new: &NewNotification<'_>) -> i64 {
+pub async fn enqueue(db: &Db, new: &NewNotification<'_>) -> i64 {
     let mut tx = db.begin_write().await.unwrap();
     let id = notes::enqueue(&mut tx, new).await.unwrap();
     tx.commit().await.unwrap();
     id
 }
 
-async fn claim(db: &Db, now: i64, worker: &str) -> Vec<i64> {
+pub async fn claim(db: &Db, now: i64, worker: &str) -> Vec<i64> {
     let claimed = notes::claim_due(db, now, 1_000, worker, 100, 100)
         .await
         .unwrap();
     claimed.iter().map(|n| n.id).collect()
 }
 
-fn failed(retry_at: Option<i64>) -> Outcome<'static> {
+pub fn failed(retry_at: Option<i64>) -> Outcome<'static> {
     Outcome::Failed {
         http_status: Some(500),
         latency_ms: 30,
         response: "oops",
+        remote_ip: None,
         error: "HTTP 500",
         retry_at,
     }
@@ -71,10 +72,15 @@ const DELIVERED: Outcome<'static> = Outcome::Delivered {
     http_status: 200,
     latency_ms: 12,
     response: "{\"code\":0}",
+    remote_ip: None,
 };
 
-async fn state(db: &Db, site: SiteId, id: i64) -> State {
-    notes::get(db, site, id).await.unwrap().unwrap().state
+pub async fn state(db: &Db, site: SiteId, id: i64) -> State {
+    notes::get(db, site, Mode::Test, id)
+        .await
+        .unwrap()
+        .unwrap()
+        .state
 }
 
 #[tokio::test]
@@ -83,10 +89,10 @@ async fn settings_default_to_disabled_round_trip_and_stay_with_their_site() {
     let db = &t.db;
     let (a, b) = (site(db, "na").await, site(db, "nb").await);
     assert_eq!(
-        settings::get(db, a, "Pay").await.unwrap(),
+        settings::get(db, a, Mode::Test, "Pay").await.unwrap(),
         Settings::disabled("Pay")
     );
-    let defaults = settings::list(db, a).await.unwrap();
+    let defaults = settings::list(db, a, Mode::Test).await.unwrap();
     assert_eq!(
         defaults.iter().map(|s| s.kind.as_str()).collect::<Vec<_>>(),
         KINDS
@@ -104,18 +110,22 @@ async fn settings_default_to_disabled_round_trip_and_stay_with_their_site() {
         encoding: "Windows1251".into(),
         ..Settings::disabled("Pay")
     };
-    settings::upsert(db, a, &pay, 10).await.unwrap();
-    assert_eq!(settings::get(db, a, "Pay").await.unwrap(), pay);
+    settings::upsert(db, a, Mode::Test, &pay, 10).await.unwrap();
+    assert_eq!(settings::get(db, a, Mode::Test, "Pay").await.unwrap(), pay);
     pay.enabled = false;
     pay.encoding = "UTF8".into();
-    settings::upsert(db, a, &pay, 20).await.unwrap();
-    assert_eq!(settings::get(db, a, "Pay").await.unwrap(), pay, "replaced");
-    let listed = settings::list(db, a).await.unwrap();
+    settings::upsert(db, a, Mode::Test, &pay, 20).await.unwrap();
+    assert_eq!(
+        settings::get(db, a, Mode::Test, "Pay").await.unwrap(),
+        pay,
+        "replaced"
+    );
+    let listed = settings::list(db, a, Mode::Test).await.unwrap();
     assert_eq!(listed.len(), 8);
     assert_eq!(listed[1], pay);
     assert_eq!(listed[0], Settings::disabled("Check"));
     assert_eq!(
-        settings::get(db, b, "Pay").await.unwrap(),
+        settings::get(db, b, Mode::Test, "Pay").await.unwrap(),
         Settings::disabled("Pay"),
         "another site's settings are its own"
     );
@@ -135,13 +145,18 @@ async fn settings_default_to_disabled_round_trip_and_stay_with_their_site() {
         },
         Settings::disabled("Bogus"),
     ] {
-        assert!(settings::upsert(db, a, &bad, 30).await.is_err(), "{bad:?}");
+        assert!(
+            settings::upsert(db, a, Mode::Test, &bad, 30).await.is_err(),
+            "{bad:?}"
+        );
     }
     assert!(
-        settings::upsert(db, SiteId(404), &pay, 30).await.is_err(),
+        settings::upsert(db, SiteId(404), Mode::Test, &pay, 30)
+            .await
+            .is_err(),
         "no such site"
     );
-    assert_eq!(settings::get(db, a, "Pay").await.unwrap(), pay);
+    assert_eq!(settings::get(db, a, Mode::Test, "Pay").await.unwrap(), pay);
 }
 
 #[tokio::test]
@@ -218,7 +233,7 @@ async fn a_notification_exists_exactly_when_its_transaction_commits() {
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    let n = notes::get(db, s, id).await.unwrap().unwrap();
+    let n = notes::get(db, s, Mode::Test, id).await.unwrap().unwrap();
     assert_eq!((n.state, n.attempts, n.sequence), (State::Pending, 0, 1));
     assert_eq!((n.transaction_id, n.kind.as_str()), (Some(kept), "Pay"));
     assert_eq!((n.created_at, n.next_attempt_at), (5, 5), "due at once");
@@ -242,7 +257,13 @@ async fn sequences_count_up_per_transaction() {
         (None, "Pay"),
     ] {
         let id = enqueue(db, &note(s, tx, kind, 1)).await;
-        sequences.push(notes::get(db, s, id).await.unwrap().unwrap().sequence);
+        sequences.push(
+            notes::get(db, s, Mode::Test, id)
+                .await
+                .unwrap()
+                .unwrap()
+                .sequence,
+        );
     }
     let mut tx = db.begin_write().await.unwrap();
     let third = notes::enqueue(&mut tx, &note(s, Some(p), "Refund", 2))
@@ -253,11 +274,17 @@ async fn sequences_count_up_per_transaction() {
         .unwrap();
     tx.commit().await.unwrap();
     for id in [third, fourth] {
-        sequences.push(notes::get(db, s, id).await.unwrap().unwrap().sequence);
+        sequences.push(
+            notes::get(db, s, Mode::Test, id)
+                .await
+                .unwrap()
+                .unwrap()
+                .sequence,
+        );
     }
     let test_note = enqueue(db, &note(s, None, "Pay", 3)).await;
     sequences.push(
-        notes::get(db, s, test_note)
+        notes::get(db, s, Mode::Test, test_note)
             .await
             .unwrap()
             .unwrap()
@@ -302,7 +329,7 @@ async fn a_claim_waits_for_the_due_time_and_a_lease_for_its_end() {
         "the lease ends after 1 500"
     );
     assert_eq!(claim(db, 1_501, "b").await, vec![id], "a's lease ran out");
-    let n = notes::get(db, s, id).await.unwrap().unwrap();
+    let n = notes::get(db, s, Mode::Test, id).await.unwrap().unwrap();
     assert_eq!(
         (n.locked_by.as_deref(), n.locked_until),
         (Some("b"), Some(2_501))
@@ -314,19 +341,24 @@ async fn a_claim_waits_for_the_due_time_and_a_lease_for_its_end() {
             .unwrap(),
         "a lost its lease: its result must not land"
     );
-    let n = notes::get(db, s, id).await.unwrap().unwrap();
+    let n = notes::get(db, s, Mode::Test, id).await.unwrap().unwrap();
     assert_eq!(
         (n.state, n.attempts, n.locked_by.as_deref()),
         (State::Pending, 0, Some("b"))
     );
-    assert!(notes::attempts(db, s, id).await.unwrap().is_empty());
+    assert!(
+        notes::attempts(db, s, Mode::Test, id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     assert!(
         notes::record_attempt(db, id, "b", 1_501, &failed(Some(5_000)))
             .await
             .unwrap()
     );
-    let n = notes::get(db, s, id).await.unwrap().unwrap();
+    let n = notes::get(db, s, Mode::Test, id).await.unwrap().unwrap();
     assert_eq!(
         (n.state, n.attempts, n.next_attempt_at),
         (State::Pending, 1, 5_000)
@@ -459,10 +491,10 @@ async fn a_transactions_notifications_go_out_one_at_a_time_in_order() {
             .await
             .unwrap()
     );
-    assert!(notes::resend(db, s, n2, 400).await.unwrap());
+    assert!(notes::resend(db, s, Mode::Test, n2, 400).await.unwrap());
     assert_eq!(claim(db, 400, "w").await, vec![n2]);
     assert!(
-        notes::cancel(db, s, n2).await.unwrap(),
+        notes::cancel(db, s, Mode::Test, n2).await.unwrap(),
         "cancelled under a lease"
     );
     assert!(
@@ -485,7 +517,7 @@ async fn an_exhausted_notification_fails_and_a_resend_delivers_it() {
     let (s, other) = (site(db, "ex").await, site(db, "ex2").await);
     let id = enqueue(db, &note(s, None, "Pay", 1)).await;
     assert!(
-        !notes::resend(db, s, id, 5).await.unwrap(),
+        !notes::resend(db, s, Mode::Test, id, 5).await.unwrap(),
         "pending: nothing to resend"
     );
     assert_eq!(claim(db, 10, "w").await, vec![id]);
@@ -494,7 +526,7 @@ async fn an_exhausted_notification_fails_and_a_resend_delivers_it() {
             .await
             .unwrap()
     );
-    let n = notes::get(db, s, id).await.unwrap().unwrap();
+    let n = notes::get(db, s, Mode::Test, id).await.unwrap().unwrap();
     assert_eq!((n.state, n.attempts), (State::Failed, 1));
     assert_eq!(n.last_error.as_deref(), Some("HTTP 500"));
     assert!(
@@ -502,16 +534,16 @@ async fn an_exhausted_notification_fails_and_a_resend_delivers_it() {
         "failed is final"
     );
     assert!(
-        !notes::cancel(db, s, id).await.unwrap(),
+        !notes::cancel(db, s, Mode::Test, id).await.unwrap(),
         "only pending ones cancel"
     );
 
     assert!(
-        !notes::resend(db, other, id, 50).await.unwrap(),
+        !notes::resend(db, other, Mode::Test, id, 50).await.unwrap(),
         "another site's"
     );
-    assert!(notes::resend(db, s, id, 50).await.unwrap());
-    let n = notes::get(db, s, id).await.unwrap().unwrap();
+    assert!(notes::resend(db, s, Mode::Test, id, 50).await.unwrap());
+    let n = notes::get(db, s, Mode::Test, id).await.unwrap().unwrap();
     assert_eq!(
         (n.state, n.next_attempt_at, n.attempts),
         (State::Pending, 50, 1)
@@ -523,7 +555,7 @@ async fn an_exhausted_notification_fails_and_a_resend_delivers_it() {
             .await
             .unwrap()
     );
-    let n = notes::get(db, s, id).await.unwrap().unwrap();
+    let n = notes::get(db, s, Mode::Test, id).await.unwrap().unwrap();
     assert_eq!(
         (n.state, n.attempts, n.delivered_at),
         (State::Delivered, 2, Some(62))
@@ -531,7 +563,7 @@ async fn an_exhausted_notification_fails_and_a_resend_delivers_it() {
     assert_eq!(n.last_error, None);
     assert!(claim(db, 1_000_000, "w").await.is_empty());
     assert!(
-        notes::resend(db, s, id, 70).await.unwrap(),
+        notes::resend(db, s, Mode::Test, id, 70).await.unwrap(),
         "a delivered one can go again"
     );
     assert_eq!(claim(db, 70, "w").await, vec![id]);
@@ -550,6 +582,7 @@ async fn the_attempts_log_keeps_each_try_capped() {
         http_status: None,
         latency_ms: 30_000,
         response: "",
+        remote_ip: None,
         error: "timed out",
         retry_at: Some(2),
     };
@@ -563,6 +596,7 @@ async fn the_attempts_log_keeps_each_try_capped() {
         http_status: Some(302),
         latency_ms: 7,
         response: &format!("\0{long}"),
+        remote_ip: Some("::ffff:10.1.2.3".parse().unwrap()),
         error: &huge_error,
         retry_at: Some(3),
     };
@@ -578,7 +612,7 @@ async fn the_attempts_log_keeps_each_try_capped() {
             .unwrap()
     );
 
-    let log = notes::attempts(db, s, id).await.unwrap();
+    let log = notes::attempts(db, s, Mode::Test, id).await.unwrap();
     assert_eq!(
         log.iter().map(|a| a.attempt).collect::<Vec<_>>(),
         vec![1, 2, 3]
@@ -602,6 +636,11 @@ async fn the_attempts_log_keeps_each_try_capped() {
     );
     assert_eq!(second.http_status, Some(302));
     assert_eq!(
+        (first.remote_ip, second.remote_ip),
+        (None, Some("::ffff:10.1.2.3".parse().unwrap())),
+        "the address that answered is kept"
+    );
+    assert_eq!(
         second.response_snippet.chars().count(),
         notes::SNIPPET_CHARS
     );
@@ -619,7 +658,7 @@ async fn the_attempts_log_keeps_each_try_capped() {
         (third.response_snippet.as_str(), third.error.as_deref()),
         ("{\"code\":0}", None)
     );
-    let n = notes::get(db, s, id).await.unwrap().unwrap();
+    let n = notes::get(db, s, Mode::Test, id).await.unwrap().unwrap();
     assert_eq!(
         (n.attempts, n.delivered_at, n.last_error),
         (3, Some(15), None)
@@ -638,20 +677,40 @@ async fn a_foreign_sites_notification_is_not_found_anywhere() {
             .await
             .unwrap()
     );
-    assert!(notes::get(db, theirs, id).await.unwrap().is_none());
+    assert!(
+        notes::get(db, theirs, Mode::Test, id)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(
         notes::list(db, theirs, &ListFilter::default())
             .await
             .unwrap()
             .is_empty()
     );
-    assert!(notes::attempts(db, theirs, id).await.unwrap().is_empty());
-    assert!(!notes::resend(db, theirs, id, 5).await.unwrap());
+    assert!(
+        notes::attempts(db, theirs, Mode::Test, id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(!notes::resend(db, theirs, Mode::Test, id, 5).await.unwrap());
     assert_eq!(state(db, mine, id).await, State::Failed, "untouched");
     let pending = enqueue(db, &note(mine, None, "Pay", 2)).await;
-    assert!(!notes::cancel(db, theirs, pending).await.unwrap());
+    assert!(
+        !notes::cancel(db, theirs, Mode::Test, pending)
+            .await
+            .unwrap()
+    );
     assert_eq!(state(db, mine, pending).await, State::Pending);
-    assert_eq!(notes::attempts(db, mine, id).await.unwrap().len(), 1);
+    assert_eq!(
+        notes::attempts(db, mine, Mode::Test, id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
