@@ -2,6 +2,7 @@
 //! browser charge endpoint authenticated by Public ID alone, 3-D Secure inside the form, the
 //! hosted card page `/pub/card` and the demo shop `/demo`. See `docs/browser.md`.
 
+pub mod assets;
 pub mod charge;
 pub mod demo;
 pub mod form;
@@ -34,6 +35,9 @@ pub fn routes() -> Router<AppState> {
         .route("/_cloudpayments_/pub/card", get(form::pub_card))
         .route("/demo", get(demo::demo))
         .route("/demo.js", get(scripts::demo_js))
+        .route("/static/pages.css", get(scripts::pages_css))
+        .route("/favicon.svg", get(scripts::favicon_svg))
+        .route("/favicon.ico", get(scripts::favicon_ico))
 }
 
 /// Checks the browser keys of the configuration.

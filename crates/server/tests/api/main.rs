@@ -7,6 +7,7 @@ mod helpers;
 mod hooksink;
 mod smtpsink;
 
+mod assets;
 mod auth;
 mod billing_kill;
 mod body;
