@@ -81,15 +81,17 @@ pub async fn build_state(
 
 /// The payer's pages and the browser files, compressed (gzip or brotli, as the browser accepts).
 fn payer_pages() -> Router<AppState> {
-    use pages::order::order_page;
+    use pages::order::{back_to_order, order_missing, order_page};
     use pages::order_pay::{order_pay, order_three_ds};
     Router::new()
         .route("/acs", get(pages::acs::acs).post(pages::acs::acs))
         .route("/acs/submit", axum::routing::post(pages::acs::acs_submit))
         .merge(crate::browser::routes())
+        .route("/d", get(order_missing))
+        .route("/d/", get(order_missing))
         .route("/d/{id}", get(order_page))
-        .route("/d/{id}/pay", axum::routing::post(order_pay))
-        .route("/d/{id}/3ds", axum::routing::post(order_three_ds))
+        .route("/d/{id}/pay", get(back_to_order).post(order_pay))
+        .route("/d/{id}/3ds", get(back_to_order).post(order_three_ds))
         // Level 6: gzip's default, and brotli then beats gzip (tower-http's default brotli level,
         // 4, came out larger than gzip on our scripts) at about a millisecond per script.
         .layer(CompressionLayer::new().quality(CompressionLevel::Precise(6)))

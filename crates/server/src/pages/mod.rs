@@ -8,6 +8,7 @@ pub mod my_subscription;
 pub mod my_subscription_card;
 pub mod order;
 pub mod order_pay;
+pub mod order_result;
 pub mod problem;
 
 pub use lang::Lang;

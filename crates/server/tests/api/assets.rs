@@ -5,6 +5,7 @@
 use axum::http::StatusCode;
 
 use crate::helpers::{Reply, TestApp, request};
+use crate::orders::create;
 
 const FORM_PAGE: &str = "/widget/form?origin=http%3A%2F%2F127.0.0.1";
 
@@ -125,10 +126,17 @@ async fn files_revalidate_by_etag_and_checkout_changes_with_the_key() {
 async fn pages_link_versioned_files_cached_for_a_year() {
     let app = TestApp::new().await;
     let form = String::from_utf8(get(&app, FORM_PAGE, &[]).await.body).unwrap();
+    let order = create(&app, serde_json::json!({})).await;
+    let order_url = format!("/d/{}", order["Id"].as_str().unwrap());
+    let order_page = String::from_utf8(get(&app, &order_url, &[]).await.body).unwrap();
     let urls = [
         linked(&form, "/widget/form.js?v="),
         linked(&form, "/widget/form.css?v="),
         linked(&form, "/checkout.js?v="),
+        linked(&order_page, "/widget/form.css?v="),
+        linked(&order_page, "/static/pages.css?v="),
+        linked(&order_page, "/checkout.js?v="),
+        linked(&order_page, "/favicon.svg?v="),
     ];
     for url in &urls {
         let reply = get(&app, url, &[]).await;
@@ -170,4 +178,11 @@ async fn a_favicon_is_served_and_linked() {
     let svg = get(&app, "/favicon.svg", &[]).await;
     assert_eq!(svg.content_type(), "image/svg+xml");
     assert!(String::from_utf8(svg.body).unwrap().starts_with("<svg"));
+    let order = create(&app, serde_json::json!({})).await;
+    let page = get(&app, &format!("/d/{}", order["Id"].as_str().unwrap()), &[]).await;
+    let html = String::from_utf8(page.body).unwrap();
+    assert!(
+        html.contains("<link rel=\"icon\" href=\"/favicon.svg?v="),
+        "{html}"
+    );
 }

@@ -26,6 +26,7 @@ mod ops;
 mod order_subscription;
 mod orders;
 mod orders_mail;
+mod payer_pages;
 mod payments;
 mod recovery;
 mod serve;

@@ -182,10 +182,10 @@ async fn the_page_shows_the_order_and_a_card_form_under_a_csp() {
     let html = String::from_utf8(reply.body).unwrap();
     for needle in [
         "Оплата заказа в example.com",
-        "10.50 RUB",
+        "RUB\u{a0}10.50",
         "https://shop.example/offer",
         "Awaiting payment",
-        "<script src=\"/checkout.js\"></script>",
+        "<script src=\"/checkout.js?v=",
         &format!("action=\"/d/{id}/pay\""),
         &format!("data-public-id=\"{}\"", app.site.test.public_id),
         "data-cp=\"cardNumber\"",
@@ -196,12 +196,10 @@ async fn the_page_shows_the_order_and_a_card_form_under_a_csp() {
     // Card fields carry no name, so the browser never posts them (spec §7.1).
     assert!(!html.contains("name=\"cardNumber\"") && !html.contains("data-cp=\"cvv\" name"));
 
+    // An unknown order is told in the browser's language (pages_localized covers the rest).
     let (status, html) = page(&app, "NoSuchOrder00000").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(
-        html.contains("Заказ не найден") && html.contains("Order not found"),
-        "{html}"
-    );
+    assert!(html.contains("Заказ не найден"), "{html}");
     let (status, _) = page(&app, "../../etc/passwd").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
