@@ -1,5 +1,6 @@
-//! The payer's pages when something is off: error pages in the payer's language, and a repeated
-//! 3-D Secure answer or form post on an order that shows the order as it is (paid, calmly).
+//! The payer's pages when something is off: error pages in the payer's language, a repeated
+//! 3-D Secure answer or form post on an order that shows the order as it is (paid, calmly), and
+//! the bank page asking for the code instead of failing the check.
 
 use axum::http::StatusCode;
 
@@ -22,6 +23,27 @@ async fn get(app: &TestApp, path: &str, accept_language: Option<&str>) -> Reply 
 async fn error_pages_speak_the_payers_language() {
     let app = TestApp::new().await;
     let cases = [
+        (
+            "/acs",
+            None,
+            400,
+            "ru",
+            "Страница банка открыта неправильно",
+        ),
+        (
+            "/acs",
+            Some("en-US,en;q=0.9"),
+            400,
+            "en",
+            "The bank page was opened incorrectly",
+        ),
+        (
+            "/acs",
+            Some("kk-KZ,ru;q=0.5"),
+            400,
+            "kk",
+            "Банк беті дұрыс ашылмады",
+        ),
         ("/d/", None, 404, "ru", "Заказ не найден"),
         ("/d", Some("en"), 404, "en", "Order not found"),
         (
@@ -58,6 +80,12 @@ async fn error_pages_speak_the_payers_language() {
         );
         assert!(!html.contains("\"Success\""), "not the API's JSON: {html}");
     }
+    // What is wrong with the request is told to the shop in small print, as it is.
+    let html = text(&get(&app, "/acs", Some("en")).await);
+    assert!(
+        html.contains("For the shop: PaReq, MD and TermUrl are required."),
+        "{html}"
+    );
     // A typed or restored address of the payment's post leads back to the order.
     let order = create(&app, serde_json::json!({})).await;
     let id = order["Id"].as_str().unwrap();
@@ -171,4 +199,53 @@ async fn a_repeated_answer_after_a_failed_check_shows_that_decline_again() {
     assert!(!html.contains("awaiting"), "{html}");
     let statuses: Vec<String> = payments(&app).await.into_iter().map(|t| t.status).collect();
     assert_eq!(statuses, ["Declined"]);
+}
+
+#[tokio::test]
+async fn confirming_without_a_code_asks_for_it() {
+    let app = TestApp::new().await;
+    let order = create(&app, serde_json::json!({"CultureName": "kk-KZ"})).await;
+    let id = order["Id"].as_str().unwrap();
+    let (pa_req, md, term_url) = challenge(&app, id).await;
+    let page = app
+        .call(request("POST", "/acs").form(&form(&[
+            ("PaReq", &pa_req),
+            ("MD", &md),
+            ("TermUrl", &term_url),
+        ])))
+        .await;
+    let html = text(&page);
+    assert!(
+        html.contains("<html lang=\"kk\">") && html.contains("Растау"),
+        "{html}"
+    );
+    assert!(html.contains("10,50\u{a0}₽"), "{html}");
+    let submit = |code: &'static str, outcome: &'static str| {
+        let body = form(&[
+            ("PaReq", &pa_req),
+            ("MD", &md),
+            ("TermUrl", &term_url),
+            ("code", code),
+            ("outcome", outcome),
+        ]);
+        app.call(request("POST", "/acs/submit").form(&body))
+    };
+    let asked = submit("  ", "pass").await;
+    assert_eq!(asked.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = text(&asked);
+    assert!(
+        html.contains("role=\"alert\">SMS-тегі кодты енгізіңіз</p>")
+            && html.contains("aria-invalid=\"true\" autofocus"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("name=\"PaRes\""),
+        "no answer went back: {html}"
+    );
+    let statuses: Vec<String> = payments(&app).await.into_iter().map(|t| t.status).collect();
+    assert_eq!(statuses, ["AwaitingAuthentication"]);
+    // Declining needs no code.
+    let declined = submit("", "fail").await;
+    assert_eq!(declined.status, StatusCode::OK);
+    assert!(text(&declined).contains("name=\"PaRes\""));
 }
