@@ -61,7 +61,7 @@ pub async fn build_state(
     let mail = crate::mail::Mailer::new(&config, Arc::new(crate::mail::phone::NoGateway))?;
     Ok(AppState::new(Shared {
         mail,
-        order_pay_limits: Default::default(),
+        order_pay_limits: crate::pages::order_pay::PayLimits::new(config.order_pay_per_minute),
         outbounds,
         db,
         clock,

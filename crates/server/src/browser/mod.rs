@@ -53,11 +53,15 @@ pub fn check_config(config: &Config) -> Result<(), ConfigError> {
             "key `widget_frame_ancestors`: {ancestors:?} is not a list of CSP sources like \"'self' https://shop.example\""
         )));
     }
-    if !(1..=100_000).contains(&config.widget_charge_per_minute) {
-        return Err(ConfigError(format!(
-            "key `widget_charge_per_minute`: {} is not between 1 and 100000",
-            config.widget_charge_per_minute
-        )));
+    for (key, value) in [
+        ("widget_charge_per_minute", config.widget_charge_per_minute),
+        ("order_pay_per_minute", config.order_pay_per_minute),
+    ] {
+        if !(1..=100_000).contains(&value) {
+            return Err(ConfigError(format!(
+                "key `{key}`: {value} is not between 1 and 100000"
+            )));
+        }
     }
     Ok(())
 }

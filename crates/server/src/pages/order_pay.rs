@@ -25,7 +25,7 @@ use crate::pages::{Lang, Problem, error_page, html};
 use crate::secrets::random_hex;
 use crate::state::AppState;
 
-/// Payment attempts one IP may make per window.
+/// Payment attempts one IP may make per window, unless `order_pay_per_minute` says otherwise.
 pub const ATTEMPTS_PER_IP: u32 = 20;
 const WINDOW_MS: i64 = 60_000;
 /// Largest form accepted.
@@ -33,12 +33,27 @@ const MAX_FORM: usize = 64 * 1024;
 const MAX_ENTRIES: usize = 100_000;
 
 /// Payment attempts per client IP in fixed one-minute windows (per node).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct PayLimits {
+    limit: u32,
     windows: Mutex<HashMap<IpAddr, (i64, u32)>>,
 }
 
+impl Default for PayLimits {
+    fn default() -> PayLimits {
+        PayLimits::new(ATTEMPTS_PER_IP)
+    }
+}
+
 impl PayLimits {
+    /// `limit` attempts per IP and minute.
+    pub fn new(limit: u32) -> PayLimits {
+        PayLimits {
+            limit,
+            windows: Mutex::default(),
+        }
+    }
+
     /// Counts an attempt from `ip`; `false` when it is over the limit.
     pub fn admit(&self, ip: IpAddr, now_ms: i64) -> bool {
         let Ok(mut windows) = self.windows.lock() else {
@@ -52,7 +67,7 @@ impl PayLimits {
             *window = (now_ms, 0);
         }
         window.1 = window.1.saturating_add(1);
-        window.1 <= ATTEMPTS_PER_IP
+        window.1 <= self.limit
     }
 }
 

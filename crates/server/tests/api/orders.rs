@@ -434,6 +434,29 @@ async fn payment_attempts_are_limited_per_ip() {
 }
 
 #[tokio::test]
+async fn the_attempt_limit_follows_the_configuration() {
+    let app = TestApp::with_config(|c| c.order_pay_per_minute = 2).await;
+    let id = create(&app, serde_json::json!({})).await["Id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let attempt = || {
+        app.call(
+            request("POST", &format!("/d/{id}/pay"))
+                .peer_ip("10.1.1.3")
+                .form("CardCryptogramPacket=garbage"),
+        )
+    };
+    for expected in [
+        StatusCode::CONFLICT,
+        StatusCode::CONFLICT,
+        StatusCode::TOO_MANY_REQUESTS,
+    ] {
+        assert_eq!(attempt().await.status, expected);
+    }
+}
+
+#[tokio::test]
 async fn create_runs_once_per_request_id() {
     let app = TestApp::new().await;
     let send = |amount: &'static str| {
