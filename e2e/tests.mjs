@@ -3,6 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { answer3ds, api, assert, equal, merchant, payWithCard, resultOf, run, widgetFrame } from "./lib.mjs";
 import { orderTests } from "./orders.mjs";
+import { pageTests } from "./pages.mjs";
 import { subscriptionTests } from "./subscriptions.mjs";
 
 const [base, publicId, secret, outDir, filter] = process.argv.slice(2);
@@ -333,6 +334,7 @@ const tests = {
   },
 
   ...orderTests({ call, shot }),
+  ...pageTests({ base, publicId, call, shot }),
   ...subscriptionTests({ base, publicId, call, shot }),
 };
 
