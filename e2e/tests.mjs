@@ -3,6 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { answer3ds, api, assert, equal, merchant, payWithCard, resultOf, run, widgetFrame } from "./lib.mjs";
 import { orderTests } from "./orders.mjs";
+import { pageTests } from "./pages.mjs";
 import { subscriptionTests } from "./subscriptions.mjs";
 import { widgetTests } from "./widget.mjs";
 
@@ -337,6 +338,7 @@ const tests = {
 
   ...widgetTests({ base, publicId, call }),
   ...orderTests({ call, shot }),
+  ...pageTests({ base, publicId, call, shot }),
   ...subscriptionTests({ base, publicId, call, shot }),
 };
 

@@ -9,6 +9,7 @@ use axum::routing::get;
 use oblako_core::clock::Clock;
 use oblako_store::{Db, DbOptions, Durability};
 use tower::ServiceExt;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 
 use crate::api;
 use crate::api::limits::Limits;
@@ -56,7 +57,7 @@ pub async fn build_state(
     let mail = crate::mail::Mailer::new(&config, Arc::new(crate::mail::phone::NoGateway))?;
     Ok(AppState::new(Shared {
         mail,
-        order_pay_limits: Default::default(),
+        order_pay_limits: crate::pages::order_pay::PayLimits::new(config.order_pay_per_minute),
         outbounds,
         db,
         clock,
@@ -75,24 +76,31 @@ pub async fn build_state(
     }))
 }
 
+/// The payer's pages and the browser files, compressed (gzip or brotli, as the browser accepts).
+fn payer_pages() -> Router<AppState> {
+    use pages::order::{back_to_order, order_missing, order_page};
+    use pages::order_pay::{order_pay, order_three_ds};
+    Router::new()
+        .route("/acs", get(pages::acs::acs).post(pages::acs::acs))
+        .route("/acs/submit", axum::routing::post(pages::acs::acs_submit))
+        .merge(crate::browser::routes())
+        .route("/d", get(order_missing))
+        .route("/d/", get(order_missing))
+        .route("/d/{id}", get(order_page))
+        .route("/d/{id}/pay", get(back_to_order).post(order_pay))
+        .route("/d/{id}/3ds", get(back_to_order).post(order_three_ds))
+        // Level 6: gzip's default, and brotli then beats gzip (tower-http's default brotli level,
+        // 4, came out larger than gzip on our scripts) at about a millisecond per script.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(6)))
+}
+
 /// Every route, with the observability layer.
 pub fn router(state: AppState) -> Router {
     api::routes()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
-        .route("/acs", get(pages::acs::acs).post(pages::acs::acs))
-        .route("/acs/submit", axum::routing::post(pages::acs::acs_submit))
-        .merge(crate::browser::routes())
-        .route("/d/{id}", get(pages::order::order_page))
-        .route(
-            "/d/{id}/pay",
-            axum::routing::post(pages::order_pay::order_pay),
-        )
-        .route(
-            "/d/{id}/3ds",
-            axum::routing::post(pages::order_pay::order_three_ds),
-        )
+        .merge(payer_pages())
         .route("/my/{token}", get(pages::my_subscription::my_subscription))
         .route(
             "/my/{token}/cancel",

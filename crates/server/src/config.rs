@@ -41,6 +41,7 @@ const ENV_KEYS: &[&str] = &[
     "deliver_notifications",
     "widget_frame_ancestors",
     "widget_charge_per_minute",
+    "order_pay_per_minute",
     "hosted_public_id",
     "smtp_url",
     "mail_from",
@@ -112,6 +113,9 @@ pub struct Config {
     pub widget_frame_ancestors: String,
     /// Browser charges (`POST /widget/charge`) allowed per client IP per minute, per node.
     pub widget_charge_per_minute: u32,
+    /// Card payments from the order and subscription pages (`/d/{Id}/pay`, `/d/{Id}/3ds`,
+    /// `/my/{token}/card`, `/my/{token}/3ds`) allowed per client IP per minute, per node.
+    pub order_pay_per_minute: u32,
     /// The Public ID that `/pub/card` and `/demo` charge; empty means the oldest site's test key.
     pub hosted_public_id: String,
     /// The SMTP server for e-mail to payers (`smtp://host:port`, `smtps://…`); empty: e-mails are
@@ -154,6 +158,7 @@ impl Default for Config {
             deliver_notifications: true,
             widget_frame_ancestors: "*".into(),
             widget_charge_per_minute: 60,
+            order_pay_per_minute: crate::pages::order_pay::ATTEMPTS_PER_IP,
             hosted_public_id: String::new(),
             smtp_url: String::new(),
             mail_from: "Oblako <noreply@oblako.localhost>".into(),

@@ -11,6 +11,7 @@ use oblako_core::money::Currency;
 use oblako_protocol::params::Params;
 use serde_json::json;
 
+use crate::browser::assets::Assets;
 use crate::browser::texts::{self, Texts};
 use crate::browser::{hosted_public_id, terminal};
 use crate::pages::{error, html};
@@ -23,6 +24,8 @@ const SKINS: &[&str] = &["classic", "modern", "mini"];
 #[template(path = "widget_form.html")]
 struct FormPage<'a> {
     t: &'a Texts,
+    /// Versioned URLs of the form's script, style and `checkout.js`.
+    assets: Assets,
     texts_json: String,
     options_json: String,
     skin: &'a str,
@@ -109,6 +112,7 @@ pub async fn widget_form(State(state): State<AppState>, RawQuery(query): RawQuer
     };
     let page = FormPage {
         t,
+        assets: Assets::current(&state).await,
         texts_json: json!(t).to_string(),
         options_json: "{}".into(),
         skin: skin_of(&params),
@@ -191,6 +195,7 @@ pub async fn pub_card(State(state): State<AppState>, RawQuery(query): RawQuery) 
     let t = texts::for_language(language.as_deref().unwrap_or("ru-RU"));
     let page = FormPage {
         t,
+        assets: Assets::current(&state).await,
         texts_json: json!(t).to_string(),
         options_json: options.to_string(),
         skin: skin_of(&params),

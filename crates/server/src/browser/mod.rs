@@ -3,6 +3,7 @@
 //! hosted card page `/pub/card` and the demo shop `/demo`; `/widget/close` settles what became
 //! of an attempt when the payer closes the form. See `docs/browser.md`.
 
+pub mod assets;
 pub mod attempt;
 pub mod charge;
 pub mod demo;
@@ -37,6 +38,9 @@ pub fn routes() -> Router<AppState> {
         .route("/_cloudpayments_/pub/card", get(form::pub_card))
         .route("/demo", get(demo::demo))
         .route("/demo.js", get(scripts::demo_js))
+        .route("/static/pages.css", get(scripts::pages_css))
+        .route("/favicon.svg", get(scripts::favicon_svg))
+        .route("/favicon.ico", get(scripts::favicon_ico))
 }
 
 /// Checks the browser keys of the configuration.
@@ -52,11 +56,15 @@ pub fn check_config(config: &Config) -> Result<(), ConfigError> {
             "key `widget_frame_ancestors`: {ancestors:?} is not a list of CSP sources like \"'self' https://shop.example\""
         )));
     }
-    if !(1..=100_000).contains(&config.widget_charge_per_minute) {
-        return Err(ConfigError(format!(
-            "key `widget_charge_per_minute`: {} is not between 1 and 100000",
-            config.widget_charge_per_minute
-        )));
+    for (key, value) in [
+        ("widget_charge_per_minute", config.widget_charge_per_minute),
+        ("order_pay_per_minute", config.order_pay_per_minute),
+    ] {
+        if !(1..=100_000).contains(&value) {
+            return Err(ConfigError(format!(
+                "key `{key}`: {value} is not between 1 and 100000"
+            )));
+        }
     }
     Ok(())
 }

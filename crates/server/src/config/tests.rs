@@ -39,6 +39,7 @@ fn bad_values_name_their_key() {
             "widget_frame_ancestors",
         ),
         ("widget_charge_per_minute = 0", "widget_charge_per_minute"),
+        ("order_pay_per_minute = 0", "order_pay_per_minute"),
         ("smtp_url = \"http://mail\"", "smtp_url"),
         ("mail_from = \"nobody\"", "mail_from"),
         ("notification_lease_secs = 1", "notification_lease_secs"),

@@ -1,18 +1,21 @@
 //! The emulated bank's 3-D Secure page (the `AcsUrl` of test-mode challenges).
 //!
 //! The merchant posts the payer here with `PaReq`, `MD` and `TermUrl` (spec §3.3). The page shows
-//! the payment and lets the payer confirm (any code) or fail the check, in Russian or English. The
-//! answer goes back to `TermUrl` as a form post of `MD` and a signed `PaRes`, which the merchant
-//! passes to `payments/cards/post3ds`.
+//! the payment and lets the payer confirm (any code) or fail the check, in the payment's language
+//! (Russian, English or Kazakh). Confirming without a code asks for it (on the page, or again from
+//! the server without script) instead of failing the check. The answer goes back to `TermUrl` as a
+//! form post of `MD` and a signed `PaRes`, which the merchant passes to `payments/cards/post3ds`.
 
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use oblako_core::money::Currency;
+use oblako_protocol::amount::parse_amount;
 use oblako_protocol::params::Params;
 
-use crate::pages::{error, html};
+use crate::pages::{Lang, Problem, error_page, html};
 use crate::payments::pay::THREE_DS_WINDOW_MS;
 use crate::payments::three_ds::{PaReq, decode_pa_req, issue_pa_res};
 use crate::secrets::random_hex;
@@ -25,6 +28,7 @@ struct Texts {
     amount: &'static str,
     card: &'static str,
     code: &'static str,
+    prompt: &'static str,
     confirm: &'static str,
     decline: &'static str,
 }
@@ -36,6 +40,7 @@ const RU: Texts = Texts {
     amount: "Сумма",
     card: "Карта",
     code: "Код из SMS",
+    prompt: "Введите код из SMS",
     confirm: "Подтвердить",
     decline: "Отклонить",
 };
@@ -47,8 +52,21 @@ const EN: Texts = Texts {
     amount: "Amount",
     card: "Card",
     code: "Code from SMS",
+    prompt: "Enter the code from the SMS",
     confirm: "Confirm",
     decline: "Decline",
+};
+
+const KK: Texts = Texts {
+    title: "Төлемді растау",
+    note: "Oblako банк эмуляторының 3-D Secure тест беті. Кез келген кодты енгізіңіз.",
+    merchant: "Дүкен",
+    amount: "Сома",
+    card: "Карта",
+    code: "SMS-тегі код",
+    prompt: "SMS-тегі кодты енгізіңіз",
+    confirm: "Растау",
+    decline: "Бас тарту",
 };
 
 #[derive(Template)]
@@ -59,11 +77,15 @@ struct AcsPage<'a> {
     base: &'a str,
     merchant: &'a str,
     amount: String,
-    currency: &'a str,
     card: String,
     pa_req: &'a str,
     md: &'a str,
     term_url: &'a str,
+    /// The code field's value (a test code, so a payer can confirm at once).
+    code: &'a str,
+    /// Confirming came without a code: ask for it.
+    prompt: bool,
+    nonce: &'a str,
 }
 
 #[derive(Template)]
@@ -129,49 +151,87 @@ fn read(
     ))
 }
 
-/// `GET|POST /acs`: the challenge page.
-pub async fn acs(
-    State(state): State<AppState>,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> Response {
-    let (c, _) = match read(&state, query.as_deref(), &body) {
-        Ok(read) => read,
-        Err(message) => return error(StatusCode::BAD_REQUEST, "3-D Secure", message),
-    };
-    let english = c.pa_req.culture_name.to_ascii_lowercase().starts_with("en");
+/// The challenge page for `c`; `prompt` when the payer confirmed without a code.
+fn challenge(state: &AppState, c: &Challenge, code: &str, prompt: bool) -> Response {
+    let lang = Lang::from_culture(&c.pa_req.culture_name);
+    let amount = c.pa_req.amount.to_string();
+    let amount = Currency::from_code(&c.pa_req.currency_code)
+        .and_then(|currency| parse_amount("Amount", &amount, currency).ok())
+        .map_or_else(
+            || format!("{amount} {}", c.pa_req.currency_code),
+            |money| lang.money(money),
+        );
     let base = state.config.public_url();
+    let nonce = random_hex(16).unwrap_or_default();
     let page = AcsPage {
-        lang: if english { "en" } else { "ru" },
-        t: if english { &EN } else { &RU },
+        lang: lang.code(),
+        t: match lang {
+            Lang::Ru => &RU,
+            Lang::En => &EN,
+            Lang::Kk => &KK,
+        },
         base: &base,
         merchant: c.pa_req.merchant_name.as_deref().unwrap_or(""),
-        amount: c.pa_req.amount.to_string(),
-        currency: &c.pa_req.currency_code,
+        amount,
         card: format!("{} •••• {}", c.pa_req.first_six, c.pa_req.last_four),
         pa_req: &c.pa_req_text,
         md: &c.md,
         term_url: &c.term_url,
+        code,
+        prompt,
+        nonce: &nonce,
+    };
+    let status = if prompt {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
     };
     match page.render() {
         Ok(body) => html(
-            StatusCode::OK,
+            status,
             body,
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors *",
+            &format!(
+                "default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-{nonce}'; \
+                 form-action 'self'; frame-ancestors *; base-uri 'none'"
+            ),
         ),
-        Err(e) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "3-D Secure",
-            &format!("render: {e}"),
+        Err(e) => {
+            tracing::error!(error = %e, "acs page");
+            error_page(lang, Problem::Internal)
+        }
+    }
+}
+
+/// `GET|POST /acs`: the challenge page.
+pub async fn acs(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match read(&state, query.as_deref(), &body) {
+        Ok((c, _)) => challenge(&state, &c, "4242", false),
+        Err(message) => error_page(
+            Lang::from_headers(&headers),
+            Problem::BadBankRequest(message),
         ),
     }
 }
 
 /// `POST /acs/submit`: the payer's choice, returned to `TermUrl` as `MD` + `PaRes`.
-pub async fn acs_submit(State(state): State<AppState>, body: Bytes) -> Response {
+pub async fn acs_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let (c, params) = match read(&state, None, &body) {
         Ok(read) => read,
-        Err(message) => return error(StatusCode::BAD_REQUEST, "3-D Secure", message),
+        Err(message) => {
+            return error_page(
+                Lang::from_headers(&headers),
+                Problem::BadBankRequest(message),
+            );
+        }
     };
     let outcome = params.string_max("outcome", 16).ok().flatten();
     let code = params
@@ -179,11 +239,14 @@ pub async fn acs_submit(State(state): State<AppState>, body: Bytes) -> Response 
         .ok()
         .flatten()
         .unwrap_or_default();
-    let passed = outcome.as_deref() == Some("pass") && !code.trim().is_empty();
+    let confirmed = outcome.as_deref() == Some("pass");
+    if confirmed && code.trim().is_empty() {
+        return challenge(&state, &c, "", true);
+    }
     let pa_res = issue_pa_res(
         &state.secrets,
         c.pa_req.transaction_id,
-        passed,
+        confirmed,
         state.now_ms() + THREE_DS_WINDOW_MS,
     );
     let nonce = random_hex(16).unwrap_or_default();
@@ -201,10 +264,9 @@ pub async fn acs_submit(State(state): State<AppState>, body: Bytes) -> Response 
                 "default-src 'none'; script-src 'nonce-{nonce}'; form-action *; frame-ancestors *"
             ),
         ),
-        Err(e) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "3-D Secure",
-            &format!("render: {e}"),
-        ),
+        Err(e) => {
+            tracing::error!(error = %e, "acs return page");
+            error_page(Lang::from_headers(&headers), Problem::Internal)
+        }
     }
 }

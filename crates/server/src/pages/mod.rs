@@ -1,13 +1,19 @@
 //! Server-rendered pages (askama templates in `templates/`). Every page carries a
 //! Content-Security-Policy; pages that must post to a merchant's URL allow that in `form-action`.
+//! Pages speak the payer's language (`lang`), and so do their error pages (`problem`).
 
 pub mod acs;
+pub mod lang;
 pub mod my_subscription;
 pub mod my_subscription_card;
 pub mod order;
 pub mod order_pay;
+pub mod order_result;
+pub mod problem;
 
-use askama::Template;
+pub use lang::Lang;
+pub use problem::{Problem, error, error_page};
+
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -31,19 +37,4 @@ pub fn html(status: StatusCode, body: String, csp: &str) -> Response {
         HeaderValue::from_static("no-referrer"),
     );
     response
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage<'a> {
-    title: &'a str,
-    message: &'a str,
-}
-
-/// A plain page explaining what is wrong (never a stack trace).
-pub fn error(status: StatusCode, title: &str, message: &str) -> Response {
-    let body = ErrorPage { title, message }
-        .render()
-        .unwrap_or_else(|_| message.to_owned());
-    html(status, body, "default-src 'none'")
 }

@@ -140,6 +140,8 @@ struct Page<'a> {
     public_id: String,
     echo: &'a str,
     nonce: String,
+    /// The versioned `/checkout.js`.
+    checkout_src: String,
 }
 
 /// How often the subscription charges, in the payer's words.
@@ -287,6 +289,9 @@ pub(crate) async fn render(
         public_id,
         echo: token,
         nonce: nonce.clone(),
+        checkout_src: crate::browser::assets::Assets::current(state)
+            .await
+            .checkout_js,
     };
     // The card fields are read only by checkout.js from this origin; every form posts back here.
     let csp = format!(

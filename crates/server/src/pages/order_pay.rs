@@ -12,17 +12,20 @@ use axum::body::to_bytes;
 use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use oblako_protocol::order::OrderStatus;
 use oblako_protocol::params::Params;
 use oblako_store::orders::OrderRow;
 
-use crate::mail::order_link::is_english;
+use crate::browser::assets::Assets;
 use crate::orders::pay::{CardForm, PayOutcome, finish_three_ds, pay_order};
-use crate::pages::order::{Texts, find, not_found, texts_for};
-use crate::pages::{error, html};
+use crate::orders::status_of;
+use crate::pages::order::{Texts, find, not_found, texts_in};
+use crate::pages::order_result::{Ending, after_refusal, result_page};
+use crate::pages::{Lang, Problem, error_page, html};
 use crate::secrets::random_hex;
 use crate::state::AppState;
 
-/// Payment attempts one IP may make per window.
+/// Payment attempts one IP may make per window, unless `order_pay_per_minute` says otherwise.
 pub const ATTEMPTS_PER_IP: u32 = 20;
 const WINDOW_MS: i64 = 60_000;
 /// Largest form accepted.
@@ -30,12 +33,27 @@ const MAX_FORM: usize = 64 * 1024;
 const MAX_ENTRIES: usize = 100_000;
 
 /// Payment attempts per client IP in fixed one-minute windows (per node).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct PayLimits {
+    limit: u32,
     windows: Mutex<HashMap<IpAddr, (i64, u32)>>,
 }
 
+impl Default for PayLimits {
+    fn default() -> PayLimits {
+        PayLimits::new(ATTEMPTS_PER_IP)
+    }
+}
+
 impl PayLimits {
+    /// `limit` attempts per IP and minute.
+    pub fn new(limit: u32) -> PayLimits {
+        PayLimits {
+            limit,
+            windows: Mutex::default(),
+        }
+    }
+
     /// Counts an attempt from `ip`; `false` when it is over the limit.
     pub fn admit(&self, ip: IpAddr, now_ms: i64) -> bool {
         let Ok(mut windows) = self.windows.lock() else {
@@ -49,21 +67,8 @@ impl PayLimits {
             *window = (now_ms, 0);
         }
         window.1 = window.1.saturating_add(1);
-        window.1 <= ATTEMPTS_PER_IP
+        window.1 <= self.limit
     }
-}
-
-#[derive(Template)]
-#[template(path = "order_result.html")]
-struct ResultPage<'a> {
-    t: &'a Texts,
-    lang: &'a str,
-    paid: bool,
-    /// The link back offers another try (a decline) rather than just the order (paid, refused).
-    retry: bool,
-    heading: &'a str,
-    message: &'a str,
-    back: &'a str,
 }
 
 #[derive(Template)]
@@ -71,6 +76,7 @@ struct ResultPage<'a> {
 struct ChallengePage<'a> {
     t: &'a Texts,
     lang: &'a str,
+    assets: &'a Assets,
     acs_url: &'a str,
     pa_req: &'a str,
     md: &'a str,
@@ -96,36 +102,49 @@ pub(crate) async fn read_form(request: Request) -> Option<Posted> {
     Some(Posted { ip, params })
 }
 
+/// The browser's language (for pages before the order is known) and the posted form.
+async fn read_request(request: Request) -> Result<(Lang, Posted), Response> {
+    let lang = Lang::from_headers(request.headers());
+    match read_form(request).await {
+        Some(posted) => Ok((lang, posted)),
+        None => Err(error_page(lang, Problem::BadForm)),
+    }
+}
+
 /// `POST /d/{Id}/pay`: the card form, with `CardCryptogramPacket` and optionally `Name`.
 pub async fn order_pay(
     State(state): State<AppState>,
     Path(id): Path<String>,
     request: Request,
 ) -> Response {
-    let Some(posted) = read_form(request).await else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "Error",
-            "The request is not a form.",
-        );
+    let (lang, posted) = match read_request(request).await {
+        Ok(read) => read,
+        Err(page) => return page,
     };
     let worker = state.clone();
-    handle(&state, &id, posted, |row, params, ip| async move {
-        let packet = params
-            .required_string("CardCryptogramPacket", 16 * 1024)
-            .map_err(|e| PayOutcome::Refused(e.to_string()));
-        match packet {
-            Err(refused) => Ok(refused),
-            Ok(packet) => {
-                let form = CardForm {
-                    packet,
-                    name: params.string_max("Name", 255).ok().flatten(),
-                    ip_address: ip.to_string(),
-                };
-                pay_order(&worker, &row, form).await
+    handle(
+        &state,
+        &id,
+        lang,
+        posted,
+        None,
+        |row, params, ip| async move {
+            let packet = params
+                .required_string("CardCryptogramPacket", 16 * 1024)
+                .map_err(|e| PayOutcome::Refused(e.to_string()));
+            match packet {
+                Err(refused) => Ok(refused),
+                Ok(packet) => {
+                    let form = CardForm {
+                        packet,
+                        name: params.string_max("Name", 255).ok().flatten(),
+                        ip_address: ip.to_string(),
+                    };
+                    pay_order(&worker, &row, form).await
+                }
             }
-        }
-    })
+        },
+    )
     .await
 }
 
@@ -135,50 +154,80 @@ pub async fn order_three_ds(
     Path(id): Path<String>,
     request: Request,
 ) -> Response {
-    let Some(posted) = read_form(request).await else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "Error",
-            "The request is not a form.",
-        );
+    let (lang, posted) = match read_request(request).await {
+        Ok(read) => read,
+        Err(page) => return page,
     };
+    // The attempt this answer is for, to tell a repeat from a new answer.
+    let answered = posted
+        .params
+        .string_max("MD", 32)
+        .ok()
+        .flatten()
+        .and_then(|md| md.trim().parse::<i64>().ok());
     let worker = state.clone();
-    handle(&state, &id, posted, |row, params, _| async move {
-        let field = |name: &str| params.string_max(name, 4096).ok().flatten();
-        match (field("MD"), field("PaRes")) {
-            (Some(md), Some(pa_res)) => finish_three_ds(&worker, &row, &md, &pa_res).await,
-            _ => Ok(PayOutcome::Refused("MD and PaRes are required".into())),
-        }
-    })
+    handle(
+        &state,
+        &id,
+        lang,
+        posted,
+        answered,
+        |row, params, _| async move {
+            let field = |name: &str| params.string_max(name, 4096).ok().flatten();
+            match (field("MD"), field("PaRes")) {
+                (Some(md), Some(pa_res)) => finish_three_ds(&worker, &row, &md, &pa_res).await,
+                _ => Ok(PayOutcome::Refused("MD and PaRes are required".into())),
+            }
+        },
+    )
     .await
 }
 
-async fn handle<F, Fut>(state: &AppState, id: &str, posted: Posted, work: F) -> Response
+/// Runs `work` on order `id` unless the order is already paid or cancelled (a repeat gets the
+/// order as it is), then sends the payer where its outcome leads.
+async fn handle<F, Fut>(
+    state: &AppState,
+    id: &str,
+    lang: Lang,
+    posted: Posted,
+    answered: Option<i64>,
+    work: F,
+) -> Response
 where
     F: FnOnce(OrderRow, Params, IpAddr) -> Fut,
     Fut: Future<Output = Result<PayOutcome, crate::api::reply::ApiError>>,
 {
     if !state.order_pay_limits.admit(posted.ip, state.now_ms()) {
-        return error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many attempts",
-            "Too many payment attempts from your address; try again in a minute.",
-        );
+        return error_page(lang, Problem::TooManyAttempts);
     }
     let row = match find(state, id).await {
         Ok(Some(row)) => row,
-        Ok(None) => return not_found(),
-        Err(e) => return internal(&e),
+        Ok(None) => return not_found(lang),
+        Err(e) => return internal(lang, &e),
     };
-    match work(row.clone(), posted.params, posted.ip).await {
-        Ok(outcome) => respond(state, &row, outcome),
-        Err(e) => internal(&anyhow::anyhow!("{e:#}")),
+    match status_of(&row) {
+        OrderStatus::Paid => return result_page(&row, &Ending::AlreadyPaid),
+        OrderStatus::Cancelled => return result_page(&row, &Ending::Cancelled),
+        OrderStatus::Created => {}
     }
+    // From here on the order's language is known.
+    let lang = Lang::from_culture(&row.culture);
+    let outcome = match work(row.clone(), posted.params, posted.ip).await {
+        Ok(outcome) => outcome,
+        Err(e) => return internal(lang, &anyhow::anyhow!("{e:#}")),
+    };
+    // The page shows the order after the attempt (its status and paying transaction).
+    let row = match find(state, id).await {
+        Ok(Some(now)) => now,
+        Ok(None) => row,
+        Err(e) => return internal(lang, &e),
+    };
+    respond(state, &row, outcome, answered).await
 }
 
-fn internal(e: &anyhow::Error) -> Response {
+fn internal(lang: Lang, e: &anyhow::Error) -> Response {
     tracing::error!(error = format!("{e:#}"), "order payment");
-    error(StatusCode::INTERNAL_SERVER_ERROR, "Error", "Internal error")
+    error_page(lang, Problem::Internal)
 }
 
 /// The page that posts the payer on to the bank's ACS page (`acs_url` with `pa_req` and `md`),
@@ -195,6 +244,7 @@ pub(crate) fn challenge_page(
     let body = ChallengePage {
         t,
         lang,
+        assets: &Assets::fixed(),
         acs_url,
         pa_req,
         md,
@@ -206,54 +256,51 @@ pub(crate) fn challenge_page(
         Ok(body) => html(
             StatusCode::OK,
             body,
-            &format!("default-src 'none'; script-src 'nonce-{nonce}'; form-action *"),
+            &format!(
+                "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self'; \
+                 img-src 'self'; form-action *"
+            ),
         ),
-        Err(e) => internal(&e.into()),
+        Err(e) => internal(Lang::from_culture(lang), &e.into()),
     }
 }
 
-/// Sends the payer where `outcome` leads.
-fn respond(state: &AppState, row: &OrderRow, outcome: PayOutcome) -> Response {
-    let t = texts_for(&row.culture);
-    let lang = if is_english(&row.culture) { "en" } else { "ru" };
-    let back = format!("/d/{}", row.public_id);
-    let page = |status: StatusCode, paid: bool, heading: &str, message: &str| {
-        let body = ResultPage {
-            t,
-            lang,
-            paid,
-            retry: !paid && status == StatusCode::OK,
-            heading,
-            message,
-            back: &back,
-        }
-        .render();
-        match body {
-            Ok(body) => html(
-                status,
-                body,
-                "default-src 'none'; style-src 'unsafe-inline'",
-            ),
-            Err(e) => internal(&e.into()),
-        }
-    };
+/// Sends the payer where `outcome` leads; `row` is the order after the attempt.
+async fn respond(
+    state: &AppState,
+    row: &OrderRow,
+    outcome: PayOutcome,
+    answered: Option<i64>,
+) -> Response {
+    let lang = Lang::from_culture(&row.culture);
     match outcome {
         PayOutcome::Approved => match &row.success_redirect_url {
             Some(url) => redirect(url),
-            None => page(StatusCode::OK, true, t.paid, ""),
+            None => result_page(row, &Ending::Paid),
         },
         PayOutcome::Declined(message) => match &row.fail_redirect_url {
             Some(url) => redirect(url),
-            None => page(StatusCode::OK, false, t.declined, &message),
+            None => result_page(row, &Ending::Declined(message)),
         },
-        PayOutcome::Refused(message) => page(StatusCode::CONFLICT, false, t.refused, &message),
+        // The refusal's own words are the API's; the payer is told what it means for the order.
+        PayOutcome::Refused(_) => match after_refusal(state, row, answered).await {
+            Ok(ending) => result_page(row, &ending),
+            Err(e) => internal(lang, &e),
+        },
         PayOutcome::Challenge {
             acs_url,
             pa_req,
             md,
         } => {
             let term_url = format!("{}/d/{}/3ds", state.config.public_url(), row.public_id);
-            challenge_page(t, lang, &acs_url, &pa_req, &md, &term_url)
+            challenge_page(
+                texts_in(lang),
+                lang.code(),
+                &acs_url,
+                &pa_req,
+                &md,
+                &term_url,
+            )
         }
     }
 }

@@ -8,6 +8,7 @@ mod hooksink;
 mod probe;
 mod smtpsink;
 
+mod assets;
 mod auth;
 mod billing_kill;
 mod body;
@@ -29,6 +30,7 @@ mod ops;
 mod order_subscription;
 mod orders;
 mod orders_mail;
+mod payer_pages;
 mod payments;
 mod recovery;
 mod serve;

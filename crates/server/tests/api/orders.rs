@@ -182,10 +182,10 @@ async fn the_page_shows_the_order_and_a_card_form_under_a_csp() {
     let html = String::from_utf8(reply.body).unwrap();
     for needle in [
         "Оплата заказа в example.com",
-        "10.50 RUB",
+        "RUB\u{a0}10.50",
         "https://shop.example/offer",
         "Awaiting payment",
-        "<script src=\"/checkout.js\"></script>",
+        "<script src=\"/checkout.js?v=",
         &format!("action=\"/d/{id}/pay\""),
         &format!("data-public-id=\"{}\"", app.site.test.public_id),
         "data-cp=\"cardNumber\"",
@@ -196,12 +196,10 @@ async fn the_page_shows_the_order_and_a_card_form_under_a_csp() {
     // Card fields carry no name, so the browser never posts them (spec §7.1).
     assert!(!html.contains("name=\"cardNumber\"") && !html.contains("data-cp=\"cvv\" name"));
 
+    // An unknown order is told in the browser's language (pages_localized covers the rest).
     let (status, html) = page(&app, "NoSuchOrder00000").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(
-        html.contains("Заказ не найден") && html.contains("Order not found"),
-        "{html}"
-    );
+    assert!(html.contains("Заказ не найден"), "{html}");
     let (status, _) = page(&app, "../../etc/passwd").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
@@ -433,6 +431,29 @@ async fn payment_attempts_are_limited_per_ip() {
     assert_eq!(attempt("10.1.1.2").await.status, StatusCode::CONFLICT);
     app.clock.advance_millis(61_000);
     assert_eq!(attempt("10.1.1.1").await.status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn the_attempt_limit_follows_the_configuration() {
+    let app = TestApp::with_config(|c| c.order_pay_per_minute = 2).await;
+    let id = create(&app, serde_json::json!({})).await["Id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let attempt = || {
+        app.call(
+            request("POST", &format!("/d/{id}/pay"))
+                .peer_ip("10.1.1.3")
+                .form("CardCryptogramPacket=garbage"),
+        )
+    };
+    for expected in [
+        StatusCode::CONFLICT,
+        StatusCode::CONFLICT,
+        StatusCode::TOO_MANY_REQUESTS,
+    ] {
+        assert_eq!(attempt().await.status, expected);
+    }
 }
 
 #[tokio::test]
