@@ -24,7 +24,7 @@ use crate::api::idempotency::{Recovery, fingerprint, run_keyed};
 use crate::api::reply::{ApiError, ApiReply};
 use crate::browser::terminal;
 use crate::client::client_ip;
-use crate::pages::{error, html};
+use crate::pages::{Lang, Problem, error_page, html};
 use crate::payments::pay::{Payee, PaymentRequest, Source, pay};
 use crate::payments::settle::pay_resumed;
 use crate::secrets::random_hex;
@@ -234,11 +234,10 @@ pub async fn widget_3ds(
                 state.config.widget_frame_ancestors
             ),
         ),
-        Err(e) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "3-D Secure",
-            &format!("render: {e}"),
-        ),
+        Err(e) => {
+            tracing::error!(error = %e, "3-D Secure return page: render");
+            error_page(Lang::Ru, Problem::Internal)
+        }
     }
 }
 

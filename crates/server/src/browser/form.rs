@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use oblako_core::money::Currency;
 use oblako_protocol::params::Params;
@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::browser::assets::Assets;
 use crate::browser::texts::{self, Texts};
 use crate::browser::{hosted_public_id, terminal};
-use crate::pages::{error, html};
+use crate::pages::{Lang, Problem, error_page, html};
 use crate::state::AppState;
 
 /// The skins of spec §6.4; anything else is `classic`.
@@ -77,29 +77,36 @@ fn form_csp(frame_ancestors: &str) -> String {
 fn render(page: FormPage<'_>, csp: &str) -> Response {
     match page.render() {
         Ok(body) => html(StatusCode::OK, body, csp),
-        Err(e) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Payment form",
-            &format!("render: {e}"),
-        ),
+        Err(e) => {
+            tracing::error!(error = %e, "payment form: render");
+            let lang = Lang::from_culture(page.t.lang);
+            error_page(lang, Problem::Internal)
+        }
     }
 }
 
 /// `GET /widget/form?lang=…&skin=…&origin=…[&publicId=…]`: the widget's iframe; the Public ID,
 /// when given, puts the shop's name on the form.
-pub async fn widget_form(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+pub async fn widget_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let Ok(params) = Params::from_form(query.unwrap_or_default().as_bytes()) else {
-        return error(StatusCode::BAD_REQUEST, "Payment form", "Bad query string.");
-    };
-    let origin = params.string_max("origin", 255).ok().flatten();
-    let Some(origin) = origin.filter(|o| is_origin(o)) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "Payment form",
-            "origin (the page that opens the widget) is required.",
+        return error_page(
+            Lang::from_headers(&headers),
+            Problem::BadLink("bad query string"),
         );
     };
     let language = params.string_max("lang", 16).ok().flatten();
+    let origin = params.string_max("origin", 255).ok().flatten();
+    let Some(origin) = origin.filter(|o| is_origin(o)) else {
+        let lang = Lang::from_query_or_headers(language.as_deref(), &headers);
+        return error_page(
+            lang,
+            Problem::BadLink("origin (the page that opens the widget) is required."),
+        );
+    };
     let t = texts::for_language(language.as_deref().unwrap_or("ru-RU"));
     let public_id = params.string_max("publicId", 64).ok().flatten();
     let shop = match public_id {
@@ -167,31 +174,35 @@ fn hosted_options(params: &Params, public_id: &str) -> Result<serde_json::Value,
 }
 
 /// `GET /pub/card?account=…&sum=…&description=…&currency=…[&success_url=…][&fail_url=…]`.
-pub async fn pub_card(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
-    const TITLE: &str = "Card payment";
+pub async fn pub_card(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let Ok(params) = Params::from_form(query.unwrap_or_default().as_bytes()) else {
-        return error(StatusCode::BAD_REQUEST, TITLE, "Bad query string.");
+        return error_page(
+            Lang::from_headers(&headers),
+            Problem::BadLink("bad query string"),
+        );
     };
+    let language = params.string_max("lang", 16).ok().flatten();
+    let lang = Lang::from_query_or_headers(language.as_deref(), &headers);
     let public_id = match hosted_public_id(&state).await {
         Ok(Some(id)) => id,
-        Ok(None) => return error(StatusCode::NOT_FOUND, TITLE, "No site takes payments here."),
+        Ok(None) => return error_page(lang, Problem::NotSetUp),
         Err(e) => {
             tracing::error!(error = %e, "pub/card: hosted site");
-            return error(StatusCode::INTERNAL_SERVER_ERROR, TITLE, "Internal error.");
+            return error_page(lang, Problem::Internal);
         }
     };
     let Ok(Some((_, site))) = terminal(&state, &public_id).await else {
-        return error(
-            StatusCode::NOT_FOUND,
-            TITLE,
-            "The configured hosted_public_id names no active site.",
-        );
+        tracing::warn!(%public_id, "pub/card: hosted_public_id names no active site");
+        return error_page(lang, Problem::NotSetUp);
     };
     let options = match hosted_options(&params, &public_id) {
         Ok(options) => options,
-        Err(message) => return error(StatusCode::BAD_REQUEST, TITLE, &message),
+        Err(message) => return error_page(lang, Problem::BadLink(&message)),
     };
-    let language = params.string_max("lang", 16).ok().flatten();
     let t = texts::for_language(language.as_deref().unwrap_or("ru-RU"));
     let page = FormPage {
         t,
