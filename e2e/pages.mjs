@@ -55,10 +55,15 @@ export function pageTests({ base, call, shot }) {
       await shot(page, "pages-paid-order-stays-calm-on-refresh-and-back.1-refreshed");
 
       // Back to the bank page, and confirm again.
+      // Chromium may skip the bank's self-posting return page on Back, or land on it and let it
+      // post the answer again: either way the payer ends on a calm page.
       await page.goBack();
-      assert(page.url().endsWith("/acs"), `back on the bank page: ${page.url()}`);
-      await page.locator("button.pass").click({ timeout: 15000 });
-      await page.waitForURL(`${order.Url}/3ds`);
+      if (page.url().endsWith("/acs")) {
+        await page.locator("button.pass").click({ timeout: 15000 });
+        await page.waitForURL(`${order.Url}/3ds`);
+      } else {
+        await page.waitForURL(`${order.Url}/3ds`);
+      }
       await calmlyPaid(page, order, paid.TransactionId, "confirmed again");
 
       await page.goto(order.Url);
