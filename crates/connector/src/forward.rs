@@ -2,9 +2,10 @@
 //!
 //! Each pending row is its own job: a forwarder leases a batch of due rows, oldest first, POSTs
 //! them with at most `concurrency` in flight, and settles each (its attempt logged, the row
-//! delivered or rescheduled) in one commit per batch. A kill at any moment leaves rows leased;
-//! the lease runs out and they are sent again, so delivery is at least once, and a row whose
-//! 200/201 was committed is never sent again.
+//! delivered or rescheduled) as soon as it finishes, attempts that finish together in one commit.
+//! A kill at any moment leaves rows leased; the lease runs out and they are sent again, so
+//! delivery is at least once: only attempts in flight at the kill can reach the backend twice,
+//! and a row whose 200/201 was committed is never sent again.
 //!
 //! Two kinds of failure are told apart. "The backend is down" (no connection, a timeout, 502,
 //! 503, 504) pauses the whole forwarder with a capped doubling backoff and leaves the rows due,
@@ -73,13 +74,13 @@ impl Forwarder {
     /// One batch: `None` when nothing was due, else whether the backend looked down.
     pub async fn round(&self) -> Result<Option<bool>, crate::db::DbError> {
         let now = clock::now_ms();
-        let lease = now + clock::ms(self.timeout) + 30_000;
-        let limit = i64::try_from(self.concurrency * 4).unwrap_or(64);
+        // A batch is two rounds of `concurrency` attempts: the lease covers both and a margin.
+        let lease = now + 3 * clock::ms(self.timeout) + 5_000;
+        let limit = i64::try_from(self.concurrency * 2).unwrap_or(64);
         let batch = self.db.claim(now, lease, limit).await?;
         if batch.is_empty() {
             return Ok(None);
         }
-        let mut settled = Vec::with_capacity(batch.len());
         let mut in_flight = JoinSet::new();
         let mut rows = batch.into_iter();
         let mut down = false;
@@ -90,16 +91,30 @@ impl Forwarder {
                 let this = self.clone();
                 in_flight.spawn(async move { this.attempt(row).await });
             }
-            let Some(done) = in_flight.join_next().await else {
+            let Some(first) = in_flight.join_next().await else {
                 break;
             };
-            let Ok((row, outcome)) = done else { continue };
-            down |= outcome.1 == Outcome::Down;
-            settled.push((row, outcome));
+            // Settle what has finished now, so an acknowledged row is committed at once and a
+            // kill can re-send only the attempts still in flight.
+            let mut finished = vec![first];
+            while let Some(more) = in_flight.try_join_next() {
+                finished.push(more);
+            }
+            let finished: Vec<_> = finished.into_iter().filter_map(Result::ok).collect();
+            down |= finished
+                .iter()
+                .any(|(_, (_, outcome))| *outcome == Outcome::Down);
+            self.settle(finished).await?;
         }
+        Ok(Some(down))
+    }
+
+    async fn settle(
+        &self,
+        finished: Vec<(AttemptRow, (u32, Outcome))>,
+    ) -> Result<(), crate::db::DbError> {
         let now = clock::now_ms();
-        let stamp = clock::format_utc(now);
-        let settle: Vec<(AttemptRow, bool, i64)> = settled
+        let settle: Vec<(AttemptRow, bool, i64)> = finished
             .into_iter()
             .map(|(attempt, (attempts, outcome))| {
                 let next = match outcome {
@@ -109,8 +124,7 @@ impl Forwarder {
                 (attempt, outcome == Outcome::Delivered, next)
             })
             .collect();
-        self.db.settle(&settle, &stamp).await?;
-        Ok(Some(down))
+        self.db.settle(&settle, &clock::format_utc(now)).await
     }
 
     /// POSTs one row; returns the attempt to log, with the row's attempt count and the outcome.
