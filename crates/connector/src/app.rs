@@ -16,6 +16,7 @@ use crate::config::{Config, INSECURE_VAR};
 use crate::db::Db;
 use crate::forward::Forwarder;
 use crate::incoming::Incoming;
+use crate::writer::PayWriter;
 use crate::{card, clock, notifications};
 
 /// The largest notification body accepted.
@@ -29,6 +30,8 @@ pub struct AppState {
     pub client: reqwest::Client,
     /// Rings when a new payment is recorded, so the forwarder need not poll for it.
     pub forwarder_wake: Arc<Notify>,
+    /// Commits Pays in groups.
+    pub payments: PayWriter,
 }
 
 impl<S: Send + Sync> FromRequest<S> for Incoming {
@@ -94,6 +97,7 @@ pub async fn state(config: Config) -> anyhow::Result<Arc<AppState>> {
     let db = Db::open(&config.database_url).await?;
     Ok(Arc::new(AppState {
         config,
+        payments: PayWriter::start(db.clone()),
         db,
         client: backend_client(),
         forwarder_wake: Arc::new(Notify::new()),

@@ -57,6 +57,17 @@ pub struct HttpLogRow {
     pub body: String,
 }
 
+/// A payment as a Pay notification states it.
+#[derive(Debug, Clone)]
+pub struct NewPayment {
+    /// `AccountId`.
+    pub account: String,
+    /// `TransactionId`.
+    pub code: String,
+    /// `Amount`, decimal text.
+    pub sum: String,
+}
+
 /// A payment to forward.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pending {
@@ -126,30 +137,31 @@ impl Db {
         Ok(())
     }
 
-    /// Logs the request and records the payment in one commit; a repeated `code` (the gateway's
-    /// retry) leaves the first row as it is. Returns whether a row was added.
-    pub async fn record_payment(
+    /// Logs each request and records its payment, all in one commit; a repeated `code` (the
+    /// gateway's retry) leaves the first row as it is. Returns, per payment, whether a row was
+    /// added.
+    pub async fn record_payments(
         &self,
-        log: &HttpLogRow,
-        account: &str,
-        code: &str,
-        sum: &str,
+        rows: &[(&HttpLogRow, &NewPayment)],
         now: &str,
-    ) -> Result<bool, DbError> {
+    ) -> Result<Vec<bool>, DbError> {
         const INSERT: &str = "INSERT INTO cloudpayments_transaction \
             (account, code, sum, status, created_at) VALUES ($1, $2, $3, 0, $4) \
             ON CONFLICT (code) DO NOTHING";
-        let added = on_db!(self, pool => {
+        let mut added = Vec::with_capacity(rows.len());
+        on_db!(self, pool => {
             let mut tx = pool.begin().await?;
-            sqlx::query(INSERT_HTTP_LOG)
-                .bind(&log.ip).bind(&log.url).bind(&log.method).bind(&log.headers)
-                .bind(&log.body).bind(now)
-                .execute(&mut *tx).await?;
-            let done = sqlx::query(INSERT)
-                .bind(account).bind(code).bind(sum).bind(now)
-                .execute(&mut *tx).await?;
+            for (log, payment) in rows {
+                sqlx::query(INSERT_HTTP_LOG)
+                    .bind(&log.ip).bind(&log.url).bind(&log.method).bind(&log.headers)
+                    .bind(&log.body).bind(now)
+                    .execute(&mut *tx).await?;
+                let done = sqlx::query(INSERT)
+                    .bind(&payment.account).bind(&payment.code).bind(&payment.sum).bind(now)
+                    .execute(&mut *tx).await?;
+                added.push(done.rows_affected() == 1);
+            }
             tx.commit().await?;
-            done.rows_affected() == 1
         });
         Ok(added)
     }

@@ -8,7 +8,7 @@
 //! - `notifications`: `/check` (asks the backend about the account) and `/pay` (records it);
 //! - `forward`: POSTs each recorded payment to the backend until it takes it;
 //! - `card`: `/pub/card`, the widget page payers are sent to;
-//! - `db`: the three tables on SQLite or PostgreSQL;
+//! - `db`: the three tables on SQLite or PostgreSQL; `writer`: group commit for Pay;
 //! - `app`: routes and wiring; `clock`: the wall clock, read in one place.
 
 pub mod app;
@@ -19,6 +19,7 @@ pub mod db;
 pub mod forward;
 pub mod incoming;
 pub mod notifications;
+pub mod writer;
 
 pub use app::run;
 pub use config::{Config, ConfigError};

@@ -18,6 +18,7 @@ use serde_json::json;
 
 use crate::app::AppState;
 use crate::clock;
+use crate::db::NewPayment;
 use crate::incoming::{Incoming, param};
 
 /// Check answer: the account is unknown.
@@ -106,10 +107,12 @@ pub async fn pay(State(state): State<Arc<AppState>>, incoming: Incoming) -> Resp
             .into_response();
     };
     let account = param(&params, "AccountId").unwrap_or("");
-    let recorded = state
-        .db
-        .record_payment(&incoming.log_row(), account, code, &sum.to_string(), &now())
-        .await;
+    let payment = NewPayment {
+        account: account.to_owned(),
+        code: code.to_owned(),
+        sum: sum.to_string(),
+    };
+    let recorded = state.payments.record(incoming.log_row(), payment).await;
     match recorded {
         Ok(added) => {
             if added {
