@@ -264,3 +264,17 @@ impl Db {
         on_db!(self, pool => pool.close().await);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_backends_have_the_same_migration_versions() {
+        let versions = |m: &sqlx::migrate::Migrator| -> Vec<i64> {
+            m.iter().map(|migration| migration.version).collect()
+        };
+        assert_eq!(versions(&SQLITE_MIGRATIONS), versions(&POSTGRES_MIGRATIONS));
+        assert!(!versions(&SQLITE_MIGRATIONS).is_empty());
+    }
+}
