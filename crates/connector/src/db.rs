@@ -253,6 +253,20 @@ impl Db {
         Ok(())
     }
 
+    /// Gives back the leases of claimed rows that were not attempted.
+    pub async fn release(&self, ids: &[i64]) -> Result<(), DbError> {
+        const RELEASE: &str = "UPDATE cloudpayments_transaction SET locked_until = 0 \
+            WHERE id = $1 AND status = 0";
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for id in ids {
+                sqlx::query(RELEASE).bind(id).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     /// Runs a read-only count, for tests and the benchmark (`SELECT count(*) …`).
     pub async fn count(&self, sql: &'static str) -> Result<i64, DbError> {
         let (n,): (i64,) = on_db!(self, pool => sqlx::query_as(sql).fetch_one(pool).await?);

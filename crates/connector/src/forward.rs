@@ -85,7 +85,10 @@ impl Forwarder {
         let mut rows = batch.into_iter();
         let mut down = false;
         loop {
-            while in_flight.len() < self.concurrency
+            // Once the backend looks down, nothing more of the batch is started: a row sent
+            // after its elder failed could overtake it if the backend came back in between.
+            while !down
+                && in_flight.len() < self.concurrency
                 && let Some(row) = rows.next()
             {
                 let this = self.clone();
@@ -105,6 +108,10 @@ impl Forwarder {
                 .iter()
                 .any(|(_, (_, outcome))| *outcome == Outcome::Down);
             self.settle(finished).await?;
+        }
+        let unsent: Vec<i64> = rows.map(|row| row.id).collect();
+        if !unsent.is_empty() {
+            self.db.release(&unsent).await?;
         }
         Ok(Some(down))
     }
