@@ -150,6 +150,20 @@ const tests = {
     const order = acceptedCodes().filter((c) => codes.includes(c));
     assert(JSON.stringify(order) === JSON.stringify(codes), `order ${order} vs ${codes}`);
   },
+  async "windows-1251-site"() {
+    const set = (encoding) => { for (const kind of ["Check", "Pay"]) cli("site", "notification-set", "--site", String(site.site_id), "--kind", kind, "--encoding", encoding); };
+    set("Windows1251");
+    try {
+      const reply = await charge("Иван Петров", 20);
+      assert(reply.Success === true, `charge: ${JSON.stringify(reply)}`);
+      const code = String(reply.Model.TransactionId);
+      await until("the payment at the backend", () => acceptedCodes().includes(code));
+      const got = payments.accepted.find((p) => p.code === code);
+      assert(got.account === "Иван Петров", `account decoded: ${got.account}`);
+    } finally {
+      set("UTF8");
+    }
+  },
   async "backend-500-then-201"() {
     const before = payments.hits.length;
     payments.fail.set("880001", 2);
