@@ -53,6 +53,9 @@ pub enum Command {
     Keys(KeysCommand),
     /// Print a card cryptogram made with the gateway's current public key.
     Cryptogram(CryptogramArgs),
+    /// Run the merchant-side connector instead of the gateway, configured by its environment
+    /// (CLOUDPAYMENTS_PUBLIC_ID, CLOUDPAYMENTS_API_SECRET, …; see docs/connector.md).
+    Connector,
 }
 
 /// `oblako site …`.
@@ -204,6 +207,7 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
         }
         Command::Cryptogram(args) => println!("{}", cryptogram(args, &config).await?),
+        Command::Connector => oblako_connector::run(oblako_connector::Config::from_env()?).await?,
     }
     Ok(())
 }
