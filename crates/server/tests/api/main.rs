@@ -22,6 +22,8 @@ mod money5;
 mod notification_log;
 mod notifications;
 mod notifications_settings;
+mod openapi;
+mod openapi_schema;
 mod ops;
 mod order_subscription;
 mod orders;
