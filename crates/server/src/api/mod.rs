@@ -1,8 +1,10 @@
 //! The CloudPayments server API, mounted at the root of the base URL so a client library works
 //! when only its host is replaced (`{base}/payments/cards/charge`).
 //!
-//! Each endpoint is one handler named after its path. Paths match case-insensitively and
-//! without a trailing slash (spec §1.2): [`normalize_path`] rewrites them before routing.
+//! Each endpoint is one handler named after its path, listed once in [`operations`], which the
+//! router is built from and a test compares with the OpenAPI description (`openapi`). Paths match
+//! case-insensitively and without a trailing slash (spec §1.2): [`normalize_path`] rewrites them
+//! before routing.
 
 pub mod auth;
 pub mod body;
@@ -14,6 +16,7 @@ pub mod reply;
 mod lists;
 pub mod notification_log;
 pub mod notifications;
+pub mod openapi;
 mod orders;
 mod payments;
 mod ping;
@@ -21,8 +24,9 @@ mod publickey;
 mod subscriptions;
 
 use axum::Router;
-use axum::http::{StatusCode, Uri};
-use axum::routing::{get, post};
+use axum::handler::Handler;
+use axum::http::{Method, StatusCode, Uri};
+use axum::routing::{MethodRouter, get, post};
 
 use crate::state::AppState;
 use reply::ApiReply;
@@ -43,73 +47,98 @@ const API_PREFIXES: &[&str] = &[
     "/notifications/",
 ];
 
-/// The API routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/test", get(ping::test).post(ping::test))
-        .route(
-            "/payments/publickey",
-            get(publickey::payments_publickey).post(publickey::payments_publickey),
-        )
-        .route("/payments/cards/charge", post(payments::cards_charge))
-        .route("/payments/cards/auth", post(payments::cards_auth))
-        .route("/payments/cards/post3ds", post(payments::cards_post3ds))
-        .route("/payments/post3ds", post(payments::cards_post3ds))
-        .route("/payments/tokens/charge", post(payments::tokens_charge))
-        .route("/payments/tokens/auth", post(payments::tokens_auth))
-        .route("/payments/confirm", post(payments::payments_confirm))
-        .route("/payments/void", post(payments::payments_void))
-        .route("/payments/cancel", post(payments::payments_void))
-        .route("/payments/refund", post(payments::payments_refund))
-        .route("/payments/get", post(payments::payments_get))
-        .route("/payments/find", post(payments::payments_find))
-        .route("/v2/payments/find", post(payments::v2_payments_find))
-        .route("/payments/list", post(lists::payments_list))
-        .route("/v2/payments/list", post(lists::v2_payments_list))
-        .route("/payments/tokens/list", post(lists::payments_tokens_list))
-        .route(
-            "/subscriptions/create",
-            post(subscriptions::subscriptions_create),
-        )
-        .route("/subscriptions/get", post(subscriptions::subscriptions_get))
-        .route(
-            "/subscriptions/find",
-            post(subscriptions::subscriptions_find),
-        )
-        .route(
-            "/subscriptions/update",
-            post(subscriptions::subscriptions_update),
-        )
-        .route(
-            "/subscriptions/cancel",
-            post(subscriptions::subscriptions_cancel),
-        )
-        .route(
+/// One API operation: the method and path it answers, and its handler.
+pub struct Operation {
+    /// `GET` or `POST`.
+    pub method: Method,
+    /// The path in the router's syntax (`/site/notifications/{kind}/get`).
+    pub path: &'static str,
+    route: MethodRouter<AppState>,
+}
+
+fn post_op<H, T>(path: &'static str, handler: H) -> Operation
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    Operation {
+        method: Method::POST,
+        path,
+        route: post(handler),
+    }
+}
+
+fn get_op<H, T>(path: &'static str, handler: H) -> Operation
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    Operation {
+        method: Method::GET,
+        path,
+        route: get(handler),
+    }
+}
+
+/// Every API operation. [`routes`] is built from this list, and a test checks it against the
+/// OpenAPI description (`/openapi.json`) both ways.
+pub fn operations() -> Vec<Operation> {
+    vec![
+        get_op("/test", ping::test),
+        post_op("/test", ping::test),
+        get_op("/payments/publickey", publickey::payments_publickey),
+        post_op("/payments/publickey", publickey::payments_publickey),
+        post_op("/payments/cards/charge", payments::cards_charge),
+        post_op("/payments/cards/auth", payments::cards_auth),
+        post_op("/payments/cards/post3ds", payments::cards_post3ds),
+        post_op("/payments/post3ds", payments::cards_post3ds),
+        post_op("/payments/tokens/charge", payments::tokens_charge),
+        post_op("/payments/tokens/auth", payments::tokens_auth),
+        post_op("/payments/confirm", payments::payments_confirm),
+        post_op("/payments/void", payments::payments_void),
+        post_op("/payments/cancel", payments::payments_void),
+        post_op("/payments/refund", payments::payments_refund),
+        post_op("/payments/get", payments::payments_get),
+        post_op("/payments/find", payments::payments_find),
+        post_op("/v2/payments/find", payments::v2_payments_find),
+        post_op("/payments/list", lists::payments_list),
+        post_op("/v2/payments/list", lists::v2_payments_list),
+        post_op("/payments/tokens/list", lists::payments_tokens_list),
+        post_op("/subscriptions/create", subscriptions::subscriptions_create),
+        post_op("/subscriptions/get", subscriptions::subscriptions_get),
+        post_op("/subscriptions/find", subscriptions::subscriptions_find),
+        post_op("/subscriptions/update", subscriptions::subscriptions_update),
+        post_op("/subscriptions/cancel", subscriptions::subscriptions_cancel),
+        get_op(
             "/site/notifications/{kind}/get",
-            get(notifications::site_notifications_get).post(notifications::site_notifications_get),
-        )
-        .route(
+            notifications::site_notifications_get,
+        ),
+        post_op(
+            "/site/notifications/{kind}/get",
+            notifications::site_notifications_get,
+        ),
+        post_op(
             "/site/notifications/{kind}/update",
-            post(notifications::site_notifications_update),
-        )
-        .route(
-            "/notifications/list",
-            post(notification_log::notifications_list),
-        )
-        .route(
-            "/notifications/get",
-            post(notification_log::notifications_get),
-        )
-        .route(
+            notifications::site_notifications_update,
+        ),
+        post_op("/notifications/list", notification_log::notifications_list),
+        post_op("/notifications/get", notification_log::notifications_get),
+        post_op(
             "/notifications/resend",
-            post(notification_log::notifications_resend),
-        )
-        .route(
-            "/notifications/test",
-            post(notification_log::notifications_test),
-        )
-        .route("/orders/create", post(orders::orders_create))
-        .route("/orders/cancel", post(orders::orders_cancel))
+            notification_log::notifications_resend,
+        ),
+        post_op("/notifications/test", notification_log::notifications_test),
+        post_op("/orders/create", orders::orders_create),
+        post_op("/orders/cancel", orders::orders_cancel),
+    ]
+}
+
+/// The API routes, and the OpenAPI description at `GET /openapi.json`.
+pub fn routes() -> Router<AppState> {
+    operations()
+        .into_iter()
+        .fold(Router::new(), |router, op| router.route(op.path, op.route))
+        .route("/openapi.json", get(openapi::openapi_json))
 }
 
 /// Lower-cases API paths and drops a trailing slash, keeping the query string.

@@ -15,6 +15,7 @@
 //!
 //! [`Wanted`] is the one place the values are checked, shared with the command line.
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use oblako_protocol::envelope::Envelope;
@@ -126,6 +127,12 @@ fn path_kind(name: &str) -> Result<NotificationKind, ApiError> {
     }
 }
 
+/// The `{Type}` path segment. One that does not decode to UTF-8 names no kind, and is refused
+/// like any unknown name rather than with axum's plain-text 400.
+fn segment(name: Result<Path<String>, PathRejection>) -> String {
+    name.map_or_else(|_| "\u{fffd}".to_owned(), |Path(name)| name)
+}
+
 /// The settings model of §2.5: `Address` is `null` while none is set.
 fn settings_model(s: &Settings) -> serde_json::Value {
     json!({
@@ -141,9 +148,9 @@ fn settings_model(s: &Settings) -> serde_json::Value {
 pub async fn site_notifications_get(
     State(state): State<AppState>,
     principal: Principal,
-    Path(name): Path<String>,
+    name: Result<Path<String>, PathRejection>,
 ) -> Result<ApiReply, ApiError> {
-    let kind = path_kind(&name)?;
+    let kind = path_kind(&segment(name))?;
     let stored = settings::get(&state.db, principal.site.id, principal.mode, kind.name()).await?;
     Ok(ApiReply::envelope(Envelope::ok(settings_model(&stored))))
 }
@@ -152,11 +159,11 @@ pub async fn site_notifications_get(
 pub async fn site_notifications_update(
     State(state): State<AppState>,
     principal: Principal,
-    Path(name): Path<String>,
+    name: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     request: ApiRequest,
 ) -> Result<ApiReply, ApiError> {
-    let kind = path_kind(&name)?;
+    let kind = path_kind(&segment(name))?;
     if kind == NotificationKind::Check {
         return Err(ApiError::Refused(CHECK_READ_ONLY.into()));
     }

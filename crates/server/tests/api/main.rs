@@ -26,6 +26,8 @@ mod notification_modes;
 mod notification_ssrf;
 mod notifications;
 mod notifications_settings;
+mod openapi;
+mod openapi_schema;
 mod ops;
 mod order_subscription;
 mod orders;
