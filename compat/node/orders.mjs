@@ -43,7 +43,9 @@ await check("createOrder answers the order model, Created, with its link", async
 await check("the link opens the order page", async () => {
   const page = await fetch(needs(state.url, "the order's Url"));
   const html = await page.text();
-  assert(page.status === 200 && html.includes("Node order") && html.includes("250.50"), `${page.status}`);
+  // The amount is written for the page's language ("250,50 ₽" in Russian, "RUB 250.50" in English).
+  const amount = html.includes("250,50") || html.includes("250.50");
+  assert(page.status === 200 && html.includes("Node order") && amount, `${page.status}`);
 });
 
 await check("an order without Amount is refused in the envelope", async () => {
