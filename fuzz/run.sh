@@ -49,6 +49,10 @@ fi
 
 export CARGO_INCREMENTAL=0
 target_dir=${OBLAKO_FUZZ_TARGET_DIR:-$HOME/.cache/oblako/fuzz-target}
+# Each clone builds its own copy of the workspace crates there; start afresh past 8 GiB.
+if [ -d "$target_dir" ] && [ "$(du -sm "$target_dir" | cut -f1)" -gt 8192 ]; then
+  rm -rf "$target_dir"
+fi
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 started=$SECONDS
