@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SEC-9, schema fuzz: schemathesis (PyPI, pinned) against a live `oblako serve`, driven by the
+# Schema fuzz: schemathesis (PyPI, pinned) against a live `oblako serve`, driven by the
 # OpenAPI description the server itself serves at /openapi.json. Every operation gets at least
 # 100 generated requests (valid and invalid) with the demo site's Basic auth, and the run fails on
 # any failure of not_a_server_error, status_code_conformance, content_type_conformance or

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SEC-10, coverage-guided fuzzing: builds the cargo-fuzz targets (libFuzzer, AddressSanitizer,
+# Coverage-guided fuzzing: builds the cargo-fuzz targets (libFuzzer, AddressSanitizer,
 # nightly toolchain) and runs each with a 1 s timeout per input and 2 GiB limits on RSS and on any
 # single allocation. Any crash, timeout or out-of-memory fails the run; its input is kept under
 # fuzz/artifacts/<target>/. A timeout is replayed alone first: one that is fast there was a stall
