@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# SEC-9, schema fuzz: schemathesis (PyPI, pinned) against a live `oblako serve`, driven by the
-# OpenAPI description the server itself serves at /openapi.json. Every operation gets at least
-# 100 generated requests (valid and invalid) with the demo site's Basic auth, and the run fails on
-# any failure of not_a_server_error, status_code_conformance, content_type_conformance or
-# response_schema_conformance.
+# Schema fuzz: schemathesis (PyPI, pinned) against a live `oblako serve`, driven by the
+# OpenAPI description the server itself serves at /openapi.json. Every operation gets its
+# examples, the coverage phase's boundary cases and 100 generated requests (valid and invalid;
+# fewer only where the inputs run out, as for GET /test), with the site's Basic auth. Any failure
+# of not_a_server_error, status_code_conformance, content_type_conformance or
+# response_schema_conformance, or an ERROR in the server's log, fails the run.
 #
 # The server and schemathesis run in a fresh network namespace that has only loopback: generated
 # notification addresses (`site/notifications/{Type}/update`, then `notifications/test`) can name

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SEC-10, coverage-guided fuzzing: builds the cargo-fuzz targets (libFuzzer, AddressSanitizer,
+# Coverage-guided fuzzing: builds the cargo-fuzz targets (libFuzzer, AddressSanitizer,
 # nightly toolchain) and runs each with a 1 s timeout per input and 2 GiB limits on RSS and on any
 # single allocation. Any crash, timeout or out-of-memory fails the run; its input is kept under
 # fuzz/artifacts/<target>/. A timeout is replayed alone first: one that is fast there was a stall
@@ -49,6 +49,10 @@ fi
 
 export CARGO_INCREMENTAL=0
 target_dir=${OBLAKO_FUZZ_TARGET_DIR:-$HOME/.cache/oblako/fuzz-target}
+# Each clone builds its own copy of the workspace crates there; start afresh past 8 GiB.
+if [ -d "$target_dir" ] && [ "$(du -sm "$target_dir" | cut -f1)" -gt 8192 ]; then
+  rm -rf "$target_dir"
+fi
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 started=$SECONDS
