@@ -7,6 +7,7 @@ use axum::Router;
 use axum::extract::Request;
 use axum::routing::get;
 use oblako_core::clock::Clock;
+use oblako_gateway::Gateway;
 use oblako_store::{Db, DbOptions, Durability};
 use tower::ServiceExt;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
@@ -14,7 +15,6 @@ use tower_http::compression::{CompressionLayer, CompressionLevel};
 use crate::api;
 use crate::api::limits::Limits;
 use crate::config::Config;
-use crate::keyring::Keyring;
 use crate::observe;
 use crate::ops;
 use crate::pages;
@@ -51,26 +51,21 @@ pub async fn build_state(
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<AppState> {
     let secrets = Arc::new(Secrets::load_or_create(&config.master_key_path())?);
-    let keyring =
-        Arc::new(Keyring::load(db.clone(), secrets.clone(), clock.now().as_millisecond()).await?);
+    let gateway = Gateway::open(db, clock, secrets).await?;
     let outbounds = crate::notify::deliver::Outbounds::new(&config)?;
     let mail = crate::mail::Mailer::new(&config, Arc::new(crate::mail::phone::NoGateway))?;
     Ok(AppState::new(Shared {
         mail,
         order_pay_limits: crate::pages::order_pay::PayLimits::new(config.order_pay_per_minute),
         outbounds,
-        db,
-        clock,
-        secrets,
-        keyring,
+        gateway,
         limits: Limits::new(config.test_in_flight, config.live_in_flight),
         proxies: crate::client::TrustedProxies::new(config.trusted_proxy_nets()?),
         widget_rate: crate::browser::rate::RateLimit::new(config.widget_charge_per_minute),
         config,
         metrics: observe::metrics_handle(),
-        faults: crate::faults::Faults::default(),
         delivery: crate::notify::deliver::Wake::default(),
-        subscriptions: crate::notify::outbox::SettingsCache::default(),
+        notification_settings: crate::notify::outbox::SettingsCache::default(),
         delivery_sites: crate::notify::site_cache::SiteCache::default(),
         keys: crate::api::key_cache::KeyCache::default(),
     }))

@@ -6,13 +6,10 @@
 
 pub mod api;
 pub mod app;
-pub mod bank;
 pub mod browser;
 pub mod cli;
 pub mod client;
 pub mod config;
-pub mod faults;
-pub mod keyring;
 pub mod listener;
 pub mod logging;
 pub mod mail;
@@ -20,12 +17,11 @@ pub mod notify;
 pub mod observe;
 pub mod ops;
 pub mod orders;
-pub mod outbound;
 pub mod pages;
 pub mod payments;
-pub mod secrets;
-pub mod sites;
 pub mod state;
 pub mod subscriptions;
 pub mod sweeper;
-pub mod vault;
+
+// What moved to the gateway crate, under the names the faces already use.
+pub use oblako_gateway::{bank, faults, keyring, outbound, secrets, sites, vault};

@@ -4,13 +4,10 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use metrics_exporter_prometheus::PrometheusHandle;
-use oblako_core::clock::Clock;
-use oblako_store::Db;
+use oblako_gateway::Gateway;
 
 use crate::api::limits::Limits;
 use crate::config::Config;
-use crate::keyring::Keyring;
-use crate::secrets::Secrets;
 
 /// Shared state, cheap to clone.
 #[derive(Clone)]
@@ -18,16 +15,11 @@ pub struct AppState {
     inner: Arc<Shared>,
 }
 
-/// The parts of [`AppState`].
+/// The parts of [`AppState`]: the gateway's context (reached through `Deref`, so `state.db`
+/// reads the gateway's database) and what only the faces and today's workers need.
 pub struct Shared {
-    /// The database.
-    pub db: Db,
-    /// The clock (the wall clock in production, a manual one in tests).
-    pub clock: Arc<dyn Clock>,
-    /// Keys derived from the master key.
-    pub secrets: Arc<Secrets>,
-    /// Cryptogram RSA keys.
-    pub keyring: Arc<Keyring>,
+    /// The gateway's context: database, clock, keys, faults.
+    pub gateway: Gateway,
     /// Throttles and in-flight limits.
     pub limits: Limits,
     /// Whose forwarding headers name the client (`trusted_proxies`).
@@ -36,14 +28,12 @@ pub struct Shared {
     pub config: Config,
     /// Renders `/metrics`.
     pub metrics: PrometheusHandle,
-    /// Deliberate faults (tests only).
-    pub faults: crate::faults::Faults,
     /// Outbound HTTP for notifications, with the SSRF guard per mode.
     pub outbounds: crate::notify::deliver::Outbounds,
     /// Wakes the delivery worker when a commit queued notifications.
     pub delivery: crate::notify::deliver::Wake,
     /// Sites' notification settings, read recently.
-    pub subscriptions: crate::notify::outbox::SettingsCache,
+    pub notification_settings: crate::notify::outbox::SettingsCache,
     /// API keys and their sites, read recently by Basic auth.
     pub keys: crate::api::key_cache::KeyCache,
     /// Sites' signing secrets and retry schedules, read recently by delivery.
@@ -64,9 +54,17 @@ impl AppState {
         }
     }
 
-    /// Now, in Unix milliseconds, from the state's clock.
+    /// Now, in Unix milliseconds, from the gateway's clock.
     pub fn now_ms(&self) -> i64 {
-        self.clock.now().as_millisecond()
+        self.gateway.now_ms()
+    }
+}
+
+impl Deref for Shared {
+    type Target = Gateway;
+
+    fn deref(&self) -> &Gateway {
+        &self.gateway
     }
 }
 

@@ -148,7 +148,7 @@ async fn resolve(
 ) -> anyhow::Result<bool> {
     let now = state.now_ms();
     let (site, mode) = (SiteId(due.site_id), mode_of(due)?);
-    let subscriptions = crate::notify::outbox::Subscriptions::load(state, site, mode).await?;
+    let subscriptions = crate::notify::outbox::NoticeSettings::load(state, site, mode).await?;
     let mut tx = state.db.begin_write().await?;
     let Some(row) = transactions::get_for_update(&mut tx, site, mode, due.id).await? else {
         return Ok(false);

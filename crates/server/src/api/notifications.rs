@@ -181,7 +181,7 @@ pub async fn site_notifications_update(
     run_once(&state, &principal, key.as_deref(), &request, |_| async {
         let (site, mode) = (principal.site.id, principal.mode);
         settings::upsert(&state.db, site, mode, &new, state.now_ms()).await?;
-        state.subscriptions.forget(site);
+        state.notification_settings.forget(site);
         Ok(ApiReply::envelope(Envelope {
             model: None,
             success: true,

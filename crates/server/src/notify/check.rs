@@ -14,7 +14,7 @@ use oblako_protocol::notification::{
 use oblako_store::transactions;
 
 use crate::notify::notice::payment_notice;
-use crate::notify::outbox::Subscriptions;
+use crate::notify::outbox::NoticeSettings;
 use crate::notify::send::{Target, send_signed};
 use crate::notify::signing;
 use crate::outbound::SendError;
@@ -28,7 +28,7 @@ pub async fn ask(
     mode: Mode,
     id: i64,
 ) -> anyhow::Result<Option<ReasonCode>> {
-    let subscriptions = Subscriptions::load(state, site, mode).await?;
+    let subscriptions = NoticeSettings::load(state, site, mode).await?;
     let Some(settings) = subscriptions.wanted(NotificationKind::Check) else {
         return Ok(None);
     };

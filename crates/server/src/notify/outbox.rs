@@ -8,7 +8,7 @@
 //! The settings are those of the payment's mode: a test payment is announced where the test
 //! settings say, a live one where the live settings say.
 //!
-//! A site's settings are read with [`Subscriptions::load`] before the write transaction begins:
+//! A site's settings are read with [`NoticeSettings::load`] before the write transaction begins:
 //! reading them inside it would hold the write connection (SQLite's only writer, or a pooled
 //! PostgreSQL connection) while waiting for a second one. They are kept for [`SETTINGS_TTL`] in
 //! [`SettingsCache`], so a payment does not pay a query for them: a change through this node's
@@ -78,26 +78,30 @@ impl SettingsCache {
 
 /// A site's notification settings in one mode, every kind.
 #[derive(Debug, Clone)]
-pub struct Subscriptions {
+pub struct NoticeSettings {
     site: SiteId,
     mode: Mode,
     kinds: Arc<Vec<Settings>>,
 }
 
-impl Subscriptions {
+impl NoticeSettings {
     /// `site`'s settings in `mode`, from the cache or in one query (before the write transaction
     /// that may announce).
-    pub async fn load(state: &AppState, site: SiteId, mode: Mode) -> anyhow::Result<Subscriptions> {
+    pub async fn load(
+        state: &AppState,
+        site: SiteId,
+        mode: Mode,
+    ) -> anyhow::Result<NoticeSettings> {
         let key = (site, mode);
-        let kinds = match state.subscriptions.fresh(key) {
+        let kinds = match state.notification_settings.fresh(key) {
             Some(kinds) => kinds,
             None => {
                 let kinds = Arc::new(notifications::settings::list(&state.db, site, mode).await?);
-                state.subscriptions.keep(key, kinds.clone());
+                state.notification_settings.keep(key, kinds.clone());
                 kinds
             }
         };
-        Ok(Subscriptions { site, mode, kinds })
+        Ok(NoticeSettings { site, mode, kinds })
     }
 
     /// The mode these settings are for.
@@ -123,7 +127,7 @@ impl Subscriptions {
 /// settings must have been loaded for it). `at_ms` is when the change happened. Returns whether
 /// a notification was queued.
 pub async fn announce(
-    subscriptions: &Subscriptions,
+    subscriptions: &NoticeSettings,
     tx: &mut Tx,
     mode: Mode,
     id: i64,

@@ -16,7 +16,7 @@ use oblako_store::{Tx, acquirer};
 use crate::api::idempotency::Recovery;
 use crate::api::reply::{ApiError, ApiReply};
 use crate::bank::{self, FollowUp};
-use crate::notify::outbox::{Subscriptions, announce};
+use crate::notify::outbox::{NoticeSettings, announce};
 use crate::payments::pay::{NO_LIVE_ACQUIRER, Payee};
 use crate::payments::{NOT_FOUND, change_to, payment_of};
 use crate::state::AppState;
@@ -70,7 +70,7 @@ pub async fn manage(
         return success(matches!(action, Action::Refund(_)).then_some(done));
     }
     let now = state.now_ms();
-    let subscriptions = Subscriptions::load(state, payee.site.id, payee.mode).await?;
+    let subscriptions = NoticeSettings::load(state, payee.site.id, payee.mode).await?;
     let mut tx = state.db.begin_write().await?;
     let Some(row) = locked(&mut tx, payee, id).await? else {
         return Err(ApiError::Refused(NOT_FOUND.into()));

@@ -13,7 +13,7 @@ use oblako_store::acquirer;
 use oblako_store::transactions;
 
 use crate::api::reply::{ApiError, ApiReply};
-use crate::notify::outbox::{Subscriptions, announce};
+use crate::notify::outbox::{NoticeSettings, announce};
 use crate::payments::model::{Terminal, transaction_model};
 use crate::payments::pay::{NO_LIVE_ACQUIRER, Payee};
 use crate::payments::settle::{Charged, check_then_authorize};
@@ -36,7 +36,7 @@ pub async fn post3ds(
     }
     let now = state.now_ms();
     let (site, mode) = (payee.site.id, payee.mode);
-    let subscriptions = Subscriptions::load(state, site, mode).await?;
+    let subscriptions = NoticeSettings::load(state, site, mode).await?;
     let mut tx = state.db.begin_write().await?;
     let Some(row) = transactions::get_for_update(&mut tx, site, mode, id)
         .await?

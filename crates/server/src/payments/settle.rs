@@ -15,7 +15,7 @@ use crate::api::idempotency::Recovery;
 use crate::api::reply::{ApiError, ApiReply};
 use crate::bank;
 use crate::notify::check;
-use crate::notify::outbox::{Subscriptions, announce};
+use crate::notify::outbox::{NoticeSettings, announce};
 use crate::payments::model::transaction_model;
 use crate::payments::pay::{Payee, challenge, hold_ms};
 use crate::payments::{change_to, expiry_of, payment_of};
@@ -166,7 +166,7 @@ pub(crate) async fn settle_authorization(
 ) -> Result<ApiReply, ApiError> {
     let now = state.now_ms();
     let (site, mode) = (payee.site.id, payee.mode);
-    let subscriptions = Subscriptions::load(state, site, mode).await?;
+    let subscriptions = NoticeSettings::load(state, site, mode).await?;
     let known = known.filter(|k| k.row.id == id);
     if let Some(Known { row, order: false }) = &known
         && let Some(reply) = settle_alone(
@@ -278,7 +278,7 @@ async fn settle_alone(
     reference: &str,
     answer: &bank::BankAnswer,
     card_id: i64,
-    subscriptions: &Subscriptions,
+    subscriptions: &NoticeSettings,
     now: i64,
 ) -> Result<Option<ApiReply>, ApiError> {
     // A payment that names a subscription (a scheduled charge, a change of card) moves that

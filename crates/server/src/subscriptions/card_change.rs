@@ -21,7 +21,7 @@ use oblako_store::Tx;
 use oblako_store::subscriptions::card_changes::{self, CardChange};
 use oblako_store::subscriptions::{self, SubscriptionRow};
 
-use crate::notify::outbox::Subscriptions;
+use crate::notify::outbox::NoticeSettings;
 use crate::subscriptions::manage::save_announcing;
 use crate::subscriptions::{apply, billing_of, schedule_of};
 
@@ -113,7 +113,7 @@ pub(crate) async fn claim_in(
 /// Recurrent notification was queued.
 pub(crate) async fn settle_in(
     tx: &mut Tx,
-    settings: &Subscriptions,
+    settings: &NoticeSettings,
     site: SiteId,
     mode: Mode,
     transaction_id: i64,

@@ -31,7 +31,7 @@ use oblako_store::subscriptions::{self, SubscriptionRow};
 use oblako_store::transactions::{self, NewTransaction, TransactionRow};
 use oblako_store::{Tx, acquirer};
 
-use crate::notify::outbox::{Subscriptions, announce};
+use crate::notify::outbox::{NoticeSettings, announce};
 use crate::payments::pay::Payee;
 use crate::payments::settle::{Charged, Known, check_then_authorize, finish_authorization};
 use crate::payments::{change_to, payment_of};
@@ -177,7 +177,7 @@ async fn start(
     // Read before the write transaction, needed only to announce a charge declined for want of
     // a card.
     let settings = match card {
-        None => Some(Subscriptions::load(state, site, mode).await?),
+        None => Some(NoticeSettings::load(state, site, mode).await?),
         Some(_) => None,
     };
     let mut tx = state.db.begin_write().await?;
@@ -308,7 +308,7 @@ async fn decline_without_card(
     job_id: i64,
     mut tx: Tx,
     now: i64,
-    settings: Option<Subscriptions>,
+    settings: Option<NoticeSettings>,
 ) -> anyhow::Result<i64> {
     let (site, mode) = (payee.site.id, payee.mode);
     let settings = settings.ok_or_else(|| anyhow::anyhow!("settings not read"))?;
@@ -350,7 +350,7 @@ async fn conclude(
     transaction_id: i64,
 ) -> anyhow::Result<Ran> {
     let (site, mode) = (payee.site.id, payee.mode);
-    let settings = Subscriptions::load(state, site, mode).await?;
+    let settings = NoticeSettings::load(state, site, mode).await?;
     let now = state.now_ms();
     let mut tx = state.db.begin_write().await?;
     let Some(job) = charges::lock(&mut tx, job.id, worker).await? else {

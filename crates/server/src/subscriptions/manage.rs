@@ -10,7 +10,7 @@ use oblako_store::subscriptions::{self, SubscriptionRow};
 use oblako_store::{sites, tokens};
 
 use crate::api::reply::ApiError;
-use crate::notify::outbox::Subscriptions;
+use crate::notify::outbox::NoticeSettings;
 use crate::state::AppState;
 use crate::subscriptions::notices::{self, NoticeKind};
 use crate::subscriptions::recurrent::announce_status;
@@ -265,7 +265,7 @@ pub async fn cancel(
     mode: Mode,
     id: &str,
 ) -> Result<Option<SubscriptionRow>, ApiError> {
-    let settings = Subscriptions::load(state, site, mode).await?;
+    let settings = NoticeSettings::load(state, site, mode).await?;
     let merchant = sites::site(&state.db, site)
         .await?
         .map(|s| s.name)
@@ -298,7 +298,7 @@ pub async fn cancel(
 
 /// Saves `row` whose status changed and queues its Recurrent notification, inside `tx`.
 pub(crate) async fn save_announcing(
-    settings: &Subscriptions,
+    settings: &NoticeSettings,
     tx: &mut Tx,
     row: &SubscriptionRow,
     now_ms: i64,

@@ -11,7 +11,7 @@ use oblako_store::subscriptions::charges::{self, ChargeJob};
 use oblako_store::subscriptions::{self, SubscriptionRow};
 use oblako_store::transactions::{self, TransactionRow};
 
-use crate::notify::outbox::Subscriptions;
+use crate::notify::outbox::NoticeSettings;
 use crate::payments::pay::Payee;
 use crate::state::AppState;
 use crate::subscriptions::charge::Ran;
@@ -72,7 +72,7 @@ pub(crate) async fn settle_job_in(
     state: &AppState,
     tx: &mut Tx,
     payee: Payee<'_>,
-    settings: &Subscriptions,
+    settings: &NoticeSettings,
     payment: &TransactionRow,
     now: i64,
 ) -> anyhow::Result<Option<Applied>> {
@@ -145,7 +145,7 @@ pub(crate) async fn apply_outcome(
     state: &AppState,
     tx: &mut Tx,
     payee: Payee<'_>,
-    settings: &Subscriptions,
+    settings: &NoticeSettings,
     job: &ChargeJob,
     payment: &TransactionRow,
     now: i64,
@@ -180,7 +180,7 @@ pub(crate) async fn write_moved(
     state: &AppState,
     tx: &mut Tx,
     payee: Payee<'_>,
-    settings: &Subscriptions,
+    settings: &NoticeSettings,
     moved: &Moved,
     now: i64,
 ) -> anyhow::Result<(bool, bool)> {

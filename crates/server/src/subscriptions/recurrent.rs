@@ -11,7 +11,7 @@ use oblako_store::Tx;
 use oblako_store::notifications::{self, NewNotification};
 use oblako_store::subscriptions::SubscriptionRow;
 
-use crate::notify::outbox::Subscriptions;
+use crate::notify::outbox::NoticeSettings;
 use crate::subscriptions::{at, interval_of, money_of, status_of};
 
 fn wire_status(status: oblako_core::subscription::Status) -> SubscriptionStatus {
@@ -59,7 +59,7 @@ pub fn notice_of(row: &SubscriptionRow) -> anyhow::Result<SubscriptionNotice> {
 /// the subscription's mode say; returns whether one was queued (then the caller rings the
 /// delivery worker after the commit).
 pub async fn announce_status(
-    settings: &Subscriptions,
+    settings: &NoticeSettings,
     tx: &mut Tx,
     row: &SubscriptionRow,
     at_ms: i64,

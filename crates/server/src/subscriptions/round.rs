@@ -38,7 +38,7 @@ use oblako_store::subscriptions::charges::{self, ChargeJob};
 use oblako_store::subscriptions::{self, SubscriptionRow, card_changes};
 use oblako_store::transactions::{self, NewTransaction, TransactionRow};
 
-use crate::notify::outbox::Subscriptions;
+use crate::notify::outbox::NoticeSettings;
 use crate::payments::pay::Payee;
 use crate::state::AppState;
 use crate::subscriptions::billing::Payees;
@@ -60,7 +60,7 @@ struct Payer {
     site: Arc<Site>,
     public_id: Arc<str>,
     mode: Mode,
-    settings: Subscriptions,
+    settings: NoticeSettings,
     /// The subscription's token with its card, opened.
     card: TokenCard,
 }
@@ -196,7 +196,7 @@ async fn plain_job(
         return Ok(None);
     }
     let site_id = SiteId(sub.site_id);
-    let settings = Subscriptions::load(state, site_id, mode).await?;
+    let settings = NoticeSettings::load(state, site_id, mode).await?;
     if settings.wanted(NotificationKind::Check).is_some() {
         return Ok(None);
     }

@@ -128,7 +128,7 @@ impl TestApp {
             .await
             .unwrap();
         }
-        self.state.subscriptions.forget(site);
+        self.state.notification_settings.forget(site);
         site
     }
 

@@ -7,7 +7,7 @@
 use oblako_core::ids::{Mode, SiteId};
 use oblako_core::payment::Notice;
 use oblako_server::notify::deliver::drain;
-use oblako_server::notify::outbox::{Subscriptions, announce};
+use oblako_server::notify::outbox::{NoticeSettings, announce};
 use oblako_store::notifications::settings::{self, Settings};
 use oblako_store::notifications::{self, ListFilter, NewNotification};
 use oblako_store::transactions::{self, NewTransaction};
@@ -199,7 +199,7 @@ fn pay_to(url: &str) -> Settings {
 /// A completed payment of `mode` written straight to the store, announced with `mode`'s settings.
 async fn announced(app: &TestApp, mode: Mode) -> anyhow::Result<bool> {
     let site = SiteId(app.site.site_id);
-    let subscriptions = Subscriptions::load(&app.state, site, mode).await?;
+    let subscriptions = NoticeSettings::load(&app.state, site, mode).await?;
     let mut tx = app.state.db.begin_write().await?;
     let new = NewTransaction {
         site,
@@ -253,7 +253,7 @@ async fn a_payment_is_announced_where_its_modes_settings_say() {
     settings::upsert(db, site, Mode::Live, &pay_to("https://live.example/pay"), 1)
         .await
         .unwrap();
-    app.state.subscriptions.forget(site);
+    app.state.notification_settings.forget(site);
     assert!(announced(&app, Mode::Live).await.unwrap());
     assert!(announced(&app, Mode::Test).await.unwrap());
     let all = notifications::list(db, site, &ListFilter::default())
@@ -272,10 +272,10 @@ async fn a_payment_is_announced_where_its_modes_settings_say() {
     settings::upsert(db, site, Mode::Live, &Settings::disabled("Pay"), 2)
         .await
         .unwrap();
-    app.state.subscriptions.forget(site);
+    app.state.notification_settings.forget(site);
     assert!(!announced(&app, Mode::Live).await.unwrap());
     // Settings of one mode cannot announce the other mode's payment.
-    let test = Subscriptions::load(&app.state, site, Mode::Test)
+    let test = NoticeSettings::load(&app.state, site, Mode::Test)
         .await
         .unwrap();
     let mut tx = db.begin_write().await.unwrap();
