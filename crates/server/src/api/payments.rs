@@ -12,6 +12,7 @@ use oblako_store::transactions;
 use crate::api::auth::Principal;
 use crate::api::body::ApiRequest;
 use crate::api::idempotency::{request_key, run_once};
+use crate::api::render;
 use crate::api::reply::{ApiError, ApiReply};
 use crate::payments::NOT_FOUND;
 use crate::payments::manage::{Action, manage};
@@ -71,8 +72,9 @@ async fn card_payment(
         key.as_deref(),
         &request,
         |recovery| async {
+            let payee = payee(&principal);
             if recovery.resume.is_some() {
-                return pay_resumed(&state, payee(&principal), recovery).await;
+                return render::payment(&pay_resumed(&state, payee, recovery).await?, payee);
             }
             // An expired card opens and becomes a declined transaction (5054) in `pay`.
             let card = state
@@ -84,13 +86,8 @@ async fn card_payment(
                 pan: card.pan,
                 expiry: card.expiry,
             };
-            pay(
-                &state,
-                payee(&principal),
-                common(&request.params, stage, source)?,
-                recovery,
-            )
-            .await
+            let request = common(&request.params, stage, source)?;
+            render::payment(&pay(&state, payee, request, recovery).await?, payee)
         },
     )
     .await
@@ -109,9 +106,16 @@ async fn token_payment(
     let payment = common(&request.params, stage, Source::Token(token))?;
     request.params.i64("TrInitiatorCode")?;
     request.params.i64("PaymentScheduled")?;
-    run_once(&state, &principal, key.as_deref(), &request, |recovery| {
-        pay(&state, payee(&principal), payment, recovery)
-    })
+    run_once(
+        &state,
+        &principal,
+        key.as_deref(),
+        &request,
+        |recovery| async {
+            let payee = payee(&principal);
+            render::payment(&pay(&state, payee, payment, recovery).await?, payee)
+        },
+    )
     .await
 }
 
@@ -171,9 +175,15 @@ async fn managed(
     let key = request_key(&headers)?;
     let id = transaction_id(&request.params)?;
     let action = action(&request.params)?;
-    run_once(&state, &principal, key.as_deref(), &request, |recovery| {
-        manage(&state, payee(&principal), id, action, recovery)
-    })
+    run_once(
+        &state,
+        &principal,
+        key.as_deref(),
+        &request,
+        |recovery| async {
+            render::managed(manage(&state, payee(&principal), id, action, recovery).await?)
+        },
+    )
     .await
 }
 
@@ -296,8 +306,10 @@ pub async fn cards_post3ds(
     let key = request_key(&headers)?;
     let id = transaction_id(&request.params)?;
     let pa_res = request.params.required_string("PaRes", 4096)?;
-    run_once(&state, &principal, key.as_deref(), &request, |_| {
-        crate::payments::post3ds::post3ds(&state, payee(&principal), id, &pa_res)
+    run_once(&state, &principal, key.as_deref(), &request, |_| async {
+        let payee = payee(&principal);
+        let outcome = crate::payments::post3ds::post3ds(&state, payee, id, &pa_res).await?;
+        render::payment(&outcome, payee)
     })
     .await
 }

@@ -97,6 +97,14 @@ impl ApiError {
         ApiError::PayloadTooLarge
     }
 
+    /// The message a caller sees: the error's own, but never an internal cause.
+    pub fn public_message(&self) -> String {
+        match self {
+            ApiError::Internal(_) => "Internal server error".to_owned(),
+            other => other.to_string(),
+        }
+    }
+
     /// The response this error becomes.
     pub fn reply(&self) -> ApiReply {
         match self {

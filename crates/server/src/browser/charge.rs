@@ -25,6 +25,7 @@ use crate::api::reply::{ApiError, ApiReply};
 use crate::browser::terminal;
 use crate::client::client_ip;
 use crate::pages::{Lang, Problem, error_page, html};
+use crate::payments::outcome::PaymentOutcome;
 use crate::payments::pay::{Payee, PaymentRequest, Source, pay};
 use crate::payments::settle::pay_resumed;
 use crate::secrets::random_hex;
@@ -49,7 +50,35 @@ const KEPT: &[&str] = &[
     "InvoiceId",
 ];
 
-/// The form's view of an API reply: `Success`, `Message` and the [`KEPT`] model fields.
+/// The form's view of a payment's outcome: `Success`, `Message` and the [`KEPT`] model fields.
+fn outcome_view(outcome: &PaymentOutcome, payee: Payee<'_>) -> Result<ApiReply, ApiError> {
+    let envelope = crate::api::render::payment_envelope(outcome, payee)?;
+    let message = envelope.message.map_or(Value::Null, Value::String);
+    let view = form_view(
+        Value::Bool(envelope.success),
+        message,
+        envelope.model.as_ref(),
+    );
+    Ok(ApiReply {
+        status: StatusCode::OK,
+        body: view.to_string().into_bytes(),
+    })
+}
+
+/// The form's view of a refusal or failure: `Success:false` and the message, no model.
+fn error_view(error: &ApiError) -> ApiReply {
+    let status = error.reply().status;
+    let message = Value::String(error.public_message());
+    ApiReply {
+        status,
+        body: form_view(Value::Bool(false), message, None)
+            .to_string()
+            .into_bytes(),
+    }
+}
+
+/// The form's view of a recorded reply (a replayed attempt, already in the form's view, or the
+/// idempotency guard's own refusal): `Success`, `Message` and the [`KEPT`] model fields.
 pub fn reduce(reply: &ApiReply) -> Value {
     let full: Value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
     form_view(
@@ -170,7 +199,7 @@ async fn charge(state: &AppState, body: &[u8], ip: String) -> Result<ApiReply, A
     };
     let work = move |recovery: Recovery| async move {
         if recovery.resume.is_some() {
-            return pay_resumed(state, payee, recovery).await;
+            return outcome_view(&pay_resumed(state, payee, recovery).await?, payee);
         }
         let card = state
             .keyring
@@ -181,7 +210,8 @@ async fn charge(state: &AppState, body: &[u8], ip: String) -> Result<ApiReply, A
             pan: card.pan,
             expiry: card.expiry,
         };
-        pay(state, payee, request_of(&params, ip, source)?, recovery).await
+        let outcome = pay(state, payee, request_of(&params, ip, source)?, recovery).await?;
+        outcome_view(&outcome, payee)
     };
     let Some(attempt) = attempt else {
         return work(Recovery::default()).await;
@@ -213,11 +243,11 @@ pub async fn widget_3ds(
 ) -> Response {
     let outcome = finish_3ds(&state, query.as_deref().unwrap_or(""), &body).await;
     let reply = match outcome {
-        Ok(reply) => reduce(&reply),
-        Err(e) => reduce(&e.reply()),
+        Ok(reply) => reply,
+        Err(e) => error_view(&e),
     };
     let nonce = random_hex(16).unwrap_or_default();
-    let text = reply.to_string();
+    let text = String::from_utf8_lossy(&reply.body);
     match (ThreeDsReturn {
         reply: &text,
         nonce: &nonce,
@@ -258,5 +288,6 @@ async fn finish_3ds(state: &AppState, query: &str, body: &[u8]) -> Result<ApiRep
         mode: key.mode,
         public_id: &key.public_id,
     };
-    crate::payments::post3ds::post3ds(state, payee, id, &pa_res).await
+    let outcome = crate::payments::post3ds::post3ds(state, payee, id, &pa_res).await?;
+    outcome_view(&outcome, payee)
 }

@@ -11,8 +11,9 @@ use oblako_store::orders::OrderRow;
 use oblako_store::sites::{self, Site};
 
 use crate::api::idempotency::Recovery;
-use crate::api::reply::{ApiError, ApiReply};
+use crate::api::reply::ApiError;
 use crate::orders::{money_of, status_of};
+use crate::payments::outcome::PaymentOutcome;
 use crate::payments::pay::{Payee, PaymentRequest, Source, pay};
 use crate::payments::post3ds::post3ds;
 use crate::state::AppState;
@@ -159,29 +160,22 @@ pub async fn finish_three_ds(
     outcome_of(reply)
 }
 
-/// Reads the API's answer the way a client library does (spec §1.4).
-pub(crate) fn outcome_of(reply: Result<ApiReply, ApiError>) -> Result<PayOutcome, ApiError> {
-    let reply = match reply {
-        Ok(reply) => reply,
-        Err(ApiError::Refused(message)) => return Ok(PayOutcome::Refused(message)),
-        Err(ApiError::Invalid(e)) => return Ok(PayOutcome::Refused(e.to_string())),
-        Err(other) => return Err(other),
-    };
-    let json: serde_json::Value =
-        serde_json::from_slice(&reply.body).map_err(anyhow::Error::from)?;
-    let model = &json["Model"];
-    let text = |key: &str| model[key].as_str().unwrap_or_default().to_owned();
-    Ok(if json["Success"].as_bool() == Some(true) {
-        PayOutcome::Approved
-    } else if model["AcsUrl"].is_string() {
-        PayOutcome::Challenge {
-            acs_url: text("AcsUrl"),
-            pa_req: text("PaReq"),
-            md: model["TransactionId"].to_string(),
+/// What the order's page makes of a payment's outcome.
+pub(crate) fn outcome_of(
+    outcome: Result<PaymentOutcome, ApiError>,
+) -> Result<PayOutcome, ApiError> {
+    Ok(match outcome {
+        Ok(PaymentOutcome::Approved(_)) => PayOutcome::Approved,
+        Ok(PaymentOutcome::Declined(row)) => {
+            PayOutcome::Declined(PaymentOutcome::decline_message(&row).to_owned())
         }
-    } else if model.is_object() {
-        PayOutcome::Declined(text("CardHolderMessage"))
-    } else {
-        PayOutcome::Refused(json["Message"].as_str().unwrap_or("Refused").to_owned())
+        Ok(PaymentOutcome::ThreeDs(model)) => PayOutcome::Challenge {
+            acs_url: model.acs_url,
+            pa_req: model.pa_req,
+            md: model.transaction_id.to_string(),
+        },
+        Err(ApiError::Refused(message)) => PayOutcome::Refused(message),
+        Err(ApiError::Invalid(e)) => PayOutcome::Refused(e.to_string()),
+        Err(other) => return Err(other),
     })
 }

@@ -18,7 +18,7 @@ use oblako_store::subscriptions::SubscriptionRow;
 use oblako_store::subscriptions::card_changes;
 
 use crate::api::idempotency::Recovery;
-use crate::api::reply::{ApiError, ApiReply};
+use crate::api::reply::ApiError;
 use crate::mail::order_link::is_english;
 use crate::orders::pay::{PayOutcome, outcome_of};
 use crate::pages::error;
@@ -27,6 +27,7 @@ use crate::pages::order::texts_for;
 use crate::pages::order_pay::challenge_page;
 use crate::pages::order_pay::{Posted, read_form};
 use crate::payments::manage::{Action, manage};
+use crate::payments::outcome::PaymentOutcome;
 use crate::payments::pay::{Payee, PaymentRequest, Source, pay};
 use crate::payments::post3ds::post3ds;
 use crate::state::AppState;
@@ -192,8 +193,8 @@ async fn pay_with_card(
             purpose,
         }),
     };
-    let reply = pay(state, payee, request, Recovery::default()).await;
-    let outcome = conclude(state, payee, purpose, reply).await?;
+    let paid = pay(state, payee, request, Recovery::default()).await;
+    let outcome = conclude(state, payee, purpose, paid).await?;
     Ok(Some(attempt(outcome, purpose)))
 }
 
@@ -234,8 +235,8 @@ async fn finish_three_ds(
         Purpose::Verify
     };
     let pa_res = field("PaRes").unwrap_or_default();
-    let reply = post3ds(state, payee, change.transaction_id, &pa_res).await;
-    let outcome = conclude(state, payee, purpose, reply).await?;
+    let paid = post3ds(state, payee, change.transaction_id, &pa_res).await;
+    let outcome = conclude(state, payee, purpose, paid).await?;
     Ok(Some(Attempt {
         outcome,
         purpose,
@@ -248,15 +249,10 @@ async fn conclude(
     state: &AppState,
     payee: Payee<'_>,
     purpose: Purpose,
-    reply: Result<ApiReply, ApiError>,
+    outcome: Result<PaymentOutcome, ApiError>,
 ) -> anyhow::Result<PayOutcome> {
-    let id = match &reply {
-        Ok(reply) => serde_json::from_slice::<serde_json::Value>(&reply.body)
-            .ok()
-            .and_then(|json| json["Model"]["TransactionId"].as_i64()),
-        Err(_) => None,
-    };
-    let outcome = outcome_of(reply).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    let id = outcome.as_ref().ok().map(PaymentOutcome::transaction_id);
+    let outcome = outcome_of(outcome).map_err(|e| anyhow::anyhow!("{e:#}"))?;
     if let (PayOutcome::Approved, Purpose::Verify, Some(id)) = (&outcome, purpose, id) {
         // The verification took no money; if this void fails, the hold is released by the
         // sweeper when it runs out (docs/subscriptions.md).

@@ -8,15 +8,14 @@
 use jiff::Timestamp;
 use oblako_core::ids::Mode;
 use oblako_core::payment::{Event, Payment, apply};
-use oblako_protocol::envelope::Envelope;
-use oblako_protocol::transaction::RefundModel;
 use oblako_store::transactions::{self, Change, NewTransaction, TransactionRow};
 use oblako_store::{Tx, acquirer};
 
 use crate::api::idempotency::Recovery;
-use crate::api::reply::{ApiError, ApiReply};
+use crate::api::reply::ApiError;
 use crate::bank::{self, FollowUp};
 use crate::notify::outbox::{NoticeSettings, announce};
+use crate::payments::outcome::Managed;
 use crate::payments::pay::{NO_LIVE_ACQUIRER, Payee};
 use crate::payments::{NOT_FOUND, change_to, payment_of};
 use crate::state::AppState;
@@ -60,14 +59,16 @@ pub async fn manage(
     id: i64,
     action: Action,
     recovery: Recovery,
-) -> Result<ApiReply, ApiError> {
+) -> Result<Managed, ApiError> {
     if payee.mode == Mode::Live {
         return Err(ApiError::Refused(NO_LIVE_ACQUIRER.into()));
     }
     if let Some(done) = recovery.resume {
         // An earlier copy committed this operation and died before answering: answer for it;
         // the sweeper settles its bank call (RELIABILITY I6).
-        return success(matches!(action, Action::Refund(_)).then_some(done));
+        return Ok(Managed {
+            refund_id: matches!(action, Action::Refund(_)).then_some(done),
+        });
     }
     let now = state.now_ms();
     let subscriptions = NoticeSettings::load(state, payee.site.id, payee.mode).await?;
@@ -128,25 +129,7 @@ pub async fn manage(
     let mut tx = state.db.begin_write().await?;
     acquirer::settle(&mut tx, &reference, i64::from(answer.reason.0), now).await?;
     tx.commit().await?;
-    success(refund_id)
-}
-
-/// `{"Success":true,"Message":null}`, with the refund's id as the model for a refund.
-fn success(refund_id: Option<i64>) -> Result<ApiReply, ApiError> {
-    Ok(ApiReply::envelope(match refund_id {
-        Some(refund) => {
-            let model = serde_json::to_value(RefundModel {
-                transaction_id: refund,
-            })
-            .map_err(anyhow::Error::from)?;
-            Envelope::ok(model)
-        }
-        None => Envelope {
-            model: None,
-            success: true,
-            message: None,
-        },
-    }))
+    Ok(Managed { refund_id })
 }
 
 async fn insert_refund(

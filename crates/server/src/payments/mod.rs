@@ -1,5 +1,5 @@
 //! Payments: taking money by card cryptogram or token (`pay`), and confirming, voiding and
-//! refunding it (`manage`), on top of the core lifecycle (`oblako_core::payment::apply`).
+//! refunding it (`manage`), each ending in a typed outcome (`outcome`) that the faces render, on top of the core lifecycle (`oblako_core::payment::apply`).
 //!
 //! Each operation that reaches the bank commits an intent row first, calls the bank with that
 //! row's reference, then records the answer and the new state in a second transaction with a
@@ -7,6 +7,7 @@
 
 pub mod manage;
 pub mod model;
+pub mod outcome;
 pub mod pay;
 pub mod post3ds;
 pub mod settle;

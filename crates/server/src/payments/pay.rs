@@ -6,14 +6,14 @@ use oblako_core::money::Currency;
 use oblako_core::money::Money;
 use oblako_core::payment::{Stage, Status};
 use oblako_core::test_bank::{self, Channel};
-use oblako_protocol::envelope::Envelope;
 use oblako_protocol::transaction::Secure3dModel;
 use oblako_store::transactions::{self, NewTransaction, TransactionRow};
 use oblako_store::{acquirer, sites::Site};
 
 use crate::api::idempotency::Recovery;
-use crate::api::reply::{ApiError, ApiReply};
+use crate::api::reply::ApiError;
 use crate::payments::model::Terminal;
+use crate::payments::outcome::PaymentOutcome;
 use crate::payments::settle::{Charged, Known, check_then_authorize, pay_resumed};
 use crate::payments::three_ds;
 use crate::secrets::random_hex;
@@ -110,13 +110,13 @@ pub const ORDER_TAKEN: &str = "This order is paid, cancelled, or being paid righ
 pub const NO_LIVE_ACQUIRER: &str =
     "Live payments are not available: no acquirer is configured for this gateway";
 
-/// Runs one payment to its outcome and answers as the protocol does.
+/// Runs one payment to its outcome.
 pub async fn pay(
     state: &AppState,
     payee: Payee<'_>,
     request: PaymentRequest,
     recovery: Recovery,
-) -> Result<ApiReply, ApiError> {
+) -> Result<PaymentOutcome, ApiError> {
     if recovery.resume.is_some() {
         return pay_resumed(state, payee, recovery).await;
     }
@@ -250,13 +250,12 @@ async fn commit_with_claims(
     Ok(inserted)
 }
 
-/// The 3-D Secure answer (spec §2.2): `Success:false`, no message, the challenge model whose
-/// `AcsUrl` is the gateway's emulated ACS page.
+/// The 3-D Secure challenge (spec §2.2) whose `AcsUrl` is the gateway's emulated ACS page.
 pub(crate) fn challenge(
     state: &AppState,
     payee: Payee<'_>,
     row: &TransactionRow,
-) -> Result<ApiReply, ApiError> {
+) -> Result<PaymentOutcome, ApiError> {
     let currency = Currency::from_code(&row.currency).unwrap_or(Currency::RUB);
     let pa_req = three_ds::PaReq {
         merchant_name: Some(payee.site.name.clone()),
@@ -280,6 +279,5 @@ pub(crate) fn challenge(
         three_ds_callback_id: Some(random_hex(16)?),
         escrow_accumulation_id: None,
     };
-    let model = serde_json::to_value(model).map_err(anyhow::Error::from)?;
-    Ok(ApiReply::envelope(Envelope::declined(model)))
+    Ok(PaymentOutcome::ThreeDs(Box::new(model)))
 }

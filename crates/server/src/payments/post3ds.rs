@@ -8,13 +8,12 @@
 use oblako_core::payment::{Event, Status, apply};
 use oblako_core::reason::ReasonCode;
 use oblako_core::test_bank::Channel;
-use oblako_protocol::envelope::Envelope;
 use oblako_store::acquirer;
 use oblako_store::transactions;
 
-use crate::api::reply::{ApiError, ApiReply};
+use crate::api::reply::ApiError;
 use crate::notify::outbox::{NoticeSettings, announce};
-use crate::payments::model::{Terminal, transaction_model};
+use crate::payments::outcome::PaymentOutcome;
 use crate::payments::pay::{NO_LIVE_ACQUIRER, Payee};
 use crate::payments::settle::{Charged, check_then_authorize};
 use crate::payments::{NOT_FOUND, change_to, expiry_of, payment_of, three_ds};
@@ -30,7 +29,7 @@ pub async fn post3ds(
     payee: Payee<'_>,
     id: i64,
     pa_res: &str,
-) -> Result<ApiReply, ApiError> {
+) -> Result<PaymentOutcome, ApiError> {
     if payee.mode == oblako_core::ids::Mode::Live {
         return Err(ApiError::Refused(NO_LIVE_ACQUIRER.into()));
     }
@@ -75,15 +74,7 @@ pub async fn post3ds(
         let row = transactions::get(&state.db, site, mode, id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("vanished"))?;
-        let terminal = Terminal {
-            public_id: payee.public_id,
-            terminal_url: &payee.site.terminal_url,
-            test_mode: true,
-            offset: jiff::tz::Offset::UTC,
-        };
-        let model = transaction_model(&row, terminal);
-        let envelope = Envelope::transaction(&model).map_err(anyhow::Error::from)?;
-        return Ok(ApiReply::envelope(envelope));
+        return Ok(PaymentOutcome::of(row));
     }
     let card_id = row
         .card_id

@@ -6,17 +6,16 @@ use oblako_core::card::{CardExpiry, Pan};
 use oblako_core::payment::{Event, Payment, Status, apply};
 use oblako_core::reason::ReasonCode;
 use oblako_core::test_bank::Channel;
-use oblako_protocol::envelope::Envelope;
 use oblako_store::acquirer;
 use oblako_store::tokens;
 use oblako_store::transactions::{self, Change, TransactionRow};
 
 use crate::api::idempotency::Recovery;
-use crate::api::reply::{ApiError, ApiReply};
+use crate::api::reply::ApiError;
 use crate::bank;
 use crate::notify::check;
 use crate::notify::outbox::{NoticeSettings, announce};
-use crate::payments::model::transaction_model;
+use crate::payments::outcome::PaymentOutcome;
 use crate::payments::pay::{Payee, challenge, hold_ms};
 use crate::payments::{change_to, expiry_of, payment_of};
 use crate::secrets::random_hex;
@@ -54,7 +53,7 @@ pub(crate) async fn check_then_authorize(
     card: Charged<'_>,
     now: i64,
     known: Option<Known>,
-) -> Result<ApiReply, ApiError> {
+) -> Result<PaymentOutcome, ApiError> {
     let answer = match check::ask(state, payee.site.id, payee.mode, id).await? {
         Some(reason) => bank::BankAnswer {
             reason,
@@ -92,7 +91,7 @@ pub async fn pay_resumed(
     state: &AppState,
     payee: Payee<'_>,
     recovery: Recovery,
-) -> Result<ApiReply, ApiError> {
+) -> Result<PaymentOutcome, ApiError> {
     let id = recovery
         .resume
         .ok_or_else(|| anyhow::anyhow!("nothing to resume"))?;
@@ -100,7 +99,7 @@ pub async fn pay_resumed(
     match Status::parse(&row.status) {
         Some(Status::Processing) => finish_authorization(state, payee, &row).await,
         Some(Status::AwaitingAuthentication) => challenge(state, payee, &row),
-        _ => outcome_reply(&row, payee),
+        _ => Ok(PaymentOutcome::of(row)),
     }
 }
 
@@ -110,7 +109,7 @@ pub async fn finish_authorization(
     state: &AppState,
     payee: Payee<'_>,
     row: &TransactionRow,
-) -> Result<ApiReply, ApiError> {
+) -> Result<PaymentOutcome, ApiError> {
     let reference = format!("auth:{}", row.id);
     let card_id = row
         .card_id
@@ -150,7 +149,7 @@ pub async fn finish_authorization(
     settle_authorization(state, payee, row.id, &reference, &answer, card_id, None).await
 }
 
-/// Records the bank's answer to an authorization and answers with the model.
+/// Records the bank's answer to an authorization; the outcome is the row as recorded.
 ///
 /// With `known` (what this request inserted and committed with the intent) the row is not
 /// read again: the compare-and-set on its status is the guard, as it is after a locked read, and
@@ -163,13 +162,13 @@ pub(crate) async fn settle_authorization(
     answer: &bank::BankAnswer,
     card_id: i64,
     known: Option<Known>,
-) -> Result<ApiReply, ApiError> {
+) -> Result<PaymentOutcome, ApiError> {
     let now = state.now_ms();
     let (site, mode) = (payee.site.id, payee.mode);
     let subscriptions = NoticeSettings::load(state, site, mode).await?;
     let known = known.filter(|k| k.row.id == id);
     if let Some(Known { row, order: false }) = &known
-        && let Some(reply) = settle_alone(
+        && let Some(outcome) = settle_alone(
             state,
             payee,
             row,
@@ -181,7 +180,7 @@ pub(crate) async fn settle_authorization(
         )
         .await?
     {
-        return Ok(reply);
+        return Ok(outcome);
     }
     let mut tx = state.db.begin_write().await?;
     let row = match known {
@@ -208,7 +207,7 @@ pub(crate) async fn settle_authorization(
         transactions::transition_returning(&mut tx, id, &row.status, &change).await?
     else {
         drop(tx);
-        return outcome_reply(&stored(state, payee, id).await?, payee);
+        return Ok(PaymentOutcome::of(stored(state, payee, id).await?));
     };
     acquirer::settle(&mut tx, reference, i64::from(answer.reason.0), now).await?;
     let mut recurrent = false;
@@ -225,7 +224,7 @@ pub(crate) async fn settle_authorization(
                 crate::subscriptions::from_order::create_in(&mut tx, &row, token.as_deref(), now)
                     .await?;
         }
-        // The row returned above predates the link; the reply must name the subscription.
+        // The row returned above predates the link; the outcome must name the subscription.
         if made.is_some() {
             changed.subscription_id = made;
         }
@@ -262,7 +261,7 @@ pub(crate) async fn settle_authorization(
     if let Some(billed) = billed {
         billed.ring(state);
     }
-    outcome_reply(&changed, payee)
+    Ok(PaymentOutcome::of(changed))
 }
 
 /// The common authorization, settled in one commit of the payment and its intent alone (see
@@ -280,7 +279,7 @@ async fn settle_alone(
     card_id: i64,
     subscriptions: &NoticeSettings,
     now: i64,
-) -> Result<Option<ApiReply>, ApiError> {
+) -> Result<Option<PaymentOutcome>, ApiError> {
     // A payment that names a subscription (a scheduled charge, a change of card) moves that
     // subscription on in its settling commit.
     if row.subscription_id.is_some() {
@@ -325,7 +324,7 @@ async fn settle_alone(
         Some(changed) => changed,
         None => stored(state, payee, row.id).await?,
     };
-    outcome_reply(&changed, payee).map(Some)
+    Ok(Some(PaymentOutcome::of(changed)))
 }
 
 pub(crate) fn event_of(answer: &bank::BankAnswer) -> Event {
@@ -352,14 +351,6 @@ pub(crate) fn settled<'a>(
         expires_at: (next.status == Status::Authorized).then(|| now + hold_ms(payee.site)),
         ..change_to(next, now)
     }
-}
-
-/// A payment's model in its envelope: `Success:false` only for a decline
-/// ([`Envelope::transaction`]).
-fn outcome_reply(row: &TransactionRow, payee: Payee<'_>) -> Result<ApiReply, ApiError> {
-    let model = transaction_model(row, payee.terminal());
-    let envelope = Envelope::transaction(&model).map_err(anyhow::Error::from)?;
-    Ok(ApiReply::envelope(envelope))
 }
 
 /// The account's token for this card, issued now if it has none.

@@ -32,6 +32,7 @@ use oblako_store::transactions::{self, NewTransaction, TransactionRow};
 use oblako_store::{Tx, acquirer};
 
 use crate::notify::outbox::{NoticeSettings, announce};
+use crate::payments::outcome::PaymentOutcome;
 use crate::payments::pay::Payee;
 use crate::payments::settle::{Charged, Known, check_then_authorize, finish_authorization};
 use crate::payments::{change_to, payment_of};
@@ -108,7 +109,7 @@ pub async fn run(
                     card_id,
                     amount,
                 };
-                let reply = check_then_authorize(
+                let outcome = check_then_authorize(
                     state,
                     payee,
                     id,
@@ -123,12 +124,10 @@ pub async fn run(
                 .await
                 .map_err(|e| anyhow::anyhow!("charge of job {}: {e}", job.id))?;
                 // Settled, and the outcome applied in the same commit, by this call or by
-                // whoever won its compare-and-set; the reply is the recorded outcome.
-                let body: serde_json::Value = serde_json::from_slice(&reply.body)?;
-                return Ok(if body["Success"] == true {
-                    Ran::Approved
-                } else {
-                    Ran::Declined
+                // whoever won its compare-and-set; the outcome is the recorded one.
+                return Ok(match outcome {
+                    PaymentOutcome::Approved(_) => Ran::Approved,
+                    PaymentOutcome::Declined(_) | PaymentOutcome::ThreeDs(_) => Ran::Declined,
                 });
             }
             Started::Done(ran) => return Ok(ran),
