@@ -10,10 +10,8 @@ use std::time::Duration;
 
 use aws_lc_rs::digest;
 use axum::http::{HeaderMap, StatusCode};
-use oblako_core::ids::{Mode, SiteId};
 use oblako_protocol::params::Params;
 use oblako_store::idempotency::{self, Claim, KeyRef};
-use oblako_store::{StoreError, Tx};
 
 use crate::api::auth::Principal;
 use crate::api::body::ApiRequest;
@@ -64,42 +62,7 @@ pub fn fingerprint(target: &str, params: &Params) -> Vec<u8> {
     ctx.finish().as_ref().to_vec()
 }
 
-/// What `work` needs to keep a retry from repeating it: the claimed key, to record the
-/// transaction it creates in the same commit, and the transaction a dead earlier copy of the
-/// same request left, to finish instead of starting again.
-#[derive(Debug, Clone, Default)]
-pub struct Recovery {
-    key: Option<(SiteId, Mode, String)>,
-    /// The transaction to resume, if an earlier copy of this request created one.
-    pub resume: Option<i64>,
-}
-
-impl Recovery {
-    /// Whether the request carries an idempotency key, whose record must join the commit that
-    /// creates the transaction.
-    pub fn is_keyed(&self) -> bool {
-        self.key.is_some()
-    }
-
-    /// Records `transaction_id` as this request's recovery point, inside `tx`.
-    pub async fn attach(&self, tx: &mut Tx, transaction_id: i64) -> Result<(), StoreError> {
-        match &self.key {
-            Some((site, mode, key)) => {
-                idempotency::attach(
-                    tx,
-                    KeyRef {
-                        site: *site,
-                        mode: *mode,
-                        key,
-                    },
-                    transaction_id,
-                )
-                .await
-            }
-            None => Ok(()),
-        }
-    }
-}
+pub use oblako_gateway::recovery::Recovery;
 
 /// Runs `work` once per key; without a key it simply runs.
 pub async fn run_once<F, Fut>(
@@ -153,10 +116,7 @@ where
         .await?;
         match claim {
             Claim::Claimed { resume } => {
-                let recovery = Recovery {
-                    key: Some((key.site, key.mode, key.key.to_owned())),
-                    resume,
-                };
+                let recovery = Recovery::claimed(key.site, key.mode, key.key.to_owned(), resume);
                 return execute(state, key, recovery, work).await;
             }
             Claim::Done { request_hash, .. } | Claim::Running { request_hash }

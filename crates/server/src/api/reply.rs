@@ -84,6 +84,16 @@ impl From<oblako_store::StoreError> for ApiError {
     }
 }
 
+impl From<oblako_gateway::FlowError> for ApiError {
+    fn from(e: oblako_gateway::FlowError) -> ApiError {
+        match e {
+            oblako_gateway::FlowError::Invalid(e) => ApiError::Invalid(e),
+            oblako_gateway::FlowError::Refused(m) => ApiError::Refused(m),
+            oblako_gateway::FlowError::Internal(e) => ApiError::Internal(e),
+        }
+    }
+}
+
 impl ApiError {
     /// What a failed read of a request body means: too large (413) or too slow (408).
     pub fn of_body(error: &axum::Error) -> ApiError {

@@ -10,13 +10,13 @@ use oblako_protocol::order::OrderStatus;
 use oblako_store::orders::OrderRow;
 use oblako_store::sites::{self, Site};
 
-use crate::api::idempotency::Recovery;
-use crate::api::reply::ApiError;
 use crate::orders::{money_of, status_of};
 use crate::payments::outcome::PaymentOutcome;
 use crate::payments::pay::{Payee, PaymentRequest, Source, pay};
 use crate::payments::post3ds::post3ds;
 use crate::state::AppState;
+use oblako_gateway::FlowError;
+use oblako_gateway::recovery::Recovery;
 
 /// The site an order belongs to, with the Public ID of its mode (the page's `cp.Checkout` key).
 #[derive(Debug, Clone)]
@@ -106,7 +106,7 @@ pub async fn pay_order(
     state: &AppState,
     row: &OrderRow,
     form: CardForm,
-) -> Result<PayOutcome, ApiError> {
+) -> Result<PayOutcome, FlowError> {
     let english = crate::mail::order_link::is_english(&row.culture);
     if let Some(why) = not_payable(row, english) {
         return Ok(PayOutcome::Refused(why.to_owned()));
@@ -148,7 +148,7 @@ pub async fn finish_three_ds(
     row: &OrderRow,
     md: &str,
     pa_res: &str,
-) -> Result<PayOutcome, ApiError> {
+) -> Result<PayOutcome, FlowError> {
     let id = md.trim().parse::<i64>().ok();
     if id.is_none() || id != row.transaction_id {
         return Ok(PayOutcome::Refused(
@@ -162,8 +162,8 @@ pub async fn finish_three_ds(
 
 /// What the order's page makes of a payment's outcome.
 pub(crate) fn outcome_of(
-    outcome: Result<PaymentOutcome, ApiError>,
-) -> Result<PayOutcome, ApiError> {
+    outcome: Result<PaymentOutcome, FlowError>,
+) -> Result<PayOutcome, FlowError> {
     Ok(match outcome {
         Ok(PaymentOutcome::Approved(_)) => PayOutcome::Approved,
         Ok(PaymentOutcome::Declined(row)) => {
@@ -174,8 +174,8 @@ pub(crate) fn outcome_of(
             pa_req: model.pa_req,
             md: model.transaction_id.to_string(),
         },
-        Err(ApiError::Refused(message)) => PayOutcome::Refused(message),
-        Err(ApiError::Invalid(e)) => PayOutcome::Refused(e.to_string()),
+        Err(FlowError::Refused(message)) => PayOutcome::Refused(message),
+        Err(FlowError::Invalid(e)) => PayOutcome::Refused(e.to_string()),
         Err(other) => return Err(other),
     })
 }

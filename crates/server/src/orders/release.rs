@@ -7,8 +7,8 @@ use oblako_core::ids::{Mode, SiteId};
 use oblako_core::payment::{Event, Status, apply};
 use oblako_store::{Tx, orders, transactions};
 
-use crate::api::reply::ApiError;
 use crate::payments::{change_to, payment_of};
+use oblako_gateway::FlowError;
 
 /// Abandons the attempt of order `order` (internal id) that waits for 3-D Secure, if any.
 /// `true` when one was abandoned.
@@ -18,7 +18,7 @@ pub async fn release_unanswered_three_ds(
     mode: Mode,
     order: i64,
     now: i64,
-) -> Result<bool, ApiError> {
+) -> Result<bool, FlowError> {
     let Some(previous) = orders::current_transaction(tx, order).await? else {
         return Ok(false);
     };

@@ -18,7 +18,6 @@ use oblako_store::subscriptions::SubscriptionRow;
 use oblako_store::subscriptions::card_changes;
 
 use crate::api::idempotency::Recovery;
-use crate::api::reply::ApiError;
 use crate::mail::order_link::is_english;
 use crate::orders::pay::{PayOutcome, outcome_of};
 use crate::pages::error;
@@ -33,6 +32,7 @@ use crate::payments::post3ds::post3ds;
 use crate::state::AppState;
 use crate::subscriptions::card_change::{self, ForSubscription, Purpose, verification_amount};
 use crate::subscriptions::money_of;
+use oblako_gateway::FlowError;
 
 /// What an attempt came to, with what the page needs to say it.
 struct Attempt {
@@ -249,7 +249,7 @@ async fn conclude(
     state: &AppState,
     payee: Payee<'_>,
     purpose: Purpose,
-    outcome: Result<PaymentOutcome, ApiError>,
+    outcome: Result<PaymentOutcome, FlowError>,
 ) -> anyhow::Result<PayOutcome> {
     let id = outcome.as_ref().ok().map(PaymentOutcome::transaction_id);
     let outcome = outcome_of(outcome).map_err(|e| anyhow::anyhow!("{e:#}"))?;

@@ -195,7 +195,7 @@ async fn handle<F, Fut>(
 ) -> Response
 where
     F: FnOnce(OrderRow, Params, IpAddr) -> Fut,
-    Fut: Future<Output = Result<PayOutcome, crate::api::reply::ApiError>>,
+    Fut: Future<Output = Result<PayOutcome, oblako_gateway::FlowError>>,
 {
     if !state.order_pay_limits.admit(posted.ip, state.now_ms()) {
         return error_page(lang, Problem::TooManyAttempts);

@@ -11,14 +11,14 @@ use oblako_core::payment::{Event, Payment, apply};
 use oblako_store::transactions::{self, Change, NewTransaction, TransactionRow};
 use oblako_store::{Tx, acquirer};
 
-use crate::api::idempotency::Recovery;
-use crate::api::reply::ApiError;
 use crate::bank::{self, FollowUp};
 use crate::notify::outbox::{NoticeSettings, announce};
 use crate::payments::outcome::Managed;
 use crate::payments::pay::{NO_LIVE_ACQUIRER, Payee};
 use crate::payments::{NOT_FOUND, change_to, payment_of};
 use crate::state::AppState;
+use oblako_gateway::FlowError;
+use oblako_gateway::recovery::Recovery;
 
 /// What to do to a payment.
 #[derive(Debug, Clone, Copy)]
@@ -35,12 +35,12 @@ async fn locked(
     tx: &mut Tx,
     payee: Payee<'_>,
     id: i64,
-) -> Result<Option<TransactionRow>, ApiError> {
+) -> Result<Option<TransactionRow>, FlowError> {
     let row = transactions::get_for_update(tx, payee.site.id, payee.mode, id).await?;
     Ok(row.filter(|r| r.kind == "payment"))
 }
 
-fn timestamp(ms: i64) -> Result<Timestamp, ApiError> {
+fn timestamp(ms: i64) -> Result<Timestamp, FlowError> {
     Ok(Timestamp::from_millisecond(ms).map_err(anyhow::Error::from)?)
 }
 
@@ -59,9 +59,9 @@ pub async fn manage(
     id: i64,
     action: Action,
     recovery: Recovery,
-) -> Result<Managed, ApiError> {
+) -> Result<Managed, FlowError> {
     if payee.mode == Mode::Live {
-        return Err(ApiError::Refused(NO_LIVE_ACQUIRER.into()));
+        return Err(FlowError::Refused(NO_LIVE_ACQUIRER.into()));
     }
     if let Some(done) = recovery.resume {
         // An earlier copy committed this operation and died before answering: answer for it;
@@ -74,7 +74,7 @@ pub async fn manage(
     let subscriptions = NoticeSettings::load(state, payee.site.id, payee.mode).await?;
     let mut tx = state.db.begin_write().await?;
     let Some(row) = locked(&mut tx, payee, id).await? else {
-        return Err(ApiError::Refused(NOT_FOUND.into()));
+        return Err(FlowError::Refused(NOT_FOUND.into()));
     };
     let event = match action {
         Action::Confirm(minor) => Event::Confirm(minor),
@@ -89,7 +89,7 @@ pub async fn manage(
     // A refusal (including a void too soon after a small authorization) leaves before anything
     // is written or sent to the bank.
     let (next, notice) =
-        apply(payment_of(&row)?, event).map_err(|r| ApiError::Refused(r.to_string()))?;
+        apply(payment_of(&row)?, event).map_err(|r| FlowError::Refused(r.to_string()))?;
     let confirm = matches!(action, Action::Confirm(_));
     if !transactions::transition(&mut tx, id, &row.status, &change(&next, now, confirm)).await? {
         return Err(anyhow::anyhow!("transaction {id} changed while locked").into());
@@ -138,7 +138,7 @@ async fn insert_refund(
     payment: &TransactionRow,
     amount: i64,
     now: i64,
-) -> Result<i64, ApiError> {
+) -> Result<i64, FlowError> {
     let refund = NewTransaction {
         site: payee.site.id,
         mode: payee.mode,

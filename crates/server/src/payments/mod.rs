@@ -19,10 +19,10 @@ use oblako_core::payment::{Payment, Stage, Status};
 use oblako_core::reason::ReasonCode;
 use oblako_store::transactions::{Change, TransactionRow};
 
-use crate::api::reply::ApiError;
+use oblako_gateway::FlowError;
 
 /// The core's view of a stored payment.
-pub fn payment_of(row: &TransactionRow) -> Result<Payment, ApiError> {
+pub fn payment_of(row: &TransactionRow) -> Result<Payment, FlowError> {
     let status = Status::parse(&row.status).ok_or_else(|| {
         anyhow::anyhow!("transaction {} has unknown status {:?}", row.id, row.status)
     })?;
@@ -51,7 +51,7 @@ pub fn payment_of(row: &TransactionRow) -> Result<Payment, ApiError> {
 
 /// The expiry the payment was made with (`card_exp`, `MM/YY`). The vault keeps one expiry per
 /// card number, which a later payment with the same number may have changed since.
-pub fn expiry_of(row: &TransactionRow) -> Result<CardExpiry, ApiError> {
+pub fn expiry_of(row: &TransactionRow) -> Result<CardExpiry, FlowError> {
     let parsed = row.card_exp.split_once('/').and_then(|(mm, yy)| {
         CardExpiry::new(yy.trim().parse().ok()?, mm.trim().parse().ok()?).ok()
     });

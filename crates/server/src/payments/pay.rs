@@ -10,8 +10,6 @@ use oblako_protocol::transaction::Secure3dModel;
 use oblako_store::transactions::{self, NewTransaction, TransactionRow};
 use oblako_store::{acquirer, sites::Site};
 
-use crate::api::idempotency::Recovery;
-use crate::api::reply::ApiError;
 use crate::payments::model::Terminal;
 use crate::payments::outcome::PaymentOutcome;
 use crate::payments::settle::{Charged, Known, check_then_authorize, pay_resumed};
@@ -19,6 +17,8 @@ use crate::payments::three_ds;
 use crate::secrets::random_hex;
 use crate::state::AppState;
 use crate::vault;
+use oblako_gateway::FlowError;
+use oblako_gateway::recovery::Recovery;
 
 /// How long a payer has for 3-D Secure.
 pub const THREE_DS_WINDOW_MS: i64 = 20 * 60 * 1000;
@@ -116,12 +116,12 @@ pub async fn pay(
     payee: Payee<'_>,
     request: PaymentRequest,
     recovery: Recovery,
-) -> Result<PaymentOutcome, ApiError> {
+) -> Result<PaymentOutcome, FlowError> {
     if recovery.resume.is_some() {
         return pay_resumed(state, payee, recovery).await;
     }
     if payee.mode == Mode::Live {
-        return Err(ApiError::Refused(NO_LIVE_ACQUIRER.into()));
+        return Err(FlowError::Refused(NO_LIVE_ACQUIRER.into()));
     }
     let now = state.now_ms();
     let (site, mode) = (payee.site.id, payee.mode);
@@ -137,7 +137,7 @@ pub async fn pay(
             let Some((_, card_id, pan, expiry)) =
                 found.filter(|(account, ..)| Some(account) == request.account_id.as_ref())
             else {
-                return Err(ApiError::Refused("Token not found".into()));
+                return Err(FlowError::Refused("Token not found".into()));
             };
             (pan, expiry, card_id, Channel::Token, Some(token.clone()))
         }
@@ -221,7 +221,7 @@ async fn commit_with_claims(
     recovery: &Recovery,
     three_ds: bool,
     now: i64,
-) -> Result<TransactionRow, ApiError> {
+) -> Result<TransactionRow, FlowError> {
     let (site, mode) = (new.site, new.mode);
     let mut tx = state.db.begin_write().await?;
     let inserted = transactions::insert_returning(&mut tx, new).await?;
@@ -232,14 +232,14 @@ async fn commit_with_claims(
         crate::orders::release::release_unanswered_three_ds(&mut tx, site, mode, order, now)
             .await?;
         if !oblako_store::orders::attach_transaction(&mut tx, order, id, now).await? {
-            return Err(ApiError::Refused(ORDER_TAKEN.into()));
+            return Err(FlowError::Refused(ORDER_TAKEN.into()));
         }
     }
     if let Some(target) = &request.subscription {
         let claim =
             crate::subscriptions::card_change::claim_in(&mut tx, site, mode, target, id, now);
         if let Some(why) = claim.await? {
-            return Err(ApiError::Refused(why.into()));
+            return Err(FlowError::Refused(why.into()));
         }
     }
     if !three_ds {
@@ -255,7 +255,7 @@ pub(crate) fn challenge(
     state: &AppState,
     payee: Payee<'_>,
     row: &TransactionRow,
-) -> Result<PaymentOutcome, ApiError> {
+) -> Result<PaymentOutcome, FlowError> {
     let currency = Currency::from_code(&row.currency).unwrap_or(Currency::RUB);
     let pa_req = three_ds::PaReq {
         merchant_name: Some(payee.site.name.clone()),

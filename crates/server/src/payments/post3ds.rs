@@ -11,7 +11,6 @@ use oblako_core::test_bank::Channel;
 use oblako_store::acquirer;
 use oblako_store::transactions;
 
-use crate::api::reply::ApiError;
 use crate::notify::outbox::{NoticeSettings, announce};
 use crate::payments::outcome::PaymentOutcome;
 use crate::payments::pay::{NO_LIVE_ACQUIRER, Payee};
@@ -19,6 +18,7 @@ use crate::payments::settle::{Charged, check_then_authorize};
 use crate::payments::{NOT_FOUND, change_to, expiry_of, payment_of, three_ds};
 use crate::state::AppState;
 use crate::vault;
+use oblako_gateway::FlowError;
 
 /// The refusal for a transaction that is not waiting for 3-D Secure (finished, or never asked).
 pub const NOT_WAITING: &str = "Transaction is not awaiting 3-D Secure authentication";
@@ -29,9 +29,9 @@ pub async fn post3ds(
     payee: Payee<'_>,
     id: i64,
     pa_res: &str,
-) -> Result<PaymentOutcome, ApiError> {
+) -> Result<PaymentOutcome, FlowError> {
     if payee.mode == oblako_core::ids::Mode::Live {
-        return Err(ApiError::Refused(NO_LIVE_ACQUIRER.into()));
+        return Err(FlowError::Refused(NO_LIVE_ACQUIRER.into()));
     }
     let now = state.now_ms();
     let (site, mode) = (payee.site.id, payee.mode);
@@ -41,10 +41,10 @@ pub async fn post3ds(
         .await?
         .filter(|r| r.kind == "payment")
     else {
-        return Err(ApiError::Refused(NOT_FOUND.into()));
+        return Err(FlowError::Refused(NOT_FOUND.into()));
     };
     if row.status != Status::AwaitingAuthentication.as_str() {
-        return Err(ApiError::Refused(NOT_WAITING.into()));
+        return Err(FlowError::Refused(NOT_WAITING.into()));
     }
     let passed = three_ds::read_pa_res(&state.secrets, pa_res, id, now).unwrap_or(false)
         && row.expires_at.is_some_and(|deadline| now <= deadline);

@@ -10,8 +10,6 @@ use oblako_store::acquirer;
 use oblako_store::tokens;
 use oblako_store::transactions::{self, Change, TransactionRow};
 
-use crate::api::idempotency::Recovery;
-use crate::api::reply::ApiError;
 use crate::bank;
 use crate::notify::check;
 use crate::notify::outbox::{NoticeSettings, announce};
@@ -21,6 +19,8 @@ use crate::payments::{change_to, expiry_of, payment_of};
 use crate::secrets::random_hex;
 use crate::state::AppState;
 use crate::vault;
+use oblako_gateway::FlowError;
+use oblako_gateway::recovery::Recovery;
 
 /// The card an authorization charges.
 #[derive(Debug, Clone, Copy)]
@@ -53,7 +53,7 @@ pub(crate) async fn check_then_authorize(
     card: Charged<'_>,
     now: i64,
     known: Option<Known>,
-) -> Result<PaymentOutcome, ApiError> {
+) -> Result<PaymentOutcome, FlowError> {
     let answer = match check::ask(state, payee.site.id, payee.mode, id).await? {
         Some(reason) => bank::BankAnswer {
             reason,
@@ -79,7 +79,7 @@ pub(crate) async fn stored(
     state: &AppState,
     payee: Payee<'_>,
     id: i64,
-) -> Result<TransactionRow, ApiError> {
+) -> Result<TransactionRow, FlowError> {
     let row = transactions::get(&state.db, payee.site.id, payee.mode, id).await?;
     Ok(row.ok_or_else(|| anyhow::anyhow!("transaction {id} vanished"))?)
 }
@@ -91,7 +91,7 @@ pub async fn pay_resumed(
     state: &AppState,
     payee: Payee<'_>,
     recovery: Recovery,
-) -> Result<PaymentOutcome, ApiError> {
+) -> Result<PaymentOutcome, FlowError> {
     let id = recovery
         .resume
         .ok_or_else(|| anyhow::anyhow!("nothing to resume"))?;
@@ -109,7 +109,7 @@ pub async fn finish_authorization(
     state: &AppState,
     payee: Payee<'_>,
     row: &TransactionRow,
-) -> Result<PaymentOutcome, ApiError> {
+) -> Result<PaymentOutcome, FlowError> {
     let reference = format!("auth:{}", row.id);
     let card_id = row
         .card_id
@@ -162,7 +162,7 @@ pub(crate) async fn settle_authorization(
     answer: &bank::BankAnswer,
     card_id: i64,
     known: Option<Known>,
-) -> Result<PaymentOutcome, ApiError> {
+) -> Result<PaymentOutcome, FlowError> {
     let now = state.now_ms();
     let (site, mode) = (payee.site.id, payee.mode);
     let subscriptions = NoticeSettings::load(state, site, mode).await?;
@@ -279,7 +279,7 @@ async fn settle_alone(
     card_id: i64,
     subscriptions: &NoticeSettings,
     now: i64,
-) -> Result<Option<PaymentOutcome>, ApiError> {
+) -> Result<Option<PaymentOutcome>, FlowError> {
     // A payment that names a subscription (a scheduled charge, a change of card) moves that
     // subscription on in its settling commit.
     if row.subscription_id.is_some() {
@@ -360,7 +360,7 @@ async fn issue_token(
     account: &str,
     card_id: i64,
     now: i64,
-) -> Result<String, ApiError> {
+) -> Result<String, FlowError> {
     let (site, mode) = (payee.site.id, payee.mode);
     if let Some(existing) = tokens::for_card(tx, site, mode, account, card_id).await? {
         return Ok(existing);

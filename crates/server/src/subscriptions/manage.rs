@@ -9,12 +9,12 @@ use oblako_store::Tx;
 use oblako_store::subscriptions::{self, SubscriptionRow};
 use oblako_store::{sites, tokens};
 
-use crate::api::reply::ApiError;
 use crate::notify::outbox::NoticeSettings;
 use crate::state::AppState;
 use crate::subscriptions::notices::{self, NoticeKind};
 use crate::subscriptions::recurrent::announce_status;
 use crate::subscriptions::{apply, billing_of, new_id, schedule_of};
+use oblako_gateway::FlowError;
 
 /// `StartDate` at or before now.
 pub const START_IN_PAST: &str = "StartDate must be in the future";
@@ -34,37 +34,37 @@ pub const TOKEN_NOT_FOUND: &str = "Token not found";
 const YEAR_MS: i64 = 366 * 24 * 3600 * 1000;
 
 /// `Interval` text, checked.
-pub fn interval(text: &str) -> Result<Interval, ApiError> {
-    Interval::parse(text).ok_or_else(|| ApiError::Refused(BAD_INTERVAL.into()))
+pub fn interval(text: &str) -> Result<Interval, FlowError> {
+    Interval::parse(text).ok_or_else(|| FlowError::Refused(BAD_INTERVAL.into()))
 }
 
 /// `Period` for `interval`, checked: > 0 and at most a year.
-pub fn period(value: i64, interval: Interval) -> Result<u32, ApiError> {
+pub fn period(value: i64, interval: Interval) -> Result<u32, FlowError> {
     if value <= 0 {
-        return Err(ApiError::Refused(BAD_PERIOD.into()));
+        return Err(FlowError::Refused(BAD_PERIOD.into()));
     }
     match u32::try_from(value) {
         Ok(p) if p <= interval.max_period() => Ok(p),
-        _ => Err(ApiError::Refused(GAP_TOO_LONG.into())),
+        _ => Err(FlowError::Refused(GAP_TOO_LONG.into())),
     }
 }
 
 /// `MaxPeriods`, checked: > 0 if given.
-pub fn max_periods(value: Option<i64>) -> Result<Option<u32>, ApiError> {
+pub fn max_periods(value: Option<i64>) -> Result<Option<u32>, FlowError> {
     match value {
         None => Ok(None),
         Some(v) if v > 0 => Ok(Some(u32::try_from(v).unwrap_or(u32::MAX))),
-        Some(_) => Err(ApiError::Refused(BAD_MAX_PERIODS.into())),
+        Some(_) => Err(FlowError::Refused(BAD_MAX_PERIODS.into())),
     }
 }
 
 /// `StartDate`, checked: after `now_ms` and within a year of it.
-pub fn start(start_ms: i64, now_ms: i64) -> Result<i64, ApiError> {
+pub fn start(start_ms: i64, now_ms: i64) -> Result<i64, FlowError> {
     if start_ms <= now_ms {
-        return Err(ApiError::Refused(START_IN_PAST.into()));
+        return Err(FlowError::Refused(START_IN_PAST.into()));
     }
     if start_ms > now_ms.saturating_add(YEAR_MS) {
-        return Err(ApiError::Refused(START_TOO_FAR.into()));
+        return Err(FlowError::Refused(START_TOO_FAR.into()));
     }
     Ok(start_ms)
 }
@@ -153,10 +153,10 @@ pub async fn create(
     site: SiteId,
     mode: Mode,
     new: NewSubscription,
-) -> Result<SubscriptionRow, ApiError> {
+) -> Result<SubscriptionRow, FlowError> {
     let owner = tokens::get(&state.db, site, mode, &new.token).await?;
     if owner.is_none_or(|(account, _)| account != new.account_id) {
-        return Err(ApiError::Refused(TOKEN_NOT_FOUND.into()));
+        return Err(FlowError::Refused(TOKEN_NOT_FOUND.into()));
     }
     let row = new_row(site, mode, new, state.now_ms())?;
     let mut tx = state.db.begin_write().await?;
@@ -198,7 +198,7 @@ pub async fn update(
     mode: Mode,
     id: &str,
     changes: Changes,
-) -> Result<Option<SubscriptionRow>, ApiError> {
+) -> Result<Option<SubscriptionRow>, FlowError> {
     let now = state.now_ms();
     let mut tx = state.db.begin_write().await?;
     let Some(mut row) = subscriptions::get_for_update(&mut tx, site, mode, id).await? else {
@@ -264,7 +264,7 @@ pub async fn cancel(
     site: SiteId,
     mode: Mode,
     id: &str,
-) -> Result<Option<SubscriptionRow>, ApiError> {
+) -> Result<Option<SubscriptionRow>, FlowError> {
     let settings = NoticeSettings::load(state, site, mode).await?;
     let merchant = sites::site(&state.db, site)
         .await?
