@@ -1,5 +1,6 @@
-//! The gateway's context: what every flow needs, whichever face called it.
+//! The gateway's context: what every flow and worker needs, whichever face called it.
 
+use std::ops::Deref;
 use std::sync::Arc;
 
 use oblako_core::clock::Clock;
@@ -7,11 +8,33 @@ use oblako_store::Db;
 
 use crate::faults::Faults;
 use crate::keyring::Keyring;
+use crate::mail::Mailer;
+use crate::notify::deliver::{Outbounds, Wake};
+use crate::notify::outbox::SettingsCache;
+use crate::notify::site_cache::SiteCache;
 use crate::secrets::Secrets;
 
-/// The database, the clock and the keys the flows share. Cheap to clone.
+/// The settings the flows read (the server's configuration holds them among its own).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where payers reach this gateway (`public_url`): ACS, order and self-service links.
+    pub public_url: String,
+    /// Notifications in flight to one endpoint at once, per node.
+    pub notification_endpoint_parallel: usize,
+    /// How long a node's claim on a notification lasts.
+    pub notification_lease_ms: i64,
+    /// How old an unsettled bank call is before the reconciler asks the bank again.
+    pub reconcile_after_ms: i64,
+}
+
+/// The gateway's context, cheap to clone.
 #[derive(Clone)]
 pub struct Gateway {
+    inner: Arc<Parts>,
+}
+
+/// The parts of a [`Gateway`].
+pub struct Parts {
     /// The database.
     pub db: Db,
     /// The clock (the wall clock in production, a manual one in tests).
@@ -21,29 +44,39 @@ pub struct Gateway {
     /// Cryptogram RSA keys.
     pub keyring: Arc<Keyring>,
     /// Deliberate faults (tests only).
-    pub faults: Arc<Faults>,
+    pub faults: Faults,
+    /// The settings the flows read.
+    pub settings: Settings,
+    /// Outbound HTTP for notifications, with the SSRF guard per mode.
+    pub outbounds: Outbounds,
+    /// Wakes the delivery worker when a commit queued notifications.
+    pub delivery: Wake,
+    /// Sites' notification settings, read recently.
+    pub notification_settings: SettingsCache,
+    /// Sites' signing secrets and retry schedules, read recently by delivery.
+    pub delivery_sites: SiteCache,
+    /// Messages to payers: where they go, and the bell that wakes their worker.
+    pub mail: Mailer,
 }
 
 impl Gateway {
-    /// Loads the key ring from the database and assembles the context.
-    pub async fn open(
-        db: Db,
-        clock: Arc<dyn Clock>,
-        secrets: Arc<Secrets>,
-    ) -> anyhow::Result<Gateway> {
-        let now = clock.now().as_millisecond();
-        let keyring = Arc::new(Keyring::load(db.clone(), secrets.clone(), now).await?);
-        Ok(Gateway {
-            db,
-            clock,
-            secrets,
-            keyring,
-            faults: Arc::new(Faults::default()),
-        })
+    /// Wraps the parts.
+    pub fn new(parts: Parts) -> Gateway {
+        Gateway {
+            inner: Arc::new(parts),
+        }
     }
 
     /// Now, in Unix milliseconds, from the context's clock.
     pub fn now_ms(&self) -> i64 {
         self.clock.now().as_millisecond()
+    }
+}
+
+impl Deref for Gateway {
+    type Target = Parts;
+
+    fn deref(&self) -> &Parts {
+        &self.inner
     }
 }

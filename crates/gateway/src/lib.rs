@@ -1,13 +1,20 @@
-//! What the Oblako gateway does, apart from any face that asks for it (HTTP API, payer pages,
-//! the command line). Nothing here speaks HTTP to callers or renders pages.
+//! What the Oblako gateway does, apart from any face that asks for it (the CloudPayments API,
+//! the payment form, the payer pages, the command line). Nothing here answers HTTP requests:
+//! flows take a [`Gateway`] context and end in typed outcomes that each face renders its own way.
 //!
-//! - `context` is the [`Gateway`] every flow takes: database, clock, keys, faults.
-//! - `error` is a flow's failure ([`FlowError`]): refused with a message, or internal.
+//! - `context` is the [`Gateway`] every flow and worker takes: database, clock, keys, caches,
+//!   the outboxes' bells and the [`context::Settings`] the flows read.
+//! - `error` is a flow's failure ([`FlowError`]): refused with the protocol's words, or internal.
 //! - `recovery` is idempotency as the flows see it: the claimed key and what to resume.
+//! - `payments` takes money (cryptogram, token, 3-D Secure) and confirms, voids and refunds it,
+//!   ending in `payments::outcome`; `bank` is the emulated acquirer and its durable intent.
+//! - `orders` are payment links; `subscriptions` are recurring charges, their billing round and
+//!   what follows their payments.
+//! - `notify` is the notification outbox, the site's Check and delivery; `mail` is the outbox of
+//!   messages to payers; `sweeper` expires holds and 3-D Secure and reconciles with the bank.
 //! - `secrets` derives every key from the master key and seals values at rest; `keyring` holds
-//!   the cryptogram RSA keys; `vault` keeps card numbers behind tokens.
-//! - `bank` is the emulated acquirer: it answers charges and keeps its intent durable.
-//! - `sites` issues sites and their credentials.
+//!   the cryptogram RSA keys; `vault` keeps card numbers behind tokens; `sites` issues sites and
+//!   their credentials.
 //! - `outbound` is the one HTTP client to merchants' servers, guarded against SSRF.
 //! - `faults` holds deliberate faults that tests switch on.
 
@@ -16,10 +23,16 @@ pub mod context;
 pub mod error;
 pub mod faults;
 pub mod keyring;
+pub mod mail;
+pub mod notify;
+pub mod orders;
 pub mod outbound;
+pub mod payments;
 pub mod recovery;
 pub mod secrets;
 pub mod sites;
+pub mod subscriptions;
+pub mod sweeper;
 pub mod vault;
 
 pub use context::Gateway;

@@ -7,7 +7,15 @@ use axum::Router;
 use axum::extract::Request;
 use axum::routing::get;
 use oblako_core::clock::Clock;
+use oblako_core::ids::Mode;
 use oblako_gateway::Gateway;
+use oblako_gateway::context::{Parts, Settings};
+use oblako_gateway::faults::Faults;
+use oblako_gateway::keyring::Keyring;
+use oblako_gateway::mail::Mailer;
+use oblako_gateway::notify::deliver::{Outbounds, Wake};
+use oblako_gateway::notify::outbox::SettingsCache;
+use oblako_gateway::notify::site_cache::SiteCache;
 use oblako_store::{Db, DbOptions, Durability};
 use tower::ServiceExt;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
@@ -44,29 +52,62 @@ pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// The gateway's context as the configuration describes it, on an open database.
+pub async fn open_gateway(
+    config: &Config,
+    db: Db,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Gateway> {
+    let secrets = Arc::new(Secrets::load_or_create(&config.master_key_path())?);
+    let now = clock.now().as_millisecond();
+    let keyring = Arc::new(Keyring::load(db.clone(), secrets.clone(), now).await?);
+    let outbounds = Outbounds::new(
+        config.outbound_policy(Mode::Test)?,
+        config.outbound_policy(Mode::Live)?,
+        config.notification_timeouts(),
+    )?;
+    let phone = Arc::new(oblako_gateway::mail::phone::NoGateway);
+    let mail = Mailer::new(
+        config.mail_from()?,
+        &config.smtp_url,
+        &config.data_dir,
+        phone,
+    )?;
+    Ok(Gateway::new(Parts {
+        db,
+        clock,
+        secrets,
+        keyring,
+        faults: Faults::default(),
+        settings: Settings {
+            public_url: config.public_url(),
+            notification_endpoint_parallel: config.notification_endpoint_parallel,
+            notification_lease_ms: config.notification_lease_ms(),
+            reconcile_after_ms: config.reconcile_after_ms(),
+        },
+        outbounds,
+        delivery: Wake::default(),
+        notification_settings: SettingsCache::default(),
+        delivery_sites: SiteCache::default(),
+        mail,
+    }))
+}
+
 /// Builds the shared state on an open database.
 pub async fn build_state(
     config: Config,
     db: Db,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<AppState> {
-    let secrets = Arc::new(Secrets::load_or_create(&config.master_key_path())?);
-    let gateway = Gateway::open(db, clock, secrets).await?;
-    let outbounds = crate::notify::deliver::Outbounds::new(&config)?;
-    let mail = crate::mail::Mailer::new(&config, Arc::new(crate::mail::phone::NoGateway))?;
+    let gateway = open_gateway(&config, db, clock).await?;
     Ok(AppState::new(Shared {
-        mail,
         order_pay_limits: crate::pages::order_pay::PayLimits::new(config.order_pay_per_minute),
-        outbounds,
         gateway,
         limits: Limits::new(config.test_in_flight, config.live_in_flight),
         proxies: crate::client::TrustedProxies::new(config.trusted_proxy_nets()?),
         widget_rate: crate::browser::rate::RateLimit::new(config.widget_charge_per_minute),
         config,
         metrics: observe::metrics_handle(),
-        delivery: crate::notify::deliver::Wake::default(),
-        notification_settings: crate::notify::outbox::SettingsCache::default(),
-        delivery_sites: crate::notify::site_cache::SiteCache::default(),
         keys: crate::api::key_cache::KeyCache::default(),
     }))
 }
@@ -201,20 +242,23 @@ pub async fn run_server(config: Config) -> anyhow::Result<()> {
     println!("Oblako is listening on {base}");
     tracing::info!(%addr, "listening");
     tokio::spawn(purge_idempotency_keys(state.clone()));
-    tokio::spawn(crate::sweeper::run(state.clone(), Duration::from_secs(5)));
+    tokio::spawn(crate::sweeper::run(
+        state.gateway.clone(),
+        Duration::from_secs(5),
+    ));
     if state.config.deliver_notifications {
         let worker = format!("{}-{}", std::process::id(), crate::secrets::random_hex(4)?);
-        tokio::spawn(crate::notify::deliver::run(state.clone(), worker));
+        tokio::spawn(crate::notify::deliver::run(state.gateway.clone(), worker));
     } else {
         tracing::info!(
             "deliver_notifications is off: this node queues notifications, others send them"
         );
     }
     let mail_worker = format!("{}-{}", std::process::id(), crate::secrets::random_hex(4)?);
-    tokio::spawn(crate::mail::run(state.clone(), mail_worker));
+    tokio::spawn(crate::mail::run(state.gateway.clone(), mail_worker));
     let billing_worker = format!("{}-{}", std::process::id(), crate::secrets::random_hex(4)?);
     tokio::spawn(crate::subscriptions::billing::run(
-        state.clone(),
+        state.gateway.clone(),
         billing_worker,
     ));
     serve(state, listener, shutdown_signal()).await

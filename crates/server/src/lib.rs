@@ -12,16 +12,13 @@ pub mod client;
 pub mod config;
 pub mod listener;
 pub mod logging;
-pub mod mail;
-pub mod notify;
 pub mod observe;
 pub mod ops;
-pub mod orders;
 pub mod pages;
-pub mod payments;
 pub mod state;
-pub mod subscriptions;
-pub mod sweeper;
 
 // What moved to the gateway crate, under the names the faces already use.
-pub use oblako_gateway::{bank, faults, keyring, outbound, secrets, sites, vault};
+pub use oblako_gateway::{
+    bank, faults, keyring, mail, notify, orders, outbound, payments, secrets, sites, subscriptions,
+    sweeper, vault,
+};

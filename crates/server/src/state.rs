@@ -16,9 +16,10 @@ pub struct AppState {
 }
 
 /// The parts of [`AppState`]: the gateway's context (reached through `Deref`, so `state.db`
-/// reads the gateway's database) and what only the faces and today's workers need.
+/// reads the gateway's database) and what only the faces need: limiters, the key cache, the
+/// configuration and the metrics handle.
 pub struct Shared {
-    /// The gateway's context: database, clock, keys, faults.
+    /// The gateway's context: database, clock, keys, caches, outboxes, faults.
     pub gateway: Gateway,
     /// Throttles and in-flight limits.
     pub limits: Limits,
@@ -28,20 +29,10 @@ pub struct Shared {
     pub config: Config,
     /// Renders `/metrics`.
     pub metrics: PrometheusHandle,
-    /// Outbound HTTP for notifications, with the SSRF guard per mode.
-    pub outbounds: crate::notify::deliver::Outbounds,
-    /// Wakes the delivery worker when a commit queued notifications.
-    pub delivery: crate::notify::deliver::Wake,
-    /// Sites' notification settings, read recently.
-    pub notification_settings: crate::notify::outbox::SettingsCache,
     /// API keys and their sites, read recently by Basic auth.
     pub keys: crate::api::key_cache::KeyCache,
-    /// Sites' signing secrets and retry schedules, read recently by delivery.
-    pub delivery_sites: crate::notify::site_cache::SiteCache,
     /// Browser charges per client IP (`widget_charge_per_minute`).
     pub widget_rate: crate::browser::rate::RateLimit,
-    /// Messages to payers: where they go, and the bell that wakes their worker.
-    pub mail: crate::mail::Mailer,
     /// Card payments of orders per client IP.
     pub order_pay_limits: crate::pages::order_pay::PayLimits,
 }

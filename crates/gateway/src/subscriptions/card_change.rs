@@ -78,7 +78,7 @@ pub const CHANGED: &str = "The subscription has changed; reload the page";
 
 /// Inside the commit that creates payment `transaction_id`: records it as `target`'s card
 /// change, or returns why it may not go ahead (the caller drops the commit).
-pub(crate) async fn claim_in(
+pub async fn claim_in(
     tx: &mut Tx,
     site: SiteId,
     mode: Mode,
@@ -111,7 +111,7 @@ pub(crate) async fn claim_in(
 /// Inside the commit that records the approval of payment `transaction_id` (with `token`, the
 /// new card's): applies it to its subscription if it is a card change. Returns whether a
 /// Recurrent notification was queued.
-pub(crate) async fn settle_in(
+pub async fn settle_in(
     tx: &mut Tx,
     settings: &NoticeSettings,
     site: SiteId,

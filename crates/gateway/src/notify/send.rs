@@ -7,9 +7,9 @@ use jiff::Timestamp;
 use oblako_core::ids::Mode;
 use oblako_protocol::notification::FormEncoding;
 
+use crate::Gateway;
 use crate::notify::signing;
 use crate::outbound::{Answer, Method, SendError};
-use crate::state::AppState;
 
 /// Where and how to send.
 #[derive(Debug, Clone, Copy)]
@@ -26,7 +26,7 @@ pub struct Target<'a> {
 
 /// Sends `body` (already encoded) signed with `secret` under `webhook_id`, plus `extra` headers.
 pub async fn send_signed(
-    state: &AppState,
+    state: &Gateway,
     target: Target<'_>,
     secret: &[u8],
     webhook_id: &str,

@@ -17,10 +17,9 @@ use oblako_protocol::notification::{FormEncoding, is_acknowledged};
 use oblako_store::notifications::{self, Notification, Outcome};
 use tokio::sync::{Notify, Semaphore};
 
-use crate::config::Config;
+use crate::Gateway;
 use crate::notify::send::{Target, send_signed};
 use crate::outbound::Outbound;
-use crate::state::AppState;
 
 /// A lease outlives the longest attempt (30 s) with a margin.
 pub const LEASE_MS: i64 = 90_000;
@@ -43,12 +42,15 @@ pub struct Outbounds {
 }
 
 impl Outbounds {
-    /// Clients under [`Config::outbound_policy`] of each mode.
-    pub fn new(config: &Config) -> anyhow::Result<Outbounds> {
-        let timeouts = config.notification_timeouts();
+    /// One client per mode, each under its own policy (the server's `outbound_policy`).
+    pub fn new(
+        test: crate::outbound::Policy,
+        live: crate::outbound::Policy,
+        timeouts: crate::outbound::Timeouts,
+    ) -> anyhow::Result<Outbounds> {
         Ok(Outbounds {
-            test: Outbound::new(config.outbound_policy(Mode::Test)?, timeouts)?,
-            live: Outbound::new(config.outbound_policy(Mode::Live)?, timeouts)?,
+            test: Outbound::new(test, timeouts)?,
+            live: Outbound::new(live, timeouts)?,
         })
     }
 
@@ -73,7 +75,7 @@ impl Wake {
 }
 
 /// Delivers until the process stops: claims what is due, sends it, sleeps until woken.
-pub async fn run(state: AppState, worker: String) {
+pub async fn run(state: Gateway, worker: String) {
     let slots = Arc::new(Semaphore::new(PARALLEL));
     loop {
         let claimed = match deliver_due(&state, &worker, &slots).await {
@@ -92,14 +94,14 @@ pub async fn run(state: AppState, worker: String) {
 /// One round: claims what is due now and starts an attempt for each (waiting for a free slot);
 /// returns how many were claimed. The attempts finish in the background.
 pub async fn deliver_due(
-    state: &AppState,
+    state: &Gateway,
     worker: &str,
     slots: &Arc<Semaphore>,
 ) -> anyhow::Result<usize> {
     let free = slots.available_permits().max(1) as i64;
-    let per_url = state.config.notification_endpoint_parallel as i64;
+    let per_url = state.settings.notification_endpoint_parallel as i64;
     let now = state.now_ms();
-    let lease = state.config.notification_lease_ms();
+    let lease = state.settings.notification_lease_ms;
     let due =
         notifications::claim_due(&state.db, now, lease, worker, free.min(BATCH), per_url).await?;
     let claimed = due.len();
@@ -119,7 +121,7 @@ pub async fn deliver_due(
 }
 
 /// Delivers everything due now and waits for every attempt to be recorded (tests, `resend`).
-pub async fn drain(state: &AppState, worker: &str) -> anyhow::Result<usize> {
+pub async fn drain(state: &Gateway, worker: &str) -> anyhow::Result<usize> {
     let slots = Arc::new(Semaphore::new(PARALLEL));
     let mut total = 0;
     loop {
@@ -135,7 +137,7 @@ pub async fn drain(state: &AppState, worker: &str) -> anyhow::Result<usize> {
 }
 
 /// One attempt at `n`, recorded under the worker's lease.
-async fn attempt(state: &AppState, worker: &str, n: &Notification) -> anyhow::Result<()> {
+async fn attempt(state: &Gateway, worker: &str, n: &Notification) -> anyhow::Result<()> {
     let started = state.now_ms();
     let site = state.delivery_sites.get(state, n.site, n.mode).await?;
     let now = jiff::Timestamp::from_millisecond(started)?;

@@ -38,9 +38,9 @@ use oblako_store::subscriptions::charges::{self, ChargeJob};
 use oblako_store::subscriptions::{self, SubscriptionRow, card_changes};
 use oblako_store::transactions::{self, NewTransaction, TransactionRow};
 
+use crate::Gateway;
 use crate::notify::outbox::NoticeSettings;
 use crate::payments::pay::Payee;
-use crate::state::AppState;
 use crate::subscriptions::billing::Payees;
 use crate::subscriptions::billing_of;
 use crate::subscriptions::charge::{Ran, charge_of, mode_of};
@@ -88,12 +88,7 @@ struct Started {
 }
 
 /// Runs `jobs`, leased to `worker`: the plain ones set-wise here, the rest handed back.
-pub async fn run(
-    state: &AppState,
-    payees: &Payees,
-    jobs: Vec<ChargeJob>,
-    worker: &str,
-) -> Outcomes {
+pub async fn run(state: &Gateway, payees: &Payees, jobs: Vec<ChargeJob>, worker: &str) -> Outcomes {
     let mut out = Outcomes::default();
     let plain = match sort(state, payees, jobs, &mut out).await {
         Ok(plain) => plain,
@@ -151,7 +146,7 @@ pub async fn run(
 
 /// Reads the jobs' subscriptions and cards (outside any write) and keeps the plain jobs.
 async fn sort(
-    state: &AppState,
+    state: &Gateway,
     payees: &Payees,
     jobs: Vec<ChargeJob>,
     out: &mut Outcomes,
@@ -185,7 +180,7 @@ async fn sort(
 
 /// The payer of a plain job for `sub` charging `card`, or `None` when the job is not plain.
 async fn plain_job(
-    state: &AppState,
+    state: &Gateway,
     payees: &Payees,
     sub: Option<&SubscriptionRow>,
     card: Option<TokenCard>,
@@ -216,7 +211,7 @@ async fn plain_job(
 /// Step 1 for the batch, in one commit; ends the jobs that do not charge. Their endings join
 /// `out` only once the commit landed: on an error every job of the batch runs one by one.
 async fn start(
-    state: &AppState,
+    state: &Gateway,
     plain: Vec<Plain>,
     worker: &str,
     out: &mut Outcomes,

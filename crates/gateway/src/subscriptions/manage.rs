@@ -9,12 +9,12 @@ use oblako_store::Tx;
 use oblako_store::subscriptions::{self, SubscriptionRow};
 use oblako_store::{sites, tokens};
 
+use crate::FlowError;
+use crate::Gateway;
 use crate::notify::outbox::NoticeSettings;
-use crate::state::AppState;
 use crate::subscriptions::notices::{self, NoticeKind};
 use crate::subscriptions::recurrent::announce_status;
 use crate::subscriptions::{apply, billing_of, new_id, schedule_of};
-use oblako_gateway::FlowError;
 
 /// `StartDate` at or before now.
 pub const START_IN_PAST: &str = "StartDate must be in the future";
@@ -149,7 +149,7 @@ pub fn new_row(
 
 /// `subscriptions/create`: checks the token belongs to the site, mode and account, then stores.
 pub async fn create(
-    state: &AppState,
+    state: &Gateway,
     site: SiteId,
     mode: Mode,
     new: NewSubscription,
@@ -193,7 +193,7 @@ pub struct Changes {
 /// `subscriptions/update`: replaces the given values; re-activates a finished subscription
 /// (spec §3.20). Sends no Recurrent notification. `None` when `site` has no such subscription.
 pub async fn update(
-    state: &AppState,
+    state: &Gateway,
     site: SiteId,
     mode: Mode,
     id: &str,
@@ -260,7 +260,7 @@ pub async fn update(
 /// `subscriptions/cancel`: `Cancelled`, with a Recurrent notification when the status changed.
 /// `None` when `site` has no such subscription.
 pub async fn cancel(
-    state: &AppState,
+    state: &Gateway,
     site: SiteId,
     mode: Mode,
     id: &str,
@@ -297,7 +297,7 @@ pub async fn cancel(
 }
 
 /// Saves `row` whose status changed and queues its Recurrent notification, inside `tx`.
-pub(crate) async fn save_announcing(
+pub async fn save_announcing(
     settings: &NoticeSettings,
     tx: &mut Tx,
     row: &SubscriptionRow,

@@ -18,8 +18,7 @@ use oblako_store::Tx;
 use oblako_store::messages::{self, Message, NewMessage, Outcome};
 use tokio::sync::Notify;
 
-use crate::config::Config;
-use crate::state::AppState;
+use crate::Gateway;
 use phone::{PhoneOutcome, PhoneSender};
 use smtp::{Outlet, SendError};
 
@@ -50,13 +49,18 @@ impl std::fmt::Debug for Mailer {
 }
 
 impl Mailer {
-    /// The mailer the configuration describes (`smtp_url`, `mail_from`, `data_dir`), with phone
+    /// A mailer sending as `from`, through `smtp_url` or into `data_dir` without one, with phone
     /// messages going to `phone`.
-    pub fn new(config: &Config, phone: Arc<dyn PhoneSender>) -> anyhow::Result<Mailer> {
+    pub fn new(
+        from: Mailbox,
+        smtp_url: &str,
+        data_dir: &std::path::Path,
+        phone: Arc<dyn PhoneSender>,
+    ) -> anyhow::Result<Mailer> {
         Ok(Mailer {
             wake: Notify::new(),
-            from: config.mail_from()?,
-            outlet: Outlet::new(&config.smtp_url, &config.data_dir)?,
+            from,
+            outlet: Outlet::new(smtp_url, data_dir)?,
             phone,
         })
     }
@@ -91,7 +95,7 @@ pub async fn queue_email(
 }
 
 /// Sends until the process stops: claims what is due, sends it, sleeps until woken.
-pub async fn run(state: AppState, worker: String) {
+pub async fn run(state: Gateway, worker: String) {
     loop {
         match send_due(&state, &worker).await {
             Ok(n) if n as i64 >= BATCH => continue,
@@ -103,7 +107,7 @@ pub async fn run(state: AppState, worker: String) {
 }
 
 /// One round: claims what is due now and sends it; returns how many were claimed.
-pub async fn send_due(state: &AppState, worker: &str) -> anyhow::Result<usize> {
+pub async fn send_due(state: &Gateway, worker: &str) -> anyhow::Result<usize> {
     let due = messages::claim_due(&state.db, state.now_ms(), LEASE_MS, worker, BATCH).await?;
     let claimed = due.len();
     let mut attempts = tokio::task::JoinSet::new();
@@ -120,7 +124,7 @@ pub async fn send_due(state: &AppState, worker: &str) -> anyhow::Result<usize> {
 }
 
 /// Sends everything due now (tests, the CLI); returns how many attempts were made.
-pub async fn drain(state: &AppState, worker: &str) -> anyhow::Result<usize> {
+pub async fn drain(state: &Gateway, worker: &str) -> anyhow::Result<usize> {
     let mut total = 0;
     loop {
         let claimed = send_due(state, worker).await?;
@@ -139,7 +143,7 @@ pub fn retry_at(attempts: i64, now_ms: i64) -> Option<i64> {
         .map(|secs| now_ms.saturating_add(secs * 1000))
 }
 
-async fn attempt(state: &AppState, worker: &str, m: &Message) -> anyhow::Result<()> {
+async fn attempt(state: &Gateway, worker: &str, m: &Message) -> anyhow::Result<()> {
     let mail = &state.mail;
     let failed = |error: String| (error, retry_at(m.attempts + 1, state.now_ms()));
     let (via, nowhere, failure) = if m.channel == "email" {

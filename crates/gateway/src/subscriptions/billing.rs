@@ -11,7 +11,7 @@ use oblako_store::sites::{self, Site};
 use oblako_store::subscriptions::{self, charges};
 use tokio::task::JoinSet;
 
-use crate::state::AppState;
+use crate::Gateway;
 use crate::subscriptions::charge::{self, Ran};
 use crate::subscriptions::notices::{self, NoticeKind, PayerNotice};
 
@@ -32,9 +32,9 @@ pub const EVERY: Duration = Duration::from_secs(5);
 pub struct Payees(Arc<Mutex<HashMap<(i64, Mode), (Arc<Site>, Arc<str>)>>>);
 
 impl Payees {
-    pub(crate) async fn get(
+    pub async fn get(
         &self,
-        state: &AppState,
+        state: &Gateway,
         site_id: SiteId,
         mode: Mode,
     ) -> anyhow::Result<(Arc<Site>, Arc<str>)> {
@@ -133,14 +133,14 @@ impl Round {
 }
 
 /// Enqueues a charge for every subscription due now; returns how many jobs were new.
-pub async fn tick(state: &AppState) -> anyhow::Result<u64> {
+pub async fn tick(state: &Gateway) -> anyhow::Result<u64> {
     Ok(charges::enqueue_due(&state.db, state.now_ms()).await?)
 }
 
 /// Reminds the payers of the scheduled charges due within [`REMIND_BEFORE_MS`], each charge
 /// once across all nodes, and returns the notices queued in the mail outbox (in the commit that
 /// marks the charge reminded).
-pub async fn remind(state: &AppState) -> anyhow::Result<Vec<PayerNotice>> {
+pub async fn remind(state: &Gateway) -> anyhow::Result<Vec<PayerNotice>> {
     let now = state.now_ms();
     let merchants: HashMap<i64, String> = sites::list_sites(&state.db)
         .await?
@@ -184,7 +184,7 @@ pub async fn remind(state: &AppState) -> anyhow::Result<Vec<PayerNotice>> {
 
 /// Claims up to [`BATCH`] due jobs for `worker` and runs them: the plain ones set-wise
 /// ([`round`](crate::subscriptions::round)), the others concurrently one by one.
-pub async fn run_due(state: &AppState, worker: &str) -> anyhow::Result<Round> {
+pub async fn run_due(state: &Gateway, worker: &str) -> anyhow::Result<Round> {
     let jobs = charges::claim_due(&state.db, state.now_ms(), LEASE_MS, worker, BATCH).await?;
     let payees = Payees::default();
     let outcomes = crate::subscriptions::round::run(state, &payees, jobs, worker).await;
@@ -205,7 +205,7 @@ pub async fn run_due(state: &AppState, worker: &str) -> anyhow::Result<Round> {
 }
 
 /// Runs [`run_due`] until a round claims nothing.
-pub async fn drain(state: &AppState, worker: &str) -> anyhow::Result<Round> {
+pub async fn drain(state: &Gateway, worker: &str) -> anyhow::Result<Round> {
     let mut total = Round::default();
     loop {
         let round = run_due(state, worker).await?;
@@ -220,7 +220,7 @@ pub async fn drain(state: &AppState, worker: &str) -> anyhow::Result<Round> {
 /// Ticks and drains until the process stops (`oblako serve`): every [`EVERY`], and sooner when a
 /// subscription falls due before that, so a charge runs at its time rather than up to
 /// [`EVERY`] after it.
-pub async fn run(state: AppState, worker: String) {
+pub async fn run(state: Gateway, worker: String) {
     loop {
         if let Err(e) = tick(&state).await {
             tracing::warn!(error = format!("{e:#}"), "subscription tick failed");

@@ -10,15 +10,15 @@ use oblako_protocol::transaction::Secure3dModel;
 use oblako_store::transactions::{self, NewTransaction, TransactionRow};
 use oblako_store::{acquirer, sites::Site};
 
+use crate::FlowError;
+use crate::Gateway;
 use crate::payments::model::Terminal;
 use crate::payments::outcome::PaymentOutcome;
 use crate::payments::settle::{Charged, Known, check_then_authorize, pay_resumed};
 use crate::payments::three_ds;
+use crate::recovery::Recovery;
 use crate::secrets::random_hex;
-use crate::state::AppState;
 use crate::vault;
-use oblako_gateway::FlowError;
-use oblako_gateway::recovery::Recovery;
 
 /// How long a payer has for 3-D Secure.
 pub const THREE_DS_WINDOW_MS: i64 = 20 * 60 * 1000;
@@ -93,7 +93,7 @@ pub struct Payee<'a> {
 }
 
 impl Payee<'_> {
-    pub(crate) fn terminal(&self) -> Terminal<'_> {
+    pub fn terminal(&self) -> Terminal<'_> {
         Terminal {
             public_id: self.public_id,
             terminal_url: &self.site.terminal_url,
@@ -112,7 +112,7 @@ pub const NO_LIVE_ACQUIRER: &str =
 
 /// Runs one payment to its outcome.
 pub async fn pay(
-    state: &AppState,
+    state: &Gateway,
     payee: Payee<'_>,
     request: PaymentRequest,
     recovery: Recovery,
@@ -215,7 +215,7 @@ pub async fn pay(
 /// Commits a new payment with what must join its commit: the request's idempotency record, the
 /// order it pays (claimed here), the subscription whose card it changes (claimed here), and the intent of its bank call (none while 3-D Secure waits).
 async fn commit_with_claims(
-    state: &AppState,
+    state: &Gateway,
     new: &NewTransaction<'_>,
     request: &PaymentRequest,
     recovery: &Recovery,
@@ -251,8 +251,8 @@ async fn commit_with_claims(
 }
 
 /// The 3-D Secure challenge (spec §2.2) whose `AcsUrl` is the gateway's emulated ACS page.
-pub(crate) fn challenge(
-    state: &AppState,
+pub fn challenge(
+    state: &Gateway,
     payee: Payee<'_>,
     row: &TransactionRow,
 ) -> Result<PaymentOutcome, FlowError> {
@@ -271,7 +271,7 @@ pub(crate) fn challenge(
         transaction_id: row.id,
         pa_req: three_ds::encode_pa_req(&state.secrets, pa_req),
         go_req: None,
-        acs_url: format!("{}/acs", state.config.public_url()),
+        acs_url: format!("{}/acs", state.settings.public_url),
         three_ds_session_data: None,
         iframe_is_allowed: true,
         frame_width: None,

@@ -13,17 +13,17 @@ use oblako_protocol::notification::{
 };
 use oblako_store::transactions;
 
+use crate::Gateway;
 use crate::notify::notice::payment_notice;
 use crate::notify::outbox::NoticeSettings;
 use crate::notify::send::{Target, send_signed};
 use crate::notify::signing;
 use crate::outbound::SendError;
-use crate::state::AppState;
 
 /// Asks the site's Check handler about transaction `id`, if the site has Check enabled.
 /// Returns the decline reason, or `None` when the payment may proceed (or Check is off).
 pub async fn ask(
-    state: &AppState,
+    state: &Gateway,
     site: SiteId,
     mode: Mode,
     id: i64,

@@ -13,17 +13,17 @@ use oblako_store::subscriptions::{self, SubscriptionRow};
 use oblako_store::transactions::{self, TransactionRow, Transition};
 
 use super::{Outcomes, Started};
+use crate::Gateway;
 use crate::bank::{self, Authorization};
 use crate::notify::outbox::announce;
 use crate::payments::payment_of;
 use crate::payments::settle::{event_of, settled};
-use crate::state::AppState;
 use crate::subscriptions::charge::Ran;
 use crate::subscriptions::outcome::{moved_on, ran_of, write_moved};
 
 /// Steps 2 and 3 for the started charges.
 pub(super) async fn charge(
-    state: &AppState,
+    state: &Gateway,
     started: Vec<Started>,
     out: &mut Outcomes,
 ) -> anyhow::Result<()> {

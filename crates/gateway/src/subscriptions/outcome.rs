@@ -11,20 +11,16 @@ use oblako_store::subscriptions::charges::{self, ChargeJob};
 use oblako_store::subscriptions::{self, SubscriptionRow};
 use oblako_store::transactions::{self, TransactionRow};
 
+use crate::Gateway;
 use crate::notify::outbox::NoticeSettings;
 use crate::payments::pay::Payee;
-use crate::state::AppState;
 use crate::subscriptions::charge::Ran;
 use crate::subscriptions::manage::save_announcing;
 use crate::subscriptions::notices::{self, NoticeKind};
 use crate::subscriptions::{apply, billing_of, schedule_of};
 
 /// How job's payment `transaction_id` ended, once its outcome is applied.
-pub(crate) async fn ran_of(
-    state: &AppState,
-    payee: Payee<'_>,
-    transaction_id: i64,
-) -> anyhow::Result<Ran> {
+pub async fn ran_of(state: &Gateway, payee: Payee<'_>, transaction_id: i64) -> anyhow::Result<Ran> {
     let (site, mode) = (payee.site.id, payee.mode);
     let row = transactions::get(&state.db, site, mode, transaction_id)
         .await?
@@ -36,7 +32,7 @@ pub(crate) async fn ran_of(
     })
 }
 
-pub(crate) fn approved(status: &str) -> bool {
+pub fn approved(status: &str) -> bool {
     matches!(
         PaymentStatus::parse(status),
         Some(PaymentStatus::Authorized | PaymentStatus::Completed)
@@ -45,8 +41,8 @@ pub(crate) fn approved(status: &str) -> bool {
 
 /// What applying an outcome queued, to wake the workers after the commit.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Applied {
-    pub(crate) ran: Ran,
+pub struct Applied {
+    pub ran: Ran,
     /// A Recurrent notification.
     queued: bool,
     /// A payer notice.
@@ -55,7 +51,7 @@ pub(crate) struct Applied {
 
 impl Applied {
     /// Wakes the delivery and mail workers for what the committed transaction queued.
-    pub(crate) fn ring(self, state: &AppState) {
+    pub fn ring(self, state: &Gateway) {
         if self.queued {
             state.delivery.ring();
         }
@@ -68,8 +64,8 @@ impl Applied {
 /// Inside the commit that settles `payment`: when it is a billing job's charge, applies the
 /// outcome to the subscription and ends the job, so the outcome is applied exactly when the
 /// payment's status is (the compare-and-set on the payment lets one commit through).
-pub(crate) async fn settle_job_in(
-    state: &AppState,
+pub async fn settle_job_in(
+    state: &Gateway,
     tx: &mut Tx,
     payee: Payee<'_>,
     settings: &NoticeSettings,
@@ -89,26 +85,26 @@ pub(crate) async fn settle_job_in(
 
 /// A subscription as a charge's outcome left it.
 #[derive(Debug, Clone)]
-pub(crate) struct Moved {
+pub struct Moved {
     /// The row to write.
-    pub(crate) sub: SubscriptionRow,
+    pub sub: SubscriptionRow,
     /// Its status before.
-    pub(crate) before: &'static str,
+    pub before: &'static str,
     /// Whether the charge was approved.
-    pub(crate) approved: bool,
+    pub approved: bool,
 }
 
 impl Moved {
     /// Whether the row can be written with the billing fields alone: no status change (no
     /// Recurrent notification) and no payer notice.
-    pub(crate) fn quiet(&self) -> bool {
+    pub fn quiet(&self) -> bool {
         self.approved && self.sub.status == self.before
     }
 }
 
 /// The subscription `sub` as job `job`'s settled `payment` leaves it, or `None` when the
 /// outcome changes nothing (a decline of a slot the subscription has left behind).
-pub(crate) fn moved_on(
+pub fn moved_on(
     sub: &SubscriptionRow,
     job: &ChargeJob,
     payment: &TransactionRow,
@@ -141,8 +137,8 @@ pub(crate) fn moved_on(
 /// Step 3: the settled `payment`'s outcome applied to the subscription of `job` (locked by the
 /// caller, who ends it in the same commit), a Recurrent notification and a payer notice queued
 /// as they apply.
-pub(crate) async fn apply_outcome(
-    state: &AppState,
+pub async fn apply_outcome(
+    state: &Gateway,
     tx: &mut Tx,
     payee: Payee<'_>,
     settings: &NoticeSettings,
@@ -176,8 +172,8 @@ pub(crate) async fn apply_outcome(
 /// Writes a moved subscription inside `tx`: a status change with its Recurrent notification,
 /// and after a decline the payer's notice (failed charge, or cancellation once Rejected).
 /// Answers (notification queued, notice queued).
-pub(crate) async fn write_moved(
-    state: &AppState,
+pub async fn write_moved(
+    state: &Gateway,
     tx: &mut Tx,
     payee: Payee<'_>,
     settings: &NoticeSettings,

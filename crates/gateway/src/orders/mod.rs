@@ -15,8 +15,8 @@ use oblako_store::orders::{self, NewOrder, OrderRow};
 use oblako_store::sites::Site;
 use oblako_store::{Tx, messages};
 
+use crate::Gateway;
 use crate::mail::order_link;
-use crate::state::AppState;
 
 /// Characters of an order id: letters and digits, as CloudPayments' `gASGZVgUN21hcpPF`.
 const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -45,8 +45,8 @@ pub fn is_order_id(text: &str) -> bool {
 }
 
 /// The payer's page of order `id`.
-pub fn order_url(state: &AppState, id: &str) -> String {
-    format!("{}/d/{id}", state.config.public_url())
+pub fn order_url(state: &Gateway, id: &str) -> String {
+    format!("{}/d/{id}", state.settings.public_url)
 }
 
 /// The order's status, `Created` for anything unknown.
@@ -70,7 +70,7 @@ fn dates(ms: Option<i64>) -> (Option<String>, Option<String>) {
 }
 
 /// The wire model of `row` (spec §2.4).
-pub fn order_model(state: &AppState, row: &OrderRow) -> OrderModel {
+pub fn order_model(state: &Gateway, row: &OrderRow) -> OrderModel {
     let money = money_of(row);
     let (created_date, created_date_iso) = dates(Some(row.created_at));
     let (payment_date, payment_date_iso) = dates(row.paid_at);
@@ -103,7 +103,7 @@ pub fn order_model(state: &AppState, row: &OrderRow) -> OrderModel {
 /// Creates the order `request` describes for `site` and queues the messages it asks for
 /// (`SendEmail`, `SendSms`, `SendViber`, `SendWhatsApp`) in the same commit.
 pub async fn create_order(
-    state: &AppState,
+    state: &Gateway,
     site: &Site,
     mode: oblako_core::ids::Mode,
     request: &CreateOrder,
@@ -147,7 +147,7 @@ pub async fn create_order(
 
 /// Queues the link to the payer on each channel the order asks for; whether any was queued.
 async fn queue_link_messages(
-    state: &AppState,
+    state: &Gateway,
     tx: &mut Tx,
     site: &Site,
     row: &OrderRow,

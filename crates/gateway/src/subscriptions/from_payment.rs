@@ -125,7 +125,7 @@ pub async fn create_in(
 
 /// Inserts `new`, made from `payment`, and links the payment to it; `None` when `payment`
 /// already made one (its id is unique on the subscription).
-pub(crate) async fn insert_linked(
+pub async fn insert_linked(
     tx: &mut Tx,
     payment: &TransactionRow,
     new: NewSubscription,

@@ -19,11 +19,11 @@ use oblako_core::payment::{Event, Status, apply};
 use oblako_store::transactions::{self, Change, TransactionRow};
 use oblako_store::{acquirer, sites};
 
+use crate::Gateway;
 use crate::bank::{self, BankAnswer, FollowUp};
 use crate::payments::pay::Payee;
 use crate::payments::settle::finish_authorization;
 use crate::payments::{change_to, payment_of};
-use crate::state::AppState;
 
 /// How long an intent may stay open before the reconciler asks the bank, by default
 /// (`reconcile_after_secs`).
@@ -44,7 +44,7 @@ pub struct Sweep {
 }
 
 /// Runs [`sweep_once`] every `every` until the process stops.
-pub async fn run(state: AppState, every: Duration) {
+pub async fn run(state: Gateway, every: Duration) {
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
@@ -57,7 +57,7 @@ pub async fn run(state: AppState, every: Duration) {
 }
 
 /// One pass over everything due now.
-pub async fn sweep_once(state: &AppState) -> anyhow::Result<Sweep> {
+pub async fn sweep_once(state: &Gateway) -> anyhow::Result<Sweep> {
     let mut sweep = Sweep::default();
     let now = state.now_ms();
     for row in transactions::due(
@@ -100,7 +100,7 @@ pub async fn sweep_once(state: &AppState) -> anyhow::Result<Sweep> {
             sweep.expired += 1;
         }
     }
-    let reconcile_before = now - state.config.reconcile_after_ms();
+    let reconcile_before = now - state.settings.reconcile_after_ms;
     for open in acquirer::open_before(&state.db, reconcile_before, BATCH).await? {
         if reconcile(state, &open).await? {
             sweep.reconciled += 1;
@@ -111,7 +111,7 @@ pub async fn sweep_once(state: &AppState) -> anyhow::Result<Sweep> {
 
 /// Whether authorization `id` is the card check of a subscription page's change of card, which is
 /// never captured: if its void was lost, its hold simply expires.
-async fn is_card_check(state: &AppState, id: i64) -> anyhow::Result<bool> {
+async fn is_card_check(state: &Gateway, id: i64) -> anyhow::Result<bool> {
     let change = oblako_store::subscriptions::card_changes::find(&state.db, id).await?;
     Ok(change.is_some_and(|c| c.purpose == "verify"))
 }
@@ -123,10 +123,7 @@ fn mode_of(row: &TransactionRow) -> anyhow::Result<Mode> {
 
 /// Cancels the 3-D Secure wait of `row` now, before its deadline: its payer closed the payment
 /// form. `false` when the wait had already ended (the payer answered the bank first).
-pub async fn abandon_authentication(
-    state: &AppState,
-    row: &TransactionRow,
-) -> anyhow::Result<bool> {
+pub async fn abandon_authentication(state: &Gateway, row: &TransactionRow) -> anyhow::Result<bool> {
     resolve(state, row, Event::AuthenticationAbandoned, None, When::Now).await
 }
 
@@ -140,7 +137,7 @@ enum When {
 /// Applies an event if the row is still in the status read (and, for scheduled events, due);
 /// `false` when another node or request got there first.
 async fn resolve(
-    state: &AppState,
+    state: &Gateway,
     due: &TransactionRow,
     event: Event,
     bank_op: Option<FollowUp>,
@@ -190,7 +187,7 @@ async fn resolve(
     Ok(true)
 }
 
-async fn settle(state: &AppState, reference: &str, answer: &BankAnswer) -> anyhow::Result<()> {
+async fn settle(state: &Gateway, reference: &str, answer: &BankAnswer) -> anyhow::Result<()> {
     let mut tx = state.db.begin_write().await?;
     acquirer::settle(
         &mut tx,
@@ -204,7 +201,7 @@ async fn settle(state: &AppState, reference: &str, answer: &BankAnswer) -> anyho
 }
 
 /// Settles one open intent by asking the bank under the same reference.
-async fn reconcile(state: &AppState, open: &acquirer::OpenOperation) -> anyhow::Result<bool> {
+async fn reconcile(state: &Gateway, open: &acquirer::OpenOperation) -> anyhow::Result<bool> {
     let now = state.now_ms();
     if open.operation != "auth" {
         let op = match open.operation.as_str() {

@@ -8,9 +8,9 @@ use oblako_core::money::{Currency, Money};
 use oblako_store::Tx;
 use oblako_store::subscriptions::SubscriptionRow;
 
+use crate::Gateway;
 use crate::mail::billing::{BillingNotice, Subscription, billing_email};
 use crate::mail::{manage_link, queue_email};
-use crate::state::AppState;
 
 /// Why the payer is written to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,9 +60,9 @@ pub fn payer_notice(kind: NoticeKind, row: &SubscriptionRow) -> Option<PayerNoti
 }
 
 /// The payer's self-service link for `row`, valid from `now_ms`.
-pub fn manage_url(state: &AppState, row: &SubscriptionRow, now_ms: i64) -> String {
+pub fn manage_url(state: &Gateway, row: &SubscriptionRow, now_ms: i64) -> String {
     let token = manage_link::token(&state.secrets, SiteId(row.site_id), &row.id, now_ms);
-    manage_link::url(&state.config.public_url(), &token)
+    manage_link::url(&state.settings.public_url, &token)
 }
 
 /// `2026-10-01`, UTC, as the payer reads a charge date.
@@ -76,7 +76,7 @@ fn day_of(ms: i64) -> String {
 /// `tx`; ring `state.mail` after the commit when it returns `Some`. A subscription without an
 /// e-mail gets nothing, with a log line.
 pub async fn queue(
-    state: &AppState,
+    state: &Gateway,
     tx: &mut Tx,
     merchant: &str,
     kind: NoticeKind,

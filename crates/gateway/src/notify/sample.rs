@@ -17,12 +17,12 @@ use oblako_protocol::notification::{
 use oblako_store::notifications::settings;
 use serde_json::{Value, json};
 
+use crate::Gateway;
 use crate::notify::outbox::payment_notification;
 use crate::notify::send::{Target, send_signed};
 use crate::notify::signing;
 use crate::notify::withheld::shown_to_api;
 use crate::secrets::random_hex;
-use crate::state::AppState;
 
 /// How much of the answer is shown.
 const RESPONSE_BYTES: usize = 512;
@@ -51,7 +51,7 @@ pub struct Sample {
 /// Sends a sample `kind` to `site`'s `mode` address for it, signed with its `mode` secret, whether
 /// or not the kind is switched on (a receiver can be checked before notifications start).
 pub async fn send_sample(
-    state: &AppState,
+    state: &Gateway,
     site: SiteId,
     mode: Mode,
     kind: NotificationKind,

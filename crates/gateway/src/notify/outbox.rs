@@ -24,8 +24,8 @@ use oblako_protocol::notification::{FormEncoding, Notification, NotificationKind
 use oblako_store::notifications::{self, NewNotification, settings::Settings};
 use oblako_store::{Tx, transactions};
 
+use crate::Gateway;
 use crate::notify::notice::payment_notice;
-use crate::state::AppState;
 
 /// The notification of `kind` saying `notice`.
 pub fn payment_notification(kind: NotificationKind, notice: PaymentNotice) -> Option<Notification> {
@@ -87,11 +87,7 @@ pub struct NoticeSettings {
 impl NoticeSettings {
     /// `site`'s settings in `mode`, from the cache or in one query (before the write transaction
     /// that may announce).
-    pub async fn load(
-        state: &AppState,
-        site: SiteId,
-        mode: Mode,
-    ) -> anyhow::Result<NoticeSettings> {
+    pub async fn load(state: &Gateway, site: SiteId, mode: Mode) -> anyhow::Result<NoticeSettings> {
         let key = (site, mode);
         let kinds = match state.notification_settings.fresh(key) {
             Some(kinds) => kinds,

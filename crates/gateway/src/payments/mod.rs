@@ -19,7 +19,7 @@ use oblako_core::payment::{Payment, Stage, Status};
 use oblako_core::reason::ReasonCode;
 use oblako_store::transactions::{Change, TransactionRow};
 
-use oblako_gateway::FlowError;
+use crate::FlowError;
 
 /// The core's view of a stored payment.
 pub fn payment_of(row: &TransactionRow) -> Result<Payment, FlowError> {

@@ -11,14 +11,14 @@ use oblako_core::payment::{Event, Payment, apply};
 use oblako_store::transactions::{self, Change, NewTransaction, TransactionRow};
 use oblako_store::{Tx, acquirer};
 
+use crate::FlowError;
+use crate::Gateway;
 use crate::bank::{self, FollowUp};
 use crate::notify::outbox::{NoticeSettings, announce};
 use crate::payments::outcome::Managed;
 use crate::payments::pay::{NO_LIVE_ACQUIRER, Payee};
 use crate::payments::{NOT_FOUND, change_to, payment_of};
-use crate::state::AppState;
-use oblako_gateway::FlowError;
-use oblako_gateway::recovery::Recovery;
+use crate::recovery::Recovery;
 
 /// What to do to a payment.
 #[derive(Debug, Clone, Copy)]
@@ -54,7 +54,7 @@ fn change(next: &Payment, now: i64, confirm: bool) -> Change<'static> {
 
 /// Confirms, voids or refunds payment `id`.
 pub async fn manage(
-    state: &AppState,
+    state: &Gateway,
     payee: Payee<'_>,
     id: i64,
     action: Action,

@@ -31,12 +31,12 @@ use oblako_store::subscriptions::{self, SubscriptionRow};
 use oblako_store::transactions::{self, NewTransaction, TransactionRow};
 use oblako_store::{Tx, acquirer};
 
+use crate::Gateway;
 use crate::notify::outbox::{NoticeSettings, announce};
 use crate::payments::outcome::PaymentOutcome;
 use crate::payments::pay::Payee;
 use crate::payments::settle::{Charged, Known, check_then_authorize, finish_authorization};
 use crate::payments::{change_to, payment_of};
-use crate::state::AppState;
 use crate::subscriptions::billing::Payees;
 use crate::subscriptions::billing_of;
 use crate::subscriptions::outcome::{apply_outcome, ran_of};
@@ -57,14 +57,14 @@ pub enum Ran {
     Waiting,
 }
 
-pub(crate) fn mode_of(row: &SubscriptionRow) -> anyhow::Result<Mode> {
+pub fn mode_of(row: &SubscriptionRow) -> anyhow::Result<Mode> {
     Mode::parse(&row.mode)
         .ok_or_else(|| anyhow::anyhow!("subscription {} has mode {:?}", row.id, row.mode))
 }
 
 /// Runs `job`, leased to `worker`, to its end.
 pub async fn run(
-    state: &AppState,
+    state: &Gateway,
     payees: &Payees,
     job: &ChargeJob,
     worker: &str,
@@ -159,7 +159,7 @@ enum Started {
 
 /// Step 1: the transaction, its intent and the job's link in one commit, or the job ends stale.
 async fn start(
-    state: &AppState,
+    state: &Gateway,
     payee: Payee<'_>,
     sub: &SubscriptionRow,
     job: &ChargeJob,
@@ -256,11 +256,7 @@ async fn start(
 
 /// The scheduled charge of `sub` as a new `Processing` payment, without card fields (the
 /// caller fills in the card it charges, if any).
-pub(crate) fn charge_of<'a>(
-    payee: Payee<'_>,
-    sub: &'a SubscriptionRow,
-    now: i64,
-) -> NewTransaction<'a> {
+pub fn charge_of<'a>(payee: Payee<'_>, sub: &'a SubscriptionRow, now: i64) -> NewTransaction<'a> {
     NewTransaction {
         site: payee.site.id,
         mode: payee.mode,
@@ -301,7 +297,7 @@ pub(crate) fn charge_of<'a>(
 /// payment's id for step 3.
 #[allow(clippy::too_many_arguments)] // the parts of `start` it carries on with
 async fn decline_without_card(
-    state: &AppState,
+    state: &Gateway,
     payee: Payee<'_>,
     sub: &SubscriptionRow,
     job_id: i64,
@@ -342,7 +338,7 @@ async fn decline_without_card(
 /// whose payment an older version settled, applying outcomes in a commit of their own): under
 /// the job's lease.
 async fn conclude(
-    state: &AppState,
+    state: &Gateway,
     payee: Payee<'_>,
     job: &ChargeJob,
     worker: &str,

@@ -10,13 +10,13 @@ use oblako_protocol::order::OrderStatus;
 use oblako_store::orders::OrderRow;
 use oblako_store::sites::{self, Site};
 
+use crate::FlowError;
+use crate::Gateway;
 use crate::orders::{money_of, status_of};
 use crate::payments::outcome::PaymentOutcome;
 use crate::payments::pay::{Payee, PaymentRequest, Source, pay};
 use crate::payments::post3ds::post3ds;
-use crate::state::AppState;
-use oblako_gateway::FlowError;
-use oblako_gateway::recovery::Recovery;
+use crate::recovery::Recovery;
 
 /// The site an order belongs to, with the Public ID of its mode (the page's `cp.Checkout` key).
 #[derive(Debug, Clone)]
@@ -40,7 +40,7 @@ impl OrderSite {
 }
 
 /// The site and key of `row`.
-pub async fn order_site(state: &AppState, row: &OrderRow) -> anyhow::Result<OrderSite> {
+pub async fn order_site(state: &Gateway, row: &OrderRow) -> anyhow::Result<OrderSite> {
     let id = SiteId(row.site_id);
     let mode = Mode::parse(&row.mode)
         .ok_or_else(|| anyhow::anyhow!("order {} has mode {:?}", row.public_id, row.mode))?;
@@ -103,7 +103,7 @@ pub fn not_payable(row: &OrderRow, english: bool) -> Option<&'static str> {
 
 /// Pays order `row` with the card in `form`.
 pub async fn pay_order(
-    state: &AppState,
+    state: &Gateway,
     row: &OrderRow,
     form: CardForm,
 ) -> Result<PayOutcome, FlowError> {
@@ -144,7 +144,7 @@ pub async fn pay_order(
 
 /// Finishes 3-D Secure of order `row`'s attempt `md` with the ACS's `PaRes`.
 pub async fn finish_three_ds(
-    state: &AppState,
+    state: &Gateway,
     row: &OrderRow,
     md: &str,
     pa_res: &str,
@@ -161,9 +161,7 @@ pub async fn finish_three_ds(
 }
 
 /// What the order's page makes of a payment's outcome.
-pub(crate) fn outcome_of(
-    outcome: Result<PaymentOutcome, FlowError>,
-) -> Result<PayOutcome, FlowError> {
+pub fn outcome_of(outcome: Result<PaymentOutcome, FlowError>) -> Result<PayOutcome, FlowError> {
     Ok(match outcome {
         Ok(PaymentOutcome::Approved(_)) => PayOutcome::Approved,
         Ok(PaymentOutcome::Declined(row)) => {

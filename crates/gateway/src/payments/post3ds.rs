@@ -11,21 +11,21 @@ use oblako_core::test_bank::Channel;
 use oblako_store::acquirer;
 use oblako_store::transactions;
 
+use crate::FlowError;
+use crate::Gateway;
 use crate::notify::outbox::{NoticeSettings, announce};
 use crate::payments::outcome::PaymentOutcome;
 use crate::payments::pay::{NO_LIVE_ACQUIRER, Payee};
 use crate::payments::settle::{Charged, check_then_authorize};
 use crate::payments::{NOT_FOUND, change_to, expiry_of, payment_of, three_ds};
-use crate::state::AppState;
 use crate::vault;
-use oblako_gateway::FlowError;
 
 /// The refusal for a transaction that is not waiting for 3-D Secure (finished, or never asked).
 pub const NOT_WAITING: &str = "Transaction is not awaiting 3-D Secure authentication";
 
 /// Completes 3-D Secure for transaction `id` with the ACS's `PaRes`.
 pub async fn post3ds(
-    state: &AppState,
+    state: &Gateway,
     payee: Payee<'_>,
     id: i64,
     pa_res: &str,

@@ -10,21 +10,21 @@ use oblako_store::acquirer;
 use oblako_store::tokens;
 use oblako_store::transactions::{self, Change, TransactionRow};
 
+use crate::FlowError;
+use crate::Gateway;
 use crate::bank;
 use crate::notify::check;
 use crate::notify::outbox::{NoticeSettings, announce};
 use crate::payments::outcome::PaymentOutcome;
 use crate::payments::pay::{Payee, challenge, hold_ms};
 use crate::payments::{change_to, expiry_of, payment_of};
+use crate::recovery::Recovery;
 use crate::secrets::random_hex;
-use crate::state::AppState;
 use crate::vault;
-use oblako_gateway::FlowError;
-use oblako_gateway::recovery::Recovery;
 
 /// The card an authorization charges.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Charged<'a> {
+pub struct Charged<'a> {
     pub pan: &'a Pan,
     pub expiry: CardExpiry,
     pub channel: Channel,
@@ -35,7 +35,7 @@ pub(crate) struct Charged<'a> {
 /// What the request that committed a payment with its intent knows of it: the row as committed,
 /// and whether an order rests on it (whose settling must join the payment's commit).
 #[derive(Debug)]
-pub(crate) struct Known {
+pub struct Known {
     pub row: TransactionRow,
     pub order: bool,
 }
@@ -45,8 +45,8 @@ pub(crate) struct Known {
 /// without asking the bank. `known` is what this request committed with the intent, when it
 /// has it (see [`settle_authorization`]).
 #[allow(clippy::too_many_arguments)] // the payment's parts, each named at the call site
-pub(crate) async fn check_then_authorize(
-    state: &AppState,
+pub async fn check_then_authorize(
+    state: &Gateway,
     payee: Payee<'_>,
     id: i64,
     reference: &str,
@@ -75,8 +75,8 @@ pub(crate) async fn check_then_authorize(
     settle_authorization(state, payee, id, reference, &answer, card.card_id, known).await
 }
 
-pub(crate) async fn stored(
-    state: &AppState,
+pub async fn stored(
+    state: &Gateway,
     payee: Payee<'_>,
     id: i64,
 ) -> Result<TransactionRow, FlowError> {
@@ -88,7 +88,7 @@ pub(crate) async fn stored(
 /// transaction is finished (its bank call made or looked up under the same reference) and
 /// reported, never paid a second time (RELIABILITY I6).
 pub async fn pay_resumed(
-    state: &AppState,
+    state: &Gateway,
     payee: Payee<'_>,
     recovery: Recovery,
 ) -> Result<PaymentOutcome, FlowError> {
@@ -106,7 +106,7 @@ pub async fn pay_resumed(
 /// Finishes a transaction left in `Processing`: asks the bank for the outcome under the
 /// transaction's reference (calling it, idempotently, if it never heard of it) and records it.
 pub async fn finish_authorization(
-    state: &AppState,
+    state: &Gateway,
     payee: Payee<'_>,
     row: &TransactionRow,
 ) -> Result<PaymentOutcome, FlowError> {
@@ -154,8 +154,8 @@ pub async fn finish_authorization(
 /// With `known` (what this request inserted and committed with the intent) the row is not
 /// read again: the compare-and-set on its status is the guard, as it is after a locked read, and
 /// a finisher that got there first makes it fail, so the answer is re-read and reported.
-pub(crate) async fn settle_authorization(
-    state: &AppState,
+pub async fn settle_authorization(
+    state: &Gateway,
     payee: Payee<'_>,
     id: i64,
     reference: &str,
@@ -271,7 +271,7 @@ pub(crate) async fn settle_authorization(
 /// written, when any of those must join the commit.
 #[allow(clippy::too_many_arguments)] // as `settle_authorization`'s, passed on
 async fn settle_alone(
-    state: &AppState,
+    state: &Gateway,
     payee: Payee<'_>,
     row: &TransactionRow,
     reference: &str,
@@ -327,7 +327,7 @@ async fn settle_alone(
     Ok(Some(PaymentOutcome::of(changed)))
 }
 
-pub(crate) fn event_of(answer: &bank::BankAnswer) -> Event {
+pub fn event_of(answer: &bank::BankAnswer) -> Event {
     if answer.approved() {
         Event::Approved
     } else {
@@ -336,7 +336,7 @@ pub(crate) fn event_of(answer: &bank::BankAnswer) -> Event {
 }
 
 /// The row's new values once the bank answered.
-pub(crate) fn settled<'a>(
+pub fn settled<'a>(
     next: &'a Payment,
     answer: &'a bank::BankAnswer,
     token: Option<&'a str>,

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use oblako_core::ids::{Mode, SiteId};
 use oblako_store::notifications::{self, RetrySchedule};
 
+use crate::Gateway;
 use crate::notify::signing;
-use crate::state::AppState;
 
 /// How long a site's secret and schedule are reused.
 pub const SITE_TTL: Duration = Duration::from_secs(1);
@@ -34,7 +34,7 @@ impl SiteCache {
     /// `site`'s secret for `mode` and its schedule, from the cache or read now.
     pub async fn get(
         &self,
-        state: &AppState,
+        state: &Gateway,
         site: SiteId,
         mode: Mode,
     ) -> anyhow::Result<Arc<SiteForDelivery>> {
