@@ -4,10 +4,10 @@
 //! subscription, so the billing worker (another branch) builds them from whatever it holds and
 //! queues them with [`super::queue_email`].
 
-use askama::Template;
 use oblako_core::money::Money;
 use oblako_protocol::amount::amount_fixed;
 
+use crate::mail::letter;
 use crate::mail::order_link::{Email, is_english};
 
 /// Which notice.
@@ -42,8 +42,6 @@ pub struct Subscription<'a> {
     pub manage_url: Option<&'a str>,
 }
 
-#[derive(Template)]
-#[template(path = "mail/billing.html")]
 struct Html<'a> {
     lang: &'a str,
     subject: &'a str,
@@ -54,14 +52,46 @@ struct Html<'a> {
     ignore: &'a str,
 }
 
-#[derive(Template)]
-#[template(path = "mail/billing.txt")]
 struct Text<'a> {
     greeting: &'a str,
     lead: &'a str,
     button: Option<(&'a str, &'a str)>,
     manage: Option<(&'a str, &'a str)>,
     ignore: &'a str,
+}
+
+impl Html<'_> {
+    fn render(&self) -> anyhow::Result<String> {
+        let mut out = letter::html_head(self.lang, self.subject);
+        out.push_str(&format!("<p>{}</p>\n", letter::escape(self.greeting)));
+        out.push_str(&format!("<p>{}</p>\n", letter::escape(self.lead)));
+        if let Some((label, url)) = self.button {
+            out.push_str(&letter::button(url, label));
+            out.push('\n');
+            out.push_str(&letter::small_grey(url));
+        }
+        out.push('\n');
+        if let Some((label, url)) = self.manage {
+            out.push_str(&letter::small_link(url, label));
+        }
+        out.push('\n');
+        out.push_str(&letter::small_grey(self.ignore));
+        out.push('\n');
+        out.push_str(letter::HTML_TAIL);
+        Ok(out)
+    }
+}
+
+impl Text<'_> {
+    fn render(&self) -> anyhow::Result<String> {
+        let mut out = format!("{}\n\n{}\n", self.greeting, self.lead);
+        for (label, url) in [self.button, self.manage].into_iter().flatten() {
+            out.push_str(&format!("\n{label}: {url}\n"));
+        }
+        out.push('\n');
+        out.push_str(self.ignore);
+        Ok(out)
+    }
 }
 
 /// The e-mail of `notice` about `subscription`.

@@ -4,6 +4,7 @@
 //! claims due rows under a lease, sends them, and retries failures on [`RETRY_SECS`].
 
 pub mod billing;
+pub mod letter;
 pub mod manage_link;
 pub mod order_link;
 pub mod phone;

@@ -1,10 +1,10 @@
 //! The order link message: an e-mail (HTML and text, Russian or English by the order's
 //! `CultureName`) and the short text for SMS, Viber and WhatsApp.
 
-use askama::Template;
 use oblako_protocol::amount::amount_fixed;
 use oblako_store::orders::OrderRow;
 
+use crate::mail::letter;
 use crate::orders::money_of;
 
 /// The words of the message in one language.
@@ -49,8 +49,6 @@ pub fn is_english(culture: &str) -> bool {
     culture.to_ascii_lowercase().starts_with("en")
 }
 
-#[derive(Template)]
-#[template(path = "mail/order_link.html")]
 struct Html<'a> {
     t: &'a Texts,
     lang: &'a str,
@@ -62,8 +60,6 @@ struct Html<'a> {
     offer_uri: Option<&'a str>,
 }
 
-#[derive(Template)]
-#[template(path = "mail/order_link.txt")]
 struct Text<'a> {
     t: &'a Texts,
     merchant: &'a str,
@@ -72,6 +68,73 @@ struct Text<'a> {
     amount: &'a str,
     url: &'a str,
     offer_uri: Option<&'a str>,
+}
+
+impl Html<'_> {
+    fn render(&self) -> anyhow::Result<String> {
+        let t = self.t;
+        let e = letter::escape;
+        let mut out = letter::html_head(self.lang, t.subject);
+        out.push_str(&format!("<p>{}</p>\n", e(t.greeting)));
+        out.push_str(&format!(
+            "<p><b>{}</b> {}</p>\n",
+            e(self.merchant),
+            e(t.asks)
+        ));
+        out.push_str("<table cellpadding=\"4\">\n");
+        out.push_str(&format!(
+            "<tr><td style=\"color:#666\">{}</td><td>{}</td></tr>\n",
+            e(t.order),
+            self.number
+        ));
+        out.push_str(&format!(
+            "<tr><td colspan=\"2\">{}</td></tr>\n",
+            e(self.description)
+        ));
+        out.push_str(&format!(
+            "<tr><td style=\"color:#666\">{}</td><td><b>{}</b></td></tr>\n",
+            e(t.amount),
+            e(self.amount)
+        ));
+        out.push_str("</table>\n");
+        out.push_str(&letter::button(self.url, t.pay));
+        out.push('\n');
+        out.push_str(&letter::small_grey(self.url));
+        out.push('\n');
+        if let Some(offer) = self.offer_uri {
+            out.push_str(&letter::small_link(offer, t.offer));
+        }
+        out.push('\n');
+        out.push_str(&letter::small_grey(t.ignore));
+        out.push('\n');
+        out.push_str(letter::HTML_TAIL);
+        Ok(out)
+    }
+}
+
+impl Text<'_> {
+    fn render(&self) -> anyhow::Result<String> {
+        let t = self.t;
+        let mut out = format!(
+            "{}\n\n{} {}\n\n{}{}\n{}\n{}: {}\n\n{}: {}\n",
+            t.greeting,
+            self.merchant,
+            t.asks,
+            t.order,
+            self.number,
+            self.description,
+            t.amount,
+            self.amount,
+            t.pay,
+            self.url
+        );
+        if let Some(offer) = self.offer_uri {
+            out.push_str(&format!("{}: {offer}\n", t.offer));
+        }
+        out.push('\n');
+        out.push_str(t.ignore);
+        Ok(out)
+    }
 }
 
 /// An e-mail ready for the outbox.
