@@ -1,8 +1,16 @@
-//! The Oblako gateway: the CloudPayments HTTP API, operator endpoints, and the `oblako` command.
+//! The faces of the Oblako gateway: the CloudPayments HTTP API, the payment form, the payer
+//! pages, operator endpoints and the `oblako` command. What they ask for is done by
+//! `oblako_gateway`, whose modules are re-exported here under the names the faces use.
 //!
-//! `app` builds and serves everything; `api` holds the wire endpoints with authentication,
-//! body parsing, idempotency and limits; `secrets`, `keyring` and `vault` keep keys and card
-//! numbers; `sites` issues credentials; `config` and `cli` are the operator's side.
+//! - `app` builds the state and the routes and serves them; `listener` is the accept loop;
+//!   `state` is the [`state::AppState`]: the gateway's context and the faces' own parts.
+//! - `api` is the CloudPayments API: authentication, bodies, idempotency keys, limits, the key
+//!   cache, and `api::render`, where outcomes become the envelope.
+//! - `browser` is the payment form, its scripts and its charge; `pages` are the payer's pages
+//!   (the ACS, orders, the self-service subscription page) in the payer's language.
+//! - `ops` is health and metrics; `observe` the request span and metrics; `logging` the log
+//!   set-up; `client` finds the client's address behind trusted proxies.
+//! - `config` is the configuration and its checks; `cli` the `oblako` command.
 
 pub mod api;
 pub mod app;
