@@ -1,4 +1,4 @@
-//! The renewals scenario (issue 6's speed proof): how long the gateway takes to renew a crowd of
+//! The renewals scenario: how long the gateway takes to renew a crowd of
 //! subscriptions that all fall due at the same second, the charges included.
 //!
 //! 1. Tokens: one card charge per account (`renew-{i}`), cycling through pre-made cryptograms.

@@ -1,4 +1,4 @@
-//! The payer notices of recurring billing (issue 6, item 6): an upcoming charge, a failed charge
+//! The payer notices of recurring billing: an upcoming charge, a failed charge
 //! with a link to pay with another card, and a cancelled subscription; Russian or English by the
 //! subscription's `CultureName`, HTML and text. They take plain facts, not a stored
 //! subscription, so the billing worker (another branch) builds them from whatever it holds and

@@ -1,4 +1,4 @@
-//! The payer's self-service link (issue 6, item 7): a URL in the billing e-mails that opens the
+//! The payer's self-service link: a URL in the billing e-mails that opens the
 //! payer's subscription without an account. The token names the site and the subscription and
 //! when it stops working, and carries an HMAC under the gateway's token key
 //! ([`crate::secrets::Secrets::sign`]) with a purpose label of its own, so no other signed token

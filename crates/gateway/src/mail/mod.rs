@@ -1,4 +1,4 @@
-//! Messages to payers (issue 6): e-mail through SMTP or into `.eml` files, and SMS, Viber and
+//! Messages to payers: e-mail through SMTP or into `.eml` files, and SMS, Viber and
 //! WhatsApp through a pluggable [`phone::PhoneSender`]. Everything goes through the `messages`
 //! outbox, written in the commit that the message tells about; the worker in every `oblako serve`
 //! claims due rows under a lease, sends them, and retries failures on [`RETRY_SECS`].

@@ -1,4 +1,4 @@
-//! Notifications (issue 4): what a transaction's status change announces and how it reaches the
+//! Notifications: what a transaction's status change announces and how it reaches the
 //! merchant. The wire format is `oblako_protocol::notification`; the outbound client with its
 //! SSRF guard is [`crate::outbound`].
 

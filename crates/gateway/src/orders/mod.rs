@@ -1,4 +1,4 @@
-//! Orders, the payment links (issue 6): creating one with its link and the messages that carry
+//! Orders, the payment links: creating one with its link and the messages that carry
 //! it, and the order as the wire's model. The API handlers are in `api::orders`, the payer's page
 //! in `pages::order`.
 

@@ -212,7 +212,7 @@ pub async fn settle_authorization(
     acquirer::settle(&mut tx, reference, i64::from(answer.reason.0), now).await?;
     let mut recurrent = false;
     if answer.approved() {
-        // An order this payment pays becomes Paid in the same commit (issue 6). A payment that
+        // An order this payment pays becomes Paid in the same commit. A payment that
         // names a subscription (a scheduled charge, a change of card) pays no order.
         let paid_order = row.subscription_id.is_none()
             && oblako_store::orders::settle_paid(&mut tx, id, now).await?;
@@ -229,7 +229,7 @@ pub async fn settle_authorization(
             changed.subscription_id = made;
         }
         // A card change on the payer's page (a card payment naming its subscription) switches
-        // the subscription's card (issue 6).
+        // the subscription's card.
         if row.subscription_id.is_some() && row.token.is_none() {
             let change = crate::subscriptions::card_change::settle_in(
                 &mut tx,

@@ -1,4 +1,4 @@
-//! Paying with another card on the payer's page (issue 6, spec §10: "new setup payment is counted
+//! Paying with another card on the payer's page (spec §10: "new setup payment is counted
 //! towards the subscription and future charges use the new card").
 //!
 //! The page (`pages::my_subscription_card`) pays with the cryptogram through the ordinary payment

@@ -1,4 +1,4 @@
-//! Subscriptions (issue 6): recurring charges of a saved card on a schedule.
+//! Subscriptions: recurring charges of a saved card on a schedule.
 //!
 //! - [`manage`]: create, update and cancel, with the rules of spec §3.17–3.21.
 //! - [`billing`]: the tick that enqueues due charges and the workers that run them

@@ -1,5 +1,5 @@
 //! `notifications/list`, `notifications/get`, `notifications/resend` and `notifications/test`
-//! (issue 4, "visibility and control"): a site's own notification log, one notification with its
+//! (visibility and control): a site's own notification log, one notification with its
 //! attempts, sending a failed or delivered one again, and a sample sent now to check a receiver.
 //!
 //! Everything is scoped to the authenticated site and the mode of its keys (RELIABILITY S3):

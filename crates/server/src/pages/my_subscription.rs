@@ -1,4 +1,4 @@
-//! The payer's self-service page (issue 6, item 7): `GET /my/{token}` (the link in the billing
+//! The payer's self-service page: `GET /my/{token}` (the link in the billing
 //! e-mails, [`crate::mail::manage_link`]) shows the subscription (merchant, amount, schedule, next
 //! charge, status); `POST /my/{token}/cancel` cancels it exactly as `subscriptions/cancel` does
 //! (Recurrent notification and the payer's e-mail included), then sends the payer back to the

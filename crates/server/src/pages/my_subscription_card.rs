@@ -1,4 +1,4 @@
-//! Paying with another card on the payer's page (issue 6, spec §10): `POST /my/{token}/card`
+//! Paying with another card on the payer's page (spec §10): `POST /my/{token}/card`
 //! takes the card form (the cryptogram, `Name`, and the echoed `token`), `POST /my/{token}/3ds`
 //! is the `TermUrl` the ACS page returns to. A PastDue subscription's due amount is charged
 //! (one- or two-stage as `RequireConfirmation` says); an Active one gets a verification

@@ -1,4 +1,4 @@
-//! Delivery under stress, on a real loopback receiver (issue 4 proof, RELIABILITY HOOK-1, HOOK-2,
+//! Delivery under stress, on a real loopback receiver (RELIABILITY HOOK-1, HOOK-2,
 //! HOOK-6, HOOK-7): an outage then recovery delivers everything on the schedule, per-payment
 //! order holds while the receiver flaps, a slow or hanging receiver holds only its share of the
 //! node's attempts, and the SSRF guard judges the addresses actually dialled.

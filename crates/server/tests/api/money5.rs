@@ -1,6 +1,6 @@
-//! MONEY-5 (RELIABILITY M6): 200 subscriptions billed through 6 periods on the injected clock,
-//! by three billing nodes at once on PostgreSQL (one on SQLite) → exactly 1,200 charge attempts,
-//! none duplicated, none missed.
+//! Billing at scale (RELIABILITY M6): 200 subscriptions billed through 6 periods on the injected
+//! clock, by three billing nodes at once on PostgreSQL (one on SQLite) → exactly 1,200 charge
+//! attempts, none duplicated, none missed.
 
 use std::collections::HashSet;
 use std::sync::Arc;

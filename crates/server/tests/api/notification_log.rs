@@ -1,8 +1,8 @@
-//! `notifications/list`, `get`, `resend` and `test` on a real loopback receiver (issue 4,
-//! "visibility and control"): the log follows the outbox, attempts show their HTTP status, an
-//! exhausted notification is resent through the API, another site's ids are not found, and a
-//! test notification arrives signed and reports what the receiver said (its body only when a
-//! public address said it; these receivers are on loopback).
+//! `notifications/list`, `get`, `resend` and `test` on a real loopback receiver: the log follows
+//! the outbox, attempts show their HTTP status, an exhausted notification is resent through the
+//! API, another site's ids are not found, and a test notification arrives signed and reports
+//! what the receiver said (its body only when a public address said it; these receivers are on
+//! loopback).
 
 use oblako_core::ids::SiteId;
 use oblako_protocol::notification::verify_hmac;

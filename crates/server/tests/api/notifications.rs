@@ -1,4 +1,4 @@
-//! Notifications end to end on a real loopback receiver (issue 4): the outbox row is written
+//! Notifications end to end on a real loopback receiver: the outbox row is written
 //! with the payment (W1), delivered signed (W4, HOOK-5), retried on the site's schedule (W2),
 //! in per-payment order while the receiver fails (W3), and exhausted, then resent (HOOK-3).
 

@@ -1,5 +1,5 @@
 //! A request that dies after committing its payment, retried with the same X-Request-ID,
-//! finishes that payment instead of paying again (RELIABILITY I6, IDEM-7).
+//! finishes that payment instead of paying again (RELIABILITY I6).
 
 use axum::http::StatusCode;
 use oblako_server::sweeper::sweep_once;

@@ -1,4 +1,4 @@
-//! Billing on the injected clock (issue 6, spec §10): charges at their dates as token MIT
+//! Billing on the injected clock (spec §10): charges at their dates as token MIT
 //! payments carrying `SubscriptionId`, the failure ladder, hard declines, two-stage charges, a
 //! charge that dies between its bank intent and the bank, and subscriptions made by a payment.
 

@@ -1,4 +1,4 @@
-//! Paying with another card on the payer's page (issue 6, spec §10): a PastDue subscription's
+//! Paying with another card on the payer's page (spec §10): a PastDue subscription's
 //! due charge paid with a new card moves the schedule on (Active, failures reset, the next slot,
 //! a Recurrent notification) and later charges use the new card; a pending retry of the slot
 //! and a billing round while the page's payment waits at the ACS charge nothing; an Active

@@ -1,4 +1,4 @@
-//! Edges of paying with another card on the payer's page (issue 6): the billing job of a
+//! Edges of paying with another card on the payer's page: the billing job of a
 //! subscription whose card no longer exists (a 5033 decline, Fail, Rejected without retries), a
 //! card check whose void was lost (released, never auto-confirmed), twelve racing posts on two
 //! nodes (the due slot charged once), and the per-IP attempt limit shared with the order page.

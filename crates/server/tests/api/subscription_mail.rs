@@ -1,5 +1,5 @@
-//! The payer notices of recurring billing reach the payer through a real SMTP conversation
-//! (issue 6, items 6–7): a cancellation, an upcoming charge with the self-service link, a failed
+//! The payer notices of recurring billing reach the payer through a real SMTP conversation:
+//! a cancellation, an upcoming charge with the self-service link, a failed
 //! charge with a link to act on it; Russian or English by `CultureName`; queued in the commit
 //! that changes the subscription; nothing for a subscription without an e-mail.
 

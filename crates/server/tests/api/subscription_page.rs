@@ -1,4 +1,4 @@
-//! The payer's self-service page (issue 6, item 7): the link from a billing e-mail opens the
+//! The payer's self-service page: the link from a billing e-mail opens the
 //! subscription (amount, schedule, next charge, status) in the payer's language; its Cancel
 //! button cancels exactly like `subscriptions/cancel` (Recurrent notification, cancellation
 //! e-mail); GET changes nothing; forged, altered, expired, foreign or unechoed links are refused

@@ -1,4 +1,4 @@
-//! Subscriptions (issue 6): the API's model, validation messages and quirks (spec §3.17–3.21),
+//! Subscriptions: the API's model, validation messages and quirks (spec §3.17–3.21),
 //! billing on the injected clock (schedule, failure ladder, hard declines, two-stage charges,
 //! a charge that dies half-way), and subscriptions made by a payment's JsonData.
 

@@ -1,4 +1,4 @@
-//! Payments the payer makes on the self-service page with another card (issue 6, spec §10).
+//! Payments the payer makes on the self-service page with another card (spec §10).
 //!
 //! [`insert`] records one in the commit that creates the payment, after [`charge_in_flight`] and
 //! [`in_flight`] found neither a billing charge nor another such payment unsettled for the
