@@ -16,6 +16,7 @@
 //!   the cryptogram RSA keys; `vault` keeps card numbers behind tokens; `sites` issues sites and
 //!   their credentials.
 //! - `outbound` is the one HTTP client to merchants' servers, guarded against SSRF.
+//! - `stop` is the one cancellation that ends every background loop at shutdown.
 //! - `faults` holds deliberate faults that tests switch on.
 
 pub mod bank;
@@ -31,6 +32,7 @@ pub mod payments;
 pub mod recovery;
 pub mod secrets;
 pub mod sites;
+pub mod stop;
 pub mod subscriptions;
 pub mod sweeper;
 pub mod vault;

@@ -24,6 +24,7 @@ use crate::bank::{self, BankAnswer, FollowUp};
 use crate::payments::pay::Payee;
 use crate::payments::settle::finish_authorization;
 use crate::payments::{change_to, payment_of};
+use crate::stop::Stop;
 
 /// How long an intent may stay open before the reconciler asks the bank, by default
 /// (`reconcile_after_secs`).
@@ -44,10 +45,12 @@ pub struct Sweep {
 }
 
 /// Runs [`sweep_once`] every `every` until the process stops.
-pub async fn run(state: Gateway, every: Duration) {
+pub async fn run(state: Gateway, every: Duration, stop: Stop) {
     let mut tick = tokio::time::interval(every);
     loop {
-        tick.tick().await;
+        if stop.interrupts(tick.tick()).await {
+            break;
+        }
         match sweep_once(&state).await {
             Ok(s) if s == Sweep::default() => {}
             Ok(s) => tracing::info!(?s, "sweep"),

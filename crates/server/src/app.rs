@@ -16,7 +16,9 @@ use oblako_gateway::mail::Mailer;
 use oblako_gateway::notify::deliver::{Outbounds, Wake};
 use oblako_gateway::notify::outbox::SettingsCache;
 use oblako_gateway::notify::site_cache::SiteCache;
+use oblako_gateway::stop::Stop;
 use oblako_store::{Db, DbOptions, Durability};
+use tokio::task::JoinSet;
 use tower::ServiceExt;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 
@@ -241,27 +243,72 @@ pub async fn run_server(config: Config) -> anyhow::Result<()> {
     }
     println!("Oblako is listening on {base}");
     tracing::info!(%addr, "listening");
-    tokio::spawn(purge_idempotency_keys(state.clone()));
-    tokio::spawn(crate::sweeper::run(
-        state.gateway.clone(),
+    let stop = Stop::new();
+    let workers = spawn_workers(&state, &stop)?;
+    let grace = Duration::from_secs(state.config.shutdown_grace_secs);
+    let signal = {
+        let stop = stop.clone();
+        async move {
+            shutdown_signal().await;
+            stop.cancel();
+        }
+    };
+    serve(state, listener, signal).await?;
+    stop.cancel();
+    drain(workers, &stop, grace).await;
+    Ok(())
+}
+
+/// Starts every background loop of this node under `stop`.
+pub fn spawn_workers(state: &AppState, stop: &Stop) -> anyhow::Result<JoinSet<()>> {
+    let mut workers = JoinSet::new();
+    let gateway = &state.gateway;
+    let name = || -> anyhow::Result<String> {
+        Ok(format!(
+            "{}-{}",
+            std::process::id(),
+            crate::secrets::random_hex(4)?
+        ))
+    };
+    workers.spawn(purge_idempotency_keys(state.clone(), stop.clone()));
+    workers.spawn(crate::sweeper::run(
+        gateway.clone(),
         Duration::from_secs(5),
+        stop.clone(),
     ));
     if state.config.deliver_notifications {
-        let worker = format!("{}-{}", std::process::id(), crate::secrets::random_hex(4)?);
-        tokio::spawn(crate::notify::deliver::run(state.gateway.clone(), worker));
+        workers.spawn(crate::notify::deliver::run(
+            gateway.clone(),
+            name()?,
+            stop.clone(),
+        ));
     } else {
         tracing::info!(
             "deliver_notifications is off: this node queues notifications, others send them"
         );
     }
-    let mail_worker = format!("{}-{}", std::process::id(), crate::secrets::random_hex(4)?);
-    tokio::spawn(crate::mail::run(state.gateway.clone(), mail_worker));
-    let billing_worker = format!("{}-{}", std::process::id(), crate::secrets::random_hex(4)?);
-    tokio::spawn(crate::subscriptions::billing::run(
-        state.gateway.clone(),
-        billing_worker,
+    workers.spawn(crate::mail::run(gateway.clone(), name()?, stop.clone()));
+    workers.spawn(crate::subscriptions::billing::run(
+        gateway.clone(),
+        name()?,
+        stop.clone(),
     ));
-    serve(state, listener, shutdown_signal()).await
+    Ok(workers)
+}
+
+/// Waits for the background loops to finish their rounds, until `grace` after the stop signal;
+/// whatever still runs then is dropped (its leases run out and another node takes it over).
+pub async fn drain(mut workers: JoinSet<()>, stop: &Stop, grace: Duration) {
+    let since = stop
+        .cancelled_at()
+        .map_or(Duration::ZERO, |at| at.elapsed());
+    let left = grace.saturating_sub(since);
+    let finished =
+        tokio::time::timeout(left, async { while workers.join_next().await.is_some() {} });
+    if finished.await.is_err() {
+        tracing::warn!("grace period over, stopping background work that is still running");
+        workers.abort_all();
+    }
 }
 
 /// Creates the demo site when the database has no site at all.
@@ -277,10 +324,12 @@ async fn ensure_demo_site(state: &AppState) -> anyhow::Result<Option<crate::site
 }
 
 /// Deletes expired `X-Request-ID` records every ten minutes.
-async fn purge_idempotency_keys(state: AppState) {
+async fn purge_idempotency_keys(state: AppState, stop: Stop) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
-        tick.tick().await;
+        if stop.interrupts(tick.tick()).await {
+            break;
+        }
         match oblako_store::idempotency::purge_expired(&state.db, state.now_ms()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(purged = n, "expired idempotency keys removed"),

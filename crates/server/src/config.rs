@@ -78,7 +78,7 @@ pub struct Config {
     pub database_connections: u32,
     /// How long an `X-Request-ID` response is replayed.
     pub idempotency_retention_secs: u64,
-    /// How long shutdown waits for in-flight requests.
+    /// How long shutdown waits for in-flight requests and the background loops' current rounds.
     pub shutdown_grace_secs: u64,
     /// Requests a site may have in flight on test keys (CloudPayments: 5); more get 429.
     pub test_in_flight: usize,

@@ -95,15 +95,18 @@ pub async fn queue_email(
     Ok(messages::enqueue(tx, &message).await?)
 }
 
-/// Sends until the process stops: claims what is due, sends it, sleeps until woken.
-pub async fn run(state: Gateway, worker: String) {
-    loop {
+/// Sends until `stop`: claims what is due, sends it, sleeps until woken.
+pub async fn run(state: Gateway, worker: String, stop: crate::stop::Stop) {
+    while !stop.is_cancelled() {
         match send_due(&state, &worker).await {
             Ok(n) if n as i64 >= BATCH => continue,
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "message round failed"),
         }
-        let _ = tokio::time::timeout(IDLE, state.mail.wake.notified()).await;
+        let woken = tokio::time::timeout(IDLE, state.mail.wake.notified());
+        if stop.interrupts(woken).await {
+            break;
+        }
     }
 }
 

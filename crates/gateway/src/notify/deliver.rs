@@ -20,6 +20,7 @@ use tokio::sync::{Notify, Semaphore};
 use crate::Gateway;
 use crate::notify::send::{Target, send_signed};
 use crate::outbound::Outbound;
+use crate::stop::Stop;
 
 /// A lease outlives the longest attempt (30 s) with a margin.
 pub const LEASE_MS: i64 = 90_000;
@@ -74,10 +75,10 @@ impl Wake {
     }
 }
 
-/// Delivers until the process stops: claims what is due, sends it, sleeps until woken.
-pub async fn run(state: Gateway, worker: String) {
+/// Delivers until `stop`: claims what is due, sends it, sleeps until woken.
+pub async fn run(state: Gateway, worker: String, stop: Stop) {
     let slots = Arc::new(Semaphore::new(PARALLEL));
-    loop {
+    while !stop.is_cancelled() {
         let claimed = match deliver_due(&state, &worker, &slots).await {
             Ok(n) => n,
             Err(e) => {
@@ -86,7 +87,10 @@ pub async fn run(state: Gateway, worker: String) {
             }
         };
         if claimed < BATCH as usize {
-            let _ = tokio::time::timeout(IDLE, state.delivery.0.notified()).await;
+            let woken = tokio::time::timeout(IDLE, state.delivery.0.notified());
+            if stop.interrupts(woken).await {
+                break;
+            }
         }
     }
 }

@@ -217,11 +217,11 @@ pub async fn drain(state: &Gateway, worker: &str) -> anyhow::Result<Round> {
     }
 }
 
-/// Ticks and drains until the process stops (`oblako serve`): every [`EVERY`], and sooner when a
+/// Ticks and drains until `stop` (`oblako serve`): every [`EVERY`], and sooner when a
 /// subscription falls due before that, so a charge runs at its time rather than up to
 /// [`EVERY`] after it.
-pub async fn run(state: Gateway, worker: String) {
-    loop {
+pub async fn run(state: Gateway, worker: String, stop: crate::stop::Stop) {
+    while !stop.is_cancelled() {
         if let Err(e) = tick(&state).await {
             tracing::warn!(error = format!("{e:#}"), "subscription tick failed");
         } else {
@@ -246,6 +246,8 @@ pub async fn run(state: Gateway, worker: String) {
                 EVERY
             }
         };
-        tokio::time::sleep(wait).await;
+        if stop.interrupts(tokio::time::sleep(wait)).await {
+            break;
+        }
     }
 }

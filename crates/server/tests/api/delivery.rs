@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use oblako_core::ids::{Mode, SiteId};
 use oblako_server::notify::deliver::{self, drain};
+use oblako_server::stop::Stop;
 use oblako_store::notifications::{self, ListFilter, NewNotification, RetrySchedule, State};
 use serde_json::json;
 
@@ -223,7 +224,11 @@ async fn a_slow_receiver_holds_only_its_share_and_never_delays_the_others() {
     for _ in 0..30 {
         charge(&app, "4000000000003055", 10.0).await;
     }
-    let worker = tokio::spawn(deliver::run(app.state.gateway.clone(), "w-slow".into()));
+    let worker = tokio::spawn(deliver::run(
+        app.state.gateway.clone(),
+        "w-slow".into(),
+        Stop::new(),
+    ));
     // The slow receiver is now holding its share.
     let deadline = Instant::now() + Duration::from_secs(5);
     while slow.deliveries().len() < 4 && Instant::now() < deadline {

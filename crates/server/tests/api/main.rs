@@ -36,6 +36,7 @@ mod payer_pages;
 mod payments;
 mod recovery;
 mod serve;
+mod shutdown;
 mod statuses;
 mod strict_input;
 mod subscription_billing;
