@@ -16,6 +16,7 @@
 //!   the cryptogram RSA keys; `vault` keeps card numbers behind tokens; `sites` issues sites and
 //!   their credentials.
 //! - `outbound` is the one HTTP client to merchants' servers, guarded against SSRF.
+//! - `ttl` is the one small cache of recently read values ([`ttl::TtlCache`]).
 //! - `stop` is the one cancellation that ends every background loop at shutdown.
 //! - `faults` holds deliberate faults that tests switch on.
 
@@ -35,6 +36,7 @@ pub mod sites;
 pub mod stop;
 pub mod subscriptions;
 pub mod sweeper;
+pub mod ttl;
 pub mod vault;
 
 pub use context::Gateway;

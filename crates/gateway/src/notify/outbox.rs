@@ -14,9 +14,8 @@
 //! [`SettingsCache`], so a payment does not pay a query for them: a change through this node's
 //! API takes effect at once, one made on another node (or by the CLI) within that time.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use oblako_core::ids::{Mode, SiteId};
 use oblako_core::payment::Notice;
@@ -26,6 +25,7 @@ use oblako_store::{Tx, transactions};
 
 use crate::Gateway;
 use crate::notify::notice::payment_notice;
+use crate::ttl::TtlCache;
 
 /// The notification of `kind` saying `notice`.
 pub fn payment_notification(kind: NotificationKind, notice: PaymentNotice) -> Option<Notification> {
@@ -46,33 +46,32 @@ pub const SETTINGS_TTL: Duration = Duration::from_secs(1);
 const CACHED_SITES: usize = 10_000;
 
 /// Recently read notification settings, per site and mode.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SettingsCache {
-    sites: Mutex<HashMap<(SiteId, Mode), (Instant, Arc<Vec<Settings>>)>>,
+    sites: TtlCache<(SiteId, Mode), Arc<Vec<Settings>>>,
+}
+
+impl Default for SettingsCache {
+    fn default() -> SettingsCache {
+        SettingsCache {
+            sites: TtlCache::new(SETTINGS_TTL, CACHED_SITES),
+        }
+    }
 }
 
 impl SettingsCache {
     /// Drops `site`'s settings of both modes, after they changed.
     pub fn forget(&self, site: SiteId) {
-        if let Ok(mut sites) = self.sites.lock() {
-            sites.remove(&(site, Mode::Test));
-            sites.remove(&(site, Mode::Live));
-        }
+        self.sites.forget(&(site, Mode::Test));
+        self.sites.forget(&(site, Mode::Live));
     }
 
     fn fresh(&self, key: (SiteId, Mode)) -> Option<Arc<Vec<Settings>>> {
-        let sites = self.sites.lock().ok()?;
-        let (read_at, kinds) = sites.get(&key)?;
-        (read_at.elapsed() < SETTINGS_TTL).then(|| kinds.clone())
+        self.sites.fresh(&key)
     }
 
     fn keep(&self, key: (SiteId, Mode), kinds: Arc<Vec<Settings>>) {
-        if let Ok(mut sites) = self.sites.lock() {
-            if sites.len() >= CACHED_SITES {
-                sites.clear();
-            }
-            sites.insert(key, (Instant::now(), kinds));
-        }
+        self.sites.keep(key, kinds);
     }
 }
 

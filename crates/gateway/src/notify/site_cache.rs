@@ -2,15 +2,15 @@
 //! kept for a second so a busy receiver's attempts do not each read and decrypt them again. A
 //! rotated secret or a changed schedule applies from the next read, within [`SITE_TTL`].
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use oblako_core::ids::{Mode, SiteId};
 use oblako_store::notifications::{self, RetrySchedule};
 
 use crate::Gateway;
 use crate::notify::signing;
+use crate::ttl::TtlCache;
 
 /// How long a site's secret and schedule are reused.
 pub const SITE_TTL: Duration = Duration::from_secs(1);
@@ -25,9 +25,17 @@ pub struct SiteForDelivery {
 }
 
 /// Recently read [`SiteForDelivery`], per site and mode.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SiteCache {
-    sites: Mutex<HashMap<(SiteId, Mode), (Instant, Arc<SiteForDelivery>)>>,
+    sites: TtlCache<(SiteId, Mode), Arc<SiteForDelivery>>,
+}
+
+impl Default for SiteCache {
+    fn default() -> SiteCache {
+        SiteCache {
+            sites: TtlCache::new(SITE_TTL, CACHED),
+        }
+    }
 }
 
 impl SiteCache {
@@ -38,7 +46,7 @@ impl SiteCache {
         site: SiteId,
         mode: Mode,
     ) -> anyhow::Result<Arc<SiteForDelivery>> {
-        if let Some(found) = self.fresh(site, mode) {
+        if let Some(found) = self.sites.fresh(&(site, mode)) {
             return Ok(found);
         }
         let secret = signing::site_secret(&state.db, &state.secrets, site, mode).await?;
@@ -46,18 +54,7 @@ impl SiteCache {
             .await?
             .unwrap_or_else(RetrySchedule::cloudpayments);
         let found = Arc::new(SiteForDelivery { secret, schedule });
-        if let Ok(mut sites) = self.sites.lock() {
-            if sites.len() >= CACHED {
-                sites.clear();
-            }
-            sites.insert((site, mode), (Instant::now(), found.clone()));
-        }
+        self.sites.keep((site, mode), found.clone());
         Ok(found)
-    }
-
-    fn fresh(&self, site: SiteId, mode: Mode) -> Option<Arc<SiteForDelivery>> {
-        let sites = self.sites.lock().ok()?;
-        let (read_at, found) = sites.get(&(site, mode))?;
-        (read_at.elapsed() < SITE_TTL).then(|| found.clone())
     }
 }

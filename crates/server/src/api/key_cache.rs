@@ -5,10 +5,10 @@
 //! [`KEY_TTL`]. Only keys that exist are kept, so a new site works from its first request. The
 //! secret's hash is cached, never the secret; the comparison stays in `auth`, in constant time.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
+use oblako_gateway::ttl::TtlCache;
 use oblako_store::sites::{self, Site, SiteKey};
 use oblako_store::{Db, StoreError};
 
@@ -17,18 +17,19 @@ pub const KEY_TTL: Duration = Duration::from_secs(1);
 /// Entries kept at most; past that the cache starts afresh.
 const CACHED: usize = 10_000;
 
-/// A key and its site as read, when, and under which count of this process's site changes.
+/// Recently read keys, by Public ID, each with the count of this process's site changes it was
+/// read under.
 #[derive(Debug)]
-struct Entry {
-    read_at: Instant,
-    changes: u64,
-    found: Arc<(SiteKey, Site)>,
+pub struct KeyCache {
+    keys: TtlCache<String, (u64, Arc<(SiteKey, Site)>)>,
 }
 
-/// Recently read keys, by Public ID.
-#[derive(Debug, Default)]
-pub struct KeyCache {
-    keys: Mutex<HashMap<String, Entry>>,
+impl Default for KeyCache {
+    fn default() -> KeyCache {
+        KeyCache {
+            keys: TtlCache::new(KEY_TTL, CACHED),
+        }
+    }
 }
 
 impl KeyCache {
@@ -46,23 +47,13 @@ impl KeyCache {
         let Some(found) = sites::key_by_public_id(db, public_id).await? else {
             return Ok(None);
         };
-        let entry = Entry {
-            read_at: Instant::now(),
-            changes,
-            found: Arc::new(found.clone()),
-        };
-        if let Ok(mut keys) = self.keys.lock() {
-            if keys.len() >= CACHED {
-                keys.clear();
-            }
-            keys.insert(public_id.to_owned(), entry);
-        }
+        self.keys
+            .keep(public_id.to_owned(), (changes, Arc::new(found.clone())));
         Ok(Some(found))
     }
 
     fn fresh(&self, public_id: &str, changes: u64) -> Option<Arc<(SiteKey, Site)>> {
-        let keys = self.keys.lock().ok()?;
-        let entry = keys.get(public_id)?;
-        (entry.changes == changes && entry.read_at.elapsed() < KEY_TTL).then(|| entry.found.clone())
+        let (read_under, found) = self.keys.fresh(&public_id.to_owned())?;
+        (read_under == changes).then_some(found)
     }
 }
