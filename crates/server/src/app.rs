@@ -44,6 +44,9 @@ pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// Cabinet sign-in attempts allowed per client address per minute.
+const CABINET_SIGN_IN_PER_MINUTE: u32 = 20;
+
 /// Builds the shared state on an open database.
 pub async fn build_state(
     config: Config,
@@ -73,6 +76,7 @@ pub async fn build_state(
         subscriptions: crate::notify::outbox::SettingsCache::default(),
         delivery_sites: crate::notify::site_cache::SiteCache::default(),
         keys: crate::api::key_cache::KeyCache::default(),
+        cabinet_sign_in_rate: crate::browser::rate::RateLimit::new(CABINET_SIGN_IN_PER_MINUTE),
     }))
 }
 
@@ -101,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .merge(payer_pages())
+        .merge(crate::cabinet::routes())
         .route("/my/{token}", get(pages::my_subscription::my_subscription))
         .route(
             "/my/{token}/cancel",
@@ -202,6 +207,21 @@ pub async fn run_server(config: Config) -> anyhow::Result<()> {
             "  Base URL:   {base}/   (give it to your client library instead of api.cloudpayments.ru)"
         );
         println!("  Demo shop:  {base}/demo   (pays with the widget in a browser)");
+    }
+    if !oblako_store::staff::any(&state.db).await? {
+        let now = state.now_ms();
+        let link = crate::cli::users::create(
+            &state.db,
+            &state.config,
+            "owner@oblako.local",
+            "owner",
+            None,
+            now,
+        )
+        .await?;
+        println!("Merchant cabinet: set the owner's password here (works once, for 24 hours):");
+        println!("  {link}");
+        println!("  then sign in at {base}/cabinet/ as owner@oblako.local");
     }
     println!("Oblako is listening on {base}");
     tracing::info!(%addr, "listening");

@@ -8,6 +8,7 @@ pub mod api;
 pub mod app;
 pub mod bank;
 pub mod browser;
+pub mod cabinet;
 pub mod cli;
 pub mod client;
 pub mod config;

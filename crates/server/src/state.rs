@@ -54,6 +54,8 @@ pub struct Shared {
     pub mail: crate::mail::Mailer,
     /// Card payments of orders per client IP.
     pub order_pay_limits: crate::pages::order_pay::PayLimits,
+    /// Cabinet sign-in attempts per client IP.
+    pub cabinet_sign_in_rate: crate::browser::rate::RateLimit,
 }
 
 impl AppState {
