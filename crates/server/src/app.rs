@@ -101,6 +101,10 @@ fn payer_pages() -> Router<AppState> {
 /// Every route, with the observability layer.
 pub fn router(state: AppState) -> Router {
     api::routes()
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            api::refusals::record,
+        ))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

@@ -616,3 +616,17 @@ async fn every_role_can_do_exactly_its_cells() {
         .unwrap();
     assert!(row.production);
 }
+
+#[tokio::test]
+async fn refused_api_requests_reach_the_system_log_without_card_numbers() {
+    let app = TestApp::new().await;
+    let body = r#"{"Amount":"abc","Currency":"RUB","IpAddress":"1.2.3.4","CardCryptogramPacket":"4242424242424242"}"#;
+    let refused = app.post("/payments/cards/charge", body).await;
+    assert_eq!(refused.json()["Success"], false, "{}", text(&refused));
+    let owner = signed_in(&app, "log@shop.example", "owner", None).await;
+    let log = text(&owner.get("/cabinet/log?kind=refused").await);
+    assert!(log.contains("/payments/cards/charge"), "{log}");
+    assert!(!log.contains("4242424242424242"), "{log}");
+    let secret = &app.site.test.api_secret;
+    assert!(!log.contains(secret.as_str()));
+}
