@@ -3,7 +3,7 @@
 //!
 //! `session` owns the cookie, the session row, the role check and the CSRF and Origin guards;
 //! `sign_in`, `setup` and `two_factor` the ways in; `password` and `totp` their cryptography;
-//! `sites`, `transactions`, `log` and `users` the pages; `actions` the money actions' door;
+//! `sites`, `notifications`, `transactions`, `log` and `users` the pages; `actions` the money actions' door;
 //! `page` and `texts` how pages are sent and in which language; `audit` the trail of actions.
 
 // A handler's refusal is the page it answers (a `Response`), made once per request.
@@ -12,6 +12,7 @@
 pub mod actions;
 pub mod audit;
 pub mod log;
+pub mod notifications;
 pub mod page;
 pub mod password;
 pub mod session;
@@ -64,6 +65,18 @@ pub fn routes() -> Router<AppState> {
         .route("/cabinet/sites/{id}/rename", post(sites::site_rename))
         .route("/cabinet/sites/{id}/rotate", post(sites::site_rotate))
         .route("/cabinet/sites/{id}/go-live", post(sites::site_go_live))
+        .route(
+            "/cabinet/sites/{id}/notifications",
+            get(notifications::site_notifications).post(notifications::site_notifications_save),
+        )
+        .route(
+            "/cabinet/sites/{id}/test-webhook",
+            post(notifications::site_test_webhook),
+        )
+        .route(
+            "/cabinet/transactions/{id}/notifications/{notification}/resend",
+            post(notifications::notification_resend),
+        )
         .route(
             "/cabinet/transactions",
             get(transactions::transactions_page),

@@ -208,6 +208,19 @@ fn russian(english: &str) -> Option<&'static str> {
         }
         "Sign out on every device" => "Выйти на всех устройствах",
         "This e-mail already has a user." => "Пользователь с такой почтой уже есть.",
+        "Notifications" => "Уведомления",
+        "Test webhook" => "Проверить уведомление",
+        "Latency" => "Время ответа",
+        "Answer" => "Ответ",
+        "Error" => "Ошибка",
+        "Address" => "Адрес",
+        "Resend" => "Отправить снова",
+        "Set an address for this kind first." => {
+            "Сначала укажите адрес для этого вида уведомлений."
+        }
+        "No notifications were sent for this transaction. Set the site's addresses on its Notifications page." => {
+            "Уведомлений по этой операции не отправлялось. Адреса задаются на странице уведомлений сайта."
+        }
         _ => return None,
     })
 }

@@ -1,9 +1,6 @@
 //! The transactions pages: the account's payments and refunds with search, filters, totals per
 //! currency and keyset pagination (`before` the last id shown), and one transaction's page.
 
-// The list's template compares the chosen filter with each option's text.
-#![allow(clippy::cmp_owned)]
-
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -190,6 +187,11 @@ struct OnePage {
     t: TransactionRow,
     refunds: Vec<TransactionRow>,
     actions: Vec<actions::Offer>,
+    notifications: Vec<(
+        oblako_store::notifications::Notification,
+        Vec<oblako_store::notifications::AttemptRow>,
+    )>,
+    can_resend: bool,
 }
 
 /// `GET /cabinet/transactions/{id}`.
@@ -220,6 +222,8 @@ pub async fn transaction_page(
             StatusCode::OK,
             &OnePage {
                 actions: actions::offers(&s, &t),
+                notifications: super::notifications::of_transaction(&state, &t).await?,
+                can_resend: s.can(oblako_core::staff::Action::EditNotifications),
                 f: Frame::new(&s, "transactions"),
                 t,
                 refunds,

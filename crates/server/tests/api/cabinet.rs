@@ -630,3 +630,101 @@ async fn refused_api_requests_reach_the_system_log_without_card_numbers() {
     let secret = &app.site.test.api_secret;
     assert!(!log.contains(secret.as_str()));
 }
+
+#[tokio::test]
+async fn notification_settings_test_webhook_search_by_invoice_and_resend() {
+    use crate::hooksink::Sink;
+    use crate::payments::{card, model};
+    let app = TestApp::new().await;
+    let sink = Sink::start().await;
+    let site = app.site.site_id;
+    let mut owner = signed_in(&app, "hooks@shop.example", "owner", None).await;
+    let page = format!("/cabinet/sites/{site}/notifications");
+    let pairs = [
+        ("mode", "test"),
+        ("kind", "Pay"),
+        ("url", sink.url.as_str()),
+        ("method", "POST"),
+        ("encoding", "UTF8"),
+        ("enabled", "1"),
+    ];
+    let saved = owner
+        .post(
+            &page,
+            &format!("/cabinet/sites/{site}/notifications"),
+            &pairs,
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", text(&saved));
+    let tested = owner
+        .post(
+            &page,
+            &format!("/cabinet/sites/{site}/test-webhook"),
+            &[("mode", "test"), ("kind", "Pay")],
+        )
+        .await;
+    let body = text(&tested);
+    assert!(body.contains("id=\"test-status\">200<"), "{body}");
+    assert_eq!(sink.deliveries().len(), 1);
+
+    let reply = card(
+        &app,
+        "/payments/cards/charge",
+        "4000000000003055",
+        serde_json::json!({"Amount": 10, "InvoiceId": "INV-42"}),
+    )
+    .await;
+    let id = model(&reply)["TransactionId"].as_i64().unwrap();
+    card(
+        &app,
+        "/payments/cards/charge",
+        "4000000000003055",
+        serde_json::json!({"Amount": 5, "InvoiceId": "INV-43"}),
+    )
+    .await;
+    oblako_server::notify::deliver::drain(&app.state, "cabinet-test")
+        .await
+        .unwrap();
+    let found = text(&owner.get("/cabinet/transactions?invoice=INV-42").await);
+    assert!(
+        found.contains(&format!("/cabinet/transactions/{id}\"")),
+        "{found}"
+    );
+    assert!(!found.contains("INV-43"), "{found}");
+    let by_last_four = text(&owner.get("/cabinet/transactions?last4=3055&min=6").await);
+    assert!(
+        by_last_four.contains("INV-42") && !by_last_four.contains("INV-43"),
+        "{by_last_four}"
+    );
+    assert!(
+        !by_last_four.contains("4000000000003055"),
+        "a full card number on a page"
+    );
+
+    let one = text(&owner.get(&format!("/cabinet/transactions/{id}")).await);
+    assert!(one.contains("id=\"notification-Pay\""), "{one}");
+    let nid = oblako_store::notifications::list(
+        &app.state.db,
+        oblako_core::ids::SiteId(site),
+        &Default::default(),
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .find(|n| n.transaction_id == Some(id))
+    .unwrap()
+    .id;
+    let from = format!("/cabinet/transactions/{id}");
+    let resent = owner
+        .post(
+            &from,
+            &format!("/cabinet/transactions/{id}/notifications/{nid}/resend"),
+            &[],
+        )
+        .await;
+    assert_eq!(resent.status, StatusCode::SEE_OTHER, "{}", text(&resent));
+    oblako_server::notify::deliver::drain(&app.state, "cabinet-test")
+        .await
+        .unwrap();
+    assert_eq!(sink.deliveries().len(), 4, "test, two payments, one resend");
+}
