@@ -3,7 +3,8 @@
 //!
 //! `session` owns the cookie, the session row, the role check and the CSRF and Origin guards;
 //! `sign_in`, `setup` and `two_factor` the ways in; `password` and `totp` their cryptography;
-//! `sites`, `notifications`, `transactions`, `log` and `users` the pages; `actions` the money actions' door;
+//! `sites`, `notifications`, `transactions`, `log` and `users` the pages; `export` the
+//! list's `.xlsx` and CSV; `actions` the money actions' door;
 //! `page` and `texts` how pages are sent and in which language; `audit` the trail of actions.
 
 // A handler's refusal is the page it answers (a `Response`), made once per request.
@@ -11,6 +12,7 @@
 
 pub mod actions;
 pub mod audit;
+pub mod export;
 pub mod log;
 pub mod notifications;
 pub mod page;
@@ -81,6 +83,8 @@ pub fn routes() -> Router<AppState> {
             "/cabinet/transactions",
             get(transactions::transactions_page),
         )
+        .route("/cabinet/transactions.csv", get(export::transactions_csv))
+        .route("/cabinet/transactions.xlsx", get(export::transactions_xlsx))
         .route(
             "/cabinet/transactions/{id}",
             get(transactions::transaction_page),

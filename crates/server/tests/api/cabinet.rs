@@ -728,3 +728,58 @@ async fn notification_settings_test_webhook_search_by_invoice_and_resend() {
         .unwrap();
     assert_eq!(sink.deliveries().len(), 4, "test, two payments, one resend");
 }
+
+/// The shared strings and the first sheet of an `.xlsx`, as XML text.
+fn xlsx_text(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = String::new();
+    for name in ["xl/sharedStrings.xml", "xl/worksheets/sheet1.xml"] {
+        if let Ok(mut file) = archive.by_name(name) {
+            file.read_to_string(&mut out).unwrap();
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_filtered_list_exports_to_xlsx_and_csv_for_roles_that_may() {
+    use crate::payments::card;
+    let app = TestApp::new().await;
+    for (invoice, amount) in [("EXP-1", 12.5), ("EXP-2", 3.0), ("=HYPERLINK(1)", 4.0)] {
+        card(
+            &app,
+            "/payments/cards/charge",
+            "4000000000003055",
+            serde_json::json!({"Amount": amount, "InvoiceId": invoice}),
+        )
+        .await;
+    }
+    let accountant = signed_in(&app, "books@shop.example", "accountant", None).await;
+    let xlsx = accountant.get("/cabinet/transactions.xlsx?min=5").await;
+    assert_eq!(xlsx.status, StatusCode::OK, "{}", text(&xlsx));
+    assert!(xlsx.content_type().contains("spreadsheetml"));
+    let sheet = xlsx_text(&xlsx.body);
+    assert!(
+        sheet.contains("EXP-1") && sheet.contains("InvoiceId"),
+        "{sheet}"
+    );
+    assert!(sheet.contains("<v>12.5</v>"), "{sheet}");
+    assert!(
+        !sheet.contains("EXP-2") && !sheet.contains("4000000000003055"),
+        "{sheet}"
+    );
+    let csv = text(&accountant.get("/cabinet/transactions.csv").await);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(lines[0].starts_with("TransactionId,CreatedDate"));
+    assert!(
+        csv.contains(",'=HYPERLINK(1),"),
+        "a formula stays text: {csv}"
+    );
+    let viewer = signed_in(&app, "look@shop.example", "viewer", None).await;
+    assert_eq!(
+        viewer.get("/cabinet/transactions.xlsx").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
