@@ -42,6 +42,10 @@ secret=$(printf '%s' "$site" | python3 -c 'import json,sys; print(json.load(sys.
 # The subscription page's test asks the CLI for a payer's link (`oblako site subscription-link`).
 export OBLAKO_E2E_BIN="$bin" OBLAKO_E2E_SITE=$(printf '%s' "$site" | python3 -c 'import json,sys; print(json.load(sys.stdin)["site_id"])')
 
+# The cabinet's walk starts from a set-up link, as an owner would get it from the command line.
+export OBLAKO_E2E_SETUP_LINK=$("$bin" user create --email owner@e2e.example | tail -n 1 | tr -d ' ')
+export OBLAKO_E2E_SERVER_LOG="$work/server.log"
+
 "$bin" serve >"$work/stdout.log" 2>"$work/server.log" &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT

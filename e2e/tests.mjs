@@ -2,6 +2,7 @@
 // Usage: node e2e/tests.mjs BASE PUBLIC_ID SECRET OUT_DIR [FILTER]
 import { writeFileSync } from "node:fs";
 import { answer3ds, api, assert, equal, merchant, payWithCard, resultOf, run, widgetFrame } from "./lib.mjs";
+import { cabinetTests } from "./cabinet.mjs";
 import { orderTests } from "./orders.mjs";
 import { pageTests } from "./pages.mjs";
 import { subscriptionTests } from "./subscriptions.mjs";
@@ -337,6 +338,7 @@ const tests = {
   },
 
   ...widgetTests({ base, publicId, call }),
+  ...cabinetTests({ base, secret, outDir }),
   ...orderTests({ call, shot }),
   ...pageTests({ base, publicId, call, shot }),
   ...subscriptionTests({ base, publicId, call, shot }),

@@ -46,6 +46,8 @@ pub enum Purpose {
     ApiSecret,
     /// A cryptogram RSA private key.
     CryptogramKey,
+    /// A cabinet user's TOTP secret.
+    TotpSecret,
 }
 
 impl Purpose {
@@ -54,6 +56,7 @@ impl Purpose {
             Purpose::CardPan => b"oblako card pan v1",
             Purpose::ApiSecret => b"oblako api secret v1",
             Purpose::CryptogramKey => b"oblako cryptogram key v1",
+            Purpose::TotpSecret => b"oblako totp secret v1",
         }
     }
 }

@@ -54,6 +54,9 @@ pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// Cabinet sign-in attempts allowed per client address per minute.
+const CABINET_SIGN_IN_PER_MINUTE: u32 = 20;
+
 /// The gateway's context as the configuration describes it, on an open database.
 pub async fn open_gateway(
     config: &Config,
@@ -111,6 +114,7 @@ pub async fn build_state(
         config,
         metrics: observe::metrics_handle(),
         keys: crate::api::key_cache::KeyCache::default(),
+        cabinet_sign_in_rate: crate::browser::rate::RateLimit::new(CABINET_SIGN_IN_PER_MINUTE),
     }))
 }
 
@@ -135,10 +139,15 @@ fn payer_pages() -> Router<AppState> {
 /// Every route, with the observability layer.
 pub fn router(state: AppState) -> Router {
     api::routes()
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            api::refusals::record,
+        ))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .merge(payer_pages())
+        .merge(crate::cabinet::routes())
         .route("/my/{token}", get(pages::my_subscription::my_subscription))
         .route(
             "/my/{token}/cancel",
@@ -240,6 +249,21 @@ pub async fn run_server(config: Config) -> anyhow::Result<()> {
             "  Base URL:   {base}/   (give it to your client library instead of api.cloudpayments.ru)"
         );
         println!("  Demo shop:  {base}/demo   (pays with the widget in a browser)");
+    }
+    if !oblako_store::staff::any(&state.db).await? {
+        let now = state.now_ms();
+        let link = crate::cli::users::create(
+            &state.db,
+            &state.config,
+            "owner@oblako.local",
+            "owner",
+            None,
+            now,
+        )
+        .await?;
+        println!("Merchant cabinet: set the owner's password here (works once, for 24 hours):");
+        println!("  {link}");
+        println!("  then sign in at {base}/cabinet/ as owner@oblako.local");
     }
     println!("Oblako is listening on {base}");
     tracing::info!(%addr, "listening");

@@ -9,6 +9,7 @@ mod notification_log;
 pub mod notification_retries;
 mod notifications;
 mod subscriptions;
+pub mod users;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -51,6 +52,9 @@ pub enum Command {
     /// Manage the cryptogram RSA keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Manage the merchant cabinet's users.
+    #[command(subcommand)]
+    User(users::UserCommand),
     /// Print a card cryptogram made with the gateway's current public key.
     Cryptogram(CryptogramArgs),
     /// Run the merchant-side connector instead of the gateway, configured by its environment
@@ -196,6 +200,7 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("database is up to date");
         }
         Command::Site(cmd) => site(cmd, &config, now).await?,
+        Command::User(cmd) => users::run(cmd, &app::open_db(&config).await?, &config, now).await?,
         Command::Keys(KeysCommand::Rotate { json }) => {
             let db = app::open_db(&config).await?;
             let secrets = Secrets::load_or_create(&config.master_key_path())?;

@@ -15,6 +15,7 @@
 pub mod api;
 pub mod app;
 pub mod browser;
+pub mod cabinet;
 pub mod cli;
 pub mod client;
 pub mod config;

@@ -35,6 +35,8 @@ pub struct Shared {
     pub widget_rate: crate::browser::rate::RateLimit,
     /// Card payments of orders per client IP.
     pub order_pay_limits: crate::pages::order_pay::PayLimits,
+    /// Cabinet sign-in attempts per client IP.
+    pub cabinet_sign_in_rate: crate::browser::rate::RateLimit,
 }
 
 impl AppState {

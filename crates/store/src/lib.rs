@@ -13,6 +13,7 @@ pub mod params;
 pub mod writer;
 
 pub mod acquirer;
+pub mod audit;
 pub mod cards;
 pub mod cryptogram_keys;
 pub mod idempotency;
@@ -20,7 +21,9 @@ pub mod messages;
 pub mod notifications;
 pub mod orders;
 pub mod seed;
+pub mod sessions;
 pub mod sites;
+pub mod staff;
 pub mod subscriptions;
 pub mod test_db;
 pub mod tokens;

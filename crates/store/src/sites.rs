@@ -273,3 +273,23 @@ pub async fn update_settings(
     changed();
     Ok(done == 1)
 }
+
+/// The sites of `account`, oldest first.
+pub async fn sites_of(db: &Db, account: AccountId) -> Result<Vec<Site>, StoreError> {
+    let sql = concat!(
+        "SELECT ",
+        site_columns!(),
+        " FROM sites s WHERE s.account_id = $1 ORDER BY s.id"
+    );
+    let rows: Vec<SiteRow> =
+        on_db!(db, pool => sqlx::query_as(sql).bind(account.0).fetch_all(pool).await)?;
+    Ok(rows.into_iter().map(site_from).collect())
+}
+
+/// Renames a site.
+pub async fn rename(db: &Db, site: SiteId, name: &str) -> Result<(), StoreError> {
+    let sql = "UPDATE sites SET name = $1 WHERE id = $2";
+    in_write!(db, c => sqlx::query(sql).bind(name).bind(site.0).execute(&mut **c).await.map(|_| ()));
+    changed();
+    Ok(())
+}

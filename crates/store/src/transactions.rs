@@ -210,6 +210,7 @@ macro_rules! bind_new {
 }
 
 mod lists;
+pub mod search;
 pub use lists::{StatusFilter, find_by_invoice, list_created};
 
 /// Inserts a transaction and returns its `TransactionId`.

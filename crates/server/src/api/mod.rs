@@ -11,6 +11,7 @@ pub mod body;
 pub mod idempotency;
 pub mod key_cache;
 pub mod limits;
+pub mod refusals;
 pub mod render;
 pub mod reply;
 

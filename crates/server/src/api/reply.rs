@@ -139,9 +139,18 @@ impl ApiError {
     }
 }
 
+/// Marks a response as a refusal, with its message, for the system log (`api::refusals`).
+#[derive(Debug, Clone)]
+pub struct RefusalNote(pub String);
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = self.reply().into_response();
+        let note = match &self {
+            ApiError::Internal(_) => "Internal server error".to_owned(),
+            other => other.to_string(),
+        };
+        response.extensions_mut().insert(RefusalNote(note));
         if matches!(self, ApiError::Unauthorized(_)) {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

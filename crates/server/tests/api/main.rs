@@ -12,6 +12,7 @@ mod assets;
 mod auth;
 mod billing_kill;
 mod body;
+mod cabinet;
 mod checkout_browser;
 mod connections;
 mod crash_settings;
