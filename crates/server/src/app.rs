@@ -70,6 +70,7 @@ pub async fn build_state(
         metrics: observe::metrics_handle(),
         faults: crate::faults::Faults::default(),
         delivery: crate::notify::deliver::Wake::default(),
+        receipts: crate::receipts::fiscalise::Wake::default(),
         subscriptions: crate::notify::outbox::SettingsCache::default(),
         delivery_sites: crate::notify::site_cache::SiteCache::default(),
         keys: crate::api::key_cache::KeyCache::default(),
@@ -101,6 +102,8 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .merge(payer_pages())
+        .route("/r/{id}", get(pages::receipt::receipt_page))
+        .route("/r/{id}/qr.svg", get(pages::receipt::receipt_qr))
         .route("/my/{token}", get(pages::my_subscription::my_subscription))
         .route(
             "/my/{token}/cancel",
@@ -217,6 +220,11 @@ pub async fn run_server(config: Config) -> anyhow::Result<()> {
     }
     let mail_worker = format!("{}-{}", std::process::id(), crate::secrets::random_hex(4)?);
     tokio::spawn(crate::mail::run(state.clone(), mail_worker));
+    let receipt_worker = format!("{}-{}", std::process::id(), crate::secrets::random_hex(4)?);
+    tokio::spawn(crate::receipts::fiscalise::run(
+        state.clone(),
+        receipt_worker,
+    ));
     let billing_worker = format!("{}-{}", std::process::id(), crate::secrets::random_hex(4)?);
     tokio::spawn(crate::subscriptions::billing::run(
         state.clone(),

@@ -23,6 +23,7 @@ pub mod orders;
 pub mod outbound;
 pub mod pages;
 pub mod payments;
+pub mod receipts;
 pub mod secrets;
 pub mod sites;
 pub mod state;

@@ -52,6 +52,8 @@ pub struct Shared {
     pub widget_rate: crate::browser::rate::RateLimit,
     /// Messages to payers: where they go, and the bell that wakes their worker.
     pub mail: crate::mail::Mailer,
+    /// Wakes the fiscalisation worker when receipts were queued.
+    pub receipts: crate::receipts::fiscalise::Wake,
     /// Card payments of orders per client IP.
     pub order_pay_limits: crate::pages::order_pay::PayLimits,
 }

@@ -19,6 +19,7 @@ pub mod idempotency;
 pub mod messages;
 pub mod notifications;
 pub mod orders;
+pub mod receipts;
 pub mod seed;
 pub mod sites;
 pub mod subscriptions;

@@ -7,6 +7,7 @@ pub mod billing;
 pub mod manage_link;
 pub mod order_link;
 pub mod phone;
+pub mod receipt;
 pub mod smtp;
 
 use std::sync::Arc;

@@ -19,6 +19,7 @@ use crate::bank::{self, FollowUp};
 use crate::notify::outbox::{Subscriptions, announce};
 use crate::payments::pay::{NO_LIVE_ACQUIRER, Payee};
 use crate::payments::{NOT_FOUND, change_to, payment_of};
+use crate::receipts::Settled;
 use crate::state::AppState;
 
 /// What to do to a payment.
@@ -118,10 +119,15 @@ pub async fn manage(
     )
     .await?;
     let target = refund_id.unwrap_or(id);
+    let receipted =
+        crate::receipts::queue_in(&mut tx, &row, settled(action, refund_id), now).await?;
     let queued = announce(&subscriptions, &mut tx, payee.mode, target, notice, now).await?;
     tx.commit().await?;
     if queued {
         state.delivery.ring();
+    }
+    if receipted {
+        state.receipts.ring();
     }
 
     let answer = bank::follow_up(&state.db, &reference, operation, amount, now).await?;
@@ -129,6 +135,15 @@ pub async fn manage(
     acquirer::settle(&mut tx, &reference, i64::from(answer.reason.0), now).await?;
     tx.commit().await?;
     success(refund_id)
+}
+
+/// The money a confirmation or refund moved, for its receipt; nothing for a void.
+fn settled(action: Action, refund_id: Option<i64>) -> Option<Settled> {
+    match (action, refund_id) {
+        (Action::Confirm(amount), _) => Some(Settled::Captured(amount)),
+        (Action::Refund(amount), Some(refund_id)) => Some(Settled::Refunded { refund_id, amount }),
+        _ => Some(Settled::Captured(0)),
+    }
 }
 
 /// `{"Success":true,"Message":null}`, with the refund's id as the model for a refund.

@@ -34,6 +34,7 @@ mod orders;
 mod orders_mail;
 mod payer_pages;
 mod payments;
+mod receipts_api;
 mod recovery;
 mod serve;
 mod statuses;

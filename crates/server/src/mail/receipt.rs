@@ -1,0 +1,126 @@
+//! The fiscal receipt e-mailed to the buyer (spec §9.1), in Russian: the goods, the total, the
+//! fiscal data, the receipt's QR code (drawn as an HTML table, which every mail client shows,
+//! unlike inline SVG or data URLs), and links to the public receipt page and the OFD's page.
+
+use askama::Template;
+use oblako_core::ids::SiteId;
+use oblako_store::Tx;
+
+use crate::mail::order_link::Email;
+use crate::mail::queue_email;
+use crate::receipts::printed::{Line, Printed};
+
+#[derive(Template)]
+#[template(path = "mail/receipt.html")]
+struct Html<'a> {
+    subject: &'a str,
+    merchant: &'a str,
+    kind: &'a str,
+    lines: &'a [Line],
+    total: &'a str,
+    fiscal: &'a [(&'static str, String)],
+    qr: &'a str,
+    url: &'a str,
+    ofd_url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/receipt.txt")]
+struct Text<'a> {
+    merchant: &'a str,
+    kind: &'a str,
+    lines: &'a [Line],
+    total: &'a str,
+    fiscal: &'a [(&'static str, String)],
+    url: &'a str,
+    ofd_url: &'a str,
+}
+
+/// The e-mail of `printed`, sold by `merchant`.
+pub fn receipt_email(printed: &Printed, merchant: &str) -> anyhow::Result<Email> {
+    let subject = format!("Кассовый чек: {merchant} — {} ₽", printed.total());
+    let lines = printed.lines();
+    let fiscal = printed.fiscal_lines();
+    let total = printed.total();
+    let ofd_url = printed.ofd_receipt_url().unwrap_or_default();
+    let qr = qr_table(printed.row.qr_string.as_deref().unwrap_or_default());
+    let kind = printed.receipt_type.russian();
+    let html = Html {
+        subject: &subject,
+        merchant,
+        kind,
+        lines: &lines,
+        total: &total,
+        fiscal: &fiscal,
+        qr: &qr,
+        url: &printed.url,
+        ofd_url: &ofd_url,
+    }
+    .render()?;
+    let text = Text {
+        merchant,
+        kind,
+        lines: &lines,
+        total: &total,
+        fiscal: &fiscal,
+        url: &printed.url,
+        ofd_url: &ofd_url,
+    }
+    .render()?;
+    Ok(Email {
+        subject,
+        html,
+        text,
+    })
+}
+
+/// `text` as a QR code drawn with table cells, 3 px a module, with a 4-module quiet zone.
+pub fn qr_table(text: &str) -> String {
+    let Ok(code) = qrcode::QrCode::new(text.as_bytes()) else {
+        return String::new();
+    };
+    let width = code.width();
+    let colors = code.to_colors();
+    let quiet = 4;
+    let side = width + 2 * quiet;
+    let mut html = String::from(
+        "<table cellpadding=\"0\" cellspacing=\"0\" style=\"border-collapse:collapse;\">",
+    );
+    for y in 0..side {
+        html.push_str("<tr>");
+        for x in 0..side {
+            let dark = (quiet..width + quiet).contains(&x)
+                && (quiet..width + quiet).contains(&y)
+                && colors[(y - quiet) * width + (x - quiet)] == qrcode::Color::Dark;
+            let color = if dark { "#000" } else { "#fff" };
+            html.push_str(&format!(
+                "<td style=\"width:3px;height:3px;padding:0;background:{color};\"></td>"
+            ));
+        }
+        html.push_str("</tr>");
+    }
+    html.push_str("</table>");
+    html
+}
+
+/// Queues the e-mail of `printed` inside `tx` when it has an address; returns whether it did.
+pub async fn queue_in(
+    tx: &mut Tx,
+    printed: &Printed,
+    merchant: &str,
+    now_ms: i64,
+) -> anyhow::Result<bool> {
+    let Some(to) = printed
+        .row
+        .email
+        .as_deref()
+        .filter(|e| !e.trim().is_empty())
+    else {
+        return Ok(false);
+    };
+    let email = receipt_email(printed, merchant)?;
+    let reference = format!("receipt:{}", printed.row.id);
+    let site = Some(SiteId(printed.row.site_id));
+    queue_email(tx, site, to, &email, &reference, now_ms).await?;
+    Ok(true)
+}
