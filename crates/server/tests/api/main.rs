@@ -35,6 +35,7 @@ mod orders_mail;
 mod payer_pages;
 mod payments;
 mod receipts_api;
+mod receipts_payments;
 mod recovery;
 mod serve;
 mod statuses;
