@@ -54,8 +54,9 @@ pub struct AdditionalData {
     pub url: String,
 }
 
-/// `kkt/receipt/get`'s model: the receipt's content (the canonical `CustomerReceipt`, whose
-/// `Items` come first) and its fiscal data.
+/// `kkt/receipt/get`'s model: the receipt's content (the canonical `CustomerReceipt` with its
+/// keys in PascalCase, as CloudKassir answers and client libraries read: `Items[].Label`,
+/// `TaxationSystem`, `Amounts.Electronic`) and its fiscal data.
 #[derive(Debug, Clone)]
 pub struct ReceiptGet {
     /// Canonical `CustomerReceipt` JSON.
@@ -67,8 +68,8 @@ pub struct ReceiptGet {
 impl ReceiptGet {
     /// The model as JSON.
     pub fn to_json(&self) -> Value {
-        let mut model = match &self.receipt {
-            Value::Object(map) => map.clone(),
+        let mut model = match pascal(&self.receipt) {
+            Value::Object(map) => map,
             _ => serde_json::Map::new(),
         };
         model.insert(
@@ -79,5 +80,25 @@ impl ReceiptGet {
                 .unwrap_or(Value::Null),
         );
         Value::Object(model)
+    }
+}
+
+/// `value` with every object key's first letter upper-cased, at every depth.
+fn pascal(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, v)| {
+                    let mut chars = key.chars();
+                    let key = chars
+                        .next()
+                        .map(|first| first.to_uppercase().chain(chars).collect())
+                        .unwrap_or_default();
+                    (key, pascal(v))
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(pascal).collect()),
+        other => other.clone(),
     }
 }

@@ -25,8 +25,8 @@ pub struct ReceiptsArgs {
     /// Only receipts of this transaction (a payment or a refund).
     #[arg(long)]
     pub transaction: Option<i64>,
-    /// Most rows (1 to 1000).
-    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=1000))]
+    /// Most rows (1 to 100000).
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=100_000))]
     pub limit: i64,
     /// Print JSON.
     #[arg(long)]

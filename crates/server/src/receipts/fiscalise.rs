@@ -23,8 +23,8 @@ use super::registers::{SANDBOX_INN, ensure_test_in};
 use crate::notify::outbox::Subscriptions;
 use crate::state::AppState;
 
-/// A lease outlives a batch's commit with a wide margin.
-pub const LEASE_MS: i64 = 60_000;
+/// A lease outlives a batch's commit (a local transaction, no I/O) with a wide margin.
+pub const LEASE_MS: i64 = 10_000;
 /// Receipts claimed per batch.
 const BATCH: i64 = 500;
 /// How long an idle worker sleeps when nothing wakes it.

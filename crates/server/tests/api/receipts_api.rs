@@ -100,7 +100,7 @@ async fn every_type_is_queued_then_processed_with_monotonic_numbers_per_register
             "&i={document}&fp={}&",
             data["FiscalSign"].as_str().unwrap()
         )));
-        assert_eq!(got["Model"]["Items"][0]["label"], "Товар");
+        assert_eq!(got["Model"]["Items"][0]["Label"], "Товар");
     }
     // A day later the register closes the shift and opens another.
     app.clock.advance_millis(25 * 3600 * 1000);

@@ -134,7 +134,7 @@ async fn a_paid_receipt_is_fiscalised_announced_signed_and_mailed_and_a_refund_g
     let got = get(&app, &returned[0].id).await["Model"].clone();
     assert_eq!(got["AdditionalData"]["Type"], "IncomeReturn");
     assert_eq!(got["AdditionalData"]["Amount"], json!(250));
-    assert_eq!(got["amounts"]["electronic"], json!(250));
+    assert_eq!(got["Amounts"]["Electronic"], json!(250));
     assert_eq!(
         of(&app, id).await.len(),
         1,
@@ -170,7 +170,7 @@ async fn a_two_stage_payment_gets_its_receipt_at_confirmation_for_the_confirmed_
     );
     fiscalise(&app).await;
     let got = get(&app, &rows[0].id).await["Model"].clone();
-    assert_eq!(got["Items"][0]["amount"], json!(60));
+    assert_eq!(got["Items"][0]["Amount"], json!(60));
     assert_eq!(got["AdditionalData"]["Amount"], json!(60));
 }
 
