@@ -208,7 +208,11 @@ fn parse_item(index: usize, value: &Value) -> Result<Item, ReceiptError> {
         .ok_or_else(|| refuse(format!("Items[{index}]"), "must be an object"))?;
     let required = |name: &str| member(object, name).ok_or_else(|| refuse(at(name), "is required"));
     let label = match required("label")? {
-        Value::String(s) if !s.trim().is_empty() => s.trim().chars().take(MAX_LABEL).collect(),
+        // Cut, then trimmed again, so the canonical form reads back the same.
+        Value::String(s) if !s.trim().is_empty() => {
+            let cut: String = s.trim().chars().take(MAX_LABEL).collect();
+            cut.trim_end().to_owned()
+        }
         Value::String(_) => return Err(refuse(at("label"), "must not be empty")),
         _ => return Err(refuse(at("label"), "must be a string")),
     };

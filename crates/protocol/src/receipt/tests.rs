@@ -46,6 +46,13 @@ fn long_labels_are_cut_not_refused() {
     )
     .unwrap();
     assert_eq!(receipt.items[0].label.chars().count(), MAX_LABEL);
+    // A cut that ends in a space reads back the same from the canonical form.
+    let spaced = format!("{} tail", "a".repeat(MAX_LABEL - 1));
+    let receipt = CustomerReceipt::parse(
+        &json!({"items": [{"label": spaced, "price": 1, "quantity": 1, "amount": 1}]}),
+    )
+    .unwrap();
+    assert_eq!(CustomerReceipt::parse(&receipt.to_json()).unwrap(), receipt);
 }
 
 #[test]

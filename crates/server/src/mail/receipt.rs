@@ -74,7 +74,8 @@ pub fn receipt_email(printed: &Printed, merchant: &str) -> anyhow::Result<Email>
     })
 }
 
-/// `text` as a QR code drawn with table cells, 3 px a module, with a 4-module quiet zone.
+/// `text` as a QR code drawn with table cells, 3 px a module, with a 4-module quiet zone; a run
+/// of modules of one colour is one cell, which keeps the e-mail small.
 pub fn qr_table(text: &str) -> String {
     let Ok(code) = qrcode::QrCode::new(text.as_bytes()) else {
         return String::new();
@@ -83,19 +84,26 @@ pub fn qr_table(text: &str) -> String {
     let colors = code.to_colors();
     let quiet = 4;
     let side = width + 2 * quiet;
+    let dark = |x: usize, y: usize| {
+        (quiet..width + quiet).contains(&x)
+            && (quiet..width + quiet).contains(&y)
+            && colors[(y - quiet) * width + (x - quiet)] == qrcode::Color::Dark
+    };
     let mut html = String::from(
         "<table cellpadding=\"0\" cellspacing=\"0\" style=\"border-collapse:collapse;\">",
     );
     for y in 0..side {
         html.push_str("<tr>");
-        for x in 0..side {
-            let dark = (quiet..width + quiet).contains(&x)
-                && (quiet..width + quiet).contains(&y)
-                && colors[(y - quiet) * width + (x - quiet)] == qrcode::Color::Dark;
-            let color = if dark { "#000" } else { "#fff" };
+        let mut x = 0;
+        while x < side {
+            let colour = dark(x, y);
+            let run = (x..side).take_while(|&i| dark(i, y) == colour).count();
+            let background = if colour { "#000" } else { "#fff" };
             html.push_str(&format!(
-                "<td style=\"width:3px;height:3px;padding:0;background:{color};\"></td>"
+                "<td colspan=\"{run}\" style=\"width:{}px;height:3px;padding:0;background:{background};\"></td>",
+                3 * run
             ));
+            x += run;
         }
         html.push_str("</tr>");
     }

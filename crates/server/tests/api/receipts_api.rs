@@ -420,3 +420,42 @@ async fn the_public_page_shows_the_fiscal_data_and_the_qr_code() {
         );
     }
 }
+
+/// The figure of docs/benchmarks.md: 10,000 queued receipts fiscalised (numbered, signed,
+/// recorded, with their e-mails queued) by one worker. Run on demand:
+/// `cargo test -p oblako-server --test api fiscalising_ten_thousand -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore = "a measurement, run on demand"]
+async fn fiscalising_ten_thousand_queued_receipts() {
+    let app = TestApp::new().await;
+    let data = receipt(1.0);
+    let parsed = oblako_protocol::receipt::CustomerReceipt::parse(&data).unwrap();
+    let requested = oblako_server::receipts::Requested {
+        inn: INN,
+        receipt_type: oblako_core::receipt::ReceiptType::Income,
+        receipt: &parsed,
+        invoice_id: None,
+        account_id: None,
+    };
+    let site = SiteId(app.site.site_id);
+    let queued_at = std::time::Instant::now();
+    for _ in 0..10_000 {
+        oblako_server::receipts::create(&app.state.db, site, Mode::Test, &requested, 0)
+            .await
+            .unwrap();
+    }
+    let queued = queued_at.elapsed();
+    let started = std::time::Instant::now();
+    assert_eq!(fiscalise(&app).await, 10_000);
+    let took = started.elapsed();
+    let counts = receipts::count_by_state(&app.state.db).await.unwrap();
+    assert_eq!(counts, [("Processed".to_owned(), 10_000)]);
+    println!(
+        "receipts: 10000 queued in {:.1} s; fiscalised in {:.2} s ({:.0}/s), backend {:?}",
+        queued.as_secs_f64(),
+        took.as_secs_f64(),
+        10_000.0 / took.as_secs_f64(),
+        app.state.db.backend()
+    );
+    assert!(took.as_secs() < 30, "10,000 receipts took {took:?}");
+}
