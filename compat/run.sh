@@ -9,7 +9,9 @@
 # notification scenarios (compat/python/notify.py, compat/node/notify.mjs). The scripts that need
 # the worker `oblako serve` runs go after the others, so those run with the site's notifications
 # off. Each Python client has its own virtualenv under target/ (aiocloudpayments needs pydantic 1,
-# cloudpayments-sdk pydantic 2).
+# cloudpayments-sdk pydantic 2). Last, receipts (54-FZ): the PyPI client's create_receipt and
+# get_receipt (compat/python/receipts.py), the npm client's ReceiptApi and its handleReceiptRequest
+# on the Receipt notifications the server sends (compat/node/receipts.mjs).
 # Usage: compat/run.sh [path/to/oblako]   (default: target/debug/oblako, built if missing)
 # CI=true makes a missing node or npm, or a virtualenv that cannot be installed, a failure instead
 # of a skipped check.
@@ -109,7 +111,9 @@ done
 # Notifications delivered by the running server to receivers on 127.0.0.1. Each script points the
 # site's notifications at its own receiver and switches them off again when done.
 "$py" compat/python/notify.py "$base" "$public_id" "$secret" "$bin" || status=1
+"$py" compat/python/receipts.py "$base" "$public_id" "$secret" || status=1
 if $have_node; then
+  node "$node_dir/receipts.mjs" "$base" "$public_id" "$secret" "$bin" "$site_id" || status=1
   # The site id is for `$bin site notification-set --kind Check` (Check is not settable by API).
   node "$node_dir/notify.mjs" "$base" "$public_id" "$secret" "$bin" "$site_id" || status=1
 elif [ "${CI:-}" = true ]; then

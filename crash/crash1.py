@@ -212,6 +212,9 @@ class Run:
             amount = rng.randint(100, 99_999) / 100
             r = rng.random()
             common = {"Amount": amount, "Currency": "RUB", "AccountId": "crash"}
+            if seq % 2 == 0:  # half the payments carry receipt data (54-FZ)
+                common["JsonData"] = {"CloudPayments": {"CustomerReceipt": {"Items": [
+                    {"label": "Crash", "price": amount, "quantity": 1, "amount": amount}]}}}
             if 0.70 <= r < 0.85:
                 reply = self.send(i, "pay", "/payments/tokens/auth",
                                   dict(common, Token=self.tokens["approve"]), "Authorized",
@@ -420,7 +423,47 @@ class Run:
             if k.get("ready_secs", 0) > 10:
                 v.append(f"{k['node']} took {k['ready_secs']:.1f} s to serve again (C1: < 10 s)")
         v.extend(self.check_ledger(rows))
+        v.extend(self.check_receipts(rows))
         return self.report(rows, delivered, late, v)
+
+    def check_receipts(self, rows):
+        """Every settled payment with receipt data has exactly one Income receipt for its
+        amount, every refund of one exactly one IncomeReturn, nothing else has one, and every
+        receipt is fiscalised (the worker's leases outlive no kill by more than 10 s)."""
+        v = []
+        deadline = time.time() + 25
+        while True:
+            listed = json.loads(self.cli("site", "receipts", "--site", self.site_id, "--json",
+                                         "--limit", "100000"))
+            if all(r["State"] != "Queued" for r in listed) or time.time() >= deadline:
+                break
+            time.sleep(1)
+        self.receipts = len(listed)
+        found = {}
+        for r in listed:
+            found.setdefault((r["TransactionId"], r["Type"]), []).append(r)
+            if r["State"] != "Processed":
+                v.append(f"receipt {r['Id']} of {r['TransactionId']} is {r['State']} "
+                         f"({r['Error']})")
+
+        def carries(row):
+            return row is not None and "customerreceipt" in \
+                json.dumps(row.get("JsonData") or "").lower()
+
+        for tx, row in rows.items():
+            kind = "IncomeReturn" if is_refund(row) else "Income"
+            payment = rows.get(row["OriginalTransactionId"]) if is_refund(row) else row
+            want = 1 if row["Status"] == "Completed" and carries(payment) else 0
+            got = found.get((tx, kind), [])
+            if len(got) != want:
+                v.append(f"{describe(row)} is {row['Status']} with{'' if want else 'out'} "
+                         f"receipt data and has {len(got)} {kind} receipts")
+            elif got and got[0]["Amount"] != f"{row['Amount']:.2f}":
+                v.append(f"{kind} receipt of {tx} is for {got[0]['Amount']}, not {row['Amount']}")
+        for (tx, kind), got in found.items():
+            if tx not in rows:
+                v.append(f"{len(got)} {kind} receipts for {tx}, which the database does not hold")
+        return v
 
     def check_ledger(self, rows):
         """The bank's books against the gateway's (C1: no operation lost, duplicated or made
@@ -497,6 +540,7 @@ class Run:
             "notifications_by_kind": kinds,
             "duplicates": len(delivered) - len(pairs),
             "bank_operations": self.ledger_size,
+            "receipts": self.receipts,
             "committed_not_yet_delivered_late": len(late),
             "load_secs": round(self.load_ended - self.started_at, 1),
             "drain_secs": round(self.drained - self.load_ended, 1),

@@ -1,7 +1,8 @@
 // Browser tests of the gateway's own pages (docs/orders.md, docs/browser.md): a paid order stays
 // calm through refresh and Back to the bank page, the bank page asks for an empty code, error
-// pages and the demo speak the payer's language, and axe-core finds no serious or critical
-// violation on the order, result, bank and error pages.
+// pages and the demo speak the payer's language, a fiscal receipt's public page prints its
+// fiscal data and QR code, and axe-core finds no serious or critical violation on the order,
+// result, bank, error and receipt pages.
 import { assert, axeViolations, equal, payWithCard, resultOf, widgetFrame } from "./lib.mjs";
 
 const NBSP = "\u00a0";
@@ -168,6 +169,35 @@ export function pageTests({ base, call, shot }) {
       await result.waitFor({ timeout: 10000 });
       const id = await result.getAttribute("data-transaction-id");
       equal(await result.textContent(), `Төленді, транзакция ${id}`, "result in Kazakh");
+    },
+
+    async "pages-receipt-prints-its-fiscal-data-and-qr-code"({ page }) {
+      const items = [{ label: "Пластырь", price: 500, quantity: 2, amount: 1000, vat: 20 }];
+      const made = await call("/kkt/receipt", { Inn: "7707083893", Type: "Income", CustomerReceipt: { Items: items } });
+      assert(made.Success && made.Model && made.Model.Id, `kkt/receipt: ${JSON.stringify(made)}`);
+      const id = made.Model.Id;
+      let status;
+      for (let i = 0; i < 100; i += 1) {
+        status = (await call("/kkt/receipt/status/get", { Id: id })).Model;
+        if (status !== "Queued") break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      equal(status, "Processed", "fiscalised by the server's worker");
+      const data = (await call("/kkt/receipt/get", { Id: id })).Model.AdditionalData;
+      await page.goto(`${base}/r/${id}`);
+      equal(await page.locator("h1").textContent(), "Кассовый чек. Приход", "heading");
+      equal(await page.locator("#total").textContent(), "1000.00", "total");
+      const text = await page.textContent("main");
+      for (const part of ["Пластырь", "ФП", data.FiscalSign, data.RegNumber, data.FiscalNumber]) {
+        assert(text.includes(String(part)), `the page shows ${part}: ${text}`);
+      }
+      const qr = page.locator("#qr");
+      await qr.waitFor({ timeout: 5000 });
+      assert(await qr.evaluate((img) => img.complete && img.naturalWidth > 0), "the QR image loads");
+      await noAxeViolations(page, "receipt page");
+      await page.emulateMedia({ media: "print" });
+      assert(!(await page.locator(".links").isVisible()), "links are not printed");
+      await shot(page, "pages-receipt-prints-its-fiscal-data-and-qr-code");
     },
   };
 }

@@ -30,7 +30,7 @@ while [ $# -gt 0 ]; do
     *) targets+=("$1"); shift ;;
   esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(params_json params_form cryptogram notification_url payer_forms)
+[ ${#targets[@]} -gt 0 ] || targets=(params_json params_form cryptogram notification_url payer_forms customer_receipt)
 
 skip() {
   if [ "${CI:-}" = true ]; then

@@ -39,6 +39,10 @@ pub enum Scenario {
     AuthConfirm,
     /// token-charge, and each charge's Pay notification caught by a receiver on 127.0.0.1.
     PayNotifications,
+    /// A token charge without receipt data, then one with `JsonData.CloudPayments
+    /// .CustomerReceipt` (an Income receipt queued in its commit), counted as one operation and
+    /// reported per call: the two kinds in the same run, interleaved.
+    TokenChargeReceipts,
     /// Subscriptions created all due at the same second, then timed until each is renewed (see
     /// [`crate::renewals`]); `--requests` is the number of subscriptions.
     Renewals,
@@ -55,6 +59,7 @@ impl Scenario {
             Scenario::CryptogramCharge => "cryptogram-charge",
             Scenario::AuthConfirm => "auth-confirm",
             Scenario::PayNotifications => "pay-notifications",
+            Scenario::TokenChargeReceipts => "token-charge-receipts",
             Scenario::Renewals => "renewals",
             Scenario::StripeIntent => "stripe-intent",
         }
@@ -68,6 +73,7 @@ impl Scenario {
             | Scenario::PayNotifications
             | Scenario::Renewals => &[],
             Scenario::AuthConfirm => &["auth", "confirm"],
+            Scenario::TokenChargeReceipts => &["plain", "receipt"],
             Scenario::StripeIntent => &["create", "confirm"],
         }
     }
@@ -129,7 +135,7 @@ impl Workload {
         pool: usize,
     ) -> anyhow::Result<Workload> {
         let count = match scenario {
-            Scenario::TokenCharge | Scenario::PayNotifications => 1,
+            Scenario::TokenCharge | Scenario::PayNotifications | Scenario::TokenChargeReceipts => 1,
             Scenario::CryptogramCharge | Scenario::AuthConfirm | Scenario::Renewals => pool,
             Scenario::StripeIntent => {
                 let payment_method = stripe::payment_method(gateway).await?;
@@ -155,7 +161,10 @@ impl Workload {
             .await
             .context("cannot make the cryptograms")?;
         let mut token = String::new();
-        if matches!(scenario, Scenario::TokenCharge | Scenario::PayNotifications) {
+        if matches!(
+            scenario,
+            Scenario::TokenCharge | Scenario::PayNotifications | Scenario::TokenChargeReceipts
+        ) {
             let first = packets
                 .first()
                 .ok_or_else(|| anyhow!("no cryptogram was made"))?;
@@ -210,6 +219,7 @@ impl Workload {
                 sample.ops.record(&call.outcome, call.latency);
             }
             Scenario::AuthConfirm => self.auth_confirm(gateway, n, sample).await,
+            Scenario::TokenChargeReceipts => self.with_and_without_receipt(gateway, sample).await,
             Scenario::Renewals => {
                 let why = "renewals is not a repeated operation".to_owned();
                 sample
@@ -220,6 +230,27 @@ impl Workload {
                 stripe::intent_confirm(gateway, &self.payment_method, sample).await;
             }
         }
+    }
+
+    async fn with_and_without_receipt(&self, gateway: &Gateway, sample: &mut Sample) {
+        let [plain_tally, receipt_tally] = &mut sample.calls[..] else {
+            return;
+        };
+        let plain = json!({
+            "Amount": 1, "AccountId": ACCOUNT, "Token": self.token, "TrInitiatorCode": 0,
+        });
+        let mut with_receipt = plain.clone();
+        with_receipt["JsonData"] = json!({"CloudPayments": {"CustomerReceipt": {
+            "Items": [{"label": "Bench", "price": 1, "quantity": 1, "amount": 1, "vat": 20}],
+            "taxationSystem": 0}}});
+        let first = gateway.post("/payments/tokens/charge", &plain).await;
+        plain_tally.record(&first.outcome, first.latency);
+        let second = gateway.post("/payments/tokens/charge", &with_receipt).await;
+        receipt_tally.record(&second.outcome, second.latency);
+        let outcome = match (&first.outcome, &second.outcome) {
+            (Outcome::Ok(_), other) | (other, _) => other,
+        };
+        sample.ops.record(outcome, first.latency + second.latency);
     }
 
     async fn auth_confirm(&self, gateway: &Gateway, n: u64, sample: &mut Sample) {

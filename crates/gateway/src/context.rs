@@ -57,6 +57,8 @@ pub struct Parts {
     pub delivery_sites: SiteCache,
     /// Messages to payers: where they go, and the bell that wakes their worker.
     pub mail: Mailer,
+    /// Wakes the fiscalisation worker when a commit queued receipts.
+    pub receipts: crate::receipts::fiscalise::Wake,
 }
 
 impl Gateway {

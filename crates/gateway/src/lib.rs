@@ -11,7 +11,8 @@
 //! - `orders` are payment links; `subscriptions` are recurring charges, their billing round and
 //!   what follows their payments.
 //! - `notify` is the notification outbox, the site's Check and delivery; `mail` is the outbox of
-//!   messages to payers; `sweeper` expires holds and 3-D Secure and reconciles with the bank.
+//!   messages to payers; `receipts` are 54-FZ receipts, queued in the commit that settles a
+//!   payment and fiscalised by an emulated cash register; `sweeper` expires holds and 3-D Secure and reconciles with the bank.
 //! - `secrets` derives every key from the master key and seals values at rest; `keyring` holds
 //!   the cryptogram RSA keys; `vault` keeps card numbers behind tokens; `sites` issues sites and
 //!   their credentials.
@@ -30,6 +31,7 @@ pub mod notify;
 pub mod orders;
 pub mod outbound;
 pub mod payments;
+pub mod receipts;
 pub mod recovery;
 pub mod secrets;
 pub mod sites;

@@ -176,6 +176,8 @@ async fn resolve(
     if let Some((op, reference)) = &reference {
         acquirer::record_intent(&mut tx, reference, row.id, op.as_str(), row.amount, now).await?;
     }
+    let captured = crate::receipts::Settled::Captured(next.captured);
+    crate::receipts::queue_in(&mut tx, &row, Some(captured), now).await?;
     // Hold expiry announces Cancel, auto-confirm Confirm, through the same outbox.
     let queued =
         crate::notify::outbox::announce(&subscriptions, &mut tx, mode, row.id, notice, now).await?;

@@ -6,7 +6,8 @@
 //! (`transaction`: transaction, 3-D Secure challenge, refund), decline reasons with their
 //! localized cardholder messages (`reasons`), the protocol's date formats (`dates`), card
 //! cryptograms (`cryptogram`) and the notifications sent to merchants, with their form encoding,
-//! signatures and answers (`notification`), and orders, the payment links (`order`). This crate
+//! signatures and answers (`notification`), orders, the payment links (`order`), and the
+//! receipt data of 54-FZ online receipts with the receipt API's replies (`receipt`). This crate
 //! changes only when the protocol does.
 
 pub mod amount;
@@ -17,5 +18,6 @@ pub mod notification;
 pub mod order;
 pub mod params;
 pub mod reasons;
+pub mod receipt;
 pub mod subscription;
 pub mod transaction;

@@ -95,6 +95,7 @@ pub async fn open_gateway(
         notification_settings: SettingsCache::default(),
         delivery_sites: SiteCache::default(),
         mail,
+        receipts: Default::default(),
     }))
 }
 
@@ -148,6 +149,8 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(ops::metrics))
         .merge(payer_pages())
         .merge(crate::cabinet::routes())
+        .route("/r/{id}", get(pages::receipt::receipt_page))
+        .route("/r/{id}/qr.svg", get(pages::receipt::receipt_qr))
         .route("/my/{token}", get(pages::my_subscription::my_subscription))
         .route(
             "/my/{token}/cancel",
@@ -312,6 +315,11 @@ pub fn spawn_workers(state: &AppState, stop: &Stop) -> anyhow::Result<JoinSet<()
         );
     }
     workers.spawn(crate::mail::run(gateway.clone(), name()?, stop.clone()));
+    workers.spawn(crate::receipts::fiscalise::run(
+        gateway.clone(),
+        name()?,
+        stop.clone(),
+    ));
     workers.spawn(crate::subscriptions::billing::run(
         gateway.clone(),
         name()?,

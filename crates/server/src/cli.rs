@@ -8,6 +8,7 @@ mod messages;
 mod notification_log;
 pub mod notification_retries;
 mod notifications;
+mod receipts;
 mod subscriptions;
 pub mod users;
 
@@ -126,6 +127,10 @@ pub enum SiteCommand {
     Subscriptions(subscriptions::ListArgs),
     /// Print a fresh link to the payer's page of a subscription.
     SubscriptionLink(subscriptions::LinkArgs),
+    /// Show a site's 54-FZ receipts, newest first.
+    Receipts(receipts::ReceiptsArgs),
+    /// Register an INN's cash register for a site (live mode fiscalises only for these).
+    RegisterInn(receipts::RegisterInnArgs),
 }
 
 /// `oblako keys …`.
@@ -315,6 +320,8 @@ async fn site(cmd: SiteCommand, config: &Config, now: i64) -> anyhow::Result<()>
         SiteCommand::Messages(args) => messages::list(&db, args).await?,
         SiteCommand::NotificationRetries(args) => notification_retries::retries(&db, args).await?,
         SiteCommand::Subscriptions(args) => subscriptions::list(&db, args).await?,
+        SiteCommand::Receipts(args) => receipts::list(&db, args).await?,
+        SiteCommand::RegisterInn(args) => receipts::register_inn(&db, args, now).await?,
         SiteCommand::SubscriptionLink(args) => {
             subscriptions::link(&db, &secrets, config, args, now).await?
         }

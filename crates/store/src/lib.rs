@@ -20,6 +20,7 @@ pub mod idempotency;
 pub mod messages;
 pub mod notifications;
 pub mod orders;
+pub mod receipts;
 pub mod seed;
 pub mod sessions;
 pub mod sites;

@@ -18,6 +18,8 @@ mod notifications;
 mod orders;
 #[path = "store/pool.rs"]
 mod pool;
+#[path = "store/receipts.rs"]
+mod receipts;
 #[path = "store/returning.rs"]
 mod returning;
 #[path = "store/set_wise.rs"]

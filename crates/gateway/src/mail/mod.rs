@@ -8,6 +8,7 @@ pub mod letter;
 pub mod manage_link;
 pub mod order_link;
 pub mod phone;
+pub mod receipt;
 pub mod smtp;
 
 use std::sync::Arc;

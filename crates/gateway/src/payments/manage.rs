@@ -18,6 +18,7 @@ use crate::notify::outbox::{NoticeSettings, announce};
 use crate::payments::outcome::Managed;
 use crate::payments::pay::{NO_LIVE_ACQUIRER, Payee};
 use crate::payments::{NOT_FOUND, change_to, payment_of};
+use crate::receipts::Settled;
 use crate::recovery::Recovery;
 
 /// What to do to a payment.
@@ -119,10 +120,15 @@ pub async fn manage(
     )
     .await?;
     let target = refund_id.unwrap_or(id);
+    let receipted =
+        crate::receipts::queue_in(&mut tx, &row, settled(action, refund_id), now).await?;
     let queued = announce(&subscriptions, &mut tx, payee.mode, target, notice, now).await?;
     tx.commit().await?;
     if queued {
         state.delivery.ring();
+    }
+    if receipted {
+        state.receipts.ring();
     }
 
     let answer = bank::follow_up(&state.db, &reference, operation, amount, now).await?;
@@ -130,6 +136,15 @@ pub async fn manage(
     acquirer::settle(&mut tx, &reference, i64::from(answer.reason.0), now).await?;
     tx.commit().await?;
     Ok(Managed { refund_id })
+}
+
+/// The money a confirmation or refund moved, for its receipt; nothing for a void.
+fn settled(action: Action, refund_id: Option<i64>) -> Option<Settled> {
+    match (action, refund_id) {
+        (Action::Confirm(amount), _) => Some(Settled::Captured(amount)),
+        (Action::Refund(amount), Some(refund_id)) => Some(Settled::Refunded { refund_id, amount }),
+        _ => Some(Settled::Captured(0)),
+    }
 }
 
 async fn insert_refund(

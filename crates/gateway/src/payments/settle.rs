@@ -243,6 +243,7 @@ pub async fn settle_authorization(
             recurrent = change.await?;
         }
     }
+    let receipted = crate::receipts::queue_in(&mut tx, &changed, None, now).await?;
     let queued = announce(&subscriptions, &mut tx, mode, id, notice, now).await?;
     // A subscription's scheduled charge moves its subscription on in the same commit.
     let billed = crate::subscriptions::outcome::settle_job_in(
@@ -257,6 +258,9 @@ pub async fn settle_authorization(
     tx.commit().await?;
     if queued || recurrent {
         state.delivery.ring();
+    }
+    if receipted {
+        state.receipts.ring();
     }
     if let Some(billed) = billed {
         billed.ring(state);
@@ -287,7 +291,7 @@ async fn settle_alone(
     }
     let (next, notice) = apply(payment_of(row)?, event_of(answer))
         .map_err(|refusal| anyhow::anyhow!("transaction {}: {refusal}", row.id))?;
-    if subscriptions.announces(notice) {
+    if subscriptions.announces(notice) || crate::receipts::may_want(row) {
         return Ok(None);
     }
     let token = match (&row.token, &row.account_id) {

@@ -185,7 +185,10 @@ async fn plain_job(
     sub: Option<&SubscriptionRow>,
     card: Option<TokenCard>,
 ) -> anyhow::Result<Option<Payer>> {
-    let Some(sub) = sub else { return Ok(None) };
+    // A charge with a receipt settles one by one, where its receipt joins the commit.
+    let Some(sub) = sub.filter(|s| s.receipt.is_none()) else {
+        return Ok(None);
+    };
     let mode = mode_of(sub)?;
     if mode != Mode::Test {
         return Ok(None);

@@ -23,6 +23,7 @@ mod orders;
 mod payments;
 mod ping;
 mod publickey;
+mod receipts;
 mod subscriptions;
 
 use axum::Router;
@@ -132,6 +133,9 @@ pub fn operations() -> Vec<Operation> {
         post_op("/notifications/test", notification_log::notifications_test),
         post_op("/orders/create", orders::orders_create),
         post_op("/orders/cancel", orders::orders_cancel),
+        post_op("/kkt/receipt", receipts::kkt_receipt),
+        post_op("/kkt/receipt/status/get", receipts::kkt_receipt_status_get),
+        post_op("/kkt/receipt/get", receipts::kkt_receipt_get),
     ]
 }
 

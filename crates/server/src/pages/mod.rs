@@ -10,6 +10,7 @@ pub mod order;
 pub mod order_pay;
 pub mod order_result;
 pub mod problem;
+pub mod receipt;
 
 pub use lang::Lang;
 pub use problem::{Problem, error, error_page};

@@ -35,6 +35,8 @@ mod orders;
 mod orders_mail;
 mod payer_pages;
 mod payments;
+mod receipts_api;
+mod receipts_payments;
 mod recovery;
 mod serve;
 mod shutdown;

@@ -188,6 +188,35 @@ async fn replies_of_every_kind_validate_against_the_description() {
     p.post("/orders/cancel", json!({"Id": model(&order)["Id"]}))
         .await;
 
+    // Receipts: queued, refused (bad INN, bad receipt), fiscalised, not found.
+    let receipt = json!({"Items": [{"label": "x", "price": 2, "quantity": 1, "amount": 2}]});
+    let queued = p
+        .post(
+            "/kkt/receipt",
+            json!({"Inn": "7707083893", "Type": "Income", "CustomerReceipt": receipt}),
+        )
+        .await;
+    p.post(
+        "/kkt/receipt",
+        json!({"Inn": "1", "Type": "Income", "CustomerReceipt": receipt}),
+    )
+    .await;
+    p.post(
+        "/kkt/receipt",
+        json!({"Inn": "7707083893", "Type": "Income", "CustomerReceipt": {}}),
+    )
+    .await;
+    let id = json!({"Id": model(&queued)["Id"]});
+    p.post("/kkt/receipt/get", id.clone()).await;
+    oblako_server::receipts::fiscalise::drain(&app.state, "openapi-test")
+        .await
+        .unwrap();
+    p.post("/kkt/receipt/status/get", id.clone()).await;
+    p.post("/kkt/receipt/get", id).await;
+    p.post("/kkt/receipt/status/get", json!({"Id": "nope"}))
+        .await;
+    p.post("/kkt/receipt/get", json!({"Id": "nope"})).await;
+
     // Notification settings and the log.
     let kind = "/site/notifications/{Type}/get";
     p.post_to(kind, "/site/notifications/Pay/get", json!({}))
