@@ -374,3 +374,13 @@ fn check_url_refuses_every_spelling_of_this_host_on_the_own_port() {
     assert!(check_url("https://127.0.0.1/", &consenting(80)).is_ok());
     assert!(check_url("http://127.0.0.1:8081/", &policy).is_ok());
 }
+
+#[test]
+fn check_url_refuses_host_labels_longer_than_dns_allows() {
+    let long = format!("http://xn--{}.example.com/hook", "i".repeat(700));
+    assert_eq!(check_url(&long, &strict()), Err(UrlRefused::LongLabel));
+    let bare = format!("http:XN--x{}", "i".repeat(700));
+    assert_eq!(check_url(&bare, &strict()), Err(UrlRefused::LongLabel));
+    let longest = format!("https://{}.example.com/{}", "a".repeat(63), "p".repeat(200));
+    assert!(check_url(&longest, &strict()).is_ok());
+}

@@ -1,5 +1,5 @@
 //! Shutdown: one stop signal ends every background loop of a node (sweeper, delivery, messages,
-//! billing, housekeeping), each after the round it is in.
+//! receipts, billing, housekeeping), each after the round it is in.
 
 use std::time::{Duration, Instant};
 
@@ -15,8 +15,8 @@ async fn one_stop_signal_ends_every_background_loop() {
     let mut workers = spawn_workers(&app.state, &stop).unwrap();
     assert_eq!(
         workers.len(),
-        5,
-        "housekeeping, sweeper, delivery, messages, billing"
+        6,
+        "housekeeping, sweeper, delivery, messages, receipts, billing"
     );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(
