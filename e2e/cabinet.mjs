@@ -126,12 +126,12 @@ export function cabinetTests({ base, secret, outDir }) {
       await page.click(`#transactions a[href="/cabinet/transactions/${id}"]`);
       await page.locator("#transaction-id").waitFor();
       await keep("transaction");
-      if (process.env.OBLAKO_E2E_CABINET_REFUND === "1") {
-        // Enabled once the money actions reach the gateway's flows (see cabinet::actions).
-        await page.fill("form[action$='/refund'] input[name=amount]", "0.50");
-        await page.click("#action-refund");
-        await page.locator("#notification-Refund").waitFor({ timeout: 15000 });
-      }
+      // Refund part of it from the transaction's page, through the same flow as the API.
+      await page.fill("form[action$='/refund'] input[name=amount]", "0.50");
+      await page.click("#action-refund");
+      await page.locator("#refunds").waitFor({ timeout: 15000 });
+      assert((await page.locator("#refunds").textContent()).includes("0.50"), "the refund is listed");
+      await keep("transaction-refunded");
       // The .xlsx export of the filtered list, parsed back.
       const xlsx = await context.request.get(`${base}/cabinet/transactions.xlsx?invoice=${encodeURIComponent(invoice)}`);
       equal(xlsx.status(), 200, "xlsx export");

@@ -1,25 +1,25 @@
 //! The money actions on a transaction's page: Confirm (full or partial), Void and Refund (full
 //! or partial).
 //!
-//! Design: this module is the cabinet's only door to the money flows. It decides which forms a
-//! page offers ([`offers`], from the role and the transaction's status) and takes their posts
+//! This module is the cabinet's only door to the money flows. It decides which forms a page
+//! offers ([`offers`], from the role and the transaction's status) and takes their posts
 //! ([`transaction_action`]: same-origin, the session's CSRF token, the `MoveMoney` role, the
-//! transaction scoped to the account) — and then hands the checked request to [`perform`].
-//! The payment flows are moving into the gateway crate, which answers typed outcomes instead of
-//! the API's envelope bytes; the cabinet must call those same flows and never parse an API
-//! reply. Until the gateway crate is merged, [`perform`] answers [`Outcome::NotInThisBuild`] and
-//! the page says so in plain words; at merge, `perform` calls the gateway's confirm, void and
-//! refund with the amount and an idempotency key derived from the form's token (so a double
-//! click is one operation) and maps their outcomes to [`Outcome`].
+//! transaction scoped to the account), then calls the gateway's `payments::manage::manage`, the
+//! flow the API's confirm, void and refund call, and reads its typed outcome.
+//!
+//! A double click is one operation: each form carries what the page saw (`seen`: status,
+//! captured and refunded), and the post claims an idempotency key made of the session, the
+//! transaction, the action, the amount and that view. A second post of the same form finds the
+//! key taken and changes nothing; a new page (after the first action) makes a new key.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::response::Response;
 use oblako_core::staff::Action;
 use oblako_store::transactions::TransactionRow;
 use oblako_store::transactions::search;
 
-use super::page::{self, Words};
+use super::page;
 use super::session::{Posted, Session};
 use crate::state::AppState;
 
@@ -95,24 +95,124 @@ pub fn offers(s: &Session, t: &TransactionRow) -> Vec<Offer> {
 /// What an action came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// The money flows are not reachable from the cabinet in this build.
-    NotInThisBuild,
+    /// The money moved.
+    Done,
+    /// The same form was sent before (a double click): nothing more was done.
+    AlreadySent,
+    /// The flow refused, with the protocol's words.
+    Refused(String),
 }
 
-/// Runs a checked action (see the module's head).
+/// What the page saw of `t` when it offered its forms.
+pub fn seen(t: &TransactionRow) -> String {
+    format!("{}:{}:{}", t.status, t.captured, t.refunded)
+}
+
+/// Runs a checked action once per form (see the module's head).
 pub async fn perform(
-    _state: &AppState,
-    _t: &TransactionRow,
-    _kind: Kind,
-    _amount: Option<i64>,
-) -> Outcome {
-    Outcome::NotInThisBuild
+    state: &AppState,
+    s: &Session,
+    t: &TransactionRow,
+    kind: Kind,
+    amount: Option<i64>,
+    seen: &str,
+) -> anyhow::Result<Outcome> {
+    use oblako_gateway::payments::manage::{Action as Move, manage};
+    use oblako_store::idempotency::{self, Claim, KeyRef};
+    let mode = oblako_core::ids::Mode::parse(&t.mode)
+        .ok_or_else(|| anyhow::anyhow!("transaction {} has mode {:?}", t.id, t.mode))?;
+    let site_id = oblako_core::ids::SiteId(t.site_id);
+    let site = oblako_store::sites::site(&state.db, site_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("transaction {} has no site", t.id))?;
+    let keys = oblako_store::sites::keys_of(&state.db, site_id).await?;
+    let public_id = keys
+        .iter()
+        .find(|k| k.mode == mode)
+        .map(|k| k.public_id.clone())
+        .unwrap_or_default();
+    let action = match (kind, amount) {
+        (Kind::Void, _) => Move::Void,
+        (Kind::Confirm, Some(a)) => Move::Confirm(a),
+        (Kind::Refund, Some(a)) => Move::Refund(a),
+        _ => return Ok(Outcome::Refused("Amount is required".into())),
+    };
+    let mut ctx = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+    for part in [
+        &s.id_hash[..],
+        t.id.to_string().as_bytes(),
+        kind.as_str().as_bytes(),
+        amount.unwrap_or(0).to_string().as_bytes(),
+        seen.as_bytes(),
+    ] {
+        ctx.update(part);
+        ctx.update(b"\n");
+    }
+    let digest = ctx.finish();
+    let key_text = format!(
+        "cabinet:{}",
+        digest
+            .as_ref()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    let key = KeyRef {
+        site: site_id,
+        mode,
+        key: &key_text,
+    };
+    let now = state.now_ms();
+    let retention =
+        i64::try_from(state.config.idempotency_retention().as_millis()).unwrap_or(i64::MAX);
+    let lease = crate::api::idempotency::RUNNING_LEASE_MS;
+    let claim = idempotency::claim(
+        &state.db,
+        key,
+        digest.as_ref(),
+        now,
+        now.saturating_add(retention),
+        now - lease,
+    )
+    .await?;
+    let resume = match claim {
+        Claim::Claimed { resume } => resume,
+        Claim::Running { .. } | Claim::Done { .. } => return Ok(Outcome::AlreadySent),
+    };
+    let payee = oblako_gateway::payments::pay::Payee {
+        site: &site,
+        mode,
+        public_id: &public_id,
+    };
+    let recovery =
+        oblako_gateway::recovery::Recovery::claimed(site_id, mode, key_text.clone(), resume);
+    let outcome = match manage(state, payee, t.id, action, recovery).await {
+        Ok(_) => Outcome::Done,
+        Err(oblako_gateway::FlowError::Internal(e)) => {
+            idempotency::release(&state.db, key).await?;
+            return Err(e);
+        }
+        Err(refused) => Outcome::Refused(refused.to_string()),
+    };
+    idempotency::complete(&state.db, key, 200, b"").await?;
+    let detail = format!(
+        "{} {} {}",
+        kind.as_str(),
+        t.id,
+        amount
+            .map(super::transactions::major)
+            .unwrap_or_default()
+    );
+    super::audit::note(state, s, kind.as_str(), Some(t.site_id), &detail).await?;
+    Ok(outcome)
 }
 
 #[derive(serde::Deserialize)]
 pub struct ActionForm {
     #[serde(default)]
     amount: String,
+    #[serde(default)]
+    seen: String,
 }
 
 /// `POST /cabinet/transactions/{id}/{action}`.
@@ -133,9 +233,11 @@ pub async fn transaction_action(
         Err(e) => return page::internal(s.lang, &e),
     };
     let amount = super::transactions::amount(&form.amount);
-    match perform(&state, &t, kind, amount).await {
-        Outcome::NotInThisBuild => {
-            page::problem(s.lang, StatusCode::SERVICE_UNAVAILABLE, Words::NotYet)
+    match perform(&state, &s, &t, kind, amount, &form.seen).await {
+        Ok(Outcome::Done | Outcome::AlreadySent) => {
+            axum::response::Redirect::to(&format!("/cabinet/transactions/{id}")).into_response()
         }
+        Ok(Outcome::Refused(message)) => page::refused(s.lang, &message),
+        Err(e) => page::internal(s.lang, &e),
     }
 }

@@ -130,19 +130,17 @@ pub enum Words {
     TooMany,
     /// A set-up link that is used, expired or wrong.
     BadLink,
-    /// An action this build cannot take from the cabinet yet.
-    NotYet,
     /// Our fault.
     Internal,
 }
 
 #[derive(Template)]
 #[template(path = "cabinet/problem.html")]
-struct ProblemPage {
+struct ProblemPage<'a> {
     t: Texts,
     lang: &'static str,
     title: &'static str,
-    message: &'static str,
+    message: &'a str,
 }
 
 /// The error page for `words`.
@@ -177,10 +175,6 @@ pub fn problem(lang: Lang, status: StatusCode, words: Words) -> Response {
             "Link no longer valid",
             "This link has been used or has expired. Ask the account's owner for a new one.",
         ),
-        Words::NotYet => (
-            "Not available yet",
-            "This action is not available in the cabinet yet. Use the API or the command line.",
-        ),
         Words::Internal => (
             "Something went wrong",
             "Something went wrong on our side. Try again in a minute.",
@@ -193,6 +187,20 @@ pub fn problem(lang: Lang, status: StatusCode, words: Words) -> Response {
             lang: lang_code(lang),
             title: t.t(title),
             message: t.t(message),
+        },
+    )
+}
+
+/// The page for a money action the payment flows refused, with their words.
+pub fn refused(lang: Lang, message: &str) -> Response {
+    let t = Texts(lang);
+    render(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &ProblemPage {
+            t,
+            lang: lang_code(lang),
+            title: t.t("Not done"),
+            message,
         },
     )
 }

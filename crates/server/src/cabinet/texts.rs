@@ -122,10 +122,7 @@ fn russian(english: &str) -> Option<&'static str> {
         "Something went wrong on our side. Try again in a minute." => {
             "Что-то пошло не так на нашей стороне. Попробуйте через минуту."
         }
-        "Not available yet" => "Пока недоступно",
-        "This action is not available in the cabinet yet. Use the API or the command line." => {
-            "Это действие пока недоступно в кабинете. Воспользуйтесь API или командной строкой."
-        }
+        "Not done" => "Операция не выполнена",
         "No sites yet. Create one below: it starts in test mode with its own keys." => {
             "Сайтов пока нет. Создайте сайт ниже: он начнёт работу в тестовом режиме со своими ключами."
         }

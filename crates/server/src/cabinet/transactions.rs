@@ -187,6 +187,7 @@ struct OnePage {
     t: TransactionRow,
     refunds: Vec<TransactionRow>,
     actions: Vec<actions::Offer>,
+    seen: String,
     notifications: Vec<(
         oblako_store::notifications::Notification,
         Vec<oblako_store::notifications::AttemptRow>,
@@ -222,6 +223,7 @@ pub async fn transaction_page(
             StatusCode::OK,
             &OnePage {
                 actions: actions::offers(&s, &t),
+                seen: actions::seen(&t),
                 notifications: super::notifications::of_transaction(&state, &t).await?,
                 can_resend: s.can(oblako_core::staff::Action::EditNotifications),
                 f: Frame::new(&s, "transactions"),

@@ -783,3 +783,66 @@ async fn the_filtered_list_exports_to_xlsx_and_csv_for_roles_that_may() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn a_refund_from_the_transactions_page_moves_money_once_per_form() {
+    use crate::payments::{card, model};
+    let app = TestApp::new().await;
+    let paid = card(
+        &app,
+        "/payments/cards/charge",
+        "4000000000003055",
+        serde_json::json!({"Amount": 10, "InvoiceId": "RF-1"}),
+    )
+    .await;
+    let id = model(&paid)["TransactionId"].as_i64().unwrap();
+    let mut support = signed_in(&app, "help@shop.example", "support", None).await;
+    let from = format!("/cabinet/transactions/{id}");
+    let seen = hidden_field(&text(&support.get(&from).await), "seen");
+    let path = format!("/cabinet/transactions/{id}/refund");
+    // A double click: the same form twice is one refund.
+    for _ in 0..2 {
+        let r = support
+            .post(&from, &path, &[("amount", "4"), ("seen", &seen)])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", text(&r));
+        assert_eq!(location(&r), from);
+    }
+    let site = oblako_store::sites::site(&app.state.db, oblako_core::ids::SiteId(app.site.site_id))
+        .await
+        .unwrap()
+        .unwrap();
+    let row = oblako_store::transactions::search::of_account(&app.state.db, site.account_id, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.refunded, 400, "one refund of 4.00");
+    // The page now offers the rest; more than the rest is refused in the flow's words.
+    let seen = hidden_field(&text(&support.get(&from).await), "seen");
+    let over = support
+        .post(&from, &path, &[("amount", "7"), ("seen", &seen)])
+        .await;
+    assert_eq!(
+        over.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        text(&over)
+    );
+    let owner = signed_in(&app, "boss@shop.example", "owner", None).await;
+    let log = text(&owner.get("/cabinet/log").await);
+    assert!(log.contains(&format!("refund {id} 4")), "{log}");
+    // Void of a completed payment is not offered, and the flow refuses it if posted.
+    let void = support
+        .post(
+            &from,
+            &format!("/cabinet/transactions/{id}/void"),
+            &[("seen", &seen)],
+        )
+        .await;
+    assert_eq!(
+        void.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        text(&void)
+    );
+}
