@@ -199,9 +199,7 @@ pub async fn perform(
         "{} {} {}",
         kind.as_str(),
         t.id,
-        amount
-            .map(super::transactions::major)
-            .unwrap_or_default()
+        amount.map(super::transactions::major).unwrap_or_default()
     );
     super::audit::note(state, s, kind.as_str(), Some(t.site_id), &detail).await?;
     Ok(outcome)
