@@ -8,7 +8,7 @@
 
 pub mod registers;
 
-use oblako_core::ids::{Mode, SiteId};
+use oblako_core::ids::{AccountId, Mode, SiteId};
 
 use crate::{Db, StoreError, Tx, in_write, on_db, on_tx};
 
@@ -267,6 +267,47 @@ pub async fn list(
     ));
     let rows = on_db!(db, pool => sqlx::query_as(sql)
         .bind(site.0).bind(mode.as_str()).bind(limit).fetch_all(pool).await)?;
+    Ok(rows)
+}
+
+/// What the cabinet's receipts list asks for; `None` is "any".
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// One site of the account.
+    pub site: Option<SiteId>,
+    /// `test` or `live`.
+    pub mode: Option<Mode>,
+    /// `Queued`, `Processed` or `Error`.
+    pub state: Option<String>,
+    /// One payment or refund.
+    pub transaction: Option<i64>,
+}
+
+/// Receipts of `account`'s sites that match `filter`, newest first, older than `before` (a
+/// `seq`; `i64::MAX` for the first page), at most `limit`.
+pub async fn of_account(
+    db: &Db,
+    account: AccountId,
+    filter: &ListFilter,
+    before: i64,
+    limit: i64,
+) -> Result<Vec<ReceiptRow>, StoreError> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM receipts \
+         WHERE site_id IN (SELECT id FROM sites WHERE account_id = $1) \
+         AND ($2 IS NULL OR site_id = $2) AND ($3 IS NULL OR mode = $3) \
+         AND ($4 IS NULL OR state = $4) AND ($5 IS NULL OR transaction_id = $5) \
+         AND seq < $6 ORDER BY seq DESC LIMIT $7"
+    ));
+    let rows = on_db!(db, pool => sqlx::query_as(sql)
+        .bind(account.0)
+        .bind(filter.site.map(|s| s.0))
+        .bind(filter.mode.map(|m| m.as_str()))
+        .bind(filter.state.as_deref())
+        .bind(filter.transaction)
+        .bind(before)
+        .bind(limit)
+        .fetch_all(pool).await)?;
     Ok(rows)
 }
 

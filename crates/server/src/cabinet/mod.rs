@@ -17,6 +17,7 @@ pub mod log;
 pub mod notifications;
 pub mod page;
 pub mod password;
+pub mod receipts;
 pub mod session;
 pub mod setup;
 pub mod sign_in;
@@ -94,6 +95,7 @@ pub fn routes() -> Router<AppState> {
             post(actions::transaction_action),
         )
         .route("/cabinet/log", get(log::log_page))
+        .route("/cabinet/receipts", get(receipts::receipts_page))
         .route(
             "/cabinet/users",
             get(users::users_page).post(users::users_invite),

@@ -123,6 +123,16 @@ fn russian(english: &str) -> Option<&'static str> {
             "Что-то пошло не так на нашей стороне. Попробуйте через минуту."
         }
         "Not done" => "Операция не выполнена",
+        "Receipts" => "Чеки",
+        "Type" => "Тип",
+        "State" => "Состояние",
+        "Receipt" => "Чек",
+        "Queued" => "В очереди",
+        "Processed" => "Пробит",
+        "Fiscalised (UTC)" => "Пробит (UTC)",
+        "No receipts for this filter. A payment whose data carries CustomerReceipt gets one when it completes." => {
+            "Чеков по этому фильтру нет. Платёж с CustomerReceipt в данных получает чек, когда завершается."
+        }
         "No sites yet. Create one below: it starts in test mode with its own keys." => {
             "Сайтов пока нет. Создайте сайт ниже: он начнёт работу в тестовом режиме со своими ключами."
         }

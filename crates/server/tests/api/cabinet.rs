@@ -846,3 +846,43 @@ async fn a_refund_from_the_transactions_page_moves_money_once_per_form() {
         text(&void)
     );
 }
+
+#[tokio::test]
+async fn the_receipts_list_shows_the_accounts_receipts_and_not_anothers() {
+    use crate::payments::{card, model};
+    use crate::receipts_api::fiscalise;
+    let app = TestApp::new().await;
+    let data = serde_json::json!({"Items": [
+        {"label": "Товар", "price": 100, "quantity": 1, "amount": 100, "vat": 20}],
+        "taxationSystem": 0, "amounts": {"electronic": 100}});
+    let body = serde_json::json!({"Amount": 100,
+        "JsonData": {"CloudPayments": {"CustomerReceipt": data}}});
+    let paid = card(&app, "/payments/cards/charge", "4111111111111111", body).await;
+    let id = model(&paid)["TransactionId"].as_i64().unwrap();
+    assert_eq!(fiscalise(&app).await, 1);
+    let receipt = oblako_store::receipts::for_transaction(&app.state.db, id)
+        .await
+        .unwrap()
+        .remove(0);
+    let viewer = signed_in(&app, "eyes@shop.example", "viewer", None).await;
+    let list = text(&viewer.get("/cabinet/receipts").await);
+    assert!(
+        list.contains(&format!("/r/{}", receipt.id))
+            && list.contains(&format!("/cabinet/transactions/{id}")),
+        "{list}"
+    );
+    let filtered = format!("/cabinet/receipts?transaction={id}&state=processed&mode=test");
+    assert!(text(&viewer.get(&filtered).await).contains(&receipt.id));
+    let queued = text(&viewer.get("/cabinet/receipts?state=queued").await);
+    assert!(!queued.contains(&receipt.id), "{queued}");
+    let page = text(&viewer.get(&format!("/cabinet/transactions/{id}")).await);
+    assert!(page.contains(&format!("/cabinet/receipts?transaction={id}")));
+    let other = signed_in(&app, "them@other.example", "owner", Some("Other shop")).await;
+    let theirs = text(&other.get("/cabinet/receipts").await);
+    assert!(
+        !theirs.contains(&receipt.id) && theirs.contains("no-receipts"),
+        "{theirs}"
+    );
+    let probe = format!("/cabinet/receipts?transaction={id}");
+    assert!(!text(&other.get(&probe).await).contains(&receipt.id));
+}
