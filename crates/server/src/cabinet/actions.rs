@@ -149,14 +149,7 @@ pub async fn perform(
         ctx.update(b"\n");
     }
     let digest = ctx.finish();
-    let key_text = format!(
-        "cabinet:{}",
-        digest
-            .as_ref()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
+    let key_text = format!("cabinet:{}", crate::secrets::hex(digest.as_ref()));
     let key = KeyRef {
         site: site_id,
         mode,
