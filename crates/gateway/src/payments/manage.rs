@@ -120,8 +120,10 @@ pub async fn manage(
     )
     .await?;
     let target = refund_id.unwrap_or(id);
-    let receipted =
-        crate::receipts::queue_in(&mut tx, &row, settled(action, refund_id), now).await?;
+    let receipted = match settled(action, refund_id) {
+        Some(money) => crate::receipts::queue_in(&mut tx, &row, Some(money), now).await?,
+        None => false,
+    };
     let queued = announce(&subscriptions, &mut tx, payee.mode, target, notice, now).await?;
     tx.commit().await?;
     if queued {
@@ -143,7 +145,7 @@ fn settled(action: Action, refund_id: Option<i64>) -> Option<Settled> {
     match (action, refund_id) {
         (Action::Confirm(amount), _) => Some(Settled::Captured(amount)),
         (Action::Refund(amount), Some(refund_id)) => Some(Settled::Refunded { refund_id, amount }),
-        _ => Some(Settled::Captured(0)),
+        _ => None,
     }
 }
 

@@ -127,6 +127,17 @@ fn attachment(body: Vec<u8>, content_type: &'static str, name: &str) -> Response
 
 /// A CSV field, quoted when it must be, and with a leading `'` where a spreadsheet would take
 /// the text for a formula.
+/// Writes the export of `filters` in `format` to the audit trail.
+async fn note_export(
+    state: &AppState,
+    s: &Session,
+    format: &str,
+    filters: &Filters,
+) -> anyhow::Result<()> {
+    let detail = format!("{format}: {}", filters.query());
+    audit::note(state, s, "export", None, &detail).await
+}
+
 fn csv_field(text: &str) -> String {
     let text = if text.starts_with(['=', '+', '-', '@']) && text.parse::<f64>().is_err() {
         format!("'{text}")
@@ -165,15 +176,7 @@ pub async fn transactions_csv(
             out.push_str("\r\n");
         }
     }
-    if let Err(e) = audit::note(
-        &state,
-        &s,
-        "export",
-        None,
-        &format!("csv: {}", filters.query()),
-    )
-    .await
-    {
+    if let Err(e) = note_export(&state, &s, "csv", &filters).await {
         return page::internal(s.lang, &e);
     }
     attachment(
@@ -244,15 +247,7 @@ pub async fn transactions_xlsx(
         (Ok(()), Ok(bytes)) => bytes,
         (Err(e), _) | (_, Err(e)) => return page::internal(s.lang, &e),
     };
-    if let Err(e) = audit::note(
-        &state,
-        &s,
-        "export",
-        None,
-        &format!("xlsx: {}", filters.query()),
-    )
-    .await
-    {
+    if let Err(e) = note_export(&state, &s, "xlsx", &filters).await {
         return page::internal(s.lang, &e);
     }
     attachment(
