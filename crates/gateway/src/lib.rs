@@ -8,8 +8,11 @@
 //! - `recovery` is idempotency as the flows see it: the claimed key and what to resume.
 //! - `payments` takes money (cryptogram, token, 3-D Secure) and confirms, voids and refunds it,
 //!   ending in `payments::outcome`; `bank` is the emulated acquirer and its durable intent.
-//! - `orders` are payment links; `subscriptions` are recurring charges, their billing round and
-//!   what follows their payments.
+//! - `settlement` is what payments and billing share once a transaction exists: the
+//!   authorization's tail (Check, bank, recorded outcome) and, in one place, what follows an
+//!   answer in its commit (order paid, subscription created or moved on, card changed);
+//!   `payments` and `subscriptions` build on it and do not import each other.
+//! - `orders` are payment links; `subscriptions` are recurring charges and their billing round.
 //! - `notify` is the notification outbox, the site's Check and delivery; `mail` is the outbox of
 //!   messages to payers; `receipts` are 54-FZ receipts, queued in the commit that settles a
 //!   payment and fiscalised by an emulated cash register; `sweeper` expires holds and 3-D Secure and reconciles with the bank.
@@ -34,6 +37,7 @@ pub mod payments;
 pub mod receipts;
 pub mod recovery;
 pub mod secrets;
+pub mod settlement;
 pub mod sites;
 pub mod stop;
 pub mod subscriptions;

@@ -7,34 +7,25 @@ use oblako_core::money::Money;
 use oblako_core::payment::{Stage, Status};
 use oblako_core::test_bank::{self, Channel};
 use oblako_protocol::transaction::Secure3dModel;
+use oblako_store::acquirer;
 use oblako_store::transactions::{self, NewTransaction, TransactionRow};
-use oblako_store::{acquirer, sites::Site};
 
 use crate::FlowError;
 use crate::Gateway;
-use crate::payments::model::Terminal;
-use crate::payments::outcome::PaymentOutcome;
-use crate::payments::settle::{Charged, Known, check_then_authorize, pay_resumed};
 use crate::payments::three_ds;
 use crate::recovery::Recovery;
 use crate::secrets::random_hex;
+use crate::settlement::NO_LIVE_ACQUIRER;
+pub use crate::settlement::Payee;
+use crate::settlement::authorize::{
+    Charged, Known, check_then_authorize, finish_authorization, stored,
+};
+use crate::settlement::claims::{Claims, ForSubscription, claim_in};
+use crate::settlement::outcome::PaymentOutcome;
 use crate::vault;
 
 /// How long a payer has for 3-D Secure.
 pub const THREE_DS_WINDOW_MS: i64 = 20 * 60 * 1000;
-/// How long an authorization is held before it is cancelled (spec §11).
-pub const HOLD_MS: i64 = 7 * 24 * 3600 * 1000;
-
-/// How long an authorization on `site` waits: the hold, or less when the site confirms
-/// authorizations automatically after some days.
-pub fn hold_ms(site: &Site) -> i64 {
-    const DAY_MS: i64 = 24 * 3600 * 1000;
-    match site.auto_confirm_days {
-        Some(days) if days >= 0 => HOLD_MS.min(days.saturating_mul(DAY_MS)),
-        _ => HOLD_MS,
-    }
-}
-
 /// Where the card comes from.
 #[derive(Debug)]
 pub enum Source {
@@ -77,38 +68,19 @@ pub struct PaymentRequest {
     /// The order (`InternalId`) this payment pays, claimed in the commit that creates it.
     pub order: Option<i64>,
     /// The subscription whose card the payer changes on the self-service page, claimed in the
-    /// commit that creates this payment (`subscriptions::card_change`).
-    pub subscription: Option<crate::subscriptions::card_change::ForSubscription>,
+    /// commit that creates this payment (`settlement::claims`).
+    pub subscription: Option<ForSubscription>,
 }
 
-/// Who is paying: the authenticated site and mode.
-#[derive(Debug, Clone, Copy)]
-pub struct Payee<'a> {
-    /// The site.
-    pub site: &'a Site,
-    /// Test or live.
-    pub mode: Mode,
-    /// The Public ID used.
-    pub public_id: &'a str,
-}
-
-impl Payee<'_> {
-    pub fn terminal(&self) -> Terminal<'_> {
-        Terminal {
-            public_id: self.public_id,
-            terminal_url: &self.site.terminal_url,
-            test_mode: self.mode == Mode::Test,
-            offset: jiff::tz::Offset::UTC,
+impl PaymentRequest {
+    /// What the payment claims in the commit that creates it.
+    pub fn claims(&self) -> Claims<'_> {
+        Claims {
+            order: self.order,
+            subscription: self.subscription.as_ref(),
         }
     }
 }
-
-/// Refusal for a payment of an order that is paid, cancelled or being paid.
-pub const ORDER_TAKEN: &str = "This order is paid, cancelled, or being paid right now";
-
-/// Refusal for live payments until an acquirer is configured.
-pub const NO_LIVE_ACQUIRER: &str =
-    "Live payments are not available: no acquirer is configured for this gateway";
 
 /// Runs one payment to its outcome.
 pub async fn pay(
@@ -181,10 +153,7 @@ pub async fn pay(
     };
     // With nothing else to claim in the same commit, the row and its intent go in one
     // statement (see `transactions::insert_with_intent`).
-    let alone = !three_ds
-        && request.order.is_none()
-        && request.subscription.is_none()
-        && !recovery.is_keyed();
+    let alone = !three_ds && request.claims().none() && !recovery.is_keyed();
     let inserted = if alone {
         transactions::insert_with_intent(&state.db, &new).await?
     } else {
@@ -212,6 +181,25 @@ pub async fn pay(
     check_then_authorize(state, payee, id, &reference, card, now, Some(known)).await
 }
 
+/// Answers a retried payment whose first copy died after creating transaction `resume`: the
+/// transaction is finished (its bank call made or looked up under the same reference) and
+/// reported, never paid a second time (RELIABILITY I6).
+pub async fn pay_resumed(
+    state: &Gateway,
+    payee: Payee<'_>,
+    recovery: Recovery,
+) -> Result<PaymentOutcome, FlowError> {
+    let id = recovery
+        .resume
+        .ok_or_else(|| anyhow::anyhow!("nothing to resume"))?;
+    let row = stored(state, payee, id).await?;
+    match Status::parse(&row.status) {
+        Some(Status::Processing) => finish_authorization(state, payee, &row).await,
+        Some(Status::AwaitingAuthentication) => challenge(state, payee, &row),
+        _ => Ok(PaymentOutcome::of(row)),
+    }
+}
+
 /// Commits a new payment with what must join its commit: the request's idempotency record, the
 /// order it pays (claimed here), the subscription whose card it changes (claimed here), and the intent of its bank call (none while 3-D Secure waits).
 async fn commit_with_claims(
@@ -222,26 +210,12 @@ async fn commit_with_claims(
     three_ds: bool,
     now: i64,
 ) -> Result<TransactionRow, FlowError> {
-    let (site, mode) = (new.site, new.mode);
     let mut tx = state.db.begin_write().await?;
     let inserted = transactions::insert_returning(&mut tx, new).await?;
     let id = inserted.id;
     recovery.attach(&mut tx, id).await?;
     // Dropping `tx` on a lost claim undoes the transaction: the bank never hears of it.
-    if let Some(order) = request.order {
-        crate::orders::release::release_unanswered_three_ds(&mut tx, site, mode, order, now)
-            .await?;
-        if !oblako_store::orders::attach_transaction(&mut tx, order, id, now).await? {
-            return Err(FlowError::Refused(ORDER_TAKEN.into()));
-        }
-    }
-    if let Some(target) = &request.subscription {
-        let claim =
-            crate::subscriptions::card_change::claim_in(&mut tx, site, mode, target, id, now);
-        if let Some(why) = claim.await? {
-            return Err(FlowError::Refused(why.into()));
-        }
-    }
+    claim_in(&mut tx, new.site, new.mode, request.claims(), id, now).await?;
     if !three_ds {
         let reference = transactions::auth_reference(id);
         acquirer::record_intent(&mut tx, &reference, id, "auth", new.amount, now).await?;

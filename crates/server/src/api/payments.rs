@@ -18,7 +18,7 @@ use crate::payments::NOT_FOUND;
 use crate::payments::manage::{Action, manage};
 use crate::payments::model::{Terminal, transaction_model};
 use crate::payments::pay::{Payee, PaymentRequest, Source, pay};
-use crate::payments::settle::pay_resumed;
+use crate::payments::pay::pay_resumed;
 use crate::state::AppState;
 
 fn payee(principal: &Principal) -> Payee<'_> {

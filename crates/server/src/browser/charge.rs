@@ -27,7 +27,7 @@ use crate::client::client_ip;
 use crate::pages::{Lang, Problem, error_page, html};
 use crate::payments::outcome::PaymentOutcome;
 use crate::payments::pay::{Payee, PaymentRequest, Source, pay};
-use crate::payments::settle::pay_resumed;
+use crate::payments::pay::pay_resumed;
 use crate::secrets::random_hex;
 use crate::state::AppState;
 
