@@ -5,7 +5,8 @@
 //! - `context` is the [`Gateway`] every flow and worker takes: database, clock, keys, caches,
 //!   the outboxes' bells and the [`context::Settings`] the flows read.
 //! - `error` is a flow's failure ([`FlowError`]): refused with the protocol's words, or internal.
-//! - `recovery` is idempotency as the flows see it: the claimed key and what to resume.
+//! - `recovery` is idempotency as the flows see it: the claimed key and what to resume; `once`
+//!   runs work once per key for every face (claim, run, store or release) in a typed [`once::Once`].
 //! - `payments` takes money (cryptogram, token, 3-D Secure) and confirms, voids and refunds it,
 //!   ending in `payments::outcome`; `bank` is the emulated acquirer and its durable intent.
 //! - `settlement` is what payments and billing share once a transaction exists: the
@@ -31,6 +32,7 @@ pub mod faults;
 pub mod keyring;
 pub mod mail;
 pub mod notify;
+pub mod once;
 pub mod orders;
 pub mod outbound;
 pub mod payments;

@@ -51,6 +51,16 @@ impl AppState {
     pub fn now_ms(&self) -> i64 {
         self.gateway.now_ms()
     }
+
+    /// How the faces run work once per key (`once::run`): finished keys kept for
+    /// `idempotency_retention`, a duplicate waiting up to `wait` for the first copy.
+    pub fn once_policy(&self, wait: std::time::Duration) -> oblako_gateway::once::Policy {
+        oblako_gateway::once::Policy {
+            retention_ms: i64::try_from(self.config.idempotency_retention().as_millis())
+                .unwrap_or(i64::MAX),
+            wait,
+        }
+    }
 }
 
 impl Deref for Shared {
