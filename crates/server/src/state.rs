@@ -32,11 +32,11 @@ pub struct Shared {
     /// API keys and their sites, read recently by Basic auth.
     pub keys: crate::api::key_cache::KeyCache,
     /// Browser charges per client IP (`widget_charge_per_minute`).
-    pub widget_rate: crate::browser::rate::RateLimit,
+    pub widget_rate: crate::rate::RateLimit,
     /// Card payments of orders per client IP.
-    pub order_pay_limits: crate::pages::order_pay::PayLimits,
+    pub order_pay_limits: crate::rate::RateLimit,
     /// Cabinet sign-in attempts per client IP.
-    pub cabinet_sign_in_rate: crate::browser::rate::RateLimit,
+    pub cabinet_sign_in_rate: crate::rate::RateLimit,
 }
 
 impl AppState {

@@ -78,7 +78,7 @@ async fn admitted(state: &AppState, request: Request) -> Result<Posted, Response
     let Some(posted) = read_form(request).await else {
         return Err(not_a_form());
     };
-    if !state.order_pay_limits.admit(posted.ip, state.now_ms()) {
+    if !state.order_pay_limits.allow(posted.ip, state.now_ms()) {
         return Err(too_many());
     }
     Ok(posted)
