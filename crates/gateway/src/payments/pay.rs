@@ -6,6 +6,7 @@ use oblako_core::money::Currency;
 use oblako_core::money::Money;
 use oblako_core::payment::{Stage, Status};
 use oblako_core::test_bank::{self, Channel};
+use oblako_protocol::payment_request::PaymentFields;
 use oblako_protocol::transaction::Secure3dModel;
 use oblako_store::acquirer;
 use oblako_store::transactions::{self, NewTransaction, TransactionRow};
@@ -40,31 +41,18 @@ pub enum Source {
     Token(String),
 }
 
-/// A payment request, validated.
+/// A payment request, validated: what to charge and how, and the merchant's fields as the
+/// protocol reads them (`protocol::payment_request`).
 #[derive(Debug)]
 pub struct PaymentRequest {
     /// One- or two-stage.
     pub stage: Stage,
-    /// How much.
-    pub amount: Money,
     /// The card.
     pub source: Source,
-    /// `InvoiceId`.
-    pub invoice_id: Option<String>,
-    /// `AccountId`.
-    pub account_id: Option<String>,
-    /// `Email`.
-    pub email: Option<String>,
-    /// `Description`.
-    pub description: Option<String>,
-    /// `JsonData` as text.
-    pub json_data: Option<String>,
-    /// `CultureName`.
-    pub culture: String,
-    /// `IpAddress`.
+    /// The amount and the merchant's fields.
+    pub fields: PaymentFields,
+    /// `IpAddress`, or the payer's address as the server saw it.
     pub ip_address: String,
-    /// `Name`.
-    pub name: Option<String>,
     /// The order (`InternalId`) this payment pays, claimed in the commit that creates it.
     pub order: Option<i64>,
     /// The subscription whose card the payer changes on the self-service page, claimed in the
@@ -73,6 +61,18 @@ pub struct PaymentRequest {
 }
 
 impl PaymentRequest {
+    /// A request as the wire gave it, paying no order or subscription.
+    pub fn of(stage: Stage, source: Source, fields: PaymentFields, ip_address: String) -> Self {
+        PaymentRequest {
+            stage,
+            source,
+            fields,
+            ip_address,
+            order: None,
+            subscription: None,
+        }
+    }
+
     /// What the payment claims in the commit that creates it.
     pub fn claims(&self) -> Claims<'_> {
         Claims {
@@ -107,7 +107,7 @@ pub async fn pay(
             let found =
                 vault::load_token_card(&state.db, &state.secrets, site, mode, token).await?;
             let Some((_, card_id, pan, expiry)) =
-                found.filter(|(account, ..)| Some(account) == request.account_id.as_ref())
+                found.filter(|(account, ..)| Some(account) == request.fields.account_id.as_ref())
             else {
                 return Err(FlowError::Refused("Token not found".into()));
             };
@@ -131,16 +131,16 @@ pub async fn pay(
         } else {
             "one"
         },
-        amount: request.amount.minor,
-        currency: request.amount.currency.code(),
-        invoice_id: request.invoice_id.as_deref(),
-        account_id: request.account_id.as_deref(),
-        email: request.email.as_deref(),
-        description: request.description.as_deref(),
-        json_data: request.json_data.as_deref(),
-        culture: &request.culture,
+        amount: request.fields.amount.minor,
+        currency: request.fields.amount.currency.code(),
+        invoice_id: request.fields.invoice_id.as_deref(),
+        account_id: request.fields.account_id.as_deref(),
+        email: request.fields.email.as_deref(),
+        description: request.fields.description.as_deref(),
+        json_data: request.fields.json_data.as_deref(),
+        culture: &request.fields.culture,
         ip_address: &request.ip_address,
-        name: request.name.as_deref(),
+        name: request.fields.name.as_deref(),
         card_id: Some(card_id),
         card_first_six: pan.first_six(),
         card_last_four: pan.last_four(),
@@ -172,7 +172,7 @@ pub async fn pay(
         expiry,
         channel,
         card_id,
-        amount: request.amount.minor,
+        amount: request.fields.amount.minor,
     };
     let known = Known {
         row: inserted,
