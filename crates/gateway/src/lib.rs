@@ -5,11 +5,15 @@
 //! - `context` is the [`Gateway`] every flow and worker takes: database, clock, keys, caches,
 //!   the outboxes' bells and the [`context::Settings`] the flows read.
 //! - `error` is a flow's failure ([`FlowError`]): refused with the protocol's words, or internal.
-//! - `recovery` is idempotency as the flows see it: the claimed key and what to resume.
+//! - `recovery` is idempotency as the flows see it: the claimed key and what to resume; `once`
+//!   runs work once per key for every face (claim, run, store or release) in a typed [`once::Once`].
 //! - `payments` takes money (cryptogram, token, 3-D Secure) and confirms, voids and refunds it,
 //!   ending in `payments::outcome`; `bank` is the emulated acquirer and its durable intent.
-//! - `orders` are payment links; `subscriptions` are recurring charges, their billing round and
-//!   what follows their payments.
+//! - `settlement` is what payments and billing share once a transaction exists: the
+//!   authorization's tail (Check, bank, recorded outcome) and, in one place, what follows an
+//!   answer in its commit (order paid, subscription created or moved on, card changed);
+//!   `payments` and `subscriptions` build on it and do not import each other.
+//! - `orders` are payment links; `subscriptions` are recurring charges and their billing round.
 //! - `notify` is the notification outbox, the site's Check and delivery; `mail` is the outbox of
 //!   messages to payers; `receipts` are 54-FZ receipts, queued in the commit that settles a
 //!   payment and fiscalised by an emulated cash register; `sweeper` expires holds and 3-D Secure and reconciles with the bank.
@@ -28,12 +32,14 @@ pub mod faults;
 pub mod keyring;
 pub mod mail;
 pub mod notify;
+pub mod once;
 pub mod orders;
 pub mod outbound;
 pub mod payments;
 pub mod receipts;
 pub mod recovery;
 pub mod secrets;
+pub mod settlement;
 pub mod sites;
 pub mod stop;
 pub mod subscriptions;

@@ -21,9 +21,8 @@ use oblako_store::{acquirer, sites};
 
 use crate::Gateway;
 use crate::bank::{self, BankAnswer, FollowUp};
-use crate::payments::pay::Payee;
-use crate::payments::settle::finish_authorization;
-use crate::payments::{change_to, payment_of};
+use crate::settlement::authorize::finish_authorization;
+use crate::settlement::{Payee, change_to, payment_of};
 use crate::stop::Stop;
 
 /// How long an intent may stay open before the reconciler asks the bank, by default

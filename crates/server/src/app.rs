@@ -107,15 +107,15 @@ pub async fn build_state(
 ) -> anyhow::Result<AppState> {
     let gateway = open_gateway(&config, db, clock).await?;
     Ok(AppState::new(Shared {
-        order_pay_limits: crate::pages::order_pay::PayLimits::new(config.order_pay_per_minute),
+        order_pay_limits: crate::rate::RateLimit::new(config.order_pay_per_minute),
         gateway,
         limits: Limits::new(config.test_in_flight, config.live_in_flight),
         proxies: crate::client::TrustedProxies::new(config.trusted_proxy_nets()?),
-        widget_rate: crate::browser::rate::RateLimit::new(config.widget_charge_per_minute),
+        widget_rate: crate::rate::RateLimit::new(config.widget_charge_per_minute),
         config,
         metrics: observe::metrics_handle(),
         keys: crate::api::key_cache::KeyCache::default(),
-        cabinet_sign_in_rate: crate::browser::rate::RateLimit::new(CABINET_SIGN_IN_PER_MINUTE),
+        cabinet_sign_in_rate: crate::rate::RateLimit::new(CABINET_SIGN_IN_PER_MINUTE),
     }))
 }
 

@@ -11,6 +11,8 @@
 //! - `ops` is health and metrics; `observe` the request span and metrics; `logging` the log
 //!   set-up; `client` finds the client's address behind trusted proxies.
 //! - `config` is the configuration and its checks; `cli` the `oblako` command.
+//! - `rate` is the one rate limiter (fixed windows per key) behind every per-IP budget and the
+//!   API's authentication throttles.
 
 pub mod api;
 pub mod app;
@@ -24,6 +26,7 @@ pub mod logging;
 pub mod observe;
 pub mod ops;
 pub mod pages;
+pub mod rate;
 pub mod state;
 
 // What moved to the gateway crate, under the names the faces already use.

@@ -32,11 +32,11 @@ pub struct Shared {
     /// API keys and their sites, read recently by Basic auth.
     pub keys: crate::api::key_cache::KeyCache,
     /// Browser charges per client IP (`widget_charge_per_minute`).
-    pub widget_rate: crate::browser::rate::RateLimit,
+    pub widget_rate: crate::rate::RateLimit,
     /// Card payments of orders per client IP.
-    pub order_pay_limits: crate::pages::order_pay::PayLimits,
+    pub order_pay_limits: crate::rate::RateLimit,
     /// Cabinet sign-in attempts per client IP.
-    pub cabinet_sign_in_rate: crate::browser::rate::RateLimit,
+    pub cabinet_sign_in_rate: crate::rate::RateLimit,
 }
 
 impl AppState {
@@ -50,6 +50,16 @@ impl AppState {
     /// Now, in Unix milliseconds, from the gateway's clock.
     pub fn now_ms(&self) -> i64 {
         self.gateway.now_ms()
+    }
+
+    /// How the faces run work once per key (`once::run`): finished keys kept for
+    /// `idempotency_retention`, a duplicate waiting up to `wait` for the first copy.
+    pub fn once_policy(&self, wait: std::time::Duration) -> oblako_gateway::once::Policy {
+        oblako_gateway::once::Policy {
+            retention_ms: i64::try_from(self.config.idempotency_retention().as_millis())
+                .unwrap_or(i64::MAX),
+            wait,
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 use oblako_core::ids::{Mode, SiteId};
 use oblako_core::payment::Stage;
 use oblako_protocol::order::OrderStatus;
+use oblako_protocol::payment_request::PaymentFields;
 use oblako_store::orders::OrderRow;
 use oblako_store::sites::{self, Site};
 
@@ -122,19 +123,21 @@ pub async fn pay_order(
         } else {
             Stage::OneStage
         },
-        amount: money_of(row),
         source: Source::Card {
             pan: card.pan,
             expiry: card.expiry,
         },
-        invoice_id: row.invoice_id.clone(),
-        account_id: row.account_id.clone(),
-        email: row.email.clone(),
-        description: Some(row.description.clone()),
-        json_data: row.json_data.clone(),
-        culture: row.culture.clone(),
+        fields: PaymentFields {
+            amount: money_of(row),
+            invoice_id: row.invoice_id.clone(),
+            account_id: row.account_id.clone(),
+            email: row.email.clone(),
+            description: Some(row.description.clone()),
+            json_data: row.json_data.clone(),
+            culture: row.culture.clone(),
+            name: form.name,
+        },
         ip_address: form.ip_address,
-        name: form.name,
         order: Some(row.internal_id),
         subscription: None,
     };

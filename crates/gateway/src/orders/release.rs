@@ -8,7 +8,7 @@ use oblako_core::payment::{Event, Status, apply};
 use oblako_store::{Tx, orders, transactions};
 
 use crate::FlowError;
-use crate::payments::{change_to, payment_of};
+use crate::settlement::{change_to, payment_of};
 
 /// Abandons the attempt of order `order` (internal id) that waits for 3-D Secure, if any.
 /// `true` when one was abandoned.

@@ -15,11 +15,11 @@ use crate::FlowError;
 use crate::Gateway;
 use crate::bank::{self, FollowUp};
 use crate::notify::outbox::{NoticeSettings, announce};
-use crate::payments::outcome::Managed;
-use crate::payments::pay::{NO_LIVE_ACQUIRER, Payee};
-use crate::payments::{NOT_FOUND, change_to, payment_of};
+use crate::payments::NOT_FOUND;
 use crate::receipts::Settled;
 use crate::recovery::Recovery;
+use crate::settlement::outcome::Managed;
+use crate::settlement::{NO_LIVE_ACQUIRER, Payee, change_to, payment_of};
 
 /// What to do to a payment.
 #[derive(Debug, Clone, Copy)]

@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 use jiff::tz::Offset;
+use oblako_core::ids::Mode;
 use oblako_core::money::{Currency, Money};
 use oblako_core::payment::Status;
 use oblako_core::test_bank;
@@ -11,6 +12,20 @@ use oblako_protocol::reasons::{Culture, cardholder_message, reason_name};
 use oblako_protocol::transaction::TransactionModel;
 use oblako_store::transactions::TransactionRow;
 use serde_json::Number;
+
+use crate::settlement::Payee;
+
+impl Payee<'_> {
+    /// The site facts a model of this payee's transaction shows.
+    pub fn terminal(&self) -> Terminal<'_> {
+        Terminal {
+            public_id: self.public_id,
+            terminal_url: &self.site.terminal_url,
+            test_mode: self.mode == Mode::Test,
+            offset: Offset::UTC,
+        }
+    }
+}
 
 /// The site facts a model shows.
 #[derive(Debug, Clone, Copy)]

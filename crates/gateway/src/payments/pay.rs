@@ -6,35 +6,27 @@ use oblako_core::money::Currency;
 use oblako_core::money::Money;
 use oblako_core::payment::{Stage, Status};
 use oblako_core::test_bank::{self, Channel};
+use oblako_protocol::payment_request::PaymentFields;
 use oblako_protocol::transaction::Secure3dModel;
+use oblako_store::acquirer;
 use oblako_store::transactions::{self, NewTransaction, TransactionRow};
-use oblako_store::{acquirer, sites::Site};
 
 use crate::FlowError;
 use crate::Gateway;
-use crate::payments::model::Terminal;
-use crate::payments::outcome::PaymentOutcome;
-use crate::payments::settle::{Charged, Known, check_then_authorize, pay_resumed};
 use crate::payments::three_ds;
 use crate::recovery::Recovery;
 use crate::secrets::random_hex;
+use crate::settlement::NO_LIVE_ACQUIRER;
+pub use crate::settlement::Payee;
+use crate::settlement::authorize::{
+    Charged, Known, check_then_authorize, finish_authorization, stored,
+};
+use crate::settlement::claims::{Claims, ForSubscription, claim_in};
+use crate::settlement::outcome::PaymentOutcome;
 use crate::vault;
 
 /// How long a payer has for 3-D Secure.
 pub const THREE_DS_WINDOW_MS: i64 = 20 * 60 * 1000;
-/// How long an authorization is held before it is cancelled (spec §11).
-pub const HOLD_MS: i64 = 7 * 24 * 3600 * 1000;
-
-/// How long an authorization on `site` waits: the hold, or less when the site confirms
-/// authorizations automatically after some days.
-pub fn hold_ms(site: &Site) -> i64 {
-    const DAY_MS: i64 = 24 * 3600 * 1000;
-    match site.auto_confirm_days {
-        Some(days) if days >= 0 => HOLD_MS.min(days.saturating_mul(DAY_MS)),
-        _ => HOLD_MS,
-    }
-}
-
 /// Where the card comes from.
 #[derive(Debug)]
 pub enum Source {
@@ -49,66 +41,46 @@ pub enum Source {
     Token(String),
 }
 
-/// A payment request, validated.
+/// A payment request, validated: what to charge and how, and the merchant's fields as the
+/// protocol reads them (`protocol::payment_request`).
 #[derive(Debug)]
 pub struct PaymentRequest {
     /// One- or two-stage.
     pub stage: Stage,
-    /// How much.
-    pub amount: Money,
     /// The card.
     pub source: Source,
-    /// `InvoiceId`.
-    pub invoice_id: Option<String>,
-    /// `AccountId`.
-    pub account_id: Option<String>,
-    /// `Email`.
-    pub email: Option<String>,
-    /// `Description`.
-    pub description: Option<String>,
-    /// `JsonData` as text.
-    pub json_data: Option<String>,
-    /// `CultureName`.
-    pub culture: String,
-    /// `IpAddress`.
+    /// The amount and the merchant's fields.
+    pub fields: PaymentFields,
+    /// `IpAddress`, or the payer's address as the server saw it.
     pub ip_address: String,
-    /// `Name`.
-    pub name: Option<String>,
     /// The order (`InternalId`) this payment pays, claimed in the commit that creates it.
     pub order: Option<i64>,
     /// The subscription whose card the payer changes on the self-service page, claimed in the
-    /// commit that creates this payment (`subscriptions::card_change`).
-    pub subscription: Option<crate::subscriptions::card_change::ForSubscription>,
+    /// commit that creates this payment (`settlement::claims`).
+    pub subscription: Option<ForSubscription>,
 }
 
-/// Who is paying: the authenticated site and mode.
-#[derive(Debug, Clone, Copy)]
-pub struct Payee<'a> {
-    /// The site.
-    pub site: &'a Site,
-    /// Test or live.
-    pub mode: Mode,
-    /// The Public ID used.
-    pub public_id: &'a str,
-}
+impl PaymentRequest {
+    /// A request as the wire gave it, paying no order or subscription.
+    pub fn of(stage: Stage, source: Source, fields: PaymentFields, ip_address: String) -> Self {
+        PaymentRequest {
+            stage,
+            source,
+            fields,
+            ip_address,
+            order: None,
+            subscription: None,
+        }
+    }
 
-impl Payee<'_> {
-    pub fn terminal(&self) -> Terminal<'_> {
-        Terminal {
-            public_id: self.public_id,
-            terminal_url: &self.site.terminal_url,
-            test_mode: self.mode == Mode::Test,
-            offset: jiff::tz::Offset::UTC,
+    /// What the payment claims in the commit that creates it.
+    pub fn claims(&self) -> Claims<'_> {
+        Claims {
+            order: self.order,
+            subscription: self.subscription.as_ref(),
         }
     }
 }
-
-/// Refusal for a payment of an order that is paid, cancelled or being paid.
-pub const ORDER_TAKEN: &str = "This order is paid, cancelled, or being paid right now";
-
-/// Refusal for live payments until an acquirer is configured.
-pub const NO_LIVE_ACQUIRER: &str =
-    "Live payments are not available: no acquirer is configured for this gateway";
 
 /// Runs one payment to its outcome.
 pub async fn pay(
@@ -135,7 +107,7 @@ pub async fn pay(
             let found =
                 vault::load_token_card(&state.db, &state.secrets, site, mode, token).await?;
             let Some((_, card_id, pan, expiry)) =
-                found.filter(|(account, ..)| Some(account) == request.account_id.as_ref())
+                found.filter(|(account, ..)| Some(account) == request.fields.account_id.as_ref())
             else {
                 return Err(FlowError::Refused("Token not found".into()));
             };
@@ -159,16 +131,16 @@ pub async fn pay(
         } else {
             "one"
         },
-        amount: request.amount.minor,
-        currency: request.amount.currency.code(),
-        invoice_id: request.invoice_id.as_deref(),
-        account_id: request.account_id.as_deref(),
-        email: request.email.as_deref(),
-        description: request.description.as_deref(),
-        json_data: request.json_data.as_deref(),
-        culture: &request.culture,
+        amount: request.fields.amount.minor,
+        currency: request.fields.amount.currency.code(),
+        invoice_id: request.fields.invoice_id.as_deref(),
+        account_id: request.fields.account_id.as_deref(),
+        email: request.fields.email.as_deref(),
+        description: request.fields.description.as_deref(),
+        json_data: request.fields.json_data.as_deref(),
+        culture: &request.fields.culture,
         ip_address: &request.ip_address,
-        name: request.name.as_deref(),
+        name: request.fields.name.as_deref(),
         card_id: Some(card_id),
         card_first_six: pan.first_six(),
         card_last_four: pan.last_four(),
@@ -181,10 +153,7 @@ pub async fn pay(
     };
     // With nothing else to claim in the same commit, the row and its intent go in one
     // statement (see `transactions::insert_with_intent`).
-    let alone = !three_ds
-        && request.order.is_none()
-        && request.subscription.is_none()
-        && !recovery.is_keyed();
+    let alone = !three_ds && request.claims().none() && !recovery.is_keyed();
     let inserted = if alone {
         transactions::insert_with_intent(&state.db, &new).await?
     } else {
@@ -203,13 +172,32 @@ pub async fn pay(
         expiry,
         channel,
         card_id,
-        amount: request.amount.minor,
+        amount: request.fields.amount.minor,
     };
     let known = Known {
         row: inserted,
         order: request.order.is_some(),
     };
     check_then_authorize(state, payee, id, &reference, card, now, Some(known)).await
+}
+
+/// Answers a retried payment whose first copy died after creating transaction `resume`: the
+/// transaction is finished (its bank call made or looked up under the same reference) and
+/// reported, never paid a second time (RELIABILITY I6).
+pub async fn pay_resumed(
+    state: &Gateway,
+    payee: Payee<'_>,
+    recovery: Recovery,
+) -> Result<PaymentOutcome, FlowError> {
+    let id = recovery
+        .resume
+        .ok_or_else(|| anyhow::anyhow!("nothing to resume"))?;
+    let row = stored(state, payee, id).await?;
+    match Status::parse(&row.status) {
+        Some(Status::Processing) => finish_authorization(state, payee, &row).await,
+        Some(Status::AwaitingAuthentication) => challenge(state, payee, &row),
+        _ => Ok(PaymentOutcome::of(row)),
+    }
 }
 
 /// Commits a new payment with what must join its commit: the request's idempotency record, the
@@ -222,26 +210,12 @@ async fn commit_with_claims(
     three_ds: bool,
     now: i64,
 ) -> Result<TransactionRow, FlowError> {
-    let (site, mode) = (new.site, new.mode);
     let mut tx = state.db.begin_write().await?;
     let inserted = transactions::insert_returning(&mut tx, new).await?;
     let id = inserted.id;
     recovery.attach(&mut tx, id).await?;
     // Dropping `tx` on a lost claim undoes the transaction: the bank never hears of it.
-    if let Some(order) = request.order {
-        crate::orders::release::release_unanswered_three_ds(&mut tx, site, mode, order, now)
-            .await?;
-        if !oblako_store::orders::attach_transaction(&mut tx, order, id, now).await? {
-            return Err(FlowError::Refused(ORDER_TAKEN.into()));
-        }
-    }
-    if let Some(target) = &request.subscription {
-        let claim =
-            crate::subscriptions::card_change::claim_in(&mut tx, site, mode, target, id, now);
-        if let Some(why) = claim.await? {
-            return Err(FlowError::Refused(why.into()));
-        }
-    }
+    claim_in(&mut tx, new.site, new.mode, request.claims(), id, now).await?;
     if !three_ds {
         let reference = transactions::auth_reference(id);
         acquirer::record_intent(&mut tx, &reference, id, "auth", new.amount, now).await?;

@@ -14,10 +14,10 @@ use oblako_store::transactions;
 use crate::FlowError;
 use crate::Gateway;
 use crate::notify::outbox::{NoticeSettings, announce};
-use crate::payments::outcome::PaymentOutcome;
-use crate::payments::pay::{NO_LIVE_ACQUIRER, Payee};
-use crate::payments::settle::{Charged, check_then_authorize};
-use crate::payments::{NOT_FOUND, change_to, expiry_of, payment_of, three_ds};
+use crate::payments::{NOT_FOUND, three_ds};
+use crate::settlement::authorize::{Charged, check_then_authorize};
+use crate::settlement::outcome::PaymentOutcome;
+use crate::settlement::{NO_LIVE_ACQUIRER, Payee, change_to, expiry_of, payment_of};
 use crate::vault;
 
 /// The refusal for a transaction that is not waiting for 3-D Secure (finished, or never asked).

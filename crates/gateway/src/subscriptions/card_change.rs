@@ -3,12 +3,12 @@
 //!
 //! The page (`pages::my_subscription_card`) pays with the cryptogram through the ordinary payment
 //! path; this module is the subscription's side of it, inside that path's own commits:
-//! - [`claim_in`], in the commit that creates the payment: the subscription is still in the
+//! - [`claim_in`], in the commit that creates the payment (`settlement::claims`): the subscription is still in the
 //!   status the page offered the form for, and nothing else is charging it (no billing job with
 //!   a payment in flight, no other card payment unsettled), then the payment is recorded as its
 //!   card change. The billing worker checks the same record under the same row lock
 //!   (`charge::start`), so a slot is never charged twice.
-//! - [`settle_in`], in the commit that records the approval (`payments::settle`): the
+//! - [`settle_in`], in the commit that records the approval (`settlement::approval`): the
 //!   subscription's token becomes the new card's; a `charge` also counts as the due charge
 //!   (the schedule moves on exactly as after an approved billing charge, with the Recurrent
 //!   notification when the status changes), which leaves any pending retry job of the old slot
@@ -22,37 +22,9 @@ use oblako_store::subscriptions::card_changes::{self, CardChange};
 use oblako_store::subscriptions::{self, SubscriptionRow};
 
 use crate::notify::outbox::NoticeSettings;
+pub use crate::settlement::claims::{ForSubscription, Purpose};
 use crate::subscriptions::manage::save_announcing;
 use crate::subscriptions::{apply, billing_of, schedule_of};
-
-/// What the payment on the page does for the subscription.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Purpose {
-    /// A PastDue subscription: the payment is the due charge.
-    Charge,
-    /// An Active subscription: an authorization, voided at once, that proves the new card.
-    Verify,
-}
-
-impl Purpose {
-    /// The purpose a subscription in `status` allows, if any (Cancelled, Rejected and Expired
-    /// subscriptions take no card).
-    pub fn of(status: &str) -> Option<Purpose> {
-        match status {
-            "PastDue" => Some(Purpose::Charge),
-            "Active" => Some(Purpose::Verify),
-            _ => None,
-        }
-    }
-
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Purpose::Charge => "charge",
-            Purpose::Verify => "verify",
-        }
-    }
-}
 
 /// The amount a verification holds: 11.00 RUB, since an authorization of 10 RUB or less cannot
 /// be voided for 24 hours (spec §3.6); 1.00 of any other currency.
@@ -60,15 +32,6 @@ pub fn verification_amount(currency: Currency) -> Money {
     let unit = 10_i64.pow(u32::from(currency.minor_units()));
     let units = if currency == Currency::RUB { 11 } else { 1 };
     Money::new(units * unit, currency)
-}
-
-/// The subscription a card payment on the page is for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ForSubscription {
-    /// `sc_…`.
-    pub id: String,
-    /// What the page offered (from the status it showed).
-    pub purpose: Purpose,
 }
 
 /// Refusal when a charge of the subscription is under way.

@@ -1,5 +1,5 @@
 //! One billing job: charge a subscription's slot once, as a merchant-initiated, scheduled token
-//! payment through the payment path (`payments::settle`), and apply the outcome.
+//! payment through the payment path (`settlement::authorize`), and apply the outcome.
 //!
 //! Two commits, each of which a crash may precede:
 //! 1. **start**: under the subscription's lock, check the job still matches the subscription
@@ -33,10 +33,9 @@ use oblako_store::{Tx, acquirer};
 
 use crate::Gateway;
 use crate::notify::outbox::{NoticeSettings, announce};
-use crate::payments::outcome::PaymentOutcome;
-use crate::payments::pay::Payee;
-use crate::payments::settle::{Charged, Known, check_then_authorize, finish_authorization};
-use crate::payments::{change_to, payment_of};
+use crate::settlement::authorize::{Charged, Known, check_then_authorize, finish_authorization};
+use crate::settlement::outcome::PaymentOutcome;
+use crate::settlement::{NO_LIVE_ACQUIRER, Payee, change_to, payment_of};
 use crate::subscriptions::billing::Payees;
 use crate::subscriptions::billing_of;
 use crate::subscriptions::outcome::{apply_outcome, ran_of};
@@ -79,7 +78,7 @@ pub async fn run(
         mode == Mode::Test,
         "subscription {}: {}",
         sub.id,
-        crate::payments::pay::NO_LIVE_ACQUIRER
+        NO_LIVE_ACQUIRER
     );
     let (site, public_id) = payees.get(state, site_id, mode).await?;
     let payee = Payee {

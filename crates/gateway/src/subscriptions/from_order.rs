@@ -2,7 +2,7 @@
 //! `SubscriptionBehavior` `CreateWeekly` or `CreateMonthly` makes, once paid, a subscription on
 //! the paying card's token: the order's amount, description, e-mail, culture and two-stage flag,
 //! every week or month, the first charge one interval after the payment. It is created in the
-//! commit that marks the order `Paid` (`payments::settle`), and the payment (so its Pay
+//! commit that marks the order `Paid` (`settlement::approval`), and the payment (so its Pay
 //! notification) carries the new `SubscriptionId`. An order paid without an `AccountId` has no
 //! token, so it makes none (logged).
 

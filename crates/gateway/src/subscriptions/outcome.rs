@@ -1,19 +1,19 @@
 //! Step 3 of a billing job (`charge`): a settled charge's outcome applied to its subscription,
-//! once. Normally inside the commit that settles the payment (`payments::settle` calls
-//! [`settle_job_in`]), so the payment's compare-and-set lets exactly one application through; by
+//! once. Normally inside the commit that settles the payment (`settlement::approval::job_in`,
+//! or `jobs_in` for a round), so the payment's compare-and-set lets exactly one application through; by
 //! `charge::conclude` under the job's lease when that commit did not do it.
 
 use oblako_core::payment::Status as PaymentStatus;
 use oblako_core::reason::ReasonCode;
 use oblako_core::subscription::Billing;
 use oblako_store::Tx;
-use oblako_store::subscriptions::charges::{self, ChargeJob};
+use oblako_store::subscriptions::charges::ChargeJob;
 use oblako_store::subscriptions::{self, SubscriptionRow};
 use oblako_store::transactions::{self, TransactionRow};
 
 use crate::Gateway;
 use crate::notify::outbox::NoticeSettings;
-use crate::payments::pay::Payee;
+use crate::settlement::Payee;
 use crate::subscriptions::charge::Ran;
 use crate::subscriptions::manage::save_announcing;
 use crate::subscriptions::notices::{self, NoticeKind};
@@ -59,28 +59,6 @@ impl Applied {
             state.mail.ring();
         }
     }
-}
-
-/// Inside the commit that settles `payment`: when it is a billing job's charge, applies the
-/// outcome to the subscription and ends the job, so the outcome is applied exactly when the
-/// payment's status is (the compare-and-set on the payment lets one commit through).
-pub async fn settle_job_in(
-    state: &Gateway,
-    tx: &mut Tx,
-    payee: Payee<'_>,
-    settings: &NoticeSettings,
-    payment: &TransactionRow,
-    now: i64,
-) -> anyhow::Result<Option<Applied>> {
-    let Some(subscription_id) = payment.subscription_id.as_deref() else {
-        return Ok(None);
-    };
-    let Some(job) = charges::finish_for(tx, subscription_id, payment.id, now).await? else {
-        return Ok(None);
-    };
-    apply_outcome(state, tx, payee, settings, &job, payment, now)
-        .await
-        .map(Some)
 }
 
 /// A subscription as a charge's outcome left it.

@@ -40,7 +40,7 @@ use oblako_store::transactions::{self, NewTransaction, TransactionRow};
 
 use crate::Gateway;
 use crate::notify::outbox::NoticeSettings;
-use crate::payments::pay::Payee;
+use crate::settlement::Payee;
 use crate::subscriptions::billing::Payees;
 use crate::subscriptions::billing_of;
 use crate::subscriptions::charge::{Ran, charge_of, mode_of};

@@ -4,14 +4,16 @@
 //! The claim is a row in the same database as the payments. A duplicate that arrives while the
 //! first copy runs waits for its response (up to 30 s, then 409); the same key with different
 //! parameters is refused with 422. A claim whose request died without finishing is taken over
-//! after [`RUNNING_LEASE_MS`].
+//! after [`RUNNING_LEASE_MS`]. Claiming, storing and releasing are the gateway's runner
+//! (`once`), shared with the cabinet's forms; the replies are this module's.
 
 use std::time::Duration;
 
 use aws_lc_rs::digest;
 use axum::http::{HeaderMap, StatusCode};
+use oblako_gateway::once::{self, Once, Stored};
 use oblako_protocol::params::Params;
-use oblako_store::idempotency::{self, Claim, KeyRef};
+use oblako_store::idempotency::KeyRef;
 
 use crate::api::auth::Principal;
 use crate::api::body::ApiRequest;
@@ -22,9 +24,7 @@ use crate::state::AppState;
 pub const MAX_KEY_LEN: usize = 255;
 /// How long a duplicate waits for the first copy to finish.
 const WAIT: Duration = Duration::from_secs(30);
-const POLL: Duration = Duration::from_millis(20);
-/// Age after which a claim still marked running is considered abandoned.
-pub const RUNNING_LEASE_MS: i64 = 5 * 60 * 1000;
+pub use oblako_gateway::once::RUNNING_LEASE_MS;
 
 const IN_PROGRESS: &str = "A request with this X-Request-ID is still in progress";
 const MISMATCH: &str = "This X-Request-ID was already used for a different request";
@@ -89,7 +89,8 @@ where
 }
 
 /// Runs `work` once per `key` of a site and mode, for requests whose parameters hash to `hash`
-/// (see [`fingerprint`]): the API's `X-Request-ID` and the payment form's attempt keys.
+/// (see [`fingerprint`]): the API's `X-Request-ID` and the payment form's attempt keys. The
+/// gateway's runner (`once::run`) claims and stores; this renders its outcome as the API answers.
 pub async fn run_keyed<F, Fut>(
     state: &AppState,
     key: KeyRef<'_>,
@@ -100,64 +101,29 @@ where
     F: FnOnce(Recovery) -> Fut,
     Fut: Future<Output = Result<ApiReply, ApiError>>,
 {
-    let retention =
-        i64::try_from(state.config.idempotency_retention().as_millis()).unwrap_or(i64::MAX);
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let now = state.now_ms();
-        let claim = idempotency::claim(
-            &state.db,
-            key,
-            hash,
-            now,
-            now.saturating_add(retention),
-            now - RUNNING_LEASE_MS,
-        )
-        .await?;
-        match claim {
-            Claim::Claimed { resume } => {
-                let recovery = Recovery::claimed(key.site, key.mode, key.key.to_owned(), resume);
-                return execute(state, key, recovery, work).await;
-            }
-            Claim::Done { request_hash, .. } | Claim::Running { request_hash }
-                if request_hash != hash =>
-            {
-                return Ok(ApiReply::error(StatusCode::UNPROCESSABLE_ENTITY, MISMATCH));
-            }
-            Claim::Done { status, body, .. } => {
-                let status = StatusCode::from_u16(status).map_err(anyhow::Error::from)?;
-                return Ok(ApiReply { status, body });
-            }
-            Claim::Running { .. } if tokio::time::Instant::now() >= deadline => {
-                return Ok(ApiReply::error(StatusCode::CONFLICT, IN_PROGRESS));
-            }
-            Claim::Running { .. } => tokio::time::sleep(POLL).await,
+    let policy = state.once_policy(WAIT);
+    // A refusal is an answer like any other, stored and replayed; only an internal failure
+    // frees the key.
+    let work = |recovery| async move {
+        match work(recovery).await {
+            Ok(reply) => Ok(reply),
+            Err(ApiError::Internal(e)) => Err(e),
+            Err(refused) => Ok(refused.reply()),
         }
+    };
+    match once::run(state, key, hash, policy, work).await? {
+        Once::Ran(reply) => Ok(reply),
+        Once::Replayed { status, body } => {
+            let status = StatusCode::from_u16(status).map_err(anyhow::Error::from)?;
+            Ok(ApiReply { status, body })
+        }
+        Once::Mismatch => Ok(ApiReply::error(StatusCode::UNPROCESSABLE_ENTITY, MISMATCH)),
+        Once::Running => Ok(ApiReply::error(StatusCode::CONFLICT, IN_PROGRESS)),
     }
 }
 
-async fn execute<F, Fut>(
-    state: &AppState,
-    key: KeyRef<'_>,
-    recovery: Recovery,
-    work: F,
-) -> Result<ApiReply, ApiError>
-where
-    F: FnOnce(Recovery) -> Fut,
-    Fut: Future<Output = Result<ApiReply, ApiError>>,
-{
-    let reply = match work(recovery).await {
-        Ok(reply) => reply,
-        Err(ApiError::Internal(e)) => {
-            // Free the key so a retry executes, or, if the work committed a transaction first,
-            // leave its recovery point for the retry to resume.
-            if let Err(release) = idempotency::release(&state.db, key).await {
-                tracing::warn!(error = %release, "could not release an idempotency claim");
-            }
-            return Err(ApiError::Internal(e));
-        }
-        Err(refused) => refused.reply(),
-    };
-    idempotency::complete(&state.db, key, reply.status.as_u16(), &reply.body).await?;
-    Ok(reply)
+impl Stored for ApiReply {
+    fn stored(&self) -> (u16, &[u8]) {
+        (self.status.as_u16(), &self.body)
+    }
 }

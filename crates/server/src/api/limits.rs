@@ -1,6 +1,6 @@
 //! Request limits: failed-authentication throttling and in-flight limits per site.
 //!
-//! Authentication failures are counted in fixed one-minute windows per client address (the
+//! Authentication failures are counted in fixed one-minute windows (`rate::RateLimit`) per client address (the
 //! socket peer, or the address `trusted_proxies` forwarded) and per (client address, Public ID).
 //! A pair that reached [`PAIR_FAILURES`] gets 429 for the rest of its window, whatever it sends;
 //! a client address that reached [`SOURCE_FAILURES`] (one source trying many Public IDs) gets 429
@@ -11,76 +11,23 @@
 //! at once. Both are per node: a cluster of N nodes admits up to N times as much.
 
 use std::collections::HashMap;
-use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use oblako_core::ids::{Mode, SiteId};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::rate::RateLimit;
+
 /// Failures allowed per (client address, Public ID) per window.
 pub const PAIR_FAILURES: u32 = 20;
 /// Failures allowed per client address per window, across Public IDs.
 pub const SOURCE_FAILURES: u32 = 100;
-const WINDOW_MS: i64 = 60_000;
-/// Entries kept per table before expired ones are swept.
-const MAX_ENTRIES: usize = 100_000;
-
-#[derive(Debug, Clone, Copy)]
-struct Window {
-    started_ms: i64,
-    failures: u32,
-}
-
-#[derive(Debug)]
-struct FailureTable<K> {
-    limit: u32,
-    windows: Mutex<HashMap<K, Window>>,
-}
-
-impl<K: Eq + Hash + Clone> FailureTable<K> {
-    fn new(limit: u32) -> Self {
-        FailureTable {
-            limit,
-            windows: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn blocked(&self, key: &K, now_ms: i64) -> bool {
-        let Ok(windows) = self.windows.lock() else {
-            return true;
-        };
-        windows
-            .get(key)
-            .is_some_and(|w| now_ms - w.started_ms < WINDOW_MS && w.failures >= self.limit)
-    }
-
-    fn record(&self, key: &K, now_ms: i64) {
-        let Ok(mut windows) = self.windows.lock() else {
-            return;
-        };
-        if windows.len() >= MAX_ENTRIES {
-            windows.retain(|_, w| now_ms - w.started_ms < WINDOW_MS);
-        }
-        let window = windows.entry(key.clone()).or_insert(Window {
-            started_ms: now_ms,
-            failures: 0,
-        });
-        if now_ms - window.started_ms >= WINDOW_MS {
-            *window = Window {
-                started_ms: now_ms,
-                failures: 0,
-            };
-        }
-        window.failures = window.failures.saturating_add(1);
-    }
-}
-
 /// The gateway's limits.
 #[derive(Debug)]
 pub struct Limits {
-    by_source: FailureTable<IpAddr>,
-    by_pair: FailureTable<(IpAddr, String)>,
+    by_source: RateLimit<IpAddr>,
+    by_pair: RateLimit<(IpAddr, String)>,
     in_flight: Mutex<HashMap<(SiteId, Mode), Arc<Semaphore>>>,
     /// Slots per site on test keys and on live keys.
     slots: [usize; 2],
@@ -99,8 +46,8 @@ impl Limits {
     /// Limits with `test` and `live` requests in flight per site.
     pub fn new(test: usize, live: usize) -> Limits {
         Limits {
-            by_source: FailureTable::new(SOURCE_FAILURES),
-            by_pair: FailureTable::new(PAIR_FAILURES),
+            by_source: RateLimit::new(SOURCE_FAILURES),
+            by_pair: RateLimit::new(PAIR_FAILURES),
             in_flight: Mutex::new(HashMap::new()),
             slots: [test, live],
         }
@@ -109,16 +56,16 @@ impl Limits {
     /// Whether `ip` is throttled for `public_id` by its own failures: then nothing it sends for
     /// that Public ID is checked until the window ends.
     pub fn pair_blocked(&self, ip: IpAddr, public_id: &str, now_ms: i64) -> bool {
-        self.by_pair.blocked(&(ip, public_id.to_owned()), now_ms)
+        self.by_pair.spent(&(ip, public_id.to_owned()), now_ms)
     }
 
     /// Counts a failed authentication; answers whether the caller is throttled now (its pair, or
     /// its address across Public IDs).
     pub fn auth_failed(&self, ip: IpAddr, public_id: &str, now_ms: i64) -> bool {
-        self.by_source.record(&ip, now_ms);
+        self.by_source.record(ip, now_ms);
         let pair = (ip, public_id.to_owned());
-        self.by_pair.record(&pair, now_ms);
-        self.by_pair.blocked(&pair, now_ms) || self.by_source.blocked(&ip, now_ms)
+        self.by_pair.record(pair.clone(), now_ms);
+        self.by_pair.spent(&pair, now_ms) || self.by_source.spent(&ip, now_ms)
     }
 
     /// Takes one in-flight slot of the site, or `None` when all are taken.
@@ -141,6 +88,7 @@ impl Limits {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rate::WINDOW_MS;
 
     #[test]
     fn a_pair_is_blocked_by_its_own_failures_until_the_window_ends() {

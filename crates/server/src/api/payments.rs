@@ -7,6 +7,7 @@ use oblako_core::money::Currency;
 use oblako_core::payment::Stage;
 use oblako_protocol::envelope::Envelope;
 use oblako_protocol::params::Params;
+use oblako_protocol::payment_request::{CardCharge, TokenCharge};
 use oblako_store::transactions;
 
 use crate::api::auth::Principal;
@@ -17,8 +18,8 @@ use crate::api::reply::{ApiError, ApiReply};
 use crate::payments::NOT_FOUND;
 use crate::payments::manage::{Action, manage};
 use crate::payments::model::{Terminal, transaction_model};
+use crate::payments::pay::pay_resumed;
 use crate::payments::pay::{Payee, PaymentRequest, Source, pay};
-use crate::payments::settle::pay_resumed;
 use crate::state::AppState;
 
 fn payee(principal: &Principal) -> Payee<'_> {
@@ -29,28 +30,6 @@ fn payee(principal: &Principal) -> Payee<'_> {
     }
 }
 
-/// The parameters every payment shares.
-fn common(params: &Params, stage: Stage, source: Source) -> Result<PaymentRequest, ApiError> {
-    let currency = params.currency()?;
-    Ok(PaymentRequest {
-        stage,
-        amount: params.amount("Amount", currency)?,
-        source,
-        invoice_id: params.string_max("InvoiceId", 255)?,
-        account_id: params.string_max("AccountId", 255)?,
-        email: params.string_max("Email", 255)?,
-        description: params.string_max("Description", 1000)?,
-        json_data: params.json_text("JsonData", 64 * 1024)?,
-        culture: params
-            .string_max("CultureName", 16)?
-            .unwrap_or_else(|| "ru-RU".to_owned()),
-        ip_address: params.ip_address("IpAddress")?.unwrap_or_default(),
-        name: params.string_max("Name", 255)?,
-        order: None,
-        subscription: None,
-    })
-}
-
 async fn card_payment(
     state: AppState,
     principal: Principal,
@@ -59,13 +38,7 @@ async fn card_payment(
     stage: Stage,
 ) -> Result<ApiReply, ApiError> {
     let key = request_key(&headers)?;
-    let packet = request
-        .params
-        .required_string("CardCryptogramPacket", 16 * 1024)?;
-    request.params.currency()?;
-    request
-        .params
-        .amount("Amount", request.params.currency()?)?;
+    let charge = CardCharge::from_params(&request.params)?;
     run_once(
         &state,
         &principal,
@@ -79,14 +52,14 @@ async fn card_payment(
             // An expired card opens and becomes a declined transaction (5054) in `pay`.
             let card = state
                 .keyring
-                .open(&packet, &principal.public_id)
+                .open(&charge.packet, &principal.public_id)
                 .await
                 .map_err(|e| ApiError::Refused(e.message().to_owned()))?;
             let source = Source::Card {
                 pan: card.pan,
                 expiry: card.expiry,
             };
-            let request = common(&request.params, stage, source)?;
+            let request = PaymentRequest::of(stage, source, charge.payment, charge.ip_address);
             render::payment(&pay(&state, payee, request, recovery).await?, payee)
         },
     )
@@ -101,11 +74,9 @@ async fn token_payment(
     stage: Stage,
 ) -> Result<ApiReply, ApiError> {
     let key = request_key(&headers)?;
-    let token = request.params.required_string("Token", 255)?;
-    request.params.required_string("AccountId", 255)?;
-    let payment = common(&request.params, stage, Source::Token(token))?;
-    request.params.i64("TrInitiatorCode")?;
-    request.params.i64("PaymentScheduled")?;
+    let charge = TokenCharge::from_params(&request.params)?;
+    let source = Source::Token(charge.token);
+    let payment = PaymentRequest::of(stage, source, charge.payment, charge.ip_address);
     run_once(
         &state,
         &principal,

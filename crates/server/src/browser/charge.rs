@@ -17,6 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use oblako_core::payment::Stage;
 use oblako_protocol::params::Params;
+use oblako_protocol::payment_request::{MAX_PACKET, PaymentFields};
 use oblako_store::idempotency::KeyRef;
 use serde_json::{Map, Value};
 
@@ -26,8 +27,8 @@ use crate::browser::terminal;
 use crate::client::client_ip;
 use crate::pages::{Lang, Problem, error_page, html};
 use crate::payments::outcome::PaymentOutcome;
+use crate::payments::pay::pay_resumed;
 use crate::payments::pay::{Payee, PaymentRequest, Source, pay};
-use crate::payments::settle::pay_resumed;
 use crate::secrets::random_hex;
 use crate::state::AppState;
 
@@ -144,27 +145,6 @@ fn stage_of(params: &Params) -> Result<Stage, ApiError> {
     }
 }
 
-fn request_of(params: &Params, ip: String, source: Source) -> Result<PaymentRequest, ApiError> {
-    let currency = params.currency()?;
-    Ok(PaymentRequest {
-        stage: stage_of(params)?,
-        amount: params.amount("Amount", currency)?,
-        source,
-        invoice_id: params.string_max("InvoiceId", 255)?,
-        account_id: params.string_max("AccountId", 255)?,
-        email: params.string_max("Email", 255)?,
-        description: params.string_max("Description", 1000)?,
-        json_data: params.json_text("JsonData", 64 * 1024)?,
-        culture: params
-            .string_max("CultureName", 16)?
-            .unwrap_or_else(|| "ru-RU".to_owned()),
-        ip_address: ip,
-        name: params.string_max("Name", 255)?,
-        order: None,
-        subscription: None,
-    })
-}
-
 /// `POST /widget/charge` (JSON): `PublicId`, `CardCryptogramPacket`, `Scheme` (`charge` or
 /// `auth`), `Amount`, `Currency` and the optional payment fields of `payments/cards/charge`.
 pub async fn widget_charge(State(state): State<AppState>, request: Request) -> Response {
@@ -183,10 +163,11 @@ pub async fn widget_charge(State(state): State<AppState>, request: Request) -> R
 async fn charge(state: &AppState, body: &[u8], ip: String) -> Result<ApiReply, ApiError> {
     let params = Params::from_json(body)?;
     let public_id = params.required_string("PublicId", 64)?;
-    let packet = params.required_string("CardCryptogramPacket", 16 * 1024)?;
-    // The cheap checks before the RSA work.
-    stage_of(&params)?;
-    params.amount("Amount", params.currency()?)?;
+    let packet = params.required_string("CardCryptogramPacket", MAX_PACKET)?;
+    // Read once, before the RSA work: the form's fields are those of `payments/cards/charge`,
+    // and its address is the client's.
+    let stage = stage_of(&params)?;
+    let payment = PaymentFields::from_params(&params)?;
     let attempt = attempt_key(&params)?;
     let hash = fingerprint(CHARGE_PATH, &params);
     let Some((key, site)) = terminal(state, &public_id).await? else {
@@ -210,7 +191,8 @@ async fn charge(state: &AppState, body: &[u8], ip: String) -> Result<ApiReply, A
             pan: card.pan,
             expiry: card.expiry,
         };
-        let outcome = pay(state, payee, request_of(&params, ip, source)?, recovery).await?;
+        let request = PaymentRequest::of(stage, source, payment, ip);
+        let outcome = pay(state, payee, request, recovery).await?;
         outcome_view(&outcome, payee)
     };
     let Some(attempt) = attempt else {

@@ -8,7 +8,6 @@ pub mod attempt;
 pub mod charge;
 pub mod demo;
 pub mod form;
-pub mod rate;
 pub mod scripts;
 pub mod texts;
 

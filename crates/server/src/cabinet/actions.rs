@@ -103,6 +103,13 @@ pub enum Outcome {
     Refused(String),
 }
 
+impl oblako_gateway::once::Stored for Outcome {
+    // A replay says only that the form was sent: nothing of the first answer is shown again.
+    fn stored(&self) -> (u16, &[u8]) {
+        (200, b"")
+    }
+}
+
 /// What the page saw of `t` when it offered its forms.
 pub fn seen(t: &TransactionRow) -> String {
     format!("{}:{}:{}", t.status, t.captured, t.refunded)
@@ -117,8 +124,9 @@ pub async fn perform(
     amount: Option<i64>,
     seen: &str,
 ) -> anyhow::Result<Outcome> {
+    use oblako_gateway::once::{self, Once};
     use oblako_gateway::payments::manage::{Action as Move, manage};
-    use oblako_store::idempotency::{self, Claim, KeyRef};
+    use oblako_store::idempotency::KeyRef;
     let mode = oblako_core::ids::Mode::parse(&t.mode)
         .ok_or_else(|| anyhow::anyhow!("transaction {} has mode {:?}", t.id, t.mode))?;
     let site_id = oblako_core::ids::SiteId(t.site_id);
@@ -155,39 +163,24 @@ pub async fn perform(
         mode,
         key: &key_text,
     };
-    let now = state.now_ms();
-    let retention =
-        i64::try_from(state.config.idempotency_retention().as_millis()).unwrap_or(i64::MAX);
-    let lease = crate::api::idempotency::RUNNING_LEASE_MS;
-    let claim = idempotency::claim(
-        &state.db,
-        key,
-        digest.as_ref(),
-        now,
-        now.saturating_add(retention),
-        now - lease,
-    )
-    .await?;
-    let resume = match claim {
-        Claim::Claimed { resume } => resume,
-        Claim::Running { .. } | Claim::Done { .. } => return Ok(Outcome::AlreadySent),
-    };
     let payee = oblako_gateway::payments::pay::Payee {
         site: &site,
         mode,
         public_id: &public_id,
     };
-    let recovery =
-        oblako_gateway::recovery::Recovery::claimed(site_id, mode, key_text.clone(), resume);
-    let outcome = match manage(state, payee, t.id, action, recovery).await {
-        Ok(_) => Outcome::Done,
-        Err(oblako_gateway::FlowError::Internal(e)) => {
-            idempotency::release(&state.db, key).await?;
-            return Err(e);
+    // A second click is answered at once; the page then shows what the first one did.
+    let policy = state.once_policy(std::time::Duration::ZERO);
+    let work = |recovery| async move {
+        match manage(state, payee, t.id, action, recovery).await {
+            Ok(_) => Ok(Outcome::Done),
+            Err(oblako_gateway::FlowError::Internal(e)) => Err(e),
+            Err(refused) => Ok(Outcome::Refused(refused.to_string())),
         }
-        Err(refused) => Outcome::Refused(refused.to_string()),
     };
-    idempotency::complete(&state.db, key, 200, b"").await?;
+    let outcome = match once::run(state, key, digest.as_ref(), policy, work).await? {
+        Once::Ran(outcome) => outcome,
+        Once::Replayed { .. } | Once::Running | Once::Mismatch => return Ok(Outcome::AlreadySent),
+    };
     let detail = format!(
         "{} {} {}",
         kind.as_str(),

@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use oblako_core::ids::{Mode, SiteId};
 use oblako_core::payment::Stage;
+use oblako_protocol::payment_request::PaymentFields;
 use oblako_store::sites;
 use oblako_store::subscriptions::SubscriptionRow;
 use oblako_store::subscriptions::card_changes;
@@ -78,7 +79,7 @@ async fn admitted(state: &AppState, request: Request) -> Result<Posted, Response
     let Some(posted) = read_form(request).await else {
         return Err(not_a_form());
     };
-    if !state.order_pay_limits.admit(posted.ip, state.now_ms()) {
+    if !state.order_pay_limits.allow(posted.ip, state.now_ms()) {
         return Err(too_many());
     }
     Ok(posted)
@@ -174,19 +175,21 @@ async fn pay_with_card(
     };
     let request = PaymentRequest {
         stage,
-        amount,
         source: Source::Card {
             pan: card.pan,
             expiry: card.expiry,
         },
-        invoice_id: None,
-        account_id: Some(row.account_id.clone()),
-        email: row.email.clone(),
-        description: row.description.clone(),
-        json_data: None,
-        culture: row.culture.clone(),
+        fields: PaymentFields {
+            amount,
+            invoice_id: None,
+            account_id: Some(row.account_id.clone()),
+            email: row.email.clone(),
+            description: row.description.clone(),
+            json_data: None,
+            culture: row.culture.clone(),
+            name: posted.params.string_max("Name", 255).ok().flatten(),
+        },
         ip_address: posted.ip.to_string(),
-        name: posted.params.string_max("Name", 255).ok().flatten(),
         order: None,
         subscription: Some(ForSubscription {
             id: row.id.clone(),

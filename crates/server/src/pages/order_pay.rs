@@ -1,11 +1,9 @@
 //! The payer's card payment of an order: `POST /d/{Id}/pay` takes the form with the cryptogram,
 //! `POST /d/{Id}/3ds` is the `TermUrl` the ACS page returns to. Each answers by sending the payer
 //! on: to the bank's ACS page, to the merchant's `SuccessRedirectUrl`/`FailRedirectUrl`, or to a
-//! result page. Attempts are limited per client IP ([`PayLimits`]).
+//! result page. Attempts are limited per client IP (a `rate::RateLimit`, `order_pay_per_minute`).
 
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Mutex;
 
 use askama::Template;
 use axum::body::to_bytes;
@@ -27,49 +25,8 @@ use crate::state::AppState;
 
 /// Payment attempts one IP may make per window, unless `order_pay_per_minute` says otherwise.
 pub const ATTEMPTS_PER_IP: u32 = 20;
-const WINDOW_MS: i64 = 60_000;
 /// Largest form accepted.
 const MAX_FORM: usize = 64 * 1024;
-const MAX_ENTRIES: usize = 100_000;
-
-/// Payment attempts per client IP in fixed one-minute windows (per node).
-#[derive(Debug)]
-pub struct PayLimits {
-    limit: u32,
-    windows: Mutex<HashMap<IpAddr, (i64, u32)>>,
-}
-
-impl Default for PayLimits {
-    fn default() -> PayLimits {
-        PayLimits::new(ATTEMPTS_PER_IP)
-    }
-}
-
-impl PayLimits {
-    /// `limit` attempts per IP and minute.
-    pub fn new(limit: u32) -> PayLimits {
-        PayLimits {
-            limit,
-            windows: Mutex::default(),
-        }
-    }
-
-    /// Counts an attempt from `ip`; `false` when it is over the limit.
-    pub fn admit(&self, ip: IpAddr, now_ms: i64) -> bool {
-        let Ok(mut windows) = self.windows.lock() else {
-            return false;
-        };
-        if windows.len() >= MAX_ENTRIES {
-            windows.retain(|_, (start, _)| now_ms - *start < WINDOW_MS);
-        }
-        let window = windows.entry(ip).or_insert((now_ms, 0));
-        if now_ms - window.0 >= WINDOW_MS {
-            *window = (now_ms, 0);
-        }
-        window.1 = window.1.saturating_add(1);
-        window.1 <= self.limit
-    }
-}
 
 #[derive(Template)]
 #[template(path = "order_3ds.html")]
@@ -197,7 +154,7 @@ where
     F: FnOnce(OrderRow, Params, IpAddr) -> Fut,
     Fut: Future<Output = Result<PayOutcome, oblako_gateway::FlowError>>,
 {
-    if !state.order_pay_limits.admit(posted.ip, state.now_ms()) {
+    if !state.order_pay_limits.allow(posted.ip, state.now_ms()) {
         return error_page(lang, Problem::TooManyAttempts);
     }
     let row = match find(state, id).await {
@@ -312,21 +269,4 @@ fn redirect(url: &str) -> Response {
         response.headers_mut().insert(header::LOCATION, value);
     }
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn attempts_are_limited_per_ip_and_window() {
-        let limits = PayLimits::default();
-        let ip: IpAddr = "10.0.0.1".parse().unwrap();
-        for _ in 0..ATTEMPTS_PER_IP {
-            assert!(limits.admit(ip, 0));
-        }
-        assert!(!limits.admit(ip, 1));
-        assert!(limits.admit("10.0.0.2".parse().unwrap(), 1));
-        assert!(limits.admit(ip, WINDOW_MS));
-    }
 }

@@ -94,19 +94,21 @@ async fn a_card_check_whose_void_was_lost_is_never_auto_confirmed() {
     };
     let request = PaymentRequest {
         stage: oblako_core::payment::Stage::TwoStage,
-        amount: oblako_core::money::Money::new(1100, oblako_core::money::Currency::RUB),
         source: Source::Card {
             pan: oblako_core::card::Pan::parse("5205000000003055").unwrap(),
             expiry: oblako_core::card::CardExpiry::new(30, 12).unwrap(),
         },
-        invoice_id: None,
-        account_id: Some("user_1".into()),
-        email: None,
-        description: None,
-        json_data: None,
-        culture: "en-US".into(),
+        fields: oblako_protocol::payment_request::PaymentFields {
+            amount: oblako_core::money::Money::new(1100, oblako_core::money::Currency::RUB),
+            invoice_id: None,
+            account_id: Some("user_1".into()),
+            email: None,
+            description: None,
+            json_data: None,
+            culture: "en-US".into(),
+            name: None,
+        },
         ip_address: "127.0.0.1".into(),
-        name: None,
         order: None,
         subscription: Some(ForSubscription {
             id: id.clone(),

@@ -1,25 +1,23 @@
 //! Steps 2 and 3 of a billing round (`round`): the bank asked for every started charge in one
 //! write of its ledger, then one commit that settles every payment (compare-and-set from
 //! `Processing`, intent done, Pay or Fail notification), ends its job and moves its subscription
-//! on, one statement per step for the whole round.
+//! on (`settlement::approval::jobs_in`), one statement per step for the whole round.
 
 use std::collections::HashMap;
 
 use oblako_core::payment::{Status as PaymentStatus, apply};
 use oblako_core::test_bank::Channel;
 use oblako_store::acquirer;
-use oblako_store::subscriptions::charges::{self, ChargeJob};
-use oblako_store::subscriptions::{self, SubscriptionRow};
 use oblako_store::transactions::{self, TransactionRow, Transition};
 
 use super::{Outcomes, Started};
 use crate::Gateway;
 use crate::bank::{self, Authorization};
 use crate::notify::outbox::announce;
-use crate::payments::payment_of;
-use crate::payments::settle::{event_of, settled};
+use crate::settlement::approval::{self, RoundPayment};
+use crate::settlement::{event_of, payment_of, settled};
 use crate::subscriptions::charge::Ran;
-use crate::subscriptions::outcome::{moved_on, ran_of, write_moved};
+use crate::subscriptions::outcome::ran_of;
 
 /// Steps 2 and 3 for the started charges.
 pub(super) async fn charge(
@@ -83,25 +81,8 @@ pub(super) async fn charge(
             queued |= announce(settings, &mut tx, mode, s.row.id, *notice, now).await?;
         }
     }
-    // The jobs end and their subscriptions move on in the same commit (`outcome`).
-    let pairs: Vec<(&str, i64)> = changed
-        .values()
-        .filter_map(|r| r.subscription_id.as_deref().map(|sub| (sub, r.id)))
-        .collect();
-    let ended: HashMap<i64, ChargeJob> = charges::finish_for_many(&mut tx, &pairs, now)
-        .await?
-        .into_iter()
-        .filter_map(|j| j.transaction_id.map(|t| (t, j)))
-        .collect();
-    let sub_ids: Vec<&str> = ended.values().map(|j| j.subscription_id.as_str()).collect();
-    let subs: HashMap<String, SubscriptionRow> = subscriptions::lock_many(&mut tx, &sub_ids)
-        .await?
-        .into_iter()
-        .map(|s| (s.id.clone(), s))
-        .collect();
-    let mut quiet = Vec::new();
-    let mut mailed = false;
     let mut ran = Vec::with_capacity(started.len());
+    let mut settled = Vec::with_capacity(changed.len());
     for s in &started {
         let Some(payment) = changed.get(&s.row.id) else {
             // Another finisher settled it first, and applied its outcome in that commit.
@@ -117,26 +98,15 @@ pub(super) async fn charge(
                 Ran::Declined
             }),
         ));
-        let Some(job) = ended.get(&payment.id) else {
-            continue;
-        };
-        let sub = subs
-            .get(&job.subscription_id)
-            .ok_or_else(|| anyhow::anyhow!("subscription {} vanished", job.subscription_id))?;
-        let Some(moved) = moved_on(sub, job, payment, now)? else {
-            continue;
-        };
-        if moved.quiet() {
-            quiet.push(moved.sub);
-        } else {
-            let payee = s.plain.payee();
-            let settings = &s.plain.payer.settings;
-            let (q, m) = write_moved(state, &mut tx, payee, settings, &moved, now).await?;
-            queued |= q;
-            mailed |= m;
-        }
+        settled.push(RoundPayment {
+            payee: s.plain.payee(),
+            settings: &s.plain.payer.settings,
+            payment,
+        });
     }
-    subscriptions::save_billing_many(&mut tx, &quiet).await?;
+    // The jobs end and their subscriptions move on in the same commit.
+    let (q, mailed) = approval::jobs_in(state, &mut tx, &settled, now).await?;
+    queued |= q;
     tx.commit().await?;
     if queued {
         state.delivery.ring();

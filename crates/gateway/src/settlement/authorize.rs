@@ -1,25 +1,26 @@
 //! The last steps of a card authorization, once its intent is committed: the site's Check, the
-//! bank, and the outcome recorded with its token and notification; also finishing a payment
-//! that a crash or a lost answer left in `Processing` (RELIABILITY I6, M5).
+//! bank, and the outcome recorded with its token, notification and what follows it
+//! (`approval`); also finishing a payment that a crash or a lost answer left in `Processing`
+//! (RELIABILITY I6, M5). Single payments (`payments::pay`, `post3ds`), the billing worker's
+//! one-by-one charges and the sweeper all end here.
 
 use oblako_core::card::{CardExpiry, Pan};
-use oblako_core::payment::{Event, Payment, Status, apply};
+use oblako_core::payment::apply;
 use oblako_core::reason::ReasonCode;
 use oblako_core::test_bank::Channel;
 use oblako_store::acquirer;
 use oblako_store::tokens;
-use oblako_store::transactions::{self, Change, TransactionRow};
+use oblako_store::transactions::{self, TransactionRow};
 
 use crate::FlowError;
 use crate::Gateway;
 use crate::bank;
 use crate::notify::check;
 use crate::notify::outbox::{NoticeSettings, announce};
-use crate::payments::outcome::PaymentOutcome;
-use crate::payments::pay::{Payee, challenge, hold_ms};
-use crate::payments::{change_to, expiry_of, payment_of};
-use crate::recovery::Recovery;
 use crate::secrets::random_hex;
+use crate::settlement::approval;
+use crate::settlement::outcome::PaymentOutcome;
+use crate::settlement::{Payee, event_of, expiry_of, payment_of, settled};
 use crate::vault;
 
 /// The card an authorization charges.
@@ -75,6 +76,7 @@ pub async fn check_then_authorize(
     settle_authorization(state, payee, id, reference, &answer, card.card_id, known).await
 }
 
+/// Payment `id` as stored now.
 pub async fn stored(
     state: &Gateway,
     payee: Payee<'_>,
@@ -82,25 +84,6 @@ pub async fn stored(
 ) -> Result<TransactionRow, FlowError> {
     let row = transactions::get(&state.db, payee.site.id, payee.mode, id).await?;
     Ok(row.ok_or_else(|| anyhow::anyhow!("transaction {id} vanished"))?)
-}
-
-/// Answers a retried payment whose first copy died after creating transaction `resume`: the
-/// transaction is finished (its bank call made or looked up under the same reference) and
-/// reported, never paid a second time (RELIABILITY I6).
-pub async fn pay_resumed(
-    state: &Gateway,
-    payee: Payee<'_>,
-    recovery: Recovery,
-) -> Result<PaymentOutcome, FlowError> {
-    let id = recovery
-        .resume
-        .ok_or_else(|| anyhow::anyhow!("nothing to resume"))?;
-    let row = stored(state, payee, id).await?;
-    match Status::parse(&row.status) {
-        Some(Status::Processing) => finish_authorization(state, payee, &row).await,
-        Some(Status::AwaitingAuthentication) => challenge(state, payee, &row),
-        _ => Ok(PaymentOutcome::of(row)),
-    }
 }
 
 /// Finishes a transaction left in `Processing`: asks the bank for the outcome under the
@@ -210,51 +193,25 @@ pub async fn settle_authorization(
         return Ok(PaymentOutcome::of(stored(state, payee, id).await?));
     };
     acquirer::settle(&mut tx, reference, i64::from(answer.reason.0), now).await?;
-    let mut recurrent = false;
-    if answer.approved() {
-        // An order this payment pays becomes Paid in the same commit. A payment that
-        // names a subscription (a scheduled charge, a change of card) pays no order.
-        let paid_order = row.subscription_id.is_none()
-            && oblako_store::orders::settle_paid(&mut tx, id, now).await?;
-        let mut made =
-            crate::subscriptions::from_payment::create_in(&mut tx, &row, token.as_deref(), now)
-                .await?;
-        if paid_order && made.is_none() {
-            made =
-                crate::subscriptions::from_order::create_in(&mut tx, &row, token.as_deref(), now)
-                    .await?;
-        }
-        // The row returned above predates the link; the outcome must name the subscription.
-        if made.is_some() {
-            changed.subscription_id = made;
-        }
-        // A card change on the payer's page (a card payment naming its subscription) switches
-        // the subscription's card.
-        if row.subscription_id.is_some() && row.token.is_none() {
-            let change = crate::subscriptions::card_change::settle_in(
-                &mut tx,
-                &subscriptions,
-                site,
-                mode,
-                id,
-                token.as_deref(),
-                now,
-            );
-            recurrent = change.await?;
-        }
-    }
+    let recurrent = if answer.approved() {
+        let token = token.as_deref();
+        approval::approved_in(
+            &mut tx,
+            payee,
+            &subscriptions,
+            &row,
+            &mut changed,
+            token,
+            now,
+        )
+        .await?
+    } else {
+        false
+    };
     let receipted = crate::receipts::queue_in(&mut tx, &changed, None, now).await?;
     let queued = announce(&subscriptions, &mut tx, mode, id, notice, now).await?;
     // A subscription's scheduled charge moves its subscription on in the same commit.
-    let billed = crate::subscriptions::outcome::settle_job_in(
-        state,
-        &mut tx,
-        payee,
-        &subscriptions,
-        &changed,
-        now,
-    )
-    .await?;
+    let billed = approval::job_in(state, &mut tx, payee, &subscriptions, &changed, now).await?;
     tx.commit().await?;
     if queued || recurrent {
         state.delivery.ring();
@@ -305,10 +262,9 @@ async fn settle_alone(
         (existing, _) => existing.clone(),
     };
     let subscribes = answer.approved()
-        && row.subscription_id.is_none()
-        && token.as_deref().is_some_and(|token| {
-            crate::subscriptions::from_payment::requested(row, token, now).is_some()
-        });
+        && token
+            .as_deref()
+            .is_some_and(|token| approval::starts_subscription(row, token, now));
     if subscribes {
         return Ok(None);
     }
@@ -329,32 +285,6 @@ async fn settle_alone(
         None => stored(state, payee, row.id).await?,
     };
     Ok(Some(PaymentOutcome::of(changed)))
-}
-
-pub fn event_of(answer: &bank::BankAnswer) -> Event {
-    if answer.approved() {
-        Event::Approved
-    } else {
-        Event::Declined(answer.reason)
-    }
-}
-
-/// The row's new values once the bank answered.
-pub fn settled<'a>(
-    next: &'a Payment,
-    answer: &'a bank::BankAnswer,
-    token: Option<&'a str>,
-    payee: Payee<'_>,
-    now: i64,
-) -> Change<'a> {
-    Change {
-        auth_code: answer.auth_code.as_deref(),
-        auth_at: answer.approved().then_some(now),
-        confirm_at: (next.status == Status::Completed).then_some(now),
-        token,
-        expires_at: (next.status == Status::Authorized).then(|| now + hold_ms(payee.site)),
-        ..change_to(next, now)
-    }
 }
 
 /// The account's token for this card, issued now if it has none.
