@@ -17,6 +17,7 @@
 //!   the cryptogram RSA keys; `vault` keeps card numbers behind tokens; `sites` issues sites and
 //!   their credentials.
 //! - `outbound` is the one HTTP client to merchants' servers, guarded against SSRF.
+//! - `site_clock` is sandbox sites' test clocks: a site's own now and moving it forward.
 //! - `ttl` is the one small cache of recently read values ([`ttl::TtlCache`]).
 //! - `stop` is the one cancellation that ends every background loop at shutdown.
 //! - `faults` holds deliberate faults that tests switch on.
@@ -34,6 +35,7 @@ pub mod payments;
 pub mod receipts;
 pub mod recovery;
 pub mod secrets;
+pub mod site_clock;
 pub mod sites;
 pub mod stop;
 pub mod subscriptions;

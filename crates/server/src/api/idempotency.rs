@@ -104,7 +104,8 @@ where
         i64::try_from(state.config.idempotency_retention().as_millis()).unwrap_or(i64::MAX);
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        let now = state.now_ms();
+        // Retention runs on the site's clock (a test clock ages its keys).
+        let now = state.site_now_ms(key.site).await?;
         let claim = idempotency::claim(
             &state.db,
             key,
