@@ -59,6 +59,8 @@ pub struct Parts {
     pub mail: Mailer,
     /// Wakes the fiscalisation worker when a commit queued receipts.
     pub receipts: crate::receipts::fiscalise::Wake,
+    /// Sandbox sites' test clocks, read recently (see [`Gateway::site_now_ms`]).
+    pub site_clocks: crate::site_clock::SiteClocks,
 }
 
 impl Gateway {
@@ -69,7 +71,8 @@ impl Gateway {
         }
     }
 
-    /// Now, in Unix milliseconds, from the context's clock.
+    /// Now, in Unix milliseconds, from the context's clock: the wall clock, for leases and what is
+    /// no site's time; a site's own work reads [`Gateway::site_now_ms`].
     pub fn now_ms(&self) -> i64 {
         self.clock.now().as_millisecond()
     }

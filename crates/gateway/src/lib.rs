@@ -21,6 +21,7 @@
 //!   the cryptogram RSA keys; `vault` keeps card numbers behind tokens; `sites` issues sites and
 //!   their credentials.
 //! - `outbound` is the one HTTP client to merchants' servers, guarded against SSRF.
+//! - `site_clock` is sandbox sites' test clocks: a site's own now and moving it forward.
 //! - `ttl` is the one small cache of recently read values ([`ttl::TtlCache`]).
 //! - `stop` is the one cancellation that ends every background loop at shutdown.
 //! - `faults` holds deliberate faults that tests switch on.
@@ -40,6 +41,7 @@ pub mod receipts;
 pub mod recovery;
 pub mod secrets;
 pub mod settlement;
+pub mod site_clock;
 pub mod sites;
 pub mod stop;
 pub mod subscriptions;

@@ -67,7 +67,8 @@ where
 {
     let deadline = tokio::time::Instant::now() + policy.wait;
     loop {
-        let now = state.now_ms();
+        // Retention runs on the site's clock (a test clock ages its keys).
+        let now = state.site_now_ms(key.site).await?;
         let expires = now.saturating_add(policy.retention_ms);
         let abandoned = now - RUNNING_LEASE_MS;
         let claim = idempotency::claim(&state.db, key, hash, now, expires, abandoned).await?;

@@ -9,7 +9,8 @@
 //!   the same reference; the bank's ledger makes that call idempotent, so nothing is charged
 //!   twice (RELIABILITY M5).
 //!
-//! Time comes from the state's clock, so tests move it instead of sleeping. Several nodes may
+//! Time comes from the state's clock, so tests move it instead of sleeping; a row is due on its
+//! own site's clock (a sandbox site's test clock moves its holds and 3-D Secure waits). Several nodes may
 //! sweep at once: every change is a compare-and-set under a row lock, and the loser skips.
 
 use std::time::Duration;
@@ -145,8 +146,10 @@ async fn resolve(
     bank_op: Option<FollowUp>,
     when: When,
 ) -> anyhow::Result<bool> {
-    let now = state.now_ms();
     let (site, mode) = (SiteId(due.site_id), mode_of(due)?);
+    // The row's deadline is in its site's time; intents age on the wall clock.
+    let now = state.site_now_ms_fresh(site).await?;
+    let wall = state.now_ms();
     let subscriptions = crate::notify::outbox::NoticeSettings::load(state, site, mode).await?;
     let mut tx = state.db.begin_write().await?;
     let Some(row) = transactions::get_for_update(&mut tx, site, mode, due.id).await? else {
@@ -173,7 +176,7 @@ async fn resolve(
     }
     let reference = bank_op.map(|op| (op, format!("{}:{}", op.as_str(), row.id)));
     if let Some((op, reference)) = &reference {
-        acquirer::record_intent(&mut tx, reference, row.id, op.as_str(), row.amount, now).await?;
+        acquirer::record_intent(&mut tx, reference, row.id, op.as_str(), row.amount, wall).await?;
     }
     let captured = crate::receipts::Settled::Captured(next.captured);
     crate::receipts::queue_in(&mut tx, &row, Some(captured), now).await?;

@@ -96,6 +96,7 @@ pub async fn open_gateway(
         delivery_sites: SiteCache::default(),
         mail,
         receipts: Default::default(),
+        site_clocks: Default::default(),
     }))
 }
 

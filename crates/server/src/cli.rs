@@ -2,8 +2,9 @@
 //!
 //! `notifications` holds the commands for a site's notification settings, `notification_log`
 //! those for its notifications sent, `notification_retries` the one for its retry schedule,
-//! `messages` those for its messages to payers.
+//! `messages` those for its messages to payers, `clock` the one for a sandbox site's test clock.
 
+mod clock;
 mod messages;
 mod notification_log;
 pub mod notification_retries;
@@ -131,6 +132,8 @@ pub enum SiteCommand {
     Receipts(receipts::ReceiptsArgs),
     /// Register an INN's cash register for a site (live mode fiscalises only for these).
     RegisterInn(receipts::RegisterInnArgs),
+    /// Read or move a sandbox site's test clock (forward only; not for sites in production).
+    Clock(clock::ClockArgs),
 }
 
 /// `oblako keys …`.
@@ -322,6 +325,7 @@ async fn site(cmd: SiteCommand, config: &Config, now: i64) -> anyhow::Result<()>
         SiteCommand::Subscriptions(args) => subscriptions::list(&db, args).await?,
         SiteCommand::Receipts(args) => receipts::list(&db, args).await?,
         SiteCommand::RegisterInn(args) => receipts::register_inn(&db, args, now).await?,
+        SiteCommand::Clock(args) => clock::clock(&db, args, now).await?,
         SiteCommand::SubscriptionLink(args) => {
             subscriptions::link(&db, &secrets, config, args, now).await?
         }

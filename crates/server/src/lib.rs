@@ -31,6 +31,6 @@ pub mod state;
 
 // What moved to the gateway crate, under the names the faces already use.
 pub use oblako_gateway::{
-    bank, faults, keyring, mail, notify, orders, outbound, payments, receipts, secrets, sites,
-    stop, subscriptions, sweeper, vault,
+    bank, faults, keyring, mail, notify, orders, outbound, payments, receipts, secrets, site_clock,
+    sites, stop, subscriptions, sweeper, vault,
 };

@@ -165,7 +165,10 @@ pub async fn standing(db: &Db, key: KeyRef<'_>) -> Result<Option<Standing>, Stor
 
 /// Deletes claims past their retention; returns how many.
 pub async fn purge_expired(db: &Db, now_ms: i64) -> Result<u64, StoreError> {
-    let sql = "DELETE FROM idempotency_keys WHERE expires_at <= $1";
+    let sql = concat!(
+        "DELETE FROM idempotency_keys WHERE ",
+        crate::site_due!("expires_at", "idempotency_keys.site_id", "$1")
+    );
     let done = in_write!(db, c => sqlx::query(sql).bind(now_ms).execute(&mut **c).await.map(|r| r.rows_affected()));
     Ok(done)
 }

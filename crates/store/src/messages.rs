@@ -8,7 +8,8 @@
 
 use oblako_core::ids::SiteId;
 
-use crate::{Db, StoreError, Tx, in_write, on_db, on_tx};
+use crate::lease::Queue;
+use crate::{Db, StoreError, Tx, held_by, in_write, on_db, on_tx, release};
 
 /// A message to send.
 #[derive(Debug, Clone)]
@@ -107,19 +108,20 @@ pub async fn enqueue(tx: &mut Tx, m: &NewMessage<'_>) -> Result<i64, StoreError>
     Ok(id)
 }
 
-macro_rules! claim {
-    ($lock:literal) => {
-        sqlx::AssertSqlSafe(format!(
-            "UPDATE messages SET locked_until = $2, locked_by = $3 WHERE id IN (\
-               SELECT id FROM messages WHERE state = 'pending' AND next_attempt_at <= $1 \
-                 AND (locked_until IS NULL OR locked_until < $1) \
-               ORDER BY next_attempt_at, id LIMIT $4{}) RETURNING {COLUMNS}",
-            $lock
-        ))
-    };
-}
+/// The messages outbox as a lease queue.
+const QUEUE: Queue = Queue {
+    table: "messages",
+    key: "id",
+    waiting: "state = 'pending'",
+    due: "next_attempt_at",
+    site: "q.site_id",
+    order: "next_attempt_at, id",
+    also_set: "",
+    returning: COLUMNS,
+};
 
-/// Leases up to `limit` due messages to `worker` until `now_ms + lease_ms`, oldest due first.
+/// Leases up to `limit` due messages (each on its site's clock) to `worker` until
+/// `now_ms + lease_ms`, oldest due first.
 pub async fn claim_due(
     db: &Db,
     now_ms: i64,
@@ -127,14 +129,7 @@ pub async fn claim_due(
     worker: &str,
     limit: i64,
 ) -> Result<Vec<Message>, StoreError> {
-    let sql = match db {
-        Db::Sqlite(_) => claim!(""),
-        Db::Postgres(_) => claim!(" FOR UPDATE SKIP LOCKED"),
-    };
-    let until = now_ms.saturating_add(lease_ms);
-    let mut rows: Vec<Message> = in_write!(db, c => sqlx::query_as(sql)
-        .bind(now_ms).bind(until).bind(worker).bind(limit)
-        .fetch_all(&mut **c).await);
+    let mut rows: Vec<Message> = QUEUE.claim(db, now_ms, lease_ms, worker, limit).await?;
     rows.sort_by_key(|m| m.id);
     Ok(rows)
 }
@@ -164,10 +159,14 @@ pub async fn record(
         ),
     };
     let error: Option<String> = error.map(|e| e.chars().take(1024).collect());
-    let sql = "UPDATE messages SET attempts = attempts + 1, state = $1, sent_via = $2, \
-           last_error = $3, next_attempt_at = COALESCE($4, next_attempt_at), sent_at = $5, \
-           locked_until = NULL, locked_by = NULL \
-         WHERE id = $6 AND locked_by = $7 AND state = 'pending'";
+    let sql = concat!(
+        "UPDATE messages SET attempts = attempts + 1, state = $1, sent_via = $2, \
+           last_error = $3, next_attempt_at = COALESCE($4, next_attempt_at), sent_at = $5, ",
+        release!(),
+        " WHERE id = $6 AND ",
+        held_by!("$7"),
+        " AND state = 'pending'"
+    );
     let done = in_write!(db, c => sqlx::query(sql)
         .bind(state).bind(via).bind(&error).bind(retry_at).bind(sent_at).bind(id).bind(worker)
         .execute(&mut **c).await.map(|r| r.rows_affected()));

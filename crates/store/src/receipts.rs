@@ -10,7 +10,8 @@ pub mod registers;
 
 use oblako_core::ids::{AccountId, Mode, SiteId};
 
-use crate::{Db, StoreError, Tx, in_write, on_db, on_tx};
+use crate::lease::Queue;
+use crate::{Db, StoreError, Tx, on_db, on_tx};
 
 /// A receipt to fiscalise.
 #[derive(Debug, Clone)]
@@ -150,18 +151,17 @@ pub async fn enqueue(tx: &mut Tx, r: &NewReceipt<'_>) -> Result<bool, StoreError
     Ok(done == 1)
 }
 
-macro_rules! claim {
-    ($lock:literal) => {
-        sqlx::AssertSqlSafe(format!(
-            "UPDATE receipts SET locked_until = $2, locked_by = $3, attempts = attempts + 1 \
-             WHERE id IN (\
-               SELECT id FROM receipts WHERE state = 'Queued' AND next_attempt_at <= $1 \
-                 AND (locked_until IS NULL OR locked_until < $1) \
-               ORDER BY next_attempt_at, seq LIMIT $4{}) RETURNING {COLUMNS}",
-            $lock
-        ))
-    };
-}
+/// The receipts as a lease queue; a claim counts an attempt.
+const QUEUE: Queue = Queue {
+    table: "receipts",
+    key: "id",
+    waiting: "state = 'Queued'",
+    due: "next_attempt_at",
+    site: "q.site_id",
+    order: "next_attempt_at, seq",
+    also_set: ", attempts = attempts + 1",
+    returning: COLUMNS,
+};
 
 /// Leases up to `limit` due receipts to `worker` until `now_ms + lease_ms`, in creation order.
 pub async fn claim_due(
@@ -171,14 +171,7 @@ pub async fn claim_due(
     worker: &str,
     limit: i64,
 ) -> Result<Vec<ReceiptRow>, StoreError> {
-    let sql = match db {
-        Db::Sqlite(_) => claim!(""),
-        Db::Postgres(_) => claim!(" FOR UPDATE SKIP LOCKED"),
-    };
-    let until = now_ms.saturating_add(lease_ms);
-    let mut rows: Vec<ReceiptRow> = in_write!(db, c => sqlx::query_as(sql)
-        .bind(now_ms).bind(until).bind(worker).bind(limit)
-        .fetch_all(&mut **c).await);
+    let mut rows: Vec<ReceiptRow> = QUEUE.claim(db, now_ms, lease_ms, worker, limit).await?;
     rows.sort_by_key(|r| r.seq);
     Ok(rows)
 }

@@ -236,11 +236,20 @@ pub async fn rotate_secret(
     Ok(done == 1)
 }
 
-/// Switches a site to production; `false` if there is no such site or it is live already.
+/// Switches a site to production, and stops its test clock (a live site runs on the wall clock);
+/// `false` if there is no such site or it is live already.
 pub async fn go_live(db: &Db, site: SiteId, now_ms: i64) -> Result<bool, StoreError> {
     let sql = "UPDATE sites SET production = TRUE, went_live_at = $1 \
                WHERE id = $2 AND production = FALSE";
-    let done = in_write!(db, c => sqlx::query(sql).bind(now_ms).bind(site.0).execute(&mut **c).await.map(|r| r.rows_affected()));
+    let mut tx = db.begin_write().await?;
+    let done = on_tx!(&mut tx, c => {
+        let done = sqlx::query(sql).bind(now_ms).bind(site.0).execute(&mut **c).await?
+            .rows_affected();
+        sqlx::query("DELETE FROM site_clocks WHERE site_id = $1")
+            .bind(site.0).execute(&mut **c).await?;
+        Ok::<u64, sqlx::Error>(done)
+    })?;
+    tx.commit().await?;
     changed();
     Ok(done == 1)
 }

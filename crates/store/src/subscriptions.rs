@@ -212,17 +212,18 @@ macro_rules! remind {
     ($lock:literal) => {
         sqlx::AssertSqlSafe(format!(
             "UPDATE subscriptions SET reminded_index = period_index WHERE id IN (\
-               SELECT id FROM subscriptions WHERE status IN ('Active', 'PastDue') AND failed = 0 \
-               AND next_at > $1 AND next_at <= $2 \
+               SELECT id FROM subscriptions q WHERE status IN ('Active', 'PastDue') AND failed = 0 \
+               AND next_at > $1 + {offset} AND next_at <= $2 + {offset} \
                AND (reminded_index IS NULL OR reminded_index < period_index) \
                ORDER BY next_at, id LIMIT $3{}) RETURNING {COLUMNS}",
-            $lock
+            $lock,
+            offset = $crate::site_offset!("q.site_id"),
         ))
     };
 }
 
 /// Marks, and returns, up to `limit` subscriptions whose next scheduled charge (not a retry) falls
-/// after `now_ms` and by `until_ms` and whose payer was not yet reminded of it: each slot is
+/// after `now_ms` and by `until_ms` (wall clock, moved by each site's offset) and whose payer was not yet reminded of it: each slot is
 /// returned once, to one node.
 pub async fn claim_reminders(
     db: &Db,

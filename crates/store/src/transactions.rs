@@ -166,7 +166,7 @@ const COLUMNS: &str = "id, site_id, mode, kind, original_id, status, stage, amou
      token, subscription_id, auth_code, created_at, auth_at, confirm_at, updated_at, expires_at";
 
 macro_rules! select {
-    ($tail:literal) => {
+    ($tail:expr) => {
         sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM transactions {}", $tail))
     };
 }
@@ -326,7 +326,11 @@ pub async fn due(
     now_ms: i64,
     limit: i64,
 ) -> Result<Vec<TransactionRow>, StoreError> {
-    let sql = select!("WHERE status = $1 AND expires_at <= $2 ORDER BY expires_at LIMIT $3");
+    let sql = select!(concat!(
+        "WHERE status = $1 AND ",
+        crate::site_due!("expires_at", "site_id", "$2"),
+        " ORDER BY expires_at LIMIT $3"
+    ));
     let rows = on_db!(db, pool => sqlx::query_as(sql)
         .bind(status).bind(now_ms).bind(limit).fetch_all(pool).await)?;
     Ok(rows)

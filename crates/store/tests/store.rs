@@ -8,6 +8,8 @@ use oblako_store::idempotency::{self, Claim, KeyRef};
 use oblako_store::test_db::TestDb;
 use oblako_store::{Backend, Db, StoreError, Tx, cards, cryptogram_keys, sites};
 
+#[path = "store/clocks.rs"]
+mod clocks;
 #[path = "store/group.rs"]
 mod group;
 #[path = "store/notification_modes.rs"]

@@ -150,7 +150,12 @@ pub fn retry_at(attempts: i64, now_ms: i64) -> Option<i64> {
 
 async fn attempt(state: &Gateway, worker: &str, m: &Message) -> anyhow::Result<()> {
     let mail = &state.mail;
-    let failed = |error: String| (error, retry_at(m.attempts + 1, state.now_ms()));
+    // Retries run on the site's clock (a test clock moves them), like the claim that finds them.
+    let now = match m.site_id {
+        Some(site) => state.site_now_ms(oblako_core::ids::SiteId(site)).await?,
+        None => state.now_ms(),
+    };
+    let failed = |error: String| (error, retry_at(m.attempts + 1, now));
     let (via, nowhere, failure) = if m.channel == "email" {
         match mail.outlet.send(&mail.from, m).await {
             Ok(via) => (Some(via), None, None),

@@ -164,7 +164,10 @@ async fn attempt(state: &Gateway, worker: &str, n: &Notification) -> anyhow::Res
     )
     .await;
     let finished = state.now_ms();
-    let retry_at = site.schedule.next_attempt_at(n.attempts + 1, finished);
+    // The retry schedule runs on the site's clock (a test clock moves it); the signature's
+    // timestamp and the attempt's times stay on the wall clock the receiver checks against.
+    let site_finished = state.site_now_ms(n.site).await?;
+    let retry_at = site.schedule.next_attempt_at(n.attempts + 1, site_finished);
     let latency_ms = finished - started;
     let (snippet, failure): (String, Option<String>);
     let remote_ip = sent

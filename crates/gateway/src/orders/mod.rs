@@ -108,7 +108,7 @@ pub async fn create_order(
     mode: oblako_core::ids::Mode,
     request: &CreateOrder,
 ) -> anyhow::Result<OrderRow> {
-    let now = state.now_ms();
+    let now = state.site_now_ms(site.id).await?;
     let public_id = new_order_id()?;
     let r = request;
     let new = NewOrder {

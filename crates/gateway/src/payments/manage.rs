@@ -71,7 +71,7 @@ pub async fn manage(
             refund_id: matches!(action, Action::Refund(_)).then_some(done),
         });
     }
-    let now = state.now_ms();
+    let now = state.site_now_ms(payee.site.id).await?;
     let subscriptions = NoticeSettings::load(state, payee.site.id, payee.mode).await?;
     let mut tx = state.db.begin_write().await?;
     let Some(row) = locked(&mut tx, payee, id).await? else {
@@ -116,7 +116,7 @@ pub async fn manage(
         refund_id.unwrap_or(id),
         operation.as_str(),
         amount,
-        now,
+        state.now_ms(),
     )
     .await?;
     let target = refund_id.unwrap_or(id);

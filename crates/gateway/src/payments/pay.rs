@@ -95,8 +95,9 @@ pub async fn pay(
     if payee.mode == Mode::Live {
         return Err(FlowError::Refused(NO_LIVE_ACQUIRER.into()));
     }
-    let now = state.now_ms();
     let (site, mode) = (payee.site.id, payee.mode);
+    // The site's own time (its test clock, if it has one) stamps the payment and its deadlines.
+    let now = state.site_now_ms(site).await?;
     let (pan, expiry, card_id, channel, token) = match &request.source {
         Source::Card { pan, expiry } => {
             let id =
@@ -218,7 +219,9 @@ async fn commit_with_claims(
     claim_in(&mut tx, new.site, new.mode, request.claims(), id, now).await?;
     if !three_ds {
         let reference = transactions::auth_reference(id);
-        acquirer::record_intent(&mut tx, &reference, id, "auth", new.amount, now).await?;
+        // Intents run on the wall clock: the reconciler ages them across sites.
+        let wall = state.now_ms();
+        acquirer::record_intent(&mut tx, &reference, id, "auth", new.amount, wall).await?;
     }
     tx.commit().await?;
     Ok(inserted)

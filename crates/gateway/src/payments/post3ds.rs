@@ -35,6 +35,7 @@ pub async fn post3ds(
     }
     let now = state.now_ms();
     let (site, mode) = (payee.site.id, payee.mode);
+    let site_now = state.site_now_ms(site).await?;
     let subscriptions = NoticeSettings::load(state, site, mode).await?;
     let mut tx = state.db.begin_write().await?;
     let Some(row) = transactions::get_for_update(&mut tx, site, mode, id)
@@ -47,7 +48,7 @@ pub async fn post3ds(
         return Err(FlowError::Refused(NOT_WAITING.into()));
     }
     let passed = three_ds::read_pa_res(&state.secrets, pa_res, id, now).unwrap_or(false)
-        && row.expires_at.is_some_and(|deadline| now <= deadline);
+        && row.expires_at.is_some_and(|deadline| site_now <= deadline);
     let event = if passed {
         Event::Authenticated
     } else {
@@ -55,7 +56,7 @@ pub async fn post3ds(
     };
     let (next, notice) =
         apply(payment_of(&row)?, event).map_err(|r| anyhow::anyhow!("transaction {id}: {r}"))?;
-    let change = change_to(&next, now);
+    let change = change_to(&next, site_now);
     if !transactions::transition(&mut tx, id, &row.status, &change).await? {
         return Err(anyhow::anyhow!("transaction {id} changed while locked").into());
     }
@@ -64,7 +65,7 @@ pub async fn post3ds(
         acquirer::record_intent(&mut tx, &reference, id, "auth", row.amount, now).await?;
     }
     // A passed check announces nothing yet (the bank decides); a failed one is the Fail.
-    let queued = announce(&subscriptions, &mut tx, mode, id, notice, now).await?;
+    let queued = announce(&subscriptions, &mut tx, mode, id, notice, site_now).await?;
     tx.commit().await?;
     if queued {
         state.delivery.ring();

@@ -146,8 +146,8 @@ pub async fn settle_authorization(
     card_id: i64,
     known: Option<Known>,
 ) -> Result<PaymentOutcome, FlowError> {
-    let now = state.now_ms();
     let (site, mode) = (payee.site.id, payee.mode);
+    let now = state.site_now_ms(site).await?;
     let subscriptions = NoticeSettings::load(state, site, mode).await?;
     let known = known.filter(|k| k.row.id == id);
     if let Some(Known { row, order: false }) = &known

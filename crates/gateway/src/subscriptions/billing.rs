@@ -219,23 +219,32 @@ pub async fn drain(state: &Gateway, worker: &str) -> anyhow::Result<Round> {
 
 /// Ticks and drains until `stop` (`oblako serve`): every [`EVERY`], and sooner when a
 /// subscription falls due before that, so a charge runs at its time rather than up to
-/// [`EVERY`] after it.
+/// [`EVERY`] after it. A tick that enqueued something is followed by another at once (a test
+/// clock moved months ahead has a slot per missed period, each enqueued once the one before was
+/// charged), and a test clock's move wakes the loop.
 pub async fn run(state: Gateway, worker: String, stop: crate::stop::Stop) {
     while !stop.is_cancelled() {
-        if let Err(e) = tick(&state).await {
-            tracing::warn!(error = format!("{e:#}"), "subscription tick failed");
-        } else {
-            if let Err(e) = remind(&state).await {
-                tracing::warn!(error = format!("{e:#}"), "subscription reminders failed");
-            }
-            match drain(&state, &worker).await {
-                Ok(r) if r == Round::default() => {}
-                Ok(r) => tracing::info!(?r, "subscription billing"),
-                Err(e) => tracing::warn!(error = format!("{e:#}"), "subscription billing failed"),
+        let mut again = false;
+        match tick(&state).await {
+            Err(e) => tracing::warn!(error = format!("{e:#}"), "subscription tick failed"),
+            Ok(added) => {
+                again = added > 0;
+                if let Err(e) = remind(&state).await {
+                    tracing::warn!(error = format!("{e:#}"), "subscription reminders failed");
+                }
+                match drain(&state, &worker).await {
+                    Ok(r) if r == Round::default() => {}
+                    Ok(r) => tracing::info!(?r, "subscription billing"),
+                    Err(e) => {
+                        again = false;
+                        tracing::warn!(error = format!("{e:#}"), "subscription billing failed");
+                    }
+                }
             }
         }
         let now = state.now_ms();
         let wait = match charges::next_due_after(&state.db, now).await {
+            _ if again => Duration::ZERO,
             Ok(Some(at)) => Duration::from_millis(u64::try_from(at - now).unwrap_or(0)).min(EVERY),
             Ok(None) => EVERY,
             Err(e) => {
@@ -246,7 +255,13 @@ pub async fn run(state: Gateway, worker: String, stop: crate::stop::Stop) {
                 EVERY
             }
         };
-        if stop.interrupts(tokio::time::sleep(wait)).await {
+        let idle = async {
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = state.site_clocks.moved() => {}
+            }
+        };
+        if stop.interrupts(idle).await {
             break;
         }
     }

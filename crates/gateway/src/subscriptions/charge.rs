@@ -114,7 +114,7 @@ pub async fn run(
                     id,
                     &reference,
                     card,
-                    state.now_ms(),
+                    state.site_now_ms_fresh(payee.site.id).await?,
                     Some(Known {
                         row: *row,
                         order: false,
@@ -165,7 +165,7 @@ async fn start(
     worker: &str,
 ) -> anyhow::Result<Started> {
     let (site, mode) = (payee.site.id, payee.mode);
-    let now = state.now_ms();
+    let now = state.site_now_ms_fresh(site).await?;
     // The card is read before the write transaction (never inside it); the token of a
     // subscription does not change.
     let card = crate::vault::load_token_card(&state.db, &state.secrets, site, mode, &sub.token)
@@ -345,7 +345,7 @@ async fn conclude(
 ) -> anyhow::Result<Ran> {
     let (site, mode) = (payee.site.id, payee.mode);
     let settings = NoticeSettings::load(state, site, mode).await?;
-    let now = state.now_ms();
+    let now = state.site_now_ms_fresh(site).await?;
     let mut tx = state.db.begin_write().await?;
     let Some(job) = charges::lock(&mut tx, job.id, worker).await? else {
         // Ended by the payment's settling commit (or another worker): read how it went.

@@ -158,7 +158,7 @@ pub async fn create(
     if owner.is_none_or(|(account, _)| account != new.account_id) {
         return Err(FlowError::Refused(TOKEN_NOT_FOUND.into()));
     }
-    let row = new_row(site, mode, new, state.now_ms())?;
+    let row = new_row(site, mode, new, state.site_now_ms(site).await?)?;
     let mut tx = state.db.begin_write().await?;
     subscriptions::insert(&mut tx, &row).await?;
     tx.commit().await?;
@@ -199,7 +199,7 @@ pub async fn update(
     id: &str,
     changes: Changes,
 ) -> Result<Option<SubscriptionRow>, FlowError> {
-    let now = state.now_ms();
+    let now = state.site_now_ms(site).await?;
     let mut tx = state.db.begin_write().await?;
     let Some(mut row) = subscriptions::get_for_update(&mut tx, site, mode, id).await? else {
         return Ok(None);
@@ -270,7 +270,7 @@ pub async fn cancel(
         .await?
         .map(|s| s.name)
         .unwrap_or_default();
-    let now = state.now_ms();
+    let now = state.site_now_ms(site).await?;
     let mut tx = state.db.begin_write().await?;
     let Some(mut row) = subscriptions::get_for_update(&mut tx, site, mode, id).await? else {
         return Ok(None);

@@ -24,6 +24,7 @@ mod payments;
 mod ping;
 mod publickey;
 mod receipts;
+pub mod sandbox;
 mod subscriptions;
 
 use axum::Router;
@@ -48,6 +49,7 @@ const API_PREFIXES: &[&str] = &[
     "/escrow/",
     "/applepay/",
     "/notifications/",
+    "/sandbox/",
 ];
 
 /// One API operation: the method and path it answers, and its handler.
@@ -136,6 +138,7 @@ pub fn operations() -> Vec<Operation> {
         post_op("/kkt/receipt", receipts::kkt_receipt),
         post_op("/kkt/receipt/status/get", receipts::kkt_receipt_status_get),
         post_op("/kkt/receipt/get", receipts::kkt_receipt_get),
+        post_op("/sandbox/clock", sandbox::sandbox_clock),
     ]
 }
 

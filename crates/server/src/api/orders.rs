@@ -47,7 +47,7 @@ pub async fn orders_cancel(
         principal.site.id,
         principal.mode,
         id.trim(),
-        state.now_ms(),
+        state.site_now_ms(principal.site.id).await?,
     )
     .await?;
     match outcome {

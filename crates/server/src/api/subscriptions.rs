@@ -135,7 +135,7 @@ pub async fn subscriptions_create(
     request: ApiRequest,
 ) -> Result<ApiReply, ApiError> {
     let key = request_key(&headers)?;
-    let new = new_subscription(&request.params, state.now_ms())?;
+    let new = new_subscription(&request.params, state.site_now_ms(principal.site.id).await?)?;
     run_once(&state, &principal, key.as_deref(), &request, |_| async {
         let row = manage::create(&state, principal.site.id, principal.mode, new).await?;
         model_reply(&row)
@@ -192,7 +192,11 @@ pub async fn subscriptions_update(
     let Some(row) = subscriptions::get(&state.db, site, mode, &id).await? else {
         return Err(ApiError::Refused(NOT_FOUND.into()));
     };
-    let changes = changes(&request.params, state.now_ms(), &money_of(&row)?)?;
+    let changes = changes(
+        &request.params,
+        state.site_now_ms(site).await?,
+        &money_of(&row)?,
+    )?;
     run_once(&state, &principal, key.as_deref(), &request, |_| async {
         match manage::update(&state, principal.site.id, principal.mode, &id, changes).await? {
             Some(row) => model_reply(&row),

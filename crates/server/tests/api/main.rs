@@ -49,6 +49,7 @@ mod subscription_mail;
 mod subscription_page;
 mod subscriptions;
 mod sweeper;
+mod test_clocks;
 mod three_ds;
 mod vault;
 mod widget;

@@ -79,7 +79,8 @@ pub enum Outcome<'a> {
 /// of rows, so a claim costs the same with a backlog of millions.
 macro_rules! due_ids {
     () => {
-        "SELECT d.id FROM (\
+        concat!(
+            "SELECT d.id FROM (\
            SELECT c.id, c.next_attempt_at, c.running + ROW_NUMBER() OVER \
              (PARTITION BY c.url ORDER BY c.next_attempt_at, c.id) AS place \
            FROM (\
@@ -87,20 +88,23 @@ macro_rules! due_ids {
              FROM notifications n \
              LEFT JOIN (SELECT url, COUNT(*) AS running FROM notifications \
                WHERE locked_until >= $1 AND state = 'pending' GROUP BY url) b ON b.url = n.url \
-             WHERE n.state = 'pending' AND n.next_attempt_at <= $1 \
-               AND (n.locked_until IS NULL OR n.locked_until < $1) \
-               AND COALESCE(b.running, 0) < $5 \
+             WHERE n.state = 'pending' AND ",
+            $crate::site_due!("n.next_attempt_at", "n.site_id", "$1"),
+            " AND ",
+            $crate::lease_free!("n", "$1"),
+            " AND COALESCE(b.running, 0) < $5 \
                AND NOT EXISTS (SELECT 1 FROM notifications e \
                  WHERE e.transaction_id = n.transaction_id \
                  AND e.sequence < n.sequence AND e.state = 'pending') \
              ORDER BY n.next_attempt_at, n.id LIMIT $4 * 4) c) d \
          WHERE d.place <= $5 \
          ORDER BY d.next_attempt_at, d.id LIMIT $4"
+        )
     };
 }
 
 macro_rules! claim {
-    ($lock_open:literal, $lock_close:literal) => {
+    ($lock_open:expr, $lock_close:expr) => {
         concat!(
             "UPDATE notifications SET locked_until = $2, locked_by = $3 WHERE id IN (",
             $lock_open,
@@ -119,8 +123,11 @@ const CLAIM_SQLITE: &str = claim!("", "");
 /// locking query repeats the lease test: PostgreSQL re-checks it on the row's latest version
 /// once locked, which drops a row another node claimed and committed meanwhile.
 const CLAIM_POSTGRES: &str = claim!(
-    "SELECT m.id FROM notifications m WHERE m.state = 'pending' \
-       AND (m.locked_until IS NULL OR m.locked_until < $1) AND m.id IN (",
+    concat!(
+        "SELECT m.id FROM notifications m WHERE m.state = 'pending' AND ",
+        crate::lease_free!("m", "$1"),
+        " AND m.id IN ("
+    ),
     ") FOR UPDATE OF m SKIP LOCKED"
 );
 
@@ -230,12 +237,15 @@ pub async fn record_attempt(
             )
         }
     };
-    let update = "UPDATE notifications SET attempts = attempts + 1, state = $1, \
+    let update = concat!(
+        "UPDATE notifications SET attempts = attempts + 1, state = $1, \
            next_attempt_at = COALESCE($2, next_attempt_at), \
-           delivered_at = COALESCE($3, delivered_at), last_error = $4, \
-           locked_until = NULL, locked_by = NULL \
-         WHERE id = $5 AND locked_by = $6 AND state = 'pending' \
-         RETURNING attempts, url";
+           delivered_at = COALESCE($3, delivered_at), last_error = $4, ",
+        crate::release!(),
+        " WHERE id = $5 AND ",
+        crate::held_by!("$6"),
+        " AND state = 'pending' RETURNING attempts, url"
+    );
     let log = "INSERT INTO notification_attempts (notification_id, attempt, started_at, url, \
            delivered, http_status, latency_ms, response_snippet, error, remote_ip) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";

@@ -10,6 +10,7 @@
 
 use oblako_core::ids::SiteId;
 
+use crate::lease::Queue;
 use crate::{Db, StoreError, Tx, in_write, on_tx, params};
 
 /// A billing job.
@@ -33,41 +34,51 @@ pub struct ChargeJob {
 
 const COLUMNS: &str = "id, subscription_id, period_index, attempt, due_at, state, transaction_id";
 
-/// Enqueues a job for every Active or PastDue subscription due at `now_ms`; returns how many
-/// were new.
+/// Enqueues a job for every Active or PastDue subscription due at the wall clock `now_ms` (each
+/// on its site's clock); returns how many were new. One slot per subscription at a time: a site
+/// whose clock jumped months ahead gets the next slot's job once this one's charge moved
+/// `next_at` on, so missed periods are charged in order, once each.
 pub async fn enqueue_due(db: &Db, now_ms: i64) -> Result<u64, StoreError> {
-    let sql = "INSERT INTO subscription_charges (subscription_id, period_index, attempt, due_at, \
+    let sql = concat!(
+        "INSERT INTO subscription_charges (subscription_id, period_index, attempt, due_at, \
            state, created_at) \
-         SELECT id, period_index, failed, next_at, 'pending', $1 FROM subscriptions \
-         WHERE status IN ('Active', 'PastDue') AND next_at <= $1 \
-         ON CONFLICT (subscription_id, period_index, attempt) DO NOTHING";
+         SELECT s.id, s.period_index, s.failed, s.next_at, 'pending', $1 FROM subscriptions s \
+         WHERE s.status IN ('Active', 'PastDue') AND ",
+        crate::site_due!("s.next_at", "s.site_id", "$1"),
+        " ON CONFLICT (subscription_id, period_index, attempt) DO NOTHING"
+    );
     let added = in_write!(db, c => sqlx::query(sql)
         .bind(now_ms).execute(&mut **c).await.map(|r| r.rows_affected()));
     Ok(added)
 }
 
-/// The earliest `next_at` after `now_ms` of an Active or PastDue subscription: when the next tick
-/// has something new to enqueue.
+/// The earliest wall-clock time after `now_ms` at which an Active or PastDue subscription falls
+/// due on its site's clock: when the next tick has something new to enqueue.
 pub async fn next_due_after(db: &Db, now_ms: i64) -> Result<Option<i64>, StoreError> {
-    let sql = "SELECT MIN(next_at) FROM subscriptions \
-         WHERE status IN ('Active', 'PastDue') AND next_at > $1";
+    let sql = concat!(
+        "SELECT MIN(t.wall) FROM (SELECT s.next_at - ",
+        crate::site_offset!("s.site_id"),
+        " AS wall FROM subscriptions s WHERE s.status IN ('Active', 'PastDue')) t \
+         WHERE t.wall > $1"
+    );
     let at = crate::on_db!(db, pool => sqlx::query_scalar(sql).bind(now_ms).fetch_one(pool).await)?;
     Ok(at)
 }
 
-macro_rules! claim {
-    ($lock:literal) => {
-        concat!(
-            "UPDATE subscription_charges SET locked_until = $2, locked_by = $3 WHERE id IN (",
-            "SELECT id FROM subscription_charges WHERE state = 'pending' AND due_at <= $1 \
-               AND (locked_until IS NULL OR locked_until < $1) ORDER BY due_at, id LIMIT $4",
-            $lock,
-            ") RETURNING id, subscription_id, period_index, attempt, due_at, state, transaction_id"
-        )
-    };
-}
+/// The billing jobs as a lease queue; a job's site is its subscription's.
+const QUEUE: Queue = Queue {
+    table: "subscription_charges",
+    key: "id",
+    waiting: "state = 'pending'",
+    due: "due_at",
+    site: "(SELECT s.site_id FROM subscriptions s WHERE s.id = q.subscription_id)",
+    order: "due_at, id",
+    also_set: "",
+    returning: COLUMNS,
+};
 
-/// Leases up to `limit` pending due jobs to `worker` until `now_ms + lease_ms`. A job whose
+/// Leases up to `limit` pending due jobs (each on its subscription's site's clock) to `worker`
+/// until `now_ms + lease_ms`. A job whose
 /// worker died is taken again once its lease ran out.
 pub async fn claim_due(
     db: &Db,
@@ -76,14 +87,7 @@ pub async fn claim_due(
     worker: &str,
     limit: i64,
 ) -> Result<Vec<ChargeJob>, StoreError> {
-    let sql = match db {
-        Db::Sqlite(_) => claim!(""),
-        Db::Postgres(_) => claim!(" FOR UPDATE SKIP LOCKED"),
-    };
-    let until = now_ms.saturating_add(lease_ms);
-    let mut jobs: Vec<ChargeJob> = in_write!(db, c => sqlx::query_as(sql)
-        .bind(now_ms).bind(until).bind(worker).bind(limit)
-        .fetch_all(&mut **c).await);
+    let mut jobs: Vec<ChargeJob> = QUEUE.claim(db, now_ms, lease_ms, worker, limit).await?;
     jobs.sort_by_key(|j| (j.due_at, j.id));
     Ok(jobs)
 }
