@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""CRASH-1 (RELIABILITY C1, W1-W3, C3): kill -9 under load, nothing lost, nothing invented.
+"""Kill -9 under load, nothing lost, nothing invented.
 
 Usage: crash1.py BINARY --backend sqlite|postgres [--pg-url URL] [--seed N] [--kills N]
 

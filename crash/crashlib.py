@@ -1,4 +1,4 @@
-"""CRASH-1's scaffolding: an `oblako serve` process that can be killed and restarted, a durable
+"""The crash test's scaffolding: an `oblako serve` process that can be killed and restarted, a durable
 notification receiver on 127.0.0.1, one API call with its outcome classified, psql for the
 throw-away PostgreSQL database. Standard library only; every wait is bounded."""
 import base64
@@ -42,7 +42,7 @@ def psql(base_url, sql):
 
 def bank_ledger(database_url, data_dir):
     """The emulated bank's ledger, read-only: (reference, operation, amount, reason_code) rows.
-    It stands for the acquirer's side of the books (RELIABILITY C1, M1)."""
+    It stands for the acquirer's side of the books."""
     sql = "SELECT reference, operation, amount, reason_code FROM bank_ledger"
     if database_url:
         out = subprocess.run(["psql", database_url, "-v", "ON_ERROR_STOP=1", "-qtA", "-F", "|",

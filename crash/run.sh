@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CRASH-1 (RELIABILITY C1, W1-W3, C3): kill -9 under load, nothing lost, nothing invented.
+# Kill -9 under load, nothing lost, nothing invented.
 # Runs crash/crash1.py against a real `oblako serve` on SQLite (one node), then on a fresh
 # PostgreSQL database (two nodes, one killed at a time); see docs/reliability.md.
 # Usage: crash/run.sh [path/to/oblako]   (default: target/debug/oblako, built if missing)

@@ -2,7 +2,7 @@
 //!
 //! [`apply`] takes a payment's money state and an event and returns the next state plus the
 //! notifications the change must produce, or a [`Refusal`] the merchant sees. Every legal pair is
-//! listed in one `match`; everything else is refused. This is RELIABILITY M3/M4:
+//! listed in one `match`; everything else is refused:
 //!
 //! - `Processing` (the bank has not answered) and `AwaitingAuthentication` (3-D Secure) end in
 //!   `Authorized`, `Completed`, `Declined` or `Cancelled`; a passed 3-D Secure check goes back to

@@ -5,7 +5,7 @@
 //! after the anchor, computed from the anchor and never from the previous date, so 31 January +
 //! 1 month is 28/29 February and + 2 months is 31 March again. Charge slots (`period_index`) only
 //! ever grow; billing runs one job per `(subscription, period_index, attempt)`, so a slot is
-//! charged at most once (RELIABILITY M6). Time is a parameter (Unix ms): nothing here reads a clock.
+//! charged at most once. Time is a parameter (Unix ms): nothing here reads a clock.
 
 use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp};

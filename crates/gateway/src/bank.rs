@@ -2,7 +2,7 @@
 //! so live payments are refused before anything is written.
 //!
 //! Every call carries the gateway's unique operation reference, which the caller committed as an
-//! intent first (RELIABILITY M5). The emulated bank keeps its own ledger keyed by that reference,
+//! intent first. The emulated bank keeps its own ledger keyed by that reference,
 //! so a repeated call returns the first answer and never debits twice. A card past its expiry is
 //! declined here, before the bank, on every path that authorizes (payment, 3-D Secure, recovery).
 

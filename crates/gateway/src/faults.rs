@@ -1,5 +1,5 @@
-//! Deliberate faults, for tests of what happens when a request dies half-way (RELIABILITY
-//! failpoints). Production never arms them; an unarmed check is one atomic load.
+//! Deliberate faults, for tests of what happens when a request dies half-way
+//! (failpoints). Production never arms them; an unarmed check is one atomic load.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 

@@ -1,7 +1,7 @@
 //! Running work once per idempotency key, whichever face asks: the API's `X-Request-ID`, the
 //! payment form's attempt keys, the cabinet's forms. The key is claimed, the work runs with its
 //! [`Recovery`], and what it answered is stored; a failure inside the work frees the key so a
-//! retry runs again (resuming any transaction it committed, RELIABILITY I1–I6). The typed
+//! retry runs again (resuming any transaction it committed). The typed
 //! [`Once`] says which of those happened; each face renders it its own way (the API replays the
 //! stored envelope byte for byte, the cabinet says the form was already sent).
 

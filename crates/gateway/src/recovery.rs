@@ -1,6 +1,6 @@
 //! Idempotency recovery as the flows see it: the claimed key, whose record joins the commit that
-//! creates a transaction, and the transaction a dead earlier copy of the same request left
-//! (RELIABILITY I1–I6). Claiming and replaying keys is the faces' business.
+//! creates a transaction, and the transaction a dead earlier copy of the same request left.
+//! Claiming and replaying keys is the faces' business.
 
 use oblako_core::ids::{Mode, SiteId};
 use oblako_store::idempotency::{self, KeyRef};

@@ -7,7 +7,7 @@
 //! - An acquirer intent with no recorded outcome after a minute (`reconcile_after_secs`; a crash
 //!   or lost answer between the bank call and the commit) is settled by asking the bank under
 //!   the same reference; the bank's ledger makes that call idempotent, so nothing is charged
-//!   twice (RELIABILITY M5).
+//!   twice.
 //!
 //! Time comes from the state's clock, so tests move it instead of sleeping; a row is due on its
 //! own site's clock (a sandbox site's test clock moves its holds and 3-D Secure waits). Several nodes may

@@ -124,11 +124,11 @@ pub struct Config {
     pub smtp_url: String,
     /// The sender of e-mail to payers, `Name <address>`.
     pub mail_from: String,
-    /// How long a node's claim on a notification lasts before another node may take it over
-    /// (RELIABILITY C3); longer than `notification_timeout_ms`.
+    /// How long a node's claim on a notification lasts before another node may take it over;
+    /// longer than `notification_timeout_ms`.
     pub notification_lease_secs: u64,
     /// How long a bank call may stay without a recorded outcome before the reconciler asks the
-    /// bank (RELIABILITY M5).
+    /// bank.
     pub reconcile_after_secs: u64,
 }
 

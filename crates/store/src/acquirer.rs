@@ -1,4 +1,4 @@
-//! The acquirer operations log (RELIABILITY M5) and the emulated bank's ledger.
+//! The acquirer operations log and the emulated bank's ledger.
 //!
 //! Before the gateway calls a bank it commits an `intent` row under a unique reference; after
 //! the answer it marks the row `done` in the same transaction as the payment's new state. A row

@@ -1,4 +1,4 @@
-//! `X-Request-ID` claims (RELIABILITY I1–I5).
+//! `X-Request-ID` claims.
 //!
 //! A claim is a row keyed by (site, mode, key), so it holds across nodes sharing a database.
 //! The first request inserts it as `running`, stores its response when done, and every repeat

@@ -46,7 +46,7 @@ fn events() -> Vec<Event> {
     ]
 }
 
-/// M4: the only status changes that happen.
+/// The only status changes that happen.
 fn allowed(from: Status, to: Status) -> bool {
     use Status::*;
     from == to

@@ -1,5 +1,5 @@
 //! Delivering the outbox: claim due notifications under a lease, send each signed, record the
-//! attempt, and schedule the next one on the site's retry schedule (RELIABILITY W1–W4, C3).
+//! attempt, and schedule the next one on the site's retry schedule.
 //!
 //! Success is HTTP 200 with `{"code":0}`; any other answer, a redirect, a refused address, no
 //! connection or no answer within the timeout is a failed attempt. A worker holds a lease, never

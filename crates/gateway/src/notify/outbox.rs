@@ -1,8 +1,8 @@
 //! Putting notifications into the outbox inside the transaction that makes the change they
-//! announce (RELIABILITY W1), when the site has that kind switched on. The body is built and
+//! announce, when the site has that kind switched on. The body is built and
 //! encoded here, once; every attempt sends the same bytes.
 //!
-//! Notifications are ordered per payment (W3): a refund's notification queues behind its
+//! Notifications are ordered per payment: a refund's notification queues behind its
 //! payment's, so the outbox's ordering key is the payment's id while the body names the refund.
 //!
 //! The settings are those of the payment's mode: a test payment is announced where the test

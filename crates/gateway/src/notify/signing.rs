@@ -1,6 +1,6 @@
 //! The headers that sign a notification: CloudPayments' `Content-HMAC` and `X-Content-HMAC`
 //! with the site's API Secret, plus `X-Webhook-Id`, `X-Webhook-Timestamp` and
-//! `X-Webhook-Signature` so a receiver can refuse replays (RELIABILITY W4).
+//! `X-Webhook-Signature` so a receiver can refuse replays.
 //!
 //! The body is built once and every attempt sends the same bytes, so the CloudPayments HMACs are
 //! the same on every attempt; the timestamped signature is made at send time.

@@ -15,7 +15,7 @@ use super::endpoint::{UrlRefused, check_url};
 use super::resolve::{Blocked, GuardedResolver};
 use super::ssrf::Policy;
 
-/// How much of a response body is kept by default (HOOK-7).
+/// How much of a response body is kept by default.
 pub const BODY_CAP: usize = 64 * 1024;
 
 /// How long an attempt may take.

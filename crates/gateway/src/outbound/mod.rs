@@ -1,5 +1,5 @@
 //! Outbound HTTP: the one client through which the gateway calls merchants' servers
-//! (notification delivery and the synchronous Check), guarded against SSRF (W5).
+//! (notification delivery and the synchronous Check), guarded against SSRF.
 //!
 //! `ssrf` decides which IP addresses may be reached under a [`Policy`], and `own` which are
 //! this host's (never reached on the gateway's own ports); `endpoint` checks a URL when a

@@ -2,7 +2,7 @@
 //!
 //! The new state and the bank intent are committed together, under a row lock (PostgreSQL
 //! `FOR UPDATE`, SQLite `BEGIN IMMEDIATE`) and a compare-and-set on the old status, so of two
-//! racing requests exactly one wins and only the winner reaches the bank (RELIABILITY M2, M3).
+//! racing requests exactly one wins and only the winner reaches the bank.
 //! The bank call follows, and its answer settles the intent.
 
 use jiff::Timestamp;
@@ -66,7 +66,7 @@ pub async fn manage(
     }
     if let Some(done) = recovery.resume {
         // An earlier copy committed this operation and died before answering: answer for it;
-        // the sweeper settles its bank call (RELIABILITY I6).
+        // the sweeper settles its bank call.
         return Ok(Managed {
             refund_id: matches!(action, Action::Refund(_)).then_some(done),
         });

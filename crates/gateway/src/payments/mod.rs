@@ -5,7 +5,7 @@
 //!
 //! Each operation that reaches the bank commits an intent row first, calls the bank with that
 //! row's reference, then records the answer and the new state in a second transaction with a
-//! compare-and-set on the old status (RELIABILITY M2–M5).
+//! compare-and-set on the old status.
 
 pub mod manage;
 pub mod model;

@@ -184,7 +184,7 @@ pub async fn pay(
 
 /// Answers a retried payment whose first copy died after creating transaction `resume`: the
 /// transaction is finished (its bank call made or looked up under the same reference) and
-/// reported, never paid a second time (RELIABILITY I6).
+/// reported, never paid a second time.
 pub async fn pay_resumed(
     state: &Gateway,
     payee: Payee<'_>,

@@ -1,7 +1,7 @@
 //! The last steps of a card authorization, once its intent is committed: the site's Check, the
 //! bank, and the outcome recorded with its token, notification and what follows it
-//! (`approval`); also finishing a payment that a crash or a lost answer left in `Processing`
-//! (RELIABILITY I6, M5). Single payments (`payments::pay`, `post3ds`), the billing worker's
+//! (`approval`); also finishing a payment that a crash or a lost answer left in `Processing`.
+//! Single payments (`payments::pay`, `post3ds`), the billing worker's
 //! one-by-one charges and the sweeper all end here.
 
 use oblako_core::card::{CardExpiry, Pan};

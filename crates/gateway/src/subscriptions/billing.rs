@@ -1,5 +1,5 @@
 //! Recurring billing on every node: a tick that only enqueues what is due, and workers that run
-//! the enqueued charges (RELIABILITY M6). [`tick`] and [`run_due`] take time from the state's
+//! the enqueued charges. [`tick`] and [`run_due`] take time from the state's
 //! clock, so tests move a manual clock and call them instead of waiting for [`run`].
 
 use std::collections::HashMap;

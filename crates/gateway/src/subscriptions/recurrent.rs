@@ -1,5 +1,5 @@
 //! The Recurrent notification (spec §5.5): queued in the outbox inside the transaction that
-//! changes a subscription's status (RELIABILITY W1), when the site has Recurrent switched on.
+//! changes a subscription's status, when the site has Recurrent switched on.
 //! `subscriptions/update` never calls this, even when it re-activates (spec §3.20).
 
 use oblako_core::ids::{Mode, SiteId};

@@ -1,4 +1,4 @@
-//! Oblako's replay-safe signature, sent beside CloudPayments' own (RELIABILITY W4): the headers
+//! Oblako's replay-safe signature, sent beside CloudPayments' own: the headers
 //! of the Standard Webhooks specification (the scheme Svix uses), under `X-Webhook-` names.
 //!
 //! - `X-Webhook-Id`: the delivery's id, the same on every retry of one event;

@@ -1,4 +1,4 @@
-//! `X-Request-ID`: run a request once, replay its response byte for byte (RELIABILITY I1–I5).
+//! `X-Request-ID`: run a request once, replay its response byte for byte.
 //!
 //! Called by a handler after authentication and validation, so rejected requests store nothing.
 //! The claim is a row in the same database as the payments. A duplicate that arrives while the

@@ -2,7 +2,7 @@
 //! (visibility and control): a site's own notification log, one notification with its
 //! attempts, sending a failed or delivered one again, and a sample sent now to check a receiver.
 //!
-//! Everything is scoped to the authenticated site and the mode of its keys (RELIABILITY S3):
+//! Everything is scoped to the authenticated site and the mode of its keys:
 //! another site's notification id, or one of the other mode, answers exactly like a missing one,
 //! so live keys never read nor resend test-mode notifications and the other way round. Dates
 //! are ISO 8601 UTC (`2026-09-21T10:15:00Z`).

@@ -1,5 +1,5 @@
-//! `oblako site notification-retries`: show or set a site's notification retry schedule
-//! (RELIABILITY W2), the seconds to wait after each failed attempt (the last repeating) and the
+//! `oblako site notification-retries`: show or set a site's notification retry schedule,
+//! the seconds to wait after each failed attempt (the last repeating) and the
 //! attempts in all. CloudPayments' schedule until set; `--preset svix` offers the Svix one.
 //!
 //! The schedule applies from the next failure: a notification already waiting keeps the time its

@@ -1,4 +1,4 @@
-//! A billing node killed mid-run loses nothing and charges nothing twice (RELIABILITY M6, C1, in
+//! A billing node killed mid-run loses nothing and charges nothing twice (in
 //! process): node A's drain is aborted at a different moment each period, which drops every
 //! charge it has in flight between two awaits (a transaction open, a bank call made but not
 //! recorded, an outcome not yet applied), as a `kill -9` would. Node B then takes over A's jobs

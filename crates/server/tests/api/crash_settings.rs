@@ -1,4 +1,4 @@
-//! The knobs the CRASH-1 script (crash/crash1.py) turns, driven by the manual clock: a dead
+//! The knobs the crash script (crash/crash1.py) turns, driven by the manual clock: a dead
 //! worker's notification claim passes on after `notification_lease_secs`, the reconciler settles
 //! an open bank call after `reconcile_after_secs`, and `oblako site notification-retries` sets
 //! and shows a site's retry schedule.

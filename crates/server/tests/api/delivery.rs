@@ -1,5 +1,4 @@
-//! Delivery under stress, on a real loopback receiver (RELIABILITY HOOK-1, HOOK-2,
-//! HOOK-6, HOOK-7): an outage then recovery delivers everything on the schedule, per-payment
+//! Delivery under stress, on a real loopback receiver: an outage then recovery delivers everything on the schedule, per-payment
 //! order holds while the receiver flaps, a slow or hanging receiver holds only its share of the
 //! node's attempts, and the SSRF guard judges the addresses actually dialled.
 
@@ -51,7 +50,7 @@ async fn all(app: &TestApp, site: SiteId) -> Vec<notifications::Notification> {
 
 #[tokio::test]
 async fn an_outage_then_recovery_delivers_everything_on_the_schedule() {
-    // HOOK-1 at CI size: 1,000 payments while the receiver is down, the schedule scaled to
+    // 1,000 payments while the receiver is down, the schedule scaled to
     // seconds, the clock moved by hand so every attempt time can be checked exactly.
     let app = TestApp::with_config(|c| c.notification_endpoint_parallel = 8).await;
     let sink = Sink::start().await;
@@ -121,7 +120,7 @@ async fn an_outage_then_recovery_delivers_everything_on_the_schedule() {
 
 #[tokio::test]
 async fn each_payments_notifications_arrive_in_order_while_the_receiver_flaps() {
-    // HOOK-2: two-stage payments with Pay, Confirm and two Refunds each; the receiver fails
+    // Two-stage payments with Pay, Confirm and two Refunds each; the receiver fails
     // about every third request. Per payment, nothing is sent before the previous one was
     // acknowledged, and what was acknowledged is exactly 1, 2, 3, 4.
     let app = TestApp::new().await;
@@ -215,7 +214,7 @@ async fn each_payments_notifications_arrive_in_order_while_the_receiver_flaps() 
 
 #[tokio::test]
 async fn a_slow_receiver_holds_only_its_share_and_never_delays_the_others() {
-    // HOOK-7: one receiver answers after 1.5 s; another site's fast receiver must not wait.
+    // One receiver answers after 1.5 s; another site's fast receiver must not wait.
     let app = TestApp::with_config(|c| c.notification_endpoint_parallel = 4).await;
     let slow = Sink::start().await;
     let fast = Sink::start().await;
@@ -265,7 +264,7 @@ async fn a_slow_receiver_holds_only_its_share_and_never_delays_the_others() {
 
 #[tokio::test]
 async fn a_receiver_that_never_answers_times_out_and_is_retried() {
-    // HOOK-7: no answer within the (scaled) timeout is a failed attempt, logged with why.
+    // No answer within the (scaled) timeout is a failed attempt, logged with why.
     let app = TestApp::with_config(|c| c.notification_timeout_ms = 300).await;
     let sink = Sink::start().await;
     let site = subscribe(&app, &sink, "POST").await;
@@ -336,7 +335,7 @@ fn is_refusal(error: &str) -> bool {
 
 #[tokio::test]
 async fn the_guard_judges_the_addresses_actually_dialled() {
-    // HOOK-6 through delivery: live-mode notifications to loopback, private, link-local,
+    // Live-mode notifications to loopback, private, link-local,
     // metadata and unspecified addresses, spelled every way, are refused without a connection;
     // test mode reaches loopback but never the metadata service.
     let app = TestApp::new().await;

@@ -1,4 +1,4 @@
-//! `X-Request-ID` (RELIABILITY I1–I5), also for the ping method.
+//! `X-Request-ID`, also for the ping method.
 
 use axum::http::StatusCode;
 use oblako_core::ids::{Mode, SiteId};

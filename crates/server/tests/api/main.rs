@@ -10,6 +10,7 @@ mod smtpsink;
 
 mod assets;
 mod auth;
+mod billing_at_scale;
 mod billing_kill;
 mod body;
 mod cabinet;
@@ -21,7 +22,6 @@ mod idempotency;
 mod keys;
 mod lists;
 mod model;
-mod money5;
 mod notification_log;
 mod notification_modes;
 mod notification_ssrf;

@@ -1,6 +1,6 @@
-//! MONEY-3: random sequences of payments, 3-D Secure results, confirms, voids, refunds, clock
+//! Random sequences of payments, 3-D Secure results, confirms, voids, refunds, clock
 //! moves and sweeps, run through the API and the sweeper and checked step by step against a
-//! reference model of the money rules (RELIABILITY M2–M4, M7), including the void rule for
+//! reference model of the money rules, including the void rule for
 //! authorizations of 10 RUB or less (refused until more than 24 hours have passed, spec §3.6).
 //! `PROPTEST_CASES` sets the number of sequences (1,000 by default, as CI runs it).
 

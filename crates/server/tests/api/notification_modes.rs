@@ -1,4 +1,4 @@
-//! Test and live mode kept apart in notifications (RELIABILITY S3): a site's live
+//! Test and live mode kept apart in notifications: a site's live
 //! keys never see, read or resend its test-mode notifications nor the other way round, and a
 //! foreign-mode id answers byte for byte like a missing one; each mode has its own settings,
 //! which only its keys (or the operator) change and which its payments are announced with; the

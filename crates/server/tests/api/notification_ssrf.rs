@@ -1,4 +1,4 @@
-//! Test mode is no way into the gateway's network (RELIABILITY HOOK-6, W5): a test key that
+//! Test mode is no way into the gateway's network: a test key that
 //! points a notification at loopback or a private address reaches it only with the operator's
 //! consent, never reaches the gateway's own port however the address is spelled, and never gets
 //! a private address's answer back. Listeners that count accepted connections prove that

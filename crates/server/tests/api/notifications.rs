@@ -1,6 +1,6 @@
 //! Notifications end to end on a real loopback receiver: the outbox row is written
-//! with the payment (W1), delivered signed (W4, HOOK-5), retried on the site's schedule (W2),
-//! in per-payment order while the receiver fails (W3), and exhausted, then resent (HOOK-3).
+//! with the payment, delivered signed, retried on the site's schedule,
+//! in per-payment order while the receiver fails, and exhausted, then resent.
 
 use oblako_core::ids::{Mode, SiteId};
 use oblako_protocol::notification::{percent_decode, verify_hmac, verify_webhook_signature};

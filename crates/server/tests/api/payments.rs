@@ -683,7 +683,7 @@ async fn concurrent_partial_refunds_never_exceed_the_captured_amount() {
         .await
         .unwrap()
         .unwrap();
-    // MONEY-1: 100 payments, 16 concurrent partial refunds of an eighth each.
+    // 100 payments, 16 concurrent partial refunds of an eighth each.
     for _ in 0..100 {
         let id = model(
             &card(
@@ -748,7 +748,7 @@ async fn confirm_and_void_racing_resolve_an_authorization_exactly_once() {
         .await
         .unwrap()
         .unwrap();
-    // MONEY-2: 500 authorizations, each raced by confirm, void and a duplicate confirm.
+    // 500 authorizations, each raced by confirm, void and a duplicate confirm.
     for _ in 0..500 {
         let id = model(
             &card(

@@ -1,5 +1,5 @@
 //! A request that dies after committing its payment, retried with the same X-Request-ID,
-//! finishes that payment instead of paying again (RELIABILITY I6).
+//! finishes that payment instead of paying again.
 
 use axum::http::StatusCode;
 use oblako_server::sweeper::sweep_once;
@@ -95,7 +95,7 @@ async fn without_a_key_the_sweeper_finishes_the_orphan() {
     assert_eq!(auth_count(&app).await, (1, 300));
 }
 
-/// IDEM-2 at full size: 200 keys × 32 concurrent copies (6,400 requests), on PostgreSQL spread
+/// 200 keys × 32 concurrent copies (6,400 requests), on PostgreSQL spread
 /// over two nodes. Every key charges exactly once; every copy gets that charge's body or 409.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_concurrent_duplicates_charge_once_per_key() {

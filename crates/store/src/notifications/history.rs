@@ -1,6 +1,6 @@
 //! What the dashboard and the API read about notifications: one of them, a site's list a page at
-//! a time, and the log of one notification's attempts. Every lookup is scoped by site and mode
-//! (RELIABILITY S3): the other mode's notification is not found, like another site's.
+//! a time, and the log of one notification's attempts. Every lookup is scoped by site and mode:
+//! the other mode's notification is not found, like another site's.
 
 use std::net::IpAddr;
 

@@ -1,16 +1,16 @@
-//! Notifications to merchants' URLs (spec §5, RELIABILITY W1–W3, C3).
+//! Notifications to merchants' URLs (spec §5).
 //!
 //! - [`settings`]: per site, mode and kind, whether and where to send (spec §3.24–3.25), and the
 //!   site's retry schedule (one for both modes);
 //! - `schedule`: [`RetrySchedule`], pure: when a failed notification is due again;
 //! - `outbox`: the `notifications` table as a job queue. The server builds and signs a body once
-//!   and [`enqueue`]s it inside the transaction that makes the change it announces (W1). Workers
+//!   and [`enqueue`]s it inside the transaction that makes the change it announces. Workers
 //!   [`claim_due`] rows under a lease (`locked_until`, `locked_by`; no lock is held while they
-//!   send), only the earliest pending notification of each transaction (W3), then
+//!   send), only the earliest pending notification of each transaction, then
 //!   [`record_attempt`]; the dashboard can [`resend`] or [`cancel`];
 //! - `history`: what the dashboard reads ([`get`], [`list`], [`attempts`]).
 //!
-//! Every lookup on behalf of a site is scoped by its id and mode (RELIABILITY S3): another
+//! Every lookup on behalf of a site is scoped by its id and mode: another
 //! site's notification, or the other mode's, is not found. Kinds are stored as their names (`Pay`, `Refund`, …: [`KINDS`]), the protocol crate's
 //! `NotificationKind::name`; methods as `POST`/`GET`, encodings as `UTF8`/`Windows1251`.
 

@@ -1,11 +1,11 @@
 //! The outbox: one row per notification, a job with a lease.
 //!
 //! [`enqueue`] writes the row inside the caller's transaction, so a notification exists exactly
-//! when the change it announces was committed (W1). [`claim_due`] leases due rows to a worker for
+//! when the change it announces was committed. [`claim_due`] leases due rows to a worker for
 //! a while (`locked_until`, `locked_by`), in one statement, and nothing stays locked while the
-//! worker sends; a worker that dies loses its rows when the lease runs out (C3). A transaction's
+//! worker sends; a worker that dies loses its rows when the lease runs out. A transaction's
 //! notifications carry an increasing `sequence` and only the earliest still pending one is ever
-//! due (W3). [`record_attempt`] applies only for the worker that still holds the lease.
+//! due. [`record_attempt`] applies only for the worker that still holds the lease.
 
 use std::net::IpAddr;
 
@@ -152,9 +152,9 @@ pub async fn enqueue(tx: &mut Tx, new: &NewNotification<'_>) -> Result<i64, Stor
 /// Leases up to `limit` due notifications to `worker` until `now_ms + lease_ms`, the earliest due
 /// first, and returns them by id. A row is due when it is pending, its `next_attempt_at` has
 /// come, nobody's lease on it is still running, and no earlier notification of its transaction is
-/// pending (W3: delivered, failed and cancelled ones do not hold it back). At most `per_url`
+/// pending (delivered, failed and cancelled ones do not hold it back). At most `per_url`
 /// attempts run at once to one URL across all nodes: a slow receiver's backlog waits in the table
-/// and never takes the slots other receivers need (HOOK-7); a claim looks at no more than
+/// and never takes the slots other receivers need; a claim looks at no more than
 /// `4 × limit` rows past the URLs already at their share. `worker` must be unique to the claiming
 /// loop: it is how [`record_attempt`] knows the lease is still its own.
 pub async fn claim_due(

@@ -1,4 +1,4 @@
-//! When a failed notification is tried again (RELIABILITY W2): a retry schedule is data, the
+//! When a failed notification is tried again: a retry schedule is data, the
 //! seconds to wait after each failed attempt and the number of attempts in all. The last interval
 //! repeats. Pure: the caller passes the attempt count and the time.
 //!
@@ -35,7 +35,7 @@ impl RetrySchedule {
         }
     }
 
-    /// The Svix preset (W2): at once, then after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+    /// The Svix preset: at once, then after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
     pub fn svix() -> RetrySchedule {
         RetrySchedule {
             intervals: vec![5, 300, 1_800, 7_200, 18_000, 36_000, 36_000],

@@ -1,6 +1,6 @@
 //! Per site, mode and kind, whether notifications are sent and how (spec §3.24–3.25, §5.1), and
-//! the site's retry schedule (RELIABILITY W2). As CloudPayments keeps a test and a live
-//! configuration, each mode has its own settings (S3): test keys never change where live
+//! the site's retry schedule. As CloudPayments keeps a test and a live
+//! configuration, each mode has its own settings: test keys never change where live
 //! notifications go. The retry schedule is one per site, for both modes. A kind never configured
 //! reads as disabled with the API's defaults; a site's schedule is CloudPayments' until it is set.
 

@@ -1,4 +1,4 @@
-//! Billing jobs: "charge subscription S for slot P, attempt A" (RELIABILITY M6).
+//! Billing jobs: "charge subscription S for slot P, attempt A".
 //!
 //! [`enqueue_due`] turns every billing subscription whose `next_at` has come into a job, in one
 //! statement, with `ON CONFLICT DO NOTHING` on the unique `(subscription_id, period_index,

@@ -1,5 +1,5 @@
 //! A card authorization's two commits when nothing else has to join them: the payment with its
-//! acquirer intent (RELIABILITY M5: committed before the bank is called), and the bank's answer
+//! acquirer intent (committed before the bank is called), and the bank's answer
 //! with the intent marked done. Both rows of each commit together or not at all.
 //!
 //! On PostgreSQL concurrent requests share these commits ([`crate::group`]): each call queues

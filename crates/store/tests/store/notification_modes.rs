@@ -1,4 +1,4 @@
-//! Test and live mode kept apart (RELIABILITY S3): the other mode's notification is not found,
+//! Test and live mode kept apart: the other mode's notification is not found,
 //! a mode's settings update leaves the other mode's alone, and the migration that split the
 //! settings kept every existing row for both modes.
 

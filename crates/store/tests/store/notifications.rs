@@ -1,5 +1,5 @@
-//! Notification settings, the retry schedule and the outbox: W1 (enqueued with the change or not
-//! at all), leases and exactly-once claims across two claimers, W3 order per transaction,
+//! Notification settings, the retry schedule and the outbox: enqueued with the change or not
+//! at all, leases and exactly-once claims across two claimers, order per transaction,
 //! exhaustion and resend, the attempts log, and tenant isolation.
 
 use std::collections::HashSet;

@@ -1,4 +1,4 @@
-//! Billing at scale (RELIABILITY M6): 200 subscriptions billed through 6 periods on the injected
+//! Billing at scale: 200 subscriptions billed through 6 periods on the injected
 //! clock, by three billing nodes at once on PostgreSQL (one on SQLite) → exactly 1,200 charge
 //! attempts, none duplicated, none missed.
 
