@@ -13,6 +13,8 @@ mod auth;
 mod billing_kill;
 mod body;
 mod cabinet;
+mod cabinet_costs;
+mod cabinet_settings;
 mod checkout_browser;
 mod connections;
 mod crash_settings;
