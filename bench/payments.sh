@@ -55,31 +55,9 @@ stop() {
 trap stop EXIT
 trap 'exit 130' INT TERM
 
-port="$(free_port)"
-base="http://127.0.0.1:$port"
-export OBLAKO_DATA_DIR="$data"
-export OBLAKO_LISTEN="127.0.0.1:$port"
-export OBLAKO_PUBLIC_URL="$base"
 export OBLAKO_TEST_IN_FLIGHT="${OBLAKO_TEST_IN_FLIGHT:-1024}"
-"$oblako" serve >"$data/oblako.log" 2>&1 &
-server_pid=$!
-
-ready=0
-for _ in $(seq 300); do
-    kill -0 "$server_pid" 2>/dev/null || { echo "payments.sh: oblako exited" >&2; exit 1; }
-    if curl --noproxy '*' -fsS -o /dev/null --max-time 1 "$base/readyz" 2>/dev/null; then
-        ready=1
-        break
-    fi
-    sleep 0.1
-done
-((ready)) || { echo "payments.sh: $base/readyz did not answer within 30 s" >&2; exit 1; }
-
-site="$("$oblako" site create --name Bench --json 2>>"$data/oblako.log" | tr -d ' \t\r\n')"
-public_id="$(sed -nE 's/.*"test":\{[^}]*"public_id":"([^"]*)".*/\1/p' <<<"$site")"
-site_id="$(sed -nE 's/.*"site_id":([0-9]+).*/\1/p' <<<"$site")"
-secret="$(sed -nE 's/.*"test":\{[^}]*"api_secret":"([^"]*)".*/\1/p' <<<"$site")"
-[[ -n "$public_id" && -n "$secret" ]] || { echo "payments.sh: cannot read the site's test keys" >&2; exit 1; }
+start_oblako
+create_site Bench
 export OBLAKO_BENCH_SECRET="$secret"
 
 seed="${BENCH_SEED:-0}"

@@ -1,7 +1,8 @@
 // The merchant cabinet in a real browser: set-up link → password → TOTP enrolment → sign-in with
 // a code; create a site; its Pay address pointed at a receiver this test runs, and Test webhook;
-// a test payment with the widget, found by InvoiceId; the .xlsx export parsed back; a site
-// switched to production; sign-out. Screenshots at 1280 and 375 px; every page's HTML, the
+// the demo site's Refund address pointed at another receiver; a test payment with the widget,
+// found by InvoiceId, refunded by half, and the Refund notification seen on its page; the .xlsx
+// export parsed back; a site switched to production; sign-out. Screenshots at 1280 and 375 px; every page's HTML, the
 // export and the server's log scanned for card numbers, the API secret and the password.
 import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
@@ -107,6 +108,18 @@ export function cabinetTests({ base, secret, outDir }) {
       } finally {
         hooks.close();
       }
+      // The Refund notifications of the site the demo shop charges (E2E shop) go to a receiver.
+      const refunds = await receiver();
+      await page.goto(`${base}/cabinet/sites`);
+      await page.click("#sites a >> text=E2E shop");
+      await page.click("#notifications");
+      const refundRow = page.locator("#test-Refund");
+      await refundRow.locator("input[name=url]").fill(refunds.url);
+      await refundRow.locator("select[name=method]").selectOption("POST");
+      await refundRow.locator("input[name=enabled]").check();
+      await refundRow.locator("form").first().locator("button").click();
+      await page.locator("#test-Refund input[name=url]").waitFor();
+      equal(await page.locator("#test-Refund input[name=url]").inputValue(), refunds.url, "the Refund address is saved");
       // A payment with the widget on the demo shop (the first site), found by its InvoiceId.
       const shop = await context.newPage();
       await shop.goto(`${base}/demo`);
@@ -131,6 +144,19 @@ export function cabinetTests({ base, secret, outDir }) {
       await page.click("#action-refund");
       await page.locator("#refunds").waitFor({ timeout: 15000 });
       assert((await page.locator("#refunds").textContent()).includes("0.50"), "the refund is listed");
+      // The Refund notification reaches the receiver and shows on the payment's page.
+      try {
+        for (let i = 0; i < 100 && refunds.seen.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+        equal(refunds.seen.length, 1, "the receiver got the Refund notification");
+        assert(refunds.seen[0].body.includes(`"TransactionId"`) || refunds.seen[0].body.includes("TransactionId="),
+          `a Refund notification body: ${refunds.seen[0].body.slice(0, 200)}`);
+      } finally {
+        refunds.close();
+      }
+      await page.reload();
+      const refundNotice = page.locator("#notification-Refund");
+      await refundNotice.waitFor({ timeout: 10000 });
+      assert((await refundNotice.textContent()).includes("200"), "the Refund notification's attempt answered 200");
       await keep("transaction-refunded");
       // The .xlsx export of the filtered list, parsed back.
       const xlsx = await context.request.get(`${base}/cabinet/transactions.xlsx?invoice=${encodeURIComponent(invoice)}`);

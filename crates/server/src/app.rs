@@ -149,7 +149,11 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .merge(payer_pages())
-        .merge(crate::cabinet::routes())
+        .merge(if state.config.cabinet_listen.is_empty() {
+            crate::cabinet::routes()
+        } else {
+            Router::new()
+        })
         .route("/r/{id}", get(pages::receipt::receipt_page))
         .route("/r/{id}/qr.svg", get(pages::receipt::receipt_qr))
         .route("/my/{token}", get(pages::my_subscription::my_subscription))
@@ -173,6 +177,23 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(observe::observe))
         .with_state(state)
+}
+
+/// The cabinet alone, for its own listener (`cabinet_listen`): the same routes, client address
+/// and request observation as on the main port, and the same body timeout.
+pub fn cabinet_app(state: AppState) -> Router {
+    let body_timeout = Duration::from_secs(state.config.request_body_timeout_secs);
+    crate::cabinet::routes()
+        .fallback(crate::cabinet::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::client::resolve,
+        ))
+        .layer(axum::middleware::from_fn(observe::observe))
+        .with_state(state)
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            body_timeout,
+        ))
 }
 
 /// The whole HTTP service: API paths are normalized (case, trailing slash) before routing, and a
@@ -199,13 +220,26 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let config = &state.config;
-    let limits = crate::listener::ConnectionLimits {
+    let limits = connection_limits(&state.config);
+    crate::listener::serve(listener, app(state), limits, shutdown).await
+}
+
+/// Serves the cabinet alone on its own `listener` until `shutdown` resolves, like [`serve`].
+pub async fn serve_cabinet(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let limits = connection_limits(&state.config);
+    crate::listener::serve(listener, cabinet_app(state), limits, shutdown).await
+}
+
+fn connection_limits(config: &Config) -> crate::listener::ConnectionLimits {
+    crate::listener::ConnectionLimits {
         max_connections: config.max_connections,
         header_read_timeout: Duration::from_secs(config.header_read_timeout_secs),
         grace: Duration::from_secs(config.shutdown_grace_secs),
-    };
-    crate::listener::serve(listener, app(state), limits, shutdown).await
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -244,7 +278,16 @@ pub async fn run_server(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    let cabinet_listener = match state.config.cabinet_listen_addr()? {
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on {addr} for the cabinet: {e}"))?,
+        ),
+        None => None,
+    };
     let base = state.config.public_url();
+    let cabinet_base = state.config.cabinet_url();
     if let Some(site) = demo {
         println!("Oblako created a demo site in test mode (the API Secret is shown only now):");
         println!("  Public ID:  {}", site.test.public_id);
@@ -267,7 +310,7 @@ pub async fn run_server(config: Config) -> anyhow::Result<()> {
         .await?;
         println!("Merchant cabinet: set the owner's password here (works once, for 24 hours):");
         println!("  {link}");
-        println!("  then sign in at {base}/cabinet/ as owner@oblako.local");
+        println!("  then sign in at {cabinet_base}/cabinet/ as owner@oblako.local");
     }
     println!("Oblako is listening on {base}");
     tracing::info!(%addr, "listening");
@@ -281,8 +324,19 @@ pub async fn run_server(config: Config) -> anyhow::Result<()> {
             stop.cancel();
         }
     };
-    serve(state, listener, signal).await?;
+    let cabinet = cabinet_listener.map(|listener| {
+        println!("The merchant cabinet is listening on {cabinet_base}/cabinet/");
+        let stop = stop.clone();
+        tokio::spawn(serve_cabinet(state.clone(), listener, async move {
+            stop.cancelled().await
+        }))
+    });
+    let served = serve(state, listener, signal).await;
     stop.cancel();
+    if let Some(cabinet) = cabinet {
+        cabinet.await??;
+    }
+    served?;
     drain(workers, &stop, grace).await;
     Ok(())
 }
@@ -298,7 +352,7 @@ pub fn spawn_workers(state: &AppState, stop: &Stop) -> anyhow::Result<JoinSet<()
             crate::secrets::random_hex(4)?
         ))
     };
-    workers.spawn(purge_idempotency_keys(state.clone(), stop.clone()));
+    workers.spawn(housekeeping(state.clone(), stop.clone()));
     workers.spawn(crate::sweeper::run(
         gateway.clone(),
         Duration::from_secs(5),
@@ -356,17 +410,26 @@ async fn ensure_demo_site(state: &AppState) -> anyhow::Result<Option<crate::site
     ))
 }
 
-/// Deletes expired `X-Request-ID` records every ten minutes.
-async fn purge_idempotency_keys(state: AppState, stop: Stop) {
+/// Housekeeping every ten minutes: see [`housekeep`].
+async fn housekeeping(state: AppState, stop: Stop) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
         if stop.interrupts(tick.tick()).await {
             break;
         }
-        match oblako_store::idempotency::purge_expired(&state.db, state.now_ms()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(purged = n, "expired idempotency keys removed"),
-            Err(e) => tracing::warn!(error = %e, "could not purge idempotency keys"),
+        if let Err(e) = housekeep(&state).await {
+            tracing::warn!(error = %format!("{e:#}"), "housekeeping failed");
         }
     }
+}
+
+/// One round of housekeeping: deletes expired `X-Request-ID` records and the cabinet's
+/// sessions that have ended (idle or too old); answers how many of each went.
+pub async fn housekeep(state: &AppState) -> anyhow::Result<(u64, u64)> {
+    let keys = oblako_store::idempotency::purge_expired(&state.db, state.now_ms()).await?;
+    let sessions = crate::cabinet::session::purge_ended(state).await?;
+    if keys + sessions > 0 {
+        tracing::info!(keys, sessions, "housekeeping removed expired rows");
+    }
+    Ok((keys, sessions))
 }

@@ -94,15 +94,19 @@ pub enum SiteCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Fill a site's test mode with completed 1-RUB payments (for benchmarks on a large
-    /// database; not for a site anyone pays on).
+    /// Fill a site with a year of realistic payments (completed, declined, voided, partly
+    /// refunded; three currencies, repeat payers), for benchmarks on a large database; not for
+    /// a site anyone pays on.
     SeedPayments {
         /// Site id.
         #[arg(long)]
         site: i64,
-        /// How many payments.
+        /// How many payments (refunds come on top).
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
         count: u64,
+        /// Which mode's history.
+        #[arg(long, value_enum, default_value = "test")]
+        mode: ModeArg,
     },
     /// Switch a site to production so its live keys work.
     GoLive {
@@ -246,14 +250,20 @@ async fn site(cmd: SiteCommand, config: &Config, now: i64) -> anyhow::Result<()>
                 println!("Keep the secrets now: they are not shown again.");
             }
         }
-        SiteCommand::SeedPayments { site, count } => {
+        SiteCommand::SeedPayments { site, count, mode } => {
             if site_rows::site(&db, SiteId(site)).await?.is_none() {
                 anyhow::bail!("no site {site}");
             }
-            let written =
-                oblako_store::seed::completed_payments(&db, SiteId(site), Mode::Test, count, now)
-                    .await?;
-            println!("site {site}: {written} completed test payments written");
+            let (mode, started) = (Mode::from(mode), std::time::Instant::now());
+            let written = oblako_store::seed::payments(&db, SiteId(site), mode, count, now).await?;
+            let rows: i64 = written.iter().map(|w| w.count).sum();
+            println!(
+                "site {site} ({mode}): {count} payments over the last year, {rows} rows in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            for w in &written {
+                println!("  {:<8} {:<10} {}", w.kind, w.status, w.count);
+            }
         }
         SiteCommand::List { json } => {
             let mut listed = Vec::new();

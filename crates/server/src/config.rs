@@ -48,6 +48,8 @@ const ENV_KEYS: &[&str] = &[
     "mail_from",
     "notification_lease_secs",
     "reconcile_after_secs",
+    "cabinet_listen",
+    "cabinet_public_url",
 ];
 
 /// Shortest notification lease: a claim must outlive at least a fast attempt.
@@ -130,6 +132,12 @@ pub struct Config {
     /// How long a bank call may stay without a recorded outcome before the reconciler asks the
     /// bank.
     pub reconcile_after_secs: u64,
+    /// Address the merchant cabinet binds on its own; empty: the cabinet is served under
+    /// `/cabinet/` on `listen`. When set, `listen` no longer serves `/cabinet/`.
+    pub cabinet_listen: String,
+    /// The cabinet's base URL (its links, the origin its forms must come from, `Secure`
+    /// cookies); empty means `public_url`, or `http://{cabinet_listen}` when that is set.
+    pub cabinet_public_url: String,
 }
 
 impl Default for Config {
@@ -165,6 +173,8 @@ impl Default for Config {
             mail_from: "Oblako <noreply@oblako.localhost>".into(),
             notification_lease_secs: (crate::notify::deliver::LEASE_MS / 1000) as u64,
             reconcile_after_secs: (crate::sweeper::RECONCILE_AFTER_MS / 1000) as u64,
+            cabinet_listen: String::new(),
+            cabinet_public_url: String::new(),
         }
     }
 }
@@ -205,6 +215,30 @@ impl Config {
         self.listen
             .parse()
             .map_err(|_| ConfigError(format!("key `listen`: {:?} is not host:port", self.listen)))
+    }
+
+    /// The cabinet's own bind address, when it has one.
+    pub fn cabinet_listen_addr(&self) -> Result<Option<SocketAddr>, ConfigError> {
+        if self.cabinet_listen.is_empty() {
+            return Ok(None);
+        }
+        self.cabinet_listen.parse().map(Some).map_err(|_| {
+            ConfigError(format!(
+                "key `cabinet_listen`: {:?} is not host:port",
+                self.cabinet_listen
+            ))
+        })
+    }
+
+    /// The cabinet's base URL (no trailing slash).
+    pub fn cabinet_url(&self) -> String {
+        if !self.cabinet_public_url.is_empty() {
+            self.cabinet_public_url.trim_end_matches('/').to_owned()
+        } else if !self.cabinet_listen.is_empty() {
+            format!("http://{}", self.cabinet_listen)
+        } else {
+            self.public_url()
+        }
     }
 
     /// The database URL, defaulting to a SQLite file in the data directory.

@@ -31,6 +31,8 @@ pub struct SqliteDb {
     pub pool: SqlitePool,
     /// The write connection.
     pub writer: Writer,
+    /// Visits so far (see [`Db::visits`]).
+    pub visits: Visits,
 }
 
 /// PostgreSQL: the pool, and the grouped writes of the common payment path.
@@ -40,6 +42,25 @@ pub struct PgDb {
     pub pool: PgPool,
     /// Group commit of the common payment path (see [`crate::group`]).
     pub groups: Groups,
+    /// Visits so far (see [`Db::visits`]).
+    pub visits: Visits,
+}
+
+/// A count of visits to the database, shared by the clones of one [`Db`]: each pooled
+/// connection handed out (one statement, for a read outside a transaction) and each SQLite write
+/// transaction begun.
+#[derive(Debug, Clone, Default)]
+pub struct Visits(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl Visits {
+    /// Counts one visit.
+    pub fn add(&self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn get(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 /// An open write transaction on either backend.
@@ -124,13 +145,22 @@ impl Db {
                 .foreign_keys(true);
             // The writer first: it creates the file and switches it to WAL.
             let writer = Writer::new(connect.connect().await?, options.busy_timeout);
+            let visits = Visits::default();
+            let counted = visits.clone();
             let pool = SqlitePoolOptions::new()
                 .max_connections(options.max_connections)
                 .test_before_acquire(false)
-                .before_acquire(|conn, meta| Box::pin(ping_if_idle(conn, meta)))
+                .before_acquire(move |conn, meta| {
+                    counted.add();
+                    Box::pin(ping_if_idle(conn, meta))
+                })
                 .connect_with(connect.pragma("query_only", "ON"))
                 .await?;
-            Ok(Db::Sqlite(SqliteDb { pool, writer }))
+            Ok(Db::Sqlite(SqliteDb {
+                pool,
+                writer,
+                visits,
+            }))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Db::connect_postgres(PgConnectOptions::from_str(url)?, options).await
         } else {
@@ -146,16 +176,22 @@ impl Db {
         // Each size of a grouped write is its own statement text, prepared once per connection:
         // room for them (3 kinds × up to `group::MAX_MEMBERS` sizes) beside the single-row ones.
         let connect = connect.statement_cache_capacity(100 + 3 * crate::group::MAX_MEMBERS);
+        let visits = Visits::default();
+        let counted = visits.clone();
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections)
             .test_before_acquire(false)
-            .before_acquire(|conn, meta| Box::pin(ping_if_idle(conn, meta)))
+            .before_acquire(move |conn, meta| {
+                counted.add();
+                Box::pin(ping_if_idle(conn, meta))
+            })
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(connect)
             .await?;
         Ok(Db::Postgres(PgDb {
             pool,
             groups: Groups::default(),
+            visits,
         }))
     }
 
@@ -221,11 +257,24 @@ impl Db {
         Ok(())
     }
 
+    /// How many times the database was visited so far: pooled connections handed out (a read
+    /// outside a transaction is one statement, one round trip) and SQLite write transactions
+    /// begun. Tests count a page's visits with it.
+    pub fn visits(&self) -> u64 {
+        match self {
+            Db::Sqlite(db) => db.visits.get(),
+            Db::Postgres(db) => db.visits.get(),
+        }
+    }
+
     /// Starts a write transaction: on SQLite a member of the writer's current batch (its commit
     /// returns once the batch is durable); a plain `BEGIN` on PostgreSQL.
     pub async fn begin_write(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Db::Sqlite(db) => Tx::Sqlite(db.writer.begin().await?),
+            Db::Sqlite(db) => {
+                db.visits.add();
+                Tx::Sqlite(db.writer.begin().await?)
+            }
             Db::Postgres(pg) => Tx::Postgres(pg.pool.begin().await?),
         })
     }

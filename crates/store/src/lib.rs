@@ -32,7 +32,7 @@ pub mod test_db;
 pub mod tokens;
 pub mod transactions;
 
-pub use db::{Backend, Db, DbOptions, Durability, PgDb, SqliteDb, Tx};
+pub use db::{Backend, Db, DbOptions, Durability, PgDb, SqliteDb, Tx, Visits};
 pub use error::StoreError;
 
 /// Runs `$e` with `$p` bound to the SQLite or the PostgreSQL pool.
@@ -62,6 +62,7 @@ macro_rules! in_write {
     ($db:expr, $c:ident => $e:expr) => {{
         match $db {
             $crate::Db::Sqlite(sqlite) => {
+                sqlite.visits.add();
                 let mut tx = sqlite.writer.begin().await?;
                 let value = {
                     let $c = &mut tx;

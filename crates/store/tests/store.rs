@@ -451,22 +451,161 @@ async fn cards_are_saved_once_per_fingerprint_and_scoped_to_site_and_mode() {
 }
 
 #[tokio::test]
-async fn seeded_history_is_complete_payments_with_settled_operations() {
+async fn seeded_history_mixes_statuses_refunds_and_settled_operations() {
     let t = fresh().await;
     let site = site(&t.db, "seed").await;
-    let written =
-        oblako_store::seed::completed_payments(&t.db, site, Mode::Test, 45_000, 10_000_000_000)
-            .await
-            .unwrap();
-    assert_eq!(written, 45_000);
-    let counts: (i64, i64, i64, i64) = oblako_store::on_db!(&t.db, pool => sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM transactions WHERE status = 'Completed' AND site_id = $1), \
-                (SELECT COUNT(DISTINCT invoice_id) FROM transactions), \
+    let now = 40_000_000_000_000;
+    let written = oblako_store::seed::payments(&t.db, site, Mode::Live, 45_000, now)
+        .await
+        .unwrap();
+    let count = |kind: &str, status: &str| {
+        written
+            .iter()
+            .find(|w| w.kind == kind && w.status == status)
+            .map_or(0, |w| w.count)
+    };
+    assert_eq!(count("payment", "Completed"), 39_600);
+    assert_eq!(count("payment", "Declined"), 4_500);
+    assert_eq!(count("payment", "Cancelled"), 900);
+    assert_eq!(count("refund", "Completed"), 1_800);
+    let rows: i64 = written.iter().map(|w| w.count).sum();
+    assert_eq!(rows, 46_800);
+    let shape: (i64, i64, i64, i64, i64, i64, i64, i64) = oblako_store::on_db!(&t.db, pool => sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM transactions WHERE site_id = $1 AND mode = 'live'), \
+                (SELECT COUNT(DISTINCT invoice_id) FROM transactions WHERE kind = 'payment'), \
+                (SELECT COUNT(DISTINCT currency) FROM transactions), \
+                (SELECT COUNT(DISTINCT card_first_six) FROM transactions), \
+                (SELECT COUNT(*) FROM transactions r JOIN transactions p ON p.id = r.original_id \
+                   WHERE r.kind = 'refund' AND p.refunded = r.amount AND p.status = 'Completed'), \
                 (SELECT COUNT(*) FROM acquirer_operations WHERE state = 'done'), \
-                (SELECT COUNT(*) FROM bank_ledger WHERE reason_code = 0)")
+                (SELECT COUNT(*) FROM bank_ledger WHERE reason_code <> 0), \
+                (SELECT MAX(created_at) - MIN(created_at) FROM transactions WHERE kind = 'payment')")
         .bind(site.0).fetch_one(pool).await)
     .unwrap();
-    assert_eq!(counts, (45_000, 45_000, 45_000, 45_000));
-    let totals = oblako_store::acquirer::bank_totals(&t.db).await.unwrap();
-    assert_eq!(totals, vec![("auth".to_owned(), 45_000, 4_500_000)]);
+    let year_ms = 365 * 24 * 3_600_000;
+    assert_eq!(
+        (
+            shape.0, shape.1, shape.2, shape.3, shape.4, shape.5, shape.6
+        ),
+        (46_800, 45_000, 3, 4, 1_800, 46_800, 4_500)
+    );
+    assert!(
+        shape.7 > year_ms * 99 / 100 && shape.7 < year_ms,
+        "{}",
+        shape.7
+    );
+    let latest: i64 = oblako_store::on_db!(&t.db, pool => sqlx::query_scalar(
+        "SELECT MAX(created_at) FROM transactions").fetch_one(pool).await)
+    .unwrap();
+    assert!(latest < now, "the history ends before now");
+}
+
+#[tokio::test]
+async fn the_cabinet_search_applies_only_the_set_fields_within_the_account() {
+    use oblako_store::transactions::search::{self, Search};
+    let t = fresh().await;
+    let site = site(&t.db, "search").await;
+    let other = site_of_other_account(&t.db).await;
+    oblako_store::seed::payments(&t.db, site, Mode::Test, 3_000, 40_000_000_000_000)
+        .await
+        .unwrap();
+    oblako_store::seed::payments(&t.db, other, Mode::Test, 100, 40_000_000_000_000)
+        .await
+        .unwrap();
+    let account = sites::site(&t.db, site).await.unwrap().unwrap().account_id;
+    let find = |s: Search| {
+        let db = t.db.clone();
+        async move {
+            search::search(&db, account, &s, i64::MAX, 5_000)
+                .await
+                .unwrap()
+        }
+    };
+    let by_invoice = find(Search {
+        invoice_id: Some("INV-77".into()),
+        ..Search::default()
+    })
+    .await;
+    assert_eq!(by_invoice.len(), 1, "INV-77 of this account only");
+    assert_eq!(by_invoice[0].site_id, site.0);
+    let declined_usd = find(Search {
+        status: Some("Declined".into()),
+        currency: Some("USD".into()),
+        mode: Some("test".into()),
+        ..Search::default()
+    })
+    .await;
+    // g % 10 = 7 and g % 17 = 1 for g in 1..=3000: g = 137 + 170 k.
+    assert_eq!(declined_usd.len(), 17);
+    assert!(
+        declined_usd
+            .iter()
+            .all(|r| r.status == "Declined" && r.currency == "USD")
+    );
+    assert!(
+        declined_usd.windows(2).all(|w| w[0].id > w[1].id),
+        "newest first"
+    );
+    let last_four = &by_invoice[0].card_last_four;
+    let same_card = find(Search {
+        last_four: Some(last_four.clone()),
+        min_amount: Some(100),
+        ..Search::default()
+    })
+    .await;
+    assert!(!same_card.is_empty() && same_card.iter().all(|r| &r.card_last_four == last_four));
+    let page = search::search(
+        &t.db,
+        account,
+        &Search {
+            status: Some("Declined".into()),
+            ..Search::default()
+        },
+        declined_usd[0].id,
+        10,
+    )
+    .await
+    .unwrap();
+    assert!(page.len() == 10 && page.iter().all(|r| r.id < declined_usd[0].id));
+    let refunded = find(Search {
+        kind: Some("payment".into()),
+        ..Search::default()
+    })
+    .await
+    .into_iter()
+    .find(|r| r.refunded > 0)
+    .unwrap();
+    let refunds = find(Search {
+        original: Some(refunded.id),
+        kind: Some("refund".into()),
+        ..Search::default()
+    })
+    .await;
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(refunds[0].amount, refunded.refunded);
+    let totals = search::totals(
+        &t.db,
+        account,
+        &Search {
+            currency: Some("USD".into()),
+            ..Search::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(totals.len(), 1);
+    assert_eq!(totals[0].declined_count, 17);
+    let everything = find(Search::default()).await;
+    assert_eq!(
+        everything.len(),
+        3_120,
+        "3,000 payments and 120 refunds, none of the other"
+    );
+}
+
+async fn site_of_other_account(db: &Db) -> SiteId {
+    let account = sites::create_account(db, "Other", 1_000).await.unwrap();
+    sites::create_site(db, account, "other", 2_000, keys("other"))
+        .await
+        .unwrap()
 }

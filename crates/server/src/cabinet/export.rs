@@ -1,15 +1,24 @@
 //! Export of the filtered transaction list to `.xlsx` and CSV, in the columns the transaction
-//! model has. Rows are read a page at a time by key and written as they come: the `.xlsx`
-//! worksheet is in constant-memory mode (rows go to a temporary file), written on a blocking
-//! thread fed page by page, so the gateway's other requests keep their threads.
+//! model has, in constant memory whatever the row count. Rows are read a page at a time by key.
+//! The CSV is streamed out as each page is read. The `.xlsx` worksheet is in constant-memory mode
+//! (rows go to a temporary file as they are written) on a blocking thread fed page by page, the
+//! finished workbook goes to an unnamed temporary file, and that file is streamed out; so the
+//! gateway's other requests keep their threads and its memory does not grow with the export.
 
+use std::io::{Read, Seek};
+
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use oblako_core::ids::AccountId;
 use oblako_core::staff::Action;
+use oblako_store::Db;
 use oblako_store::transactions::TransactionRow;
 use oblako_store::transactions::search::{self, Search};
 use rust_xlsxwriter::{Format, Workbook};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
 
 use super::audit;
 use super::page;
@@ -80,30 +89,31 @@ const NUMERIC: [usize; 5] = [0, 2, 6, 8, 9];
 
 /// The matches a page at a time, newest first, up to [`MAX_ROWS`].
 struct Pages {
+    db: Db,
+    account: AccountId,
+    search: Search,
     before: i64,
     total: usize,
     done: bool,
 }
 
 impl Pages {
-    fn new() -> Pages {
+    fn new(state: &AppState, s: &Session, filters: &Filters) -> Pages {
         Pages {
+            db: state.db.clone(),
+            account: s.account(),
+            search: filters.search(),
             before: i64::MAX,
             total: 0,
             done: false,
         }
     }
 
-    async fn next(
-        &mut self,
-        state: &AppState,
-        s: &Session,
-        search: &Search,
-    ) -> anyhow::Result<Option<Vec<TransactionRow>>> {
+    async fn next(&mut self) -> anyhow::Result<Option<Vec<TransactionRow>>> {
         if self.done {
             return Ok(None);
         }
-        let rows = search::search(&state.db, s.account(), search, self.before, PAGE).await?;
+        let rows = search::search(&self.db, self.account, &self.search, self.before, PAGE).await?;
         let Some(last) = rows.last() else {
             return Ok(None);
         };
@@ -114,7 +124,19 @@ impl Pages {
     }
 }
 
-fn attachment(body: Vec<u8>, content_type: &'static str, name: &str) -> Response {
+/// Chunks of the body in flight between the task that makes them and the connection.
+const CHUNKS_IN_FLIGHT: usize = 4;
+/// Bytes per chunk of a streamed file.
+const FILE_CHUNK: usize = 256 * 1024;
+
+/// A download whose body is what arrives on `chunks`; an `Err` chunk cuts the connection, so a
+/// failed export never looks like a complete file.
+fn attachment(
+    chunks: mpsc::Receiver<Result<Bytes, std::io::Error>>,
+    content_type: &'static str,
+    name: &str,
+) -> Response {
+    let body = Body::from_stream(ReceiverStream::new(chunks));
     let mut response = (StatusCode::OK, body).into_response();
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -125,8 +147,6 @@ fn attachment(body: Vec<u8>, content_type: &'static str, name: &str) -> Response
     response
 }
 
-/// A CSV field, quoted when it must be, and with a leading `'` where a spreadsheet would take
-/// the text for a formula.
 /// Writes the export of `filters` in `format` to the audit trail.
 async fn note_export(
     state: &AppState,
@@ -138,6 +158,8 @@ async fn note_export(
     audit::note(state, s, "export", None, &detail).await
 }
 
+/// A CSV field, quoted when it must be, and with a leading `'` where a spreadsheet would take
+/// the text for a formula.
 fn csv_field(text: &str) -> String {
     let text = if text.starts_with(['=', '+', '-', '@']) && text.parse::<f64>().is_err() {
         format!("'{text}")
@@ -151,6 +173,40 @@ fn csv_field(text: &str) -> String {
     }
 }
 
+/// One page of rows as CSV lines.
+fn csv_lines(rows: &[TransactionRow]) -> Bytes {
+    let mut out = String::with_capacity(rows.len() * 200);
+    for r in rows {
+        let line: Vec<String> = cells(r).iter().map(|c| csv_field(c)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    Bytes::from(out)
+}
+
+/// Reads the pages and sends each as CSV until the last, the receiver's going, or a failure
+/// (sent on as an error, after logging it).
+async fn send_csv(mut pages: Pages, send: mpsc::Sender<Result<Bytes, std::io::Error>>) {
+    let header = Bytes::from(format!("{}\r\n", COLUMNS.join(",")));
+    if send.send(Ok(header)).await.is_err() {
+        return;
+    }
+    loop {
+        let chunk = match pages.next().await {
+            Ok(Some(rows)) => Ok(csv_lines(&rows)),
+            Ok(None) => return,
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "CSV export failed");
+                Err(std::io::Error::other("export failed"))
+            }
+        };
+        let failed = chunk.is_err();
+        if send.send(chunk).await.is_err() || failed {
+            return;
+        }
+    }
+}
+
 /// `GET /cabinet/transactions.csv`.
 pub async fn transactions_csv(
     State(state): State<AppState>,
@@ -161,35 +217,17 @@ pub async fn transactions_csv(
         return r;
     }
     let filters: Filters = page::query(&uri);
-    let mut out = COLUMNS.join(",");
-    out.push_str("\r\n");
-    let (search, mut pages) = (filters.search(), Pages::new());
-    loop {
-        let rows = match pages.next(&state, &s, &search).await {
-            Ok(Some(rows)) => rows,
-            Ok(None) => break,
-            Err(e) => return page::internal(s.lang, &e),
-        };
-        for r in &rows {
-            let line: Vec<String> = cells(r).iter().map(|c| csv_field(c)).collect();
-            out.push_str(&line.join(","));
-            out.push_str("\r\n");
-        }
-    }
     if let Err(e) = note_export(&state, &s, "csv", &filters).await {
         return page::internal(s.lang, &e);
     }
-    attachment(
-        out.into_bytes(),
-        "text/csv; charset=utf-8",
-        "transactions.csv",
-    )
+    let (send, receive) = mpsc::channel(CHUNKS_IN_FLIGHT);
+    tokio::spawn(send_csv(Pages::new(&state, &s, &filters), send));
+    attachment(receive, "text/csv; charset=utf-8", "transactions.csv")
 }
 
-/// Writes pages of rows into a constant-memory workbook; answers the file's bytes.
-fn write_xlsx(
-    mut pages: tokio::sync::mpsc::Receiver<Vec<TransactionRow>>,
-) -> anyhow::Result<Vec<u8>> {
+/// Writes pages of rows into a constant-memory workbook, saved to an unnamed temporary file;
+/// answers that file, rewound.
+fn write_xlsx(mut pages: mpsc::Receiver<Vec<TransactionRow>>) -> anyhow::Result<std::fs::File> {
     let mut workbook = Workbook::new();
     workbook.set_tempdir(std::env::temp_dir())?;
     let bold = Format::new().set_bold();
@@ -212,7 +250,32 @@ fn write_xlsx(
             row += 1;
         }
     }
-    Ok(workbook.save_to_buffer()?)
+    let mut file = tempfile::tempfile()?;
+    workbook.save_to_writer(&mut file)?;
+    file.rewind()?;
+    Ok(file)
+}
+
+/// Sends `file` in chunks until its end, the receiver's going, or a read error.
+fn send_file(mut file: std::fs::File, send: mpsc::Sender<Result<Bytes, std::io::Error>>) {
+    loop {
+        let mut chunk = vec![0; FILE_CHUNK];
+        let sent = match file.read(&mut chunk) {
+            Ok(0) => return,
+            Ok(n) => {
+                chunk.truncate(n);
+                send.blocking_send(Ok(Bytes::from(chunk)))
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "reading the .xlsx export back failed");
+                let _ = send.blocking_send(Err(e));
+                return;
+            }
+        };
+        if sent.is_err() {
+            return;
+        }
+    }
 }
 
 /// `GET /cabinet/transactions.xlsx`.
@@ -226,11 +289,11 @@ pub async fn transactions_xlsx(
     }
     let filters: Filters = page::query(&uri);
     // Two pages in flight at most: the reader waits while the writer is behind.
-    let (send, receive) = tokio::sync::mpsc::channel::<Vec<TransactionRow>>(2);
+    let (send, receive) = mpsc::channel::<Vec<TransactionRow>>(2);
     let writer = tokio::task::spawn_blocking(move || write_xlsx(receive));
-    let (search, mut pages) = (filters.search(), Pages::new());
+    let mut pages = Pages::new(&state, &s, &filters);
     let read = async {
-        while let Some(rows) = pages.next(&state, &s, &search).await? {
+        while let Some(rows) = pages.next().await? {
             if send.send(rows).await.is_err() {
                 break;
             }
@@ -243,15 +306,17 @@ pub async fn transactions_xlsx(
         Ok(written) => written,
         Err(e) => Err(anyhow::anyhow!("export writer: {e}")),
     };
-    let bytes = match (read, written) {
-        (Ok(()), Ok(bytes)) => bytes,
+    let file = match (read, written) {
+        (Ok(()), Ok(file)) => file,
         (Err(e), _) | (_, Err(e)) => return page::internal(s.lang, &e),
     };
     if let Err(e) = note_export(&state, &s, "xlsx", &filters).await {
         return page::internal(s.lang, &e);
     }
+    let (send, receive) = mpsc::channel(CHUNKS_IN_FLIGHT);
+    tokio::task::spawn_blocking(move || send_file(file, send));
     attachment(
-        bytes,
+        receive,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "transactions.xlsx",
     )

@@ -3,8 +3,8 @@
 //!
 //! `session` owns the cookie, the session row, the role check and the CSRF and Origin guards;
 //! `sign_in`, `setup` and `two_factor` the ways in; `password` and `totp` their cryptography;
-//! `sites`, `notifications`, `transactions`, `log` and `users` the pages; `export` the
-//! list's `.xlsx` and CSV; `actions` the money actions' door;
+//! `sites`, `site_options`, `notifications`, `transactions`, `log` and `users` the pages;
+//! `export` the list's `.xlsx` and CSV; `actions` the money actions' door;
 //! `page` and `texts` how pages are sent and in which language; `audit` the trail of actions.
 
 // A handler's refusal is the page it answers (a `Response`), made once per request.
@@ -21,6 +21,7 @@ pub mod receipts;
 pub mod session;
 pub mod setup;
 pub mod sign_in;
+pub mod site_options;
 pub mod sites;
 pub mod texts;
 pub mod totp;
@@ -69,6 +70,14 @@ pub fn routes() -> Router<AppState> {
         .route("/cabinet/sites/{id}/rotate", post(sites::site_rotate))
         .route("/cabinet/sites/{id}/go-live", post(sites::site_go_live))
         .route(
+            "/cabinet/sites/{id}/options",
+            post(site_options::site_options),
+        )
+        .route(
+            "/cabinet/sites/{id}/retries",
+            post(site_options::site_retries),
+        )
+        .route(
             "/cabinet/sites/{id}/notifications",
             get(notifications::site_notifications).post(notifications::site_notifications_save),
         )
@@ -105,6 +114,14 @@ pub fn routes() -> Router<AppState> {
             "/cabinet/account/two-factor",
             post(users::account_two_factor),
         )
+}
+
+/// Any other path on the cabinet's own listener (`cabinet_listen`); `/` leads to the cabinet.
+pub async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
+    if uri.path() == "/" {
+        return Redirect::to("/cabinet/").into_response();
+    }
+    page::not_found(session::browser_lang(&headers))
 }
 
 /// `GET /cabinet/`: the transactions.

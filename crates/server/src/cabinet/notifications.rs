@@ -1,6 +1,7 @@
 //! A site's notification settings in the cabinet (every kind, in test and live mode: address,
 //! method, encoding, on or off), the **Test webhook** button (a signed sample sent now, showing
-//! the receiver's status, body and latency), and **Resend** on a transaction's page.
+//! the receiver's status, body and latency), the site's retry schedule (changed in
+//! `site_options`), and **Resend** on a transaction's page.
 //!
 //! Settings are judged by the same rules as `site/notifications/{Type}/update`
 //! (`api::notifications::Wanted`, with the mode's outbound policy), and the sample is
@@ -14,7 +15,7 @@ use oblako_core::ids::Mode;
 use oblako_core::staff::Action;
 use oblako_protocol::notification::NotificationKind;
 use oblako_store::notifications::settings::{self, Settings};
-use oblako_store::notifications::{self, AttemptRow, ListFilter, Notification};
+use oblako_store::notifications::{self, AttemptRow, Notification};
 
 use super::audit;
 use super::page::{self, Frame, Words, render};
@@ -47,6 +48,8 @@ struct SettingsPage {
     site_id: i64,
     site_name: String,
     modes: Vec<(&'static str, Vec<Settings>)>,
+    /// The site's retry schedule: seconds after each failure (the last repeating), attempts.
+    retries: (String, i64),
     can_edit: bool,
     tested: Option<TestResult>,
     error: Option<String>,
@@ -69,6 +72,9 @@ async fn settings_page(
             settings::list(&state.db, site.id, mode).await?,
         ));
     }
+    let schedule = settings::retry_schedule(&state.db, site.id)
+        .await?
+        .unwrap_or_else(oblako_store::notifications::RetrySchedule::cloudpayments);
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -81,6 +87,7 @@ async fn settings_page(
             site_id: site.id.0,
             site_name: site.name,
             modes,
+            retries: (schedule.intervals_text(), schedule.max_attempts()),
             can_edit: s.can(Action::EditNotifications),
             tested,
             error,
@@ -206,25 +213,28 @@ pub async fn site_test_webhook(
     tested.await.unwrap_or_else(|e| page::internal(s.lang, &e))
 }
 
-/// A transaction's notifications with their attempts, newest first.
+/// A transaction's notifications and its refunds' (a Refund notification is keyed to the refund)
+/// with their attempts, newest first.
 pub async fn of_transaction(
     state: &AppState,
     t: &oblako_store::transactions::TransactionRow,
 ) -> anyhow::Result<Vec<(Notification, Vec<AttemptRow>)>> {
     let mode = Mode::parse(&t.mode).unwrap_or(Mode::Test);
     let site = oblako_core::ids::SiteId(t.site_id);
-    let filter = ListFilter {
-        mode: Some(mode),
-        transaction_id: Some(t.id),
-        limit: 50,
-        ..ListFilter::default()
-    };
-    let mut out = Vec::new();
-    for n in notifications::list(&state.db, site, &filter).await? {
-        let attempts = notifications::attempts(&state.db, site, mode, n.id).await?;
-        out.push((n, attempts));
+    let listed = notifications::of_payment(&state.db, site, mode, t.id).await?;
+    if listed.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    // One query for every notification's attempts, not one per notification.
+    let mut attempts = notifications::attempts_of_payment(&state.db, site, mode, t.id).await?;
+    Ok(listed
+        .into_iter()
+        .map(|n| {
+            let (its, rest) = attempts.drain(..).partition(|a| a.notification_id == n.id);
+            attempts = rest;
+            (n, its)
+        })
+        .collect())
 }
 
 /// `POST /cabinet/transactions/{id}/notifications/{notification}/resend`.

@@ -200,7 +200,7 @@ pub fn refused(lang: Lang, message: &str) -> Response {
             t,
             lang: lang_code(lang),
             title: t.t("Not done"),
-            message,
+            message: &t.refusal(message),
         },
     )
 }

@@ -54,7 +54,7 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// A `Set-Cookie` value for the cabinet: HttpOnly, SameSite=Lax, Secure when the public URL is
 /// https, scoped to `/cabinet`.
 pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) -> HeaderValue {
-    let secure = if state.config.public_url().starts_with("https://") {
+    let secure = if state.config.cabinet_url().starts_with("https://") {
         "; Secure"
     } else {
         ""
@@ -149,6 +149,13 @@ fn stored_lang(stored: Option<&str>, headers: &HeaderMap) -> Lang {
     }
 }
 
+/// Deletes the sessions that have ended, idle for [`IDLE_MS`] or older than [`ABSOLUTE_MS`]
+/// (the housekeeping loop's); answers how many.
+pub async fn purge_ended(state: &AppState) -> anyhow::Result<u64> {
+    let now = state.now_ms();
+    Ok(sessions::purge(&state.db, now - IDLE_MS, now - ABSOLUTE_MS).await?)
+}
+
 /// Reads the session a request's cookie names, if it is alive, and refreshes its idle clock.
 pub async fn current(state: &AppState, parts: &Parts) -> Result<Option<Session>, Response> {
     let Some(id) = cookie(&parts.headers, COOKIE) else {
@@ -196,7 +203,7 @@ impl FromRequestParts<AppState> for Signed {
 
 /// The origin pages are served from, as browsers spell it in `Origin` (`scheme://host[:port]`).
 pub fn own_origin(state: &AppState) -> String {
-    let url = state.config.public_url();
+    let url = state.config.cabinet_url();
     let (scheme, rest) = url.split_once("://").unwrap_or(("http", url.as_str()));
     let authority = rest.split('/').next().unwrap_or("");
     format!("{scheme}://{authority}")

@@ -1,6 +1,6 @@
 //! The sites pages: the account's sites, creating and renaming one, its Public IDs, rotating an
 //! API Secret (the new one shown once), and the switch to production (owner only, confirmed by
-//! typing the site's name).
+//! typing the site's name). The site's options are shown here and changed in `site_options`.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -33,6 +33,7 @@ struct SitePage {
     can_rotate: bool,
     can_go_live: bool,
     issued: Option<(String, String)>,
+    widget_origins: String,
 }
 
 /// The site `id` if it belongs to the session's account (another account's reads as missing).
@@ -130,6 +131,7 @@ async fn site_page_with(
             can_rotate: s.can(Action::RotateKeys),
             can_go_live: s.can(Action::GoLive),
             issued,
+            widget_origins: state.config.widget_frame_ancestors.clone(),
         },
     ))
 }

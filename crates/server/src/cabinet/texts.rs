@@ -17,6 +17,49 @@ impl Texts {
     }
 }
 
+/// Refusals whose English names a status at the end, and their Russian before the status.
+const WITH_STATUS: [(&str, &str); 3] = [
+    (
+        "Transaction is not authorized: its status is ",
+        "Операция не авторизована, её статус: ",
+    ),
+    (
+        "Only completed payments can be refunded: the status is ",
+        "Вернуть можно только завершённую оплату, а её статус: ",
+    ),
+    (
+        "Transaction is not awaiting a result: its status is ",
+        "Операция не ожидает результата, её статус: ",
+    ),
+];
+
+/// The protocol's words for a small void made too soon, which are Russian in the API too.
+const VOID_TOO_SOON: &str =
+    "Должно пройти больше 24 часов для отмены транзакции на 10 рублей либо меньше.";
+
+impl Texts {
+    /// A flow's refusal (the protocol's words, which the API answers as they are) in this
+    /// language, the status it names included.
+    pub fn refusal(&self, message: &str) -> String {
+        let english = self.0 == Lang::En;
+        for (prefix, russian) in WITH_STATUS {
+            if let Some(status) = message.strip_prefix(prefix) {
+                return if english {
+                    message.to_owned()
+                } else {
+                    format!("{russian}{}", self.t(status))
+                };
+            }
+        }
+        if message == VOID_TOO_SOON && english {
+            return "A payment of 10 rubles or less can be voided only more than 24 hours after it \
+                    was made."
+                .to_owned();
+        }
+        self.t(message).to_owned()
+    }
+}
+
 fn russian(english: &str) -> Option<&'static str> {
     Some(match english {
         "Sites" => "Сайты",
@@ -228,6 +271,74 @@ fn russian(english: &str) -> Option<&'static str> {
         "No notifications were sent for this transaction. Set the site's addresses on its Notifications page." => {
             "Уведомлений по этой операции не отправлялось. Адреса задаются на странице уведомлений сайта."
         }
+        "Amount exceeds the authorized amount" => "Сумма больше авторизованной",
+        "Amount exceeds the amount available for refund" => "Сумма больше доступной для возврата",
+        "Amount must be greater than zero" => "Сумма должна быть больше нуля",
+        "Amount is required" => "Укажите сумму",
+        "Live payments are not available: no acquirer is configured for this gateway" => {
+            "Боевые платежи недоступны: у шлюза не настроен эквайер"
+        }
+        "Totals of the last 30 days; choose a period for the totals of another." => {
+            "Итоги за последние 30 дней; для итогов за другой срок выберите период."
+        }
+        "Options" => "Настройки",
+        "Terminal URL (the shop's address in the transaction model)" => {
+            "Адрес терминала (адрес магазина в модели операции)"
+        }
+        "Save card tokens after successful payments" => {
+            "Сохранять токены карт после успешных оплат"
+        }
+        "Confirm two-stage payments automatically after this many days (0 to 7; empty: never)" => {
+            "Подтверждать двухстадийные оплаты автоматически через столько дней (от 0 до 7; пусто — никогда)"
+        }
+        "never" => "никогда",
+        "Pages that may show the payment form (the gateway's widget_frame_ancestors, the same for every site)" => {
+            "Страницы, которые могут показывать платёжную форму (widget_frame_ancestors шлюза, общий для всех сайтов)"
+        }
+        "Retry schedule" => "Расписание повторов",
+        "After a failed delivery, each kind of notification is sent again after these seconds (the last one repeating), up to this many attempts in all." => {
+            "После неудачной доставки уведомление любого вида отправляется снова через указанное число секунд (последнее значение повторяется), но не больше указанного числа попыток."
+        }
+        "Seconds between attempts" => "Секунды между попытками",
+        "Attempts in all" => "Всего попыток",
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use oblako_core::payment::Refusal;
+
+    use super::*;
+
+    #[test]
+    fn every_refusal_of_the_money_flows_reads_in_russian_and_english() {
+        let refusals = [
+            Refusal::NotAuthorized("Completed"),
+            Refusal::NotCompleted("Authorized"),
+            Refusal::AboveAuthorized,
+            Refusal::AboveRefundable,
+            Refusal::NotPositive,
+            Refusal::NotPending("Declined"),
+            Refusal::VoidTooSoon,
+        ];
+        let cyrillic = |text: &str| text.chars().any(|c| ('а'..='я').contains(&c));
+        for refusal in refusals {
+            let message = refusal.to_string();
+            let ru = Texts(Lang::Ru).refusal(&message);
+            let en = Texts(Lang::En).refusal(&message);
+            assert!(
+                (cyrillic(&ru) && ru != message) || refusal == Refusal::VoidTooSoon,
+                "{ru}"
+            );
+            assert!(!cyrillic(&en), "{en}");
+            assert!(
+                !ru.contains("Completed") && !ru.contains("Authorized"),
+                "{ru}"
+            );
+        }
+        let no_acquirer = oblako_gateway::payments::pay::NO_LIVE_ACQUIRER;
+        assert!(cyrillic(&Texts(Lang::Ru).refusal(no_acquirer)));
+        assert!(cyrillic(&Texts(Lang::Ru).refusal("Amount is required")));
+    }
 }

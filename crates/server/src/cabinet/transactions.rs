@@ -1,5 +1,6 @@
 //! The transactions pages: the account's payments and refunds with search, filters, totals per
-//! currency and keyset pagination (`before` the last id shown), and one transaction's page.
+//! currency (of the last 30 days when the filter names neither a key nor a period) and keyset
+//! pagination (`before` the last id shown), and one transaction's page.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -15,6 +16,22 @@ use crate::state::AppState;
 
 /// Rows per page.
 pub const PAGE: i64 = 50;
+/// The totals of a broad filter (see [`broad`]) cover this much of the latest history.
+pub const RECENT_TOTALS_MS: i64 = 30 * 24 * 3600 * 1000;
+
+/// Whether `s` names neither an exact key (transaction id, InvoiceId, AccountId, e-mail, last
+/// four) nor a period: its totals would read the account's whole history, so they cover the
+/// last [`RECENT_TOTALS_MS`] instead.
+fn broad(s: &Search) -> bool {
+    s.id.is_none()
+        && s.invoice_id.is_none()
+        && s.payer_account.is_none()
+        && s.email.is_none()
+        && s.last_four.is_none()
+        && s.from_ms.is_none()
+        && s.to_ms.is_none()
+        && s.original.is_none()
+}
 
 /// The query string of the list (every field optional; empty means "any").
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
@@ -107,6 +124,7 @@ impl Filters {
             currency: text(&self.currency, 3).map(|c| c.to_ascii_uppercase()),
             from_ms: day(&self.from),
             to_ms: day(&self.to).map(|d| d + 86_400_000),
+            original: None,
         }
     }
 
@@ -139,6 +157,7 @@ struct ListPage {
     sites: Vec<oblako_store::sites::Site>,
     rows: Vec<TransactionRow>,
     totals: Vec<Totals>,
+    totals_recent: bool,
     next: Option<String>,
     can_export: bool,
     query: String,
@@ -160,7 +179,16 @@ async fn list(state: &AppState, s: &Session, filters: Filters) -> anyhow::Result
     let search = filters.search();
     let before = filters.before.trim().parse().unwrap_or(i64::MAX);
     let rows = search::search(&state.db, s.account(), &search, before, PAGE).await?;
-    let totals = search::totals(&state.db, s.account(), &search).await?;
+    let totals_recent = broad(&search);
+    let totals = if totals_recent {
+        let recent = Search {
+            from_ms: Some(state.now_ms() - RECENT_TOTALS_MS),
+            ..search.clone()
+        };
+        search::totals(&state.db, s.account(), &recent).await?
+    } else {
+        search::totals(&state.db, s.account(), &search).await?
+    };
     let query = filters.query();
     let next = (rows.len() as i64 == PAGE)
         .then(|| rows.last().map(|r| format!("{query}&before={}", r.id)))
@@ -174,6 +202,7 @@ async fn list(state: &AppState, s: &Session, filters: Filters) -> anyhow::Result
             filters,
             rows,
             totals,
+            totals_recent,
             next,
             query,
         },
@@ -209,13 +238,10 @@ pub async fn transaction_page(
             let by_original = Search {
                 site: Some(t.site_id),
                 kind: Some("refund".into()),
+                original: Some(t.id),
                 ..Search::default()
             };
-            search::search(&state.db, s.account(), &by_original, i64::MAX, 200)
-                .await?
-                .into_iter()
-                .filter(|r| r.original_id == Some(t.id))
-                .collect()
+            search::search(&state.db, s.account(), &by_original, i64::MAX, 200).await?
         } else {
             Vec::new()
         };

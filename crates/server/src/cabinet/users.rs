@@ -90,7 +90,8 @@ pub async fn users_invite(
             )
             .await;
         };
-        let link = super::setup::issue_link(&state.db, &state.config.public_url(), id, now).await?;
+        let link =
+            super::setup::issue_link(&state.db, &state.config.cabinet_url(), id, now).await?;
         let text = format!(
             "{} invites you to the Oblako cabinet as {}.\n\nSet your password here (the link works once, for 24 hours):\n{link}\n",
             s.row.staff.email,

@@ -52,7 +52,7 @@ pub async fn create(
     let id = staff::create(db, account, &email, role.as_str(), now)
         .await?
         .ok_or_else(|| anyhow::anyhow!("{email} already has a user"))?;
-    crate::cabinet::setup::issue_link(db, &config.public_url(), id, now).await
+    crate::cabinet::setup::issue_link(db, &config.cabinet_url(), id, now).await
 }
 
 /// Runs `oblako user …`.

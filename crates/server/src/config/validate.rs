@@ -28,12 +28,22 @@ impl Config {
                 self.durability
             )));
         }
-        let url = &self.public_url;
-        if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(ConfigError(format!(
-                "key `public_url`: {:?} must start with http:// or https://",
-                self.public_url
-            )));
+        for (key, url) in [
+            ("public_url", &self.public_url),
+            ("cabinet_public_url", &self.cabinet_public_url),
+        ] {
+            if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(ConfigError(format!(
+                    "key `{key}`: {url:?} must start with http:// or https://"
+                )));
+            }
+        }
+        if self.cabinet_listen_addr()? == Some(self.listen_addr()?) {
+            return Err(ConfigError(
+                "key `cabinet_listen`: the same address as `listen`; leave it empty to serve the \
+                 cabinet on `listen`"
+                    .into(),
+            ));
         }
         for (key, value) in [
             ("test_in_flight", self.test_in_flight),

@@ -11,7 +11,7 @@ use crate::helpers::{Reply, TestApp, form, hidden_field, request};
 const PASSWORD: &str = "correct horse battery";
 
 /// A browser: its session cookie and the origin it posts from.
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     app: &'a TestApp,
     cookie: String,
     origin: String,
@@ -29,7 +29,7 @@ fn set_cookie(reply: &Reply, name: &str) -> Option<String> {
         })
 }
 
-fn location(reply: &Reply) -> &str {
+pub(crate) fn location(reply: &Reply) -> &str {
     reply
         .headers
         .get("location")
@@ -37,7 +37,7 @@ fn location(reply: &Reply) -> &str {
         .unwrap_or("")
 }
 
-fn text(reply: &Reply) -> String {
+pub(crate) fn text(reply: &Reply) -> String {
     String::from_utf8_lossy(&reply.body).into_owned()
 }
 
@@ -50,7 +50,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn get(&self, path: &str) -> Reply {
+    pub(crate) async fn get(&self, path: &str) -> Reply {
         let cookie = format!("{}={}", session::COOKIE, self.cookie);
         self.app
             .call(request("GET", path).header("cookie", &cookie).empty())
@@ -81,7 +81,7 @@ impl<'a> Browser<'a> {
     }
 
     /// Posts `pairs` with the CSRF token of the page at `from`.
-    async fn post(&mut self, from: &str, path: &str, pairs: &[(&str, &str)]) -> Reply {
+    pub(crate) async fn post(&mut self, from: &str, path: &str, pairs: &[(&str, &str)]) -> Reply {
         let csrf = hidden_field(&text(&self.get(from).await), "csrf");
         let mut all = pairs.to_vec();
         all.push(("csrf", &csrf));
@@ -120,8 +120,23 @@ impl<'a> Browser<'a> {
     }
 }
 
+/// Sets the test-mode address of notification `kind` of `site` from its Notifications page.
+pub(crate) async fn set_address(browser: &mut Browser<'_>, site: i64, kind: &str, url: &str) {
+    let page = format!("/cabinet/sites/{site}/notifications");
+    let pairs = [
+        ("mode", "test"),
+        ("kind", kind),
+        ("url", url),
+        ("method", "POST"),
+        ("encoding", "UTF8"),
+        ("enabled", "1"),
+    ];
+    let saved = browser.post(&page, &page, &pairs).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", text(&saved));
+}
+
 /// A user of `role` in `account` (the first account when `None`), signed in.
-async fn signed_in<'a>(
+pub(crate) async fn signed_in<'a>(
     app: &'a TestApp,
     email: &str,
     role: &str,
@@ -517,8 +532,17 @@ async fn another_accounts_ids_answer_like_nonexistent_ones() {
 
 #[tokio::test]
 async fn every_role_can_do_exactly_its_cells() {
+    use crate::payments::{card, model};
     let app = TestApp::new().await;
     let site = app.site.site_id;
+    let paid = card(
+        &app,
+        "/payments/cards/charge",
+        "4000000000003055",
+        serde_json::json!({"Amount": 10, "InvoiceId": "MATRIX-1"}),
+    )
+    .await;
+    let id = model(&paid)["TransactionId"].as_i64().unwrap();
     for role in [
         "owner",
         "admin",
@@ -535,13 +559,19 @@ async fn every_role_can_do_exactly_its_cells() {
         };
         use oblako_core::staff::Action::*;
         let pages = [
-            ("/cabinet/sites", Read),
-            ("/cabinet/transactions", Read),
-            ("/cabinet/log", ReadLog),
-            ("/cabinet/users", ManageUsers),
+            ("/cabinet/sites".to_owned(), Read),
+            (format!("/cabinet/sites/{site}"), Read),
+            (format!("/cabinet/sites/{site}/notifications"), Read),
+            ("/cabinet/transactions".into(), Read),
+            (format!("/cabinet/transactions/{id}"), Read),
+            ("/cabinet/receipts".into(), Read),
+            ("/cabinet/transactions.csv".into(), Export),
+            ("/cabinet/transactions.xlsx".into(), Export),
+            ("/cabinet/log".into(), ReadLog),
+            ("/cabinet/users".into(), ManageUsers),
         ];
         for (path, action) in pages {
-            let status = b.get(path).await.status;
+            let status = b.get(&path).await.status;
             assert_eq!(
                 status == StatusCode::OK,
                 allowed(action),
@@ -549,7 +579,7 @@ async fn every_role_can_do_exactly_its_cells() {
             );
         }
         let from = "/cabinet/sites";
-        let posts: [(String, Vec<(&str, &str)>, _); 5] = [
+        let posts: [(String, Vec<(&str, &str)>, _); 12] = [
             (
                 "/cabinet/sites".into(),
                 vec![("name", "By role")],
@@ -571,6 +601,47 @@ async fn every_role_can_do_exactly_its_cells() {
                 ManageUsers,
             ),
             ("/cabinet/account/two-factor".into(), vec![], ManageUsers),
+            (
+                format!("/cabinet/sites/{site}/options"),
+                vec![("terminal_url", ""), ("auto_confirm_days", "")],
+                EditSites,
+            ),
+            (
+                format!("/cabinet/sites/{site}/notifications"),
+                vec![
+                    ("mode", "test"),
+                    ("kind", "Pay"),
+                    ("url", ""),
+                    ("method", "POST"),
+                    ("encoding", "UTF8"),
+                ],
+                EditNotifications,
+            ),
+            (
+                format!("/cabinet/sites/{site}/retries"),
+                vec![("intervals", "60"), ("max_attempts", "10")],
+                EditNotifications,
+            ),
+            (
+                format!("/cabinet/sites/{site}/test-webhook"),
+                vec![("mode", "test"), ("kind", "Pay")],
+                EditNotifications,
+            ),
+            (
+                format!("/cabinet/transactions/{id}/notifications/1/resend"),
+                vec![],
+                EditNotifications,
+            ),
+            (
+                format!("/cabinet/transactions/{id}/confirm"),
+                vec![("amount", "1")],
+                MoveMoney,
+            ),
+            (
+                format!("/cabinet/transactions/{id}/void"),
+                vec![],
+                MoveMoney,
+            ),
         ];
         for (path, pairs, action) in posts {
             let status = b.post(from, &path, &pairs).await.status;
@@ -640,22 +711,7 @@ async fn notification_settings_test_webhook_search_by_invoice_and_resend() {
     let site = app.site.site_id;
     let mut owner = signed_in(&app, "hooks@shop.example", "owner", None).await;
     let page = format!("/cabinet/sites/{site}/notifications");
-    let pairs = [
-        ("mode", "test"),
-        ("kind", "Pay"),
-        ("url", sink.url.as_str()),
-        ("method", "POST"),
-        ("encoding", "UTF8"),
-        ("enabled", "1"),
-    ];
-    let saved = owner
-        .post(
-            &page,
-            &format!("/cabinet/sites/{site}/notifications"),
-            &pairs,
-        )
-        .await;
-    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", text(&saved));
+    set_address(&mut owner, site, "Pay", &sink.url).await;
     let tested = owner
         .post(
             &page,

@@ -14,6 +14,8 @@ mod billing_at_scale;
 mod billing_kill;
 mod body;
 mod cabinet;
+mod cabinet_costs;
+mod cabinet_settings;
 mod checkout_browser;
 mod connections;
 mod crash_settings;

@@ -195,6 +195,24 @@ pub async fn list(
     rows.into_iter().map(notification_from).collect()
 }
 
+/// An attempt as the queries below read it.
+type AttemptTuple = (
+    i64,
+    i64,
+    i64,
+    String,
+    bool,
+    Option<i64>,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+/// The columns the queries below read, in [`AttemptTuple`]'s order.
+const ATTEMPT_COLUMNS: &str = "a.notification_id, a.attempt, a.started_at, a.url, a.delivered, \
+     a.http_status, a.latency_ms, a.response_snippet, a.error, a.remote_ip";
+
 /// The attempts of notification `notification_id` of `site` in `mode`, first first; empty for
 /// another site's or the other mode's notification.
 pub async fn attempts(
@@ -203,43 +221,69 @@ pub async fn attempts(
     mode: Mode,
     notification_id: i64,
 ) -> Result<Vec<AttemptRow>, StoreError> {
-    let sql = "SELECT a.notification_id, a.attempt, a.started_at, a.url, a.delivered, \
-           a.http_status, a.latency_ms, a.response_snippet, a.error, a.remote_ip \
-         FROM notification_attempts a JOIN notifications n ON n.id = a.notification_id \
-         WHERE a.notification_id = $1 AND n.site_id = $2 AND n.mode = $3 ORDER BY a.attempt";
-    type AttemptTuple = (
-        i64,
-        i64,
-        i64,
-        String,
-        bool,
-        Option<i64>,
-        i64,
-        String,
-        Option<String>,
-        Option<String>,
+    let sql = format!(
+        "SELECT {ATTEMPT_COLUMNS} FROM notification_attempts a \
+         JOIN notifications n ON n.id = a.notification_id \
+         WHERE a.notification_id = $1 AND n.site_id = $2 AND n.mode = $3 ORDER BY a.attempt"
     );
-    let rows: Vec<AttemptTuple> = on_db!(db, pool => sqlx::query_as(sql)
+    let rows: Vec<AttemptTuple> = on_db!(db, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
         .bind(notification_id).bind(site.0).bind(mode.as_str()).fetch_all(pool).await)?;
-    rows.into_iter()
-        .map(|r| {
-            let http_status = r
-                .5
-                .map(|s| u16::try_from(s).map_err(|_| StoreError::Corrupt(format!("status {s}"))))
-                .transpose()?;
-            Ok(AttemptRow {
-                notification_id: r.0,
-                attempt: r.1,
-                started_at: r.2,
-                url: r.3,
-                delivered: r.4,
-                http_status,
-                latency_ms: r.6,
-                response_snippet: r.7,
-                error: r.8,
-                // Written from an IpAddr; anything else is not an address that answered.
-                remote_ip: r.9.and_then(|ip| ip.parse().ok()),
-            })
-        })
-        .collect()
+    rows.into_iter().map(attempt_row).collect()
+}
+
+/// The notifications of transaction `transaction_id` of `site` in `mode` and of its refunds
+/// (whose Refund notifications are keyed to the refund), newest first, at most 100.
+pub async fn of_payment(
+    db: &Db,
+    site: SiteId,
+    mode: Mode,
+    transaction_id: i64,
+) -> Result<Vec<Notification>, StoreError> {
+    let sql = select!(
+        "WHERE site_id = $1 AND mode = $2 AND (transaction_id = $3 OR transaction_id IN \
+         (SELECT id FROM transactions WHERE original_id = $3 AND site_id = $1)) \
+         ORDER BY id DESC LIMIT 100"
+    );
+    let rows: Vec<Row> = on_db!(db, pool => sqlx::query_as(sql)
+        .bind(site.0).bind(mode.as_str()).bind(transaction_id).fetch_all(pool).await)?;
+    rows.into_iter().map(notification_from).collect()
+}
+
+/// The attempts of every notification [`of_payment`] answers, by notification and then first
+/// first: one query for a transaction's page, however many notifications it has.
+pub async fn attempts_of_payment(
+    db: &Db,
+    site: SiteId,
+    mode: Mode,
+    transaction_id: i64,
+) -> Result<Vec<AttemptRow>, StoreError> {
+    let sql = format!(
+        "SELECT {ATTEMPT_COLUMNS} FROM notification_attempts a \
+         JOIN notifications n ON n.id = a.notification_id \
+         WHERE n.site_id = $2 AND n.mode = $3 AND (n.transaction_id = $1 OR n.transaction_id IN \
+           (SELECT id FROM transactions WHERE original_id = $1 AND site_id = $2)) \
+         ORDER BY a.notification_id, a.attempt"
+    );
+    let rows: Vec<AttemptTuple> = on_db!(db, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+        .bind(transaction_id).bind(site.0).bind(mode.as_str()).fetch_all(pool).await)?;
+    rows.into_iter().map(attempt_row).collect()
+}
+
+fn attempt_row(r: AttemptTuple) -> Result<AttemptRow, StoreError> {
+    let http_status =
+        r.5.map(|s| u16::try_from(s).map_err(|_| StoreError::Corrupt(format!("status {s}"))))
+            .transpose()?;
+    Ok(AttemptRow {
+        notification_id: r.0,
+        attempt: r.1,
+        started_at: r.2,
+        url: r.3,
+        delivered: r.4,
+        http_status,
+        latency_ms: r.6,
+        response_snippet: r.7,
+        error: r.8,
+        // Written from an IpAddr; anything else is not an address that answered.
+        remote_ip: r.9.and_then(|ip| ip.parse().ok()),
+    })
 }

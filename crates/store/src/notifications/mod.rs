@@ -8,7 +8,8 @@
 //!   [`claim_due`] rows under a lease (`locked_until`, `locked_by`; no lock is held while they
 //!   send), only the earliest pending notification of each transaction, then
 //!   [`record_attempt`]; the dashboard can [`resend`] or [`cancel`];
-//! - `history`: what the dashboard reads ([`get`], [`list`], [`attempts`]).
+//! - `history`: what the dashboard reads ([`get`], [`list`], [`attempts`]) and the cabinet's
+//!   transaction page ([`of_payment`], [`attempts_of_payment`]).
 //!
 //! Every lookup on behalf of a site is scoped by its id and mode: another
 //! site's notification, or the other mode's, is not found. Kinds are stored as their names (`Pay`, `Refund`, …: [`KINDS`]), the protocol crate's
@@ -19,7 +20,9 @@ mod outbox;
 mod schedule;
 pub mod settings;
 
-pub use history::{AttemptRow, ListFilter, Notification, attempts, get, list};
+pub use history::{
+    AttemptRow, ListFilter, Notification, attempts, attempts_of_payment, get, list, of_payment,
+};
 pub use outbox::{
     NewNotification, Outcome, SNIPPET_CHARS, cancel, claim_due, enqueue, record_attempt, resend,
 };

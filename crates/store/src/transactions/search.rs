@@ -41,38 +41,71 @@ pub struct Search {
     pub from_ms: Option<i64>,
     /// Created before, Unix ms.
     pub to_ms: Option<i64>,
+    /// Refunds of this payment.
+    pub original: Option<i64>,
 }
 
-/// The filter every query here shares; `$1` is the account, `$2`–`$16` the search.
-const WHERE: &str = "WHERE t.site_id IN (SELECT id FROM sites WHERE account_id = $1) \
-    AND ($2 IS NULL OR t.id = $2) AND ($3 IS NULL OR t.invoice_id = $3) \
-    AND ($4 IS NULL OR t.account_id = $4) AND ($5 IS NULL OR t.email = $5) \
-    AND ($6 IS NULL OR t.card_first_six = $6) AND ($7 IS NULL OR t.card_last_four = $7) \
-    AND ($8 IS NULL OR t.amount >= $8) AND ($9 IS NULL OR t.amount <= $9) \
-    AND ($10 IS NULL OR t.site_id = $10) AND ($11 IS NULL OR t.mode = $11) \
-    AND ($12 IS NULL OR t.status = $12) AND ($13 IS NULL OR t.kind = $13) \
-    AND ($14 IS NULL OR t.currency = $14) AND ($15 IS NULL OR t.created_at >= $15) \
-    AND ($16 IS NULL OR t.created_at < $16)";
+/// A bound value of the filter.
+enum Arg<'a> {
+    Int(i64),
+    Text(&'a str),
+}
 
-macro_rules! bind_search {
-    ($q:expr, $account:expr, $s:expr) => {{
-        let s = $s;
-        $q.bind($account.0)
-            .bind(s.id)
-            .bind(s.invoice_id.as_deref())
-            .bind(s.payer_account.as_deref())
-            .bind(s.email.as_deref())
-            .bind(s.first_six.as_deref())
-            .bind(s.last_four.as_deref())
-            .bind(s.min_amount)
-            .bind(s.max_amount)
-            .bind(s.site)
-            .bind(s.mode.as_deref())
-            .bind(s.status.as_deref())
-            .bind(s.kind.as_deref())
-            .bind(s.currency.as_deref())
-            .bind(s.from_ms)
-            .bind(s.to_ms)
+/// The filter every query here shares, with only the fields `s` sets (so each backend plans the
+/// query for the index those fields have), and its values in placeholder order; `$1` is the
+/// account.
+fn filter<'a>(account: AccountId, s: &'a Search) -> (String, Vec<Arg<'a>>) {
+    let mut sql = String::from("WHERE t.site_id IN (SELECT id FROM sites WHERE account_id = $1)");
+    let mut args = vec![Arg::Int(account.0)];
+    let ints = [
+        ("t.id =", s.id),
+        ("t.amount >=", s.min_amount),
+        ("t.amount <=", s.max_amount),
+        ("t.site_id =", s.site),
+        ("t.created_at >=", s.from_ms),
+        ("t.created_at <", s.to_ms),
+        ("t.original_id =", s.original),
+    ];
+    let texts = [
+        ("t.invoice_id =", &s.invoice_id),
+        ("t.account_id =", &s.payer_account),
+        ("t.email =", &s.email),
+        ("t.card_first_six =", &s.first_six),
+        ("t.card_last_four =", &s.last_four),
+        // Columns that match most rows are compared through `|| ''`, which no index serves: an
+        // index on them (`transactions_created` starts with the mode) would make SQLite sort
+        // every match by id instead of walking `transactions_site_id` newest first.
+        ("t.mode || '' =", &s.mode),
+        ("t.status || '' =", &s.status),
+        ("t.kind || '' =", &s.kind),
+        ("t.currency || '' =", &s.currency),
+    ];
+    let set = ints
+        .into_iter()
+        .filter_map(|(c, v)| Some((c, Arg::Int(v?))))
+        .chain(
+            texts
+                .into_iter()
+                .filter_map(|(c, v)| Some((c, Arg::Text(v.as_deref()?)))),
+        );
+    for (column, arg) in set {
+        args.push(arg);
+        sql.push_str(&format!(" AND {column} ${}", args.len()));
+    }
+    (sql, args)
+}
+
+/// Binds `args` in order to a query of either backend.
+macro_rules! bind_args {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for arg in $args {
+            q = match arg {
+                Arg::Int(v) => q.bind(*v),
+                Arg::Text(v) => q.bind(*v),
+            };
+        }
+        q
     }};
 }
 
@@ -89,10 +122,14 @@ pub async fn search(
         .map(|c| format!("t.{}", c.trim()))
         .collect::<Vec<_>>()
         .join(", ");
+    let (filter, args) = filter(account, s);
+    let n = args.len();
     let sql = format!(
-        "SELECT {columns} FROM transactions t {WHERE} AND t.id < $17 ORDER BY t.id DESC LIMIT $18"
+        "SELECT {columns} FROM transactions t {filter} AND t.id < ${} ORDER BY t.id DESC LIMIT ${}",
+        n + 1,
+        n + 2
     );
-    let rows = on_db!(db, pool => bind_search!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), account, s)
+    let rows = on_db!(db, pool => bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
         .bind(before).bind(limit).fetch_all(pool).await)?;
     Ok(rows)
 }
@@ -114,15 +151,16 @@ pub struct Totals {
 
 /// The matches' totals per currency (refunds are not counted as approvals).
 pub async fn totals(db: &Db, account: AccountId, s: &Search) -> Result<Vec<Totals>, StoreError> {
+    let (filter, args) = filter(account, s);
     let sql = format!(
         "SELECT t.currency, \
          CAST(SUM(CASE WHEN t.kind = 'payment' AND t.status IN ('Authorized', 'Completed') THEN 1 ELSE 0 END) AS BIGINT) AS approved_count, \
          CAST(SUM(CASE WHEN t.kind = 'payment' AND t.status IN ('Authorized', 'Completed') THEN t.amount ELSE 0 END) AS BIGINT) AS approved_sum, \
          CAST(SUM(CASE WHEN t.status = 'Declined' THEN 1 ELSE 0 END) AS BIGINT) AS declined_count, \
          CAST(SUM(CASE WHEN t.status = 'Declined' THEN t.amount ELSE 0 END) AS BIGINT) AS declined_sum \
-         FROM transactions t {WHERE} GROUP BY t.currency ORDER BY t.currency"
+         FROM transactions t {filter} GROUP BY t.currency ORDER BY t.currency"
     );
-    let rows = on_db!(db, pool => bind_search!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), account, s).fetch_all(pool).await)?;
+    let rows = on_db!(db, pool => bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args).fetch_all(pool).await)?;
     Ok(rows)
 }
 
