@@ -337,7 +337,7 @@ mod tests {
                 "{ru}"
             );
         }
-        let no_acquirer = oblako_gateway::payments::pay::NO_LIVE_ACQUIRER;
+        let no_acquirer = oblako_gateway::settlement::NO_LIVE_ACQUIRER;
         assert!(cyrillic(&Texts(Lang::Ru).refusal(no_acquirer)));
         assert!(cyrillic(&Texts(Lang::Ru).refusal("Amount is required")));
     }
