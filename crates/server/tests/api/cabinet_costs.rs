@@ -62,7 +62,8 @@ async fn a_signed_in_page_costs_its_own_queries_and_at_most_two_more() {
     let touched = visits(&app, &owner, "/cabinet/", StatusCode::SEE_OTHER).await;
     assert_eq!(touched, 2, "reading and refreshing the session");
 
-    // Each page: the session read, then its own queries (named beside each).
+    // Each page: the session read, then at most its own queries (named beside each; a cached
+    // read costs none).
     let pages: [(&str, u64); 8] = [
         // the account's sites
         ("/cabinet/sites", 1),
@@ -89,7 +90,7 @@ async fn a_signed_in_page_costs_its_own_queries_and_at_most_two_more() {
             own + 1,
         ));
     }
-    let wrong: Vec<_> = costs.iter().filter(|(_, got, want)| got != want).collect();
+    let wrong: Vec<_> = costs.iter().filter(|(_, got, want)| got > want).collect();
     assert!(wrong.is_empty(), "(page, visits, expected): {wrong:?}");
     assert_eq!(
         location(&owner.get("/cabinet/").await),

@@ -242,9 +242,9 @@ async fn a_refunds_notification_shows_on_the_payments_page() {
     assert_eq!(sink.deliveries().len(), 1, "the Refund notification");
     let page = text(&owner.get(&from).await);
     assert!(page.contains("id=\"notification-Refund\""), "{page}");
-    // Its Resend goes to the refund, whose notification it is.
+    // A refund's notification carries its payment's id, so its Resend is the payment's.
     assert!(
-        !page.contains(&format!("/cabinet/transactions/{id}/notifications/")),
+        page.contains(&format!("/cabinet/transactions/{id}/notifications/")),
         "{page}"
     );
 }
