@@ -8,6 +8,7 @@ use oblako_core::money::Currency;
 use oblako_protocol::amount::{amount_json, parse_amount};
 use oblako_protocol::order::CreateOrder;
 use oblako_protocol::params::Params;
+use oblako_protocol::payment_request::{CardCharge, TokenCharge};
 use oblako_protocol::subscription::start_date;
 
 /// Parameter names the API reads, in the spellings it documents.
@@ -24,6 +25,11 @@ pub const NAMES: &[&str] = &[
     "CardCryptogramPacket",
     "StartDate",
     "Id",
+    "Token",
+    "AccountId",
+    "Name",
+    "Email",
+    "Description",
 ];
 
 /// Every accessor on every name, and the request readers; asserts what each accepts.
@@ -67,4 +73,12 @@ pub fn exercise(params: &Params) {
     }
     let _ = start_date(params);
     let _ = CreateOrder::from_params(params);
+    // The payment requests the API's charges and the payment form read.
+    if let Ok(charge) = CardCharge::from_params(params) {
+        assert!(charge.payment.amount.minor > 0);
+        assert!(charge.ip_address.is_empty() || charge.ip_address.parse::<IpAddr>().is_ok());
+    }
+    if let Ok(charge) = TokenCharge::from_params(params) {
+        assert!(charge.payment.amount.minor > 0 && charge.payment.account_id.is_some());
+    }
 }
