@@ -40,7 +40,8 @@ async fn deliver(app: &TestApp) -> usize {
     drain(&app.state, "test-worker").await.unwrap()
 }
 
-async fn post_as(app: &TestApp, site: &CreatedSite, path: &str, body: Value) -> Reply {
+/// `POST path` with `site`'s test keys.
+pub(crate) async fn post_as(app: &TestApp, site: &CreatedSite, path: &str, body: Value) -> Reply {
     app.call(
         request("POST", path)
             .auth(&site.test.public_id, &site.test.api_secret)

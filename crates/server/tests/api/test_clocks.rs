@@ -10,20 +10,11 @@ use oblako_server::sweeper::sweep_once;
 use oblako_store::subscriptions::charges;
 use serde_json::{Value, json};
 
-use crate::helpers::{Reply, TestApp, request};
+use crate::helpers::{TestApp, request};
+use crate::notification_log::post_as;
 use crate::payments::{cryptogram, model};
 use crate::subscription_billing::{bodies, sub};
 use crate::subscriptions::{DAY_MS, HOUR_MS, create, iso, token_for};
-
-/// `POST path` with `site`'s test keys.
-async fn post_as(app: &TestApp, site: &CreatedSite, path: &str, body: Value) -> Reply {
-    app.call(
-        request("POST", path)
-            .auth(&site.test.public_id, &site.test.api_secret)
-            .json(&body.to_string()),
-    )
-    .await
-}
 
 /// `POST /sandbox/clock` with `site`'s test keys.
 async fn clock(app: &TestApp, site: &CreatedSite, body: Value) -> Value {
