@@ -3,7 +3,8 @@
 //! `oblako_gateway`, whose modules are re-exported here under the names the faces use.
 //!
 //! - `app` builds the state and the routes and serves them; `listener` is the accept loop;
-//!   `state` is the [`state::AppState`]: the gateway's context and the faces' own parts.
+//!   `state` is the [`state::AppState`]: the gateway's context and the faces' own parts;
+//!   `workers` starts and drains the node's background loops and runs housekeeping.
 //! - `api` is the CloudPayments API: authentication, bodies, idempotency keys, limits, the key
 //!   cache, and `api::render`, where outcomes become the envelope.
 //! - `browser` is the payment form, its scripts and its charge; `pages` are the payer's pages
@@ -28,6 +29,7 @@ pub mod ops;
 pub mod pages;
 pub mod rate;
 pub mod state;
+pub mod workers;
 
 // What moved to the gateway crate, under the names the faces already use.
 pub use oblako_gateway::{
