@@ -19,7 +19,7 @@ pub enum Role {
     Developer,
     /// Reads and exports.
     Accountant,
-    /// Reads, confirms, voids and refunds.
+    /// Reads, confirms, voids and refunds, manages subscriptions and orders.
     Support,
     /// Reads.
     Viewer,
@@ -46,11 +46,15 @@ pub enum Action {
     GoLive,
     /// Invite users, change roles, disable users, require two-factor sign-in.
     ManageUsers,
+    /// Cancel a subscription, change its amount, schedule or MaxPeriods.
+    ManageSubscriptions,
+    /// Create an order (a payment link), resend its link, cancel it.
+    ManageOrders,
 }
 
 impl Action {
     /// Every action, for tables and tests.
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 11] = [
         Action::Read,
         Action::ReadLog,
         Action::Export,
@@ -60,6 +64,8 @@ impl Action {
         Action::MoveMoney,
         Action::GoLive,
         Action::ManageUsers,
+        Action::ManageSubscriptions,
+        Action::ManageOrders,
     ];
 }
 
@@ -85,7 +91,10 @@ impl Role {
                 Read | ReadLog | EditSites | RotateKeys | EditNotifications
             ),
             Role::Accountant => matches!(action, Read | ReadLog | Export),
-            Role::Support => matches!(action, Read | MoveMoney),
+            Role::Support => matches!(
+                action,
+                Read | MoveMoney | ManageSubscriptions | ManageOrders
+            ),
             Role::Viewer => matches!(action, Read),
         }
     }
@@ -131,7 +140,9 @@ mod tests {
                 EditSites,
                 RotateKeys,
                 EditNotifications,
-                MoveMoney
+                MoveMoney,
+                ManageSubscriptions,
+                ManageOrders
             ]
         );
         assert_eq!(
@@ -139,7 +150,10 @@ mod tests {
             vec![Read, ReadLog, EditSites, RotateKeys, EditNotifications]
         );
         assert_eq!(allowed(Role::Accountant), vec![Read, ReadLog, Export]);
-        assert_eq!(allowed(Role::Support), vec![Read, MoveMoney]);
+        assert_eq!(
+            allowed(Role::Support),
+            vec![Read, MoveMoney, ManageSubscriptions, ManageOrders]
+        );
         assert_eq!(allowed(Role::Viewer), vec![Read]);
     }
 

@@ -12,6 +12,8 @@ use oblako_core::ids::{Mode, SiteId};
 
 use crate::{Db, StoreError, Tx, in_write, on_db, on_tx};
 
+pub mod search;
+
 /// An order to insert.
 #[derive(Debug, Clone)]
 pub struct NewOrder<'a> {

@@ -4,6 +4,7 @@
 
 pub mod card_changes;
 pub mod charges;
+pub mod search;
 
 use oblako_core::ids::{Mode, SiteId};
 

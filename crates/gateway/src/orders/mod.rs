@@ -190,6 +190,29 @@ async fn queue_link_messages(
     Ok(queued)
 }
 
+/// Queues the order's link again, as [`create_order`] did: to its e-mail when it has one, and to
+/// its phone on the channels the order asked for (by SMS when it asked for none). Whether any
+/// message was queued; nothing is queued for an order that is no longer `Created`.
+pub async fn resend_link(state: &Gateway, site: &Site, row: &OrderRow) -> anyhow::Result<bool> {
+    if status_of(row) != OrderStatus::Created {
+        return Ok(false);
+    }
+    let now = state.site_now_ms(site.id).await?;
+    let phone_asked = row.send_sms || row.send_viber || row.send_whatsapp;
+    let again = OrderRow {
+        send_email: row.email.is_some(),
+        send_sms: row.send_sms || (row.phone.is_some() && !phone_asked),
+        ..row.clone()
+    };
+    let mut tx = state.db.begin_write().await?;
+    let queued = queue_link_messages(state, &mut tx, site, &again, now).await?;
+    tx.commit().await?;
+    if queued {
+        state.mail.ring();
+    }
+    Ok(queued)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,7 +19,7 @@ mod lists;
 pub mod notification_log;
 pub mod notifications;
 pub mod openapi;
-mod orders;
+pub(crate) mod orders;
 mod payments;
 mod ping;
 mod publickey;

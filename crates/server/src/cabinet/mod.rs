@@ -3,18 +3,25 @@
 //!
 //! `session` owns the cookie, the session row, the role check and the CSRF and Origin guards;
 //! `sign_in`, `setup` and `two_factor` the ways in; `password` and `totp` their cryptography;
-//! `sites`, `site_options`, `notifications`, `transactions`, `log` and `users` the pages;
-//! `export` the list's `.xlsx` and CSV; `actions` the money actions' door;
-//! `page` and `texts` how pages are sent and in which language; `audit` the trail of actions.
+//! `sites`, `site_options`, `notifications`, `transactions`, `subscriptions`, `orders`, `log` and
+//! `users` the pages; `export` the list's `.xlsx` and CSV; `actions` the money actions' door;
+//! `subscription_forms` and `order_forms` the forms of subscriptions and orders, each run once
+//! per form by `form_once`;
+//! `page`, `texts` and `billing_texts` how pages are sent and in which language; `audit` the
+//! trail of actions.
 
 // A handler's refusal is the page it answers (a `Response`), made once per request.
 #![allow(clippy::result_large_err)]
 
 pub mod actions;
 pub mod audit;
+pub mod billing_texts;
 pub mod export;
+pub mod form_once;
 pub mod log;
 pub mod notifications;
+pub mod order_forms;
+pub mod orders;
 pub mod page;
 pub mod password;
 pub mod receipts;
@@ -23,6 +30,8 @@ pub mod setup;
 pub mod sign_in;
 pub mod site_options;
 pub mod sites;
+pub mod subscription_forms;
+pub mod subscriptions;
 pub mod texts;
 pub mod totp;
 pub mod transactions;
@@ -102,6 +111,31 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/cabinet/transactions/{id}/{action}",
             post(actions::transaction_action),
+        )
+        .route(
+            "/cabinet/subscriptions",
+            get(subscriptions::subscriptions_page),
+        )
+        .route(
+            "/cabinet/subscriptions/{id}",
+            get(subscriptions::subscription_page),
+        )
+        .route(
+            "/cabinet/subscriptions/{id}/cancel",
+            post(subscription_forms::subscription_cancel),
+        )
+        .route(
+            "/cabinet/subscriptions/{id}/change",
+            post(subscription_forms::subscription_change),
+        )
+        .route(
+            "/cabinet/orders",
+            get(orders::orders_page).post(order_forms::orders_create),
+        )
+        .route("/cabinet/orders/{id}", get(orders::order_page))
+        .route(
+            "/cabinet/orders/{id}/{action}",
+            post(order_forms::order_action),
         )
         .route("/cabinet/log", get(log::log_page))
         .route("/cabinet/receipts", get(receipts::receipts_page))

@@ -56,7 +56,15 @@ impl Texts {
                     was made."
                 .to_owned();
         }
-        self.t(message).to_owned()
+        if english {
+            return message.to_owned();
+        }
+        match russian(message) {
+            Some(words) => words.to_owned(),
+            None => {
+                super::billing_texts::russian_refusal(message).unwrap_or_else(|| message.to_owned())
+            }
+        }
     }
 }
 
@@ -301,7 +309,7 @@ fn russian(english: &str) -> Option<&'static str> {
         }
         "Seconds between attempts" => "Секунды между попытками",
         "Attempts in all" => "Всего попыток",
-        _ => return None,
+        _ => return super::billing_texts::russian(english),
     })
 }
 

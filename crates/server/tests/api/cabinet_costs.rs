@@ -97,3 +97,36 @@ async fn a_signed_in_page_costs_its_own_queries_and_at_most_two_more() {
         "/cabinet/transactions"
     );
 }
+
+#[tokio::test]
+async fn the_subscriptions_and_orders_pages_cost_their_own_queries_and_the_sessions() {
+    let app = TestApp::new().await;
+    let token = crate::subscriptions::token_for(&app, "4000000000003055", "user_1").await;
+    let sub = crate::cabinet_subscriptions::subscription(&app, &token, serde_json::json!({})).await;
+    let order = crate::orders::create(&app, serde_json::json!({})).await["Id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let owner = signed_in(&app, "costs@billing.example", "owner", None).await;
+    visits(&app, &owner, "/cabinet/", StatusCode::SEE_OTHER).await;
+    let pages: [(&str, u64); 4] = [
+        // the page of rows, the summary, the account's sites for the filter
+        ("/cabinet/subscriptions", 3),
+        // the subscription, its charges, its notices
+        (&format!("/cabinet/subscriptions/{sub}"), 3),
+        // the page of rows, the account's sites for the filter and the form
+        ("/cabinet/orders", 2),
+        // the order, its messages
+        (&format!("/cabinet/orders/{order}"), 2),
+    ];
+    let mut costs = Vec::new();
+    for (path, own) in pages {
+        costs.push((
+            path,
+            visits(&app, &owner, path, StatusCode::OK).await,
+            own + 1,
+        ));
+    }
+    let wrong: Vec<_> = costs.iter().filter(|(_, got, want)| got > want).collect();
+    assert!(wrong.is_empty(), "(page, visits, expected): {wrong:?}");
+}
