@@ -234,9 +234,9 @@ pub async fn transaction_page(
         let Some(t) = search::of_account(&state.db, s.account(), id).await? else {
             return Ok(page::not_found(s.lang));
         };
-        let refunds = if t.kind == "payment" {
+        let refunds = if t.kind == oblako_core::payment::Kind::Payment {
             let by_original = Search {
-                site: Some(t.site_id),
+                site: Some(t.site_id.0),
                 kind: Some("refund".into()),
                 original: Some(t.id),
                 ..Search::default()
