@@ -1,6 +1,6 @@
 //! Stored spellings: every domain enum the database keeps as text turns back into itself with
 //! `TryFrom<String>`, failing with [`UnknownSpelling`]. The store decodes its rows through these
-//! (`#[sqlx(try_from = "String")]`), so no other crate converts a status, stage, kind, mode,
+//! (`store::spelled`), so no other crate converts a status, stage, kind, mode,
 //! currency, interval or order status from text it read back.
 
 use crate::ids::Mode;

@@ -26,6 +26,7 @@ pub mod receipts;
 pub mod seed;
 pub mod sessions;
 pub mod sites;
+pub mod spelled;
 pub mod staff;
 pub mod subscriptions;
 pub mod test_db;

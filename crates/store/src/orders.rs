@@ -74,17 +74,17 @@ pub struct OrderRow {
     #[sqlx(try_from = "i64")]
     pub site_id: SiteId,
     /// Test or live.
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::spelled::Spelled<Mode>")]
     pub mode: Mode,
     /// Per-site sequential number (`Number`).
     pub number: i64,
     /// Where it is in its life.
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::spelled::Spelled<OrderStatus>")]
     pub status: OrderStatus,
     /// Amount, minor units.
     pub amount: i64,
     /// The currency.
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::spelled::Spelled<Currency>")]
     pub currency: Currency,
     /// Purpose.
     pub description: String,

@@ -57,7 +57,7 @@ pub struct ReceiptRow {
     #[sqlx(try_from = "i64")]
     pub site_id: SiteId,
     /// Test or live.
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::spelled::Spelled<Mode>")]
     pub mode: Mode,
     /// The seller's INN, once known.
     pub inn: Option<String>,

@@ -20,7 +20,7 @@ pub struct SubscriptionRow {
     #[sqlx(try_from = "i64")]
     pub site_id: SiteId,
     /// Test or live.
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::spelled::Spelled<Mode>")]
     pub mode: Mode,
     /// The payer.
     pub account_id: String,
@@ -33,14 +33,14 @@ pub struct SubscriptionRow {
     /// Each charge, minor units.
     pub amount: i64,
     /// The currency of each charge.
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::spelled::Spelled<Currency>")]
     pub currency: Currency,
     /// Two-stage charges.
     pub require_confirmation: bool,
     /// `StartDate`, Unix ms.
     pub start_at: i64,
     /// The unit of `period`.
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::spelled::Spelled<Interval>")]
     pub unit: Interval,
     /// Units between charges.
     pub period: i64,
@@ -51,7 +51,7 @@ pub struct SubscriptionRow {
     /// Receipt template, JSON text.
     pub receipt: Option<String>,
     /// Where it is in its life.
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::spelled::Spelled<Status>")]
     pub status: Status,
     /// Successful charges.
     pub successful: i64,

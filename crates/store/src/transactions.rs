@@ -75,23 +75,23 @@ pub struct TransactionRow {
     #[sqlx(try_from = "i64")]
     pub site_id: SiteId,
     /// Test or live.
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::spelled::Spelled<Mode>")]
     pub mode: Mode,
     /// A payment or a refund.
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::spelled::Spelled<Kind>")]
     pub kind: Kind,
     /// For a refund: the payment.
     pub original_id: Option<i64>,
     /// Where it is in its lifecycle.
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::spelled::Spelled<Status>")]
     pub status: Status,
     /// One- or two-stage.
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::spelled::Spelled<Stage>")]
     pub stage: Stage,
     /// Amount, minor units.
     pub amount: i64,
     /// The currency of every amount.
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::spelled::Spelled<Currency>")]
     pub currency: Currency,
     /// Captured, minor units.
     pub captured: i64,

@@ -28,6 +28,8 @@ mod receipts;
 mod returning;
 #[path = "store/set_wise.rs"]
 mod set_wise;
+#[path = "store/stored_types.rs"]
+mod stored_types;
 #[path = "store/subscriptions.rs"]
 mod subscriptions;
 #[path = "store/writer.rs"]

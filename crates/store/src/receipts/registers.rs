@@ -41,7 +41,7 @@ pub struct RegisterRow {
     #[sqlx(try_from = "i64")]
     pub site_id: SiteId,
     /// Test or live.
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::spelled::Spelled<Mode>")]
     pub mode: Mode,
     /// The owner's INN.
     pub inn: String,
