@@ -20,7 +20,8 @@ CREATE TABLE daily_totals (
     amount BIGINT NOT NULL,
     captured BIGINT NOT NULL,
     refunded BIGINT NOT NULL,
-    PRIMARY KEY (site_id, mode, day, currency, kind, status, shard)
+    -- The day before the mode: a period's buckets of a site are one range of the key, either mode.
+    PRIMARY KEY (site_id, day, mode, currency, kind, status, shard)
 );
 
 INSERT INTO daily_totals (site_id, mode, day, currency, kind, status, shard, count, amount,
@@ -44,7 +45,7 @@ BEGIN
                 pg_backend_pid() % 16, COUNT(*), SUM(amount), SUM(captured), SUM(refunded)
             FROM new_rows
             GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7
-            ON CONFLICT (site_id, mode, day, currency, kind, status, shard) DO UPDATE SET
+            ON CONFLICT (site_id, day, mode, currency, kind, status, shard) DO UPDATE SET
                 count = d.count + excluded.count, amount = d.amount + excluded.amount,
                 captured = d.captured + excluded.captured,
                 refunded = d.refunded + excluded.refunded;
@@ -65,7 +66,7 @@ BEGIN
             GROUP BY 1, 2, 3, 4, 5, 6, 7
             HAVING SUM(n) <> 0 OR SUM(amount) <> 0 OR SUM(captured) <> 0 OR SUM(refunded) <> 0
             ORDER BY 1, 2, 3, 4, 5, 6, 7
-            ON CONFLICT (site_id, mode, day, currency, kind, status, shard) DO UPDATE SET
+            ON CONFLICT (site_id, day, mode, currency, kind, status, shard) DO UPDATE SET
                 count = d.count + excluded.count, amount = d.amount + excluded.amount,
                 captured = d.captured + excluded.captured,
                 refunded = d.refunded + excluded.refunded;
@@ -76,7 +77,7 @@ BEGIN
                 pg_backend_pid() % 16, -COUNT(*), -SUM(amount), -SUM(captured), -SUM(refunded)
             FROM old_rows
             GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7
-            ON CONFLICT (site_id, mode, day, currency, kind, status, shard) DO UPDATE SET
+            ON CONFLICT (site_id, day, mode, currency, kind, status, shard) DO UPDATE SET
                 count = d.count + excluded.count, amount = d.amount + excluded.amount,
                 captured = d.captured + excluded.captured,
                 refunded = d.refunded + excluded.refunded;

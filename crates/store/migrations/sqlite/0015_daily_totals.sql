@@ -18,7 +18,8 @@ CREATE TABLE daily_totals (
     amount BIGINT NOT NULL,
     captured BIGINT NOT NULL,
     refunded BIGINT NOT NULL,
-    PRIMARY KEY (site_id, mode, day, currency, kind, status, shard)
+    -- The day before the mode: a period's buckets of a site are one range of the key, either mode.
+    PRIMARY KEY (site_id, day, mode, currency, kind, status, shard)
 ) WITHOUT ROWID;
 
 INSERT INTO daily_totals (site_id, mode, day, currency, kind, status, shard, count, amount,
@@ -37,7 +38,7 @@ CREATE TRIGGER daily_totals_insert AFTER INSERT ON transactions BEGIN
             captured, refunded)
         VALUES (NEW.site_id, NEW.mode, NEW.created_at / 86400000, NEW.currency, NEW.kind,
             NEW.status, 0, 1, NEW.amount, NEW.captured, NEW.refunded)
-        ON CONFLICT (site_id, mode, day, currency, kind, status, shard) DO UPDATE SET
+        ON CONFLICT (site_id, day, mode, currency, kind, status, shard) DO UPDATE SET
             count = count + excluded.count, amount = amount + excluded.amount,
             captured = captured + excluded.captured, refunded = refunded + excluded.refunded;
 END;
@@ -55,14 +56,14 @@ BEGIN
             captured, refunded)
         VALUES (OLD.site_id, OLD.mode, OLD.created_at / 86400000, OLD.currency, OLD.kind,
             OLD.status, 0, -1, -OLD.amount, -OLD.captured, -OLD.refunded)
-        ON CONFLICT (site_id, mode, day, currency, kind, status, shard) DO UPDATE SET
+        ON CONFLICT (site_id, day, mode, currency, kind, status, shard) DO UPDATE SET
             count = count + excluded.count, amount = amount + excluded.amount,
             captured = captured + excluded.captured, refunded = refunded + excluded.refunded;
     INSERT INTO daily_totals (site_id, mode, day, currency, kind, status, shard, count, amount,
             captured, refunded)
         VALUES (NEW.site_id, NEW.mode, NEW.created_at / 86400000, NEW.currency, NEW.kind,
             NEW.status, 0, 1, NEW.amount, NEW.captured, NEW.refunded)
-        ON CONFLICT (site_id, mode, day, currency, kind, status, shard) DO UPDATE SET
+        ON CONFLICT (site_id, day, mode, currency, kind, status, shard) DO UPDATE SET
             count = count + excluded.count, amount = amount + excluded.amount,
             captured = captured + excluded.captured, refunded = refunded + excluded.refunded;
 END;
@@ -72,7 +73,7 @@ CREATE TRIGGER daily_totals_delete AFTER DELETE ON transactions BEGIN
             captured, refunded)
         VALUES (OLD.site_id, OLD.mode, OLD.created_at / 86400000, OLD.currency, OLD.kind,
             OLD.status, 0, -1, -OLD.amount, -OLD.captured, -OLD.refunded)
-        ON CONFLICT (site_id, mode, day, currency, kind, status, shard) DO UPDATE SET
+        ON CONFLICT (site_id, day, mode, currency, kind, status, shard) DO UPDATE SET
             count = count + excluded.count, amount = amount + excluded.amount,
             captured = captured + excluded.captured, refunded = refunded + excluded.refunded;
 END;
