@@ -17,6 +17,7 @@ pub mod audit;
 pub mod cards;
 pub mod clocks;
 pub mod cryptogram_keys;
+pub mod daily_totals;
 pub mod idempotency;
 pub mod lease;
 pub mod messages;

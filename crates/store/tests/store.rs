@@ -12,6 +12,8 @@ use oblako_store::{Backend, Db, StoreError, Tx, cards, cryptogram_keys, sites};
 
 #[path = "store/clocks.rs"]
 mod clocks;
+#[path = "store/daily_totals.rs"]
+mod daily_totals;
 #[path = "store/group.rs"]
 mod group;
 #[path = "store/notification_modes.rs"]

@@ -16,6 +16,7 @@ mod body;
 mod cabinet;
 mod cabinet_costs;
 mod cabinet_settings;
+mod cabinet_totals;
 mod checkout_browser;
 mod connections;
 mod crash_settings;
