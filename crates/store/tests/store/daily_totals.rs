@@ -3,6 +3,8 @@
 //! the migration's backfill, and the cabinet's totals from them against the direct scan.
 
 use oblako_core::ids::{AccountId, Mode, SiteId};
+use oblako_core::money::Currency;
+use oblako_core::payment::{Kind, Status};
 use oblako_store::daily_totals::{self, DAY_MS};
 use oblako_store::test_db::TestDb;
 use oblako_store::transactions::search::{self, Search};
@@ -25,12 +27,12 @@ async fn assert_exact(db: &Db, site: SiteId, step: &str) {
     assert_eq!(kept, scanned, "after {step}");
 }
 
-fn change(status: &str, captured: i64, refunded: i64, at: i64) -> Change<'_> {
+fn change(status: Status, captured: i64, refunded: i64, at: i64) -> Change<'static> {
     Change {
         status,
         captured,
         refunded,
-        reason_code: if status == "Declined" { 5051 } else { 0 },
+        reason_code: if status == Status::Declined { 5051 } else { 0 },
         auth_code: None,
         auth_at: Some(at),
         confirm_at: None,
@@ -49,7 +51,7 @@ async fn account_site(db: &Db, tag: &str) -> (AccountId, SiteId) {
 }
 
 /// One write transaction around one compare-and-set; answers whether it applied.
-async fn moved(db: &Db, id: i64, from: &str, to: &Change<'_>) -> bool {
+async fn moved(db: &Db, id: i64, from: Status, to: &Change<'_>) -> bool {
     let mut tx = db.begin_write().await.unwrap();
     let done = transactions::transition(&mut tx, id, from, to)
         .await
@@ -73,19 +75,19 @@ async fn every_write_keeps_the_buckets_equal_to_a_group_by() {
     let day = |d: i64, h: i64| d * DAY_MS + h * 3_600_000;
 
     // Approve, decline, confirm part of a hold, void one, on several days and currencies.
-    let at = |created_at, amount, currency| NewTransaction {
+    let at = |created_at, amount, currency: &str| NewTransaction {
         created_at,
         amount,
-        currency,
-        ..new_payment(site, "Processing")
+        currency: Currency::from_code(currency).unwrap(),
+        ..new_payment(site, Status::Processing)
     };
     let approved = insert(db, &at(day(100, 1), 1_000, "RUB")).await;
     assert!(
         moved(
             db,
             approved,
-            "Processing",
-            &change("Completed", 1_000, 0, day(100, 1))
+            Status::Processing,
+            &change(Status::Completed, 1_000, 0, day(100, 1))
         )
         .await
     );
@@ -94,8 +96,8 @@ async fn every_write_keeps_the_buckets_equal_to_a_group_by() {
         moved(
             db,
             declined,
-            "Processing",
-            &change("Declined", 0, 0, day(101, 0))
+            Status::Processing,
+            &change(Status::Declined, 0, 0, day(101, 0))
         )
         .await
     );
@@ -104,8 +106,8 @@ async fn every_write_keeps_the_buckets_equal_to_a_group_by() {
         moved(
             db,
             held,
-            "Processing",
-            &change("Authorized", 0, 0, day(101, 2))
+            Status::Processing,
+            &change(Status::Authorized, 0, 0, day(101, 2))
         )
         .await
     );
@@ -113,8 +115,8 @@ async fn every_write_keeps_the_buckets_equal_to_a_group_by() {
         moved(
             db,
             held,
-            "Authorized",
-            &change("Completed", 1_200, 0, day(102, 0))
+            Status::Authorized,
+            &change(Status::Completed, 1_200, 0, day(102, 0))
         )
         .await
     );
@@ -123,8 +125,8 @@ async fn every_write_keeps_the_buckets_equal_to_a_group_by() {
         moved(
             db,
             voided,
-            "Processing",
-            &change("Authorized", 0, 0, day(101, 3))
+            Status::Processing,
+            &change(Status::Authorized, 0, 0, day(101, 3))
         )
         .await
     );
@@ -132,8 +134,8 @@ async fn every_write_keeps_the_buckets_equal_to_a_group_by() {
         moved(
             db,
             voided,
-            "Authorized",
-            &change("Cancelled", 0, 0, day(101, 4))
+            Status::Authorized,
+            &change(Status::Cancelled, 0, 0, day(101, 4))
         )
         .await
     );
@@ -142,8 +144,8 @@ async fn every_write_keeps_the_buckets_equal_to_a_group_by() {
         !moved(
             db,
             voided,
-            "Authorized",
-            &change("Completed", 4_000, 0, day(101, 5))
+            Status::Authorized,
+            &change(Status::Completed, 4_000, 0, day(101, 5))
         )
         .await
     );
@@ -154,19 +156,19 @@ async fn every_write_keeps_the_buckets_equal_to_a_group_by() {
     transactions::insert(
         &mut tx,
         &NewTransaction {
-            kind: "refund",
+            kind: Kind::Refund,
             original_id: Some(approved),
-            status: "Completed",
+            status: Status::Completed,
             amount: 400,
             created_at: day(103, 5),
-            ..new_payment(site, "Completed")
+            ..new_payment(site, Status::Completed)
         },
     )
     .await
     .unwrap();
-    let refunded = change("Completed", 1_000, 400, day(103, 5));
+    let refunded = change(Status::Completed, 1_000, 400, day(103, 5));
     assert!(
-        transactions::transition_returning(&mut tx, approved, "Completed", &refunded)
+        transactions::transition_returning(&mut tx, approved, Status::Completed, &refunded)
             .await
             .unwrap()
             .is_some()
@@ -186,17 +188,17 @@ async fn every_write_keeps_the_buckets_equal_to_a_group_by() {
         let db = db.clone();
         set.spawn(async move {
             let to = if r.id % 3 == 0 {
-                "Declined"
+                Status::Declined
             } else {
-                "Completed"
+                Status::Completed
             };
-            let captured = if to == "Completed" { r.amount } else { 0 };
+            let captured = if to == Status::Completed { r.amount } else { 0 };
             let to = change(to, captured, 0, day(104, 20));
             let reference = transactions::auth_reference(r.id);
             transactions::settle_with_intent(
                 &db,
                 r.id,
-                "Processing",
+                Status::Processing,
                 &to,
                 &reference,
                 to.reason_code,
@@ -222,8 +224,8 @@ async fn every_write_keeps_the_buckets_equal_to_a_group_by() {
         .iter()
         .map(|r| Transition {
             id: r.id,
-            from: "Processing",
-            change: change("Completed", r.amount, 0, day(105, 23)),
+            from: Status::Processing,
+            change: change(Status::Completed, r.amount, 0, day(105, 23)),
         })
         .collect();
     let mut tx = db.begin_write().await.unwrap();
