@@ -16,8 +16,30 @@ impl fmt::Display for SiteId {
     }
 }
 
+impl From<i64> for SiteId {
+    fn from(id: i64) -> SiteId {
+        SiteId(id)
+    }
+}
+
+/// A transaction's id: the protocol's `TransactionId`, shared by payments and refunds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TransactionId(pub i64);
+
+impl From<i64> for TransactionId {
+    fn from(id: i64) -> TransactionId {
+        TransactionId(id)
+    }
+}
+
+impl fmt::Display for TransactionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 /// Which key pair a request was made with. Objects made in one mode are invisible in the other.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Mode {
     /// Test keys: the emulated bank, no money moves.
     Test,

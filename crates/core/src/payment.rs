@@ -82,6 +82,61 @@ pub enum Stage {
     TwoStage,
 }
 
+impl Stage {
+    /// The stored spelling, `"one"` or `"two"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::OneStage => "one",
+            Stage::TwoStage => "two",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(text: &str) -> Option<Stage> {
+        match text {
+            "one" => Some(Stage::OneStage),
+            "two" => Some(Stage::TwoStage),
+            _ => None,
+        }
+    }
+}
+
+/// What a transaction row is: a payment, or a refund of one (`OperationType` 0 and 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// Money from the payer.
+    Payment,
+    /// Money back to the payer, against a payment.
+    Refund,
+}
+
+impl Kind {
+    /// The stored spelling, `"payment"` or `"refund"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Payment => "payment",
+            Kind::Refund => "refund",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(text: &str) -> Option<Kind> {
+        match text {
+            "payment" => Some(Kind::Payment),
+            "refund" => Some(Kind::Refund),
+            _ => None,
+        }
+    }
+
+    /// The model's `OperationType`: 0 for a payment, 1 for a refund.
+    pub fn operation_type(self) -> i32 {
+        match self {
+            Kind::Payment => 0,
+            Kind::Refund => 1,
+        }
+    }
+}
+
 /// The money state of one payment, in minor units of its currency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Payment {

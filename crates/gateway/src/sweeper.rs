@@ -15,7 +15,6 @@
 
 use std::time::Duration;
 
-use oblako_core::ids::{Mode, SiteId};
 use oblako_core::payment::{Event, Status, apply};
 use oblako_store::transactions::{self, Change, TransactionRow};
 use oblako_store::{acquirer, sites};
@@ -63,20 +62,13 @@ pub async fn run(state: Gateway, every: Duration, stop: Stop) {
 pub async fn sweep_once(state: &Gateway) -> anyhow::Result<Sweep> {
     let mut sweep = Sweep::default();
     let now = state.now_ms();
-    for row in transactions::due(
-        &state.db,
-        Status::AwaitingAuthentication.as_str(),
-        now,
-        BATCH,
-    )
-    .await?
-    {
+    for row in transactions::due(&state.db, Status::AwaitingAuthentication, now, BATCH).await? {
         if resolve(state, &row, Event::AuthenticationAbandoned, None, When::Due).await? {
             sweep.abandoned += 1;
         }
     }
-    for row in transactions::due(&state.db, Status::Authorized.as_str(), now, BATCH).await? {
-        let Some(site) = sites::site(&state.db, SiteId(row.site_id)).await? else {
+    for row in transactions::due(&state.db, Status::Authorized, now, BATCH).await? {
+        let Some(site) = sites::site(&state.db, row.site_id).await? else {
             continue;
         };
         if site.auto_confirm_days.is_some() && !is_card_check(state, row.id).await? {
@@ -119,11 +111,6 @@ async fn is_card_check(state: &Gateway, id: i64) -> anyhow::Result<bool> {
     Ok(change.is_some_and(|c| c.purpose == "verify"))
 }
 
-fn mode_of(row: &TransactionRow) -> anyhow::Result<Mode> {
-    Mode::parse(&row.mode)
-        .ok_or_else(|| anyhow::anyhow!("transaction {} has mode {:?}", row.id, row.mode))
-}
-
 /// Cancels the 3-D Secure wait of `row` now, before its deadline: its payer closed the payment
 /// form. `false` when the wait had already ended (the payer answered the bank first).
 pub async fn abandon_authentication(state: &Gateway, row: &TransactionRow) -> anyhow::Result<bool> {
@@ -146,7 +133,7 @@ async fn resolve(
     bank_op: Option<FollowUp>,
     when: When,
 ) -> anyhow::Result<bool> {
-    let (site, mode) = (SiteId(due.site_id), mode_of(due)?);
+    let (site, mode) = (due.site_id, due.mode);
     // The row's deadline is in its site's time; intents age on the wall clock.
     let now = state.site_now_ms_fresh(site).await?;
     let wall = state.now_ms();
@@ -159,7 +146,7 @@ async fn resolve(
     if row.status != due.status || waiting {
         return Ok(false);
     }
-    let payment = payment_of(&row).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let payment = payment_of(&row);
     let (next, notice) =
         apply(payment, event).map_err(|r| anyhow::anyhow!("transaction {}: {r}", row.id))?;
     let confirm_at = (next.status == Status::Completed).then_some(now);
@@ -167,7 +154,7 @@ async fn resolve(
         confirm_at,
         ..change_to(&next, now)
     };
-    if !transactions::transition(&mut tx, row.id, &row.status, &change).await? {
+    if !transactions::transition(&mut tx, row.id, row.status, &change).await? {
         return Ok(false);
     }
     if next.status == Status::Cancelled {
@@ -223,7 +210,7 @@ async fn reconcile(state: &Gateway, open: &acquirer::OpenOperation) -> anyhow::R
     let Some(row) = transactions::by_id(&state.db, open.transaction_id).await? else {
         return Ok(false);
     };
-    let (site_id, mode) = (SiteId(row.site_id), mode_of(&row)?);
+    let (site_id, mode) = (row.site_id, row.mode);
     let Some(site) = sites::site(&state.db, site_id).await? else {
         return Ok(false);
     };
@@ -238,7 +225,7 @@ async fn reconcile(state: &Gateway, open: &acquirer::OpenOperation) -> anyhow::R
         mode,
         public_id: &public_id,
     };
-    if row.status == Status::Processing.as_str() {
+    if row.status == Status::Processing {
         finish_authorization(state, payee, &row)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;

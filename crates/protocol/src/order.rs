@@ -11,47 +11,7 @@ use serde_json::Number;
 
 use crate::params::{ParamError, Params};
 
-/// Where an order is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OrderStatus {
-    /// Waiting for the payer.
-    Created,
-    /// Paid once; never paid again.
-    Paid,
-    /// Withdrawn by the merchant before it was paid.
-    Cancelled,
-}
-
-impl OrderStatus {
-    /// The model's `Status`.
-    pub fn name(self) -> &'static str {
-        match self {
-            OrderStatus::Created => "Created",
-            OrderStatus::Paid => "Paid",
-            OrderStatus::Cancelled => "Cancelled",
-        }
-    }
-
-    /// The model's `StatusCode`.
-    pub fn code(self) -> i32 {
-        match self {
-            OrderStatus::Created => 0,
-            OrderStatus::Paid => 1,
-            OrderStatus::Cancelled => 2,
-        }
-    }
-
-    /// The status a stored name spells.
-    pub fn parse(name: &str) -> Option<OrderStatus> {
-        [
-            OrderStatus::Created,
-            OrderStatus::Paid,
-            OrderStatus::Cancelled,
-        ]
-        .into_iter()
-        .find(|s| s.name() == name)
-    }
-}
+pub use oblako_core::order::OrderStatus;
 
 /// `SubscriptionBehavior`: make a subscription with the paying card once the order is paid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

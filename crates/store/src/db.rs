@@ -47,8 +47,8 @@ pub struct PgDb {
 }
 
 /// A count of visits to the database, shared by the clones of one [`Db`]: each pooled
-/// connection handed out (one statement, for a read outside a transaction) and each SQLite write
-/// transaction begun.
+/// connection handed out, whether idle or newly opened (one statement, for a read outside a
+/// transaction), and each SQLite write transaction begun.
 #[derive(Debug, Clone, Default)]
 pub struct Visits(std::sync::Arc<std::sync::atomic::AtomicU64>);
 
@@ -146,13 +146,18 @@ impl Db {
             // The writer first: it creates the file and switches it to WAL.
             let writer = Writer::new(connect.connect().await?, options.busy_timeout);
             let visits = Visits::default();
-            let counted = visits.clone();
+            let (counted, opened) = (visits.clone(), visits.clone());
             let pool = SqlitePoolOptions::new()
                 .max_connections(options.max_connections)
                 .test_before_acquire(false)
                 .before_acquire(move |conn, meta| {
                     counted.add();
                     Box::pin(ping_if_idle(conn, meta))
+                })
+                // A connection opened for a caller is handed out without `before_acquire`.
+                .after_connect(move |_, _| {
+                    opened.add();
+                    Box::pin(async { Ok(()) })
                 })
                 .connect_with(connect.pragma("query_only", "ON"))
                 .await?;
@@ -177,13 +182,18 @@ impl Db {
         // room for them (3 kinds × up to `group::MAX_MEMBERS` sizes) beside the single-row ones.
         let connect = connect.statement_cache_capacity(100 + 3 * crate::group::MAX_MEMBERS);
         let visits = Visits::default();
-        let counted = visits.clone();
+        let (counted, opened) = (visits.clone(), visits.clone());
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections)
             .test_before_acquire(false)
             .before_acquire(move |conn, meta| {
                 counted.add();
                 Box::pin(ping_if_idle(conn, meta))
+            })
+            // A connection opened for a caller is handed out without `before_acquire`.
+            .after_connect(move |_, _| {
+                opened.add();
+                Box::pin(async { Ok(()) })
             })
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(connect)

@@ -9,6 +9,8 @@
 //! approval.
 
 use oblako_core::ids::{Mode, SiteId};
+use oblako_core::money::Currency;
+use oblako_core::order::OrderStatus;
 
 use crate::{Db, StoreError, Tx, in_write, on_db, on_tx};
 
@@ -71,17 +73,21 @@ pub struct OrderRow {
     /// The id in the link (`Id`).
     pub public_id: String,
     /// Owning site.
-    pub site_id: i64,
-    /// `test` or `live`.
-    pub mode: String,
+    #[sqlx(try_from = "i64")]
+    pub site_id: SiteId,
+    /// Test or live.
+    #[sqlx(try_from = "crate::spelled::Spelled<Mode>")]
+    pub mode: Mode,
     /// Per-site sequential number (`Number`).
     pub number: i64,
-    /// `Created`, `Paid` or `Cancelled`.
-    pub status: String,
+    /// Where it is in its life.
+    #[sqlx(try_from = "crate::spelled::Spelled<OrderStatus>")]
+    pub status: OrderStatus,
     /// Amount, minor units.
     pub amount: i64,
-    /// Currency code.
-    pub currency: String,
+    /// The currency.
+    #[sqlx(try_from = "crate::spelled::Spelled<Currency>")]
+    pub currency: Currency,
     /// Purpose.
     pub description: String,
     /// Payer e-mail.

@@ -54,9 +54,11 @@ pub struct ReceiptRow {
     /// Its id.
     pub id: String,
     /// The site.
-    pub site_id: i64,
-    /// `test` or `live`.
-    pub mode: String,
+    #[sqlx(try_from = "i64")]
+    pub site_id: SiteId,
+    /// Test or live.
+    #[sqlx(try_from = "crate::spelled::Spelled<Mode>")]
+    pub mode: Mode,
     /// The seller's INN, once known.
     pub inn: Option<String>,
     /// Receipt type.

@@ -7,6 +7,8 @@ pub mod charges;
 pub mod search;
 
 use oblako_core::ids::{Mode, SiteId};
+use oblako_core::money::Currency;
+use oblako_core::subscription::{Interval, Status};
 
 use crate::{Db, StoreError, Tx, in_write, on_db, on_tx, params};
 
@@ -16,9 +18,11 @@ pub struct SubscriptionRow {
     /// `sc_…`.
     pub id: String,
     /// Owning site.
-    pub site_id: i64,
-    /// `test` or `live`.
-    pub mode: String,
+    #[sqlx(try_from = "i64")]
+    pub site_id: SiteId,
+    /// Test or live.
+    #[sqlx(try_from = "crate::spelled::Spelled<Mode>")]
+    pub mode: Mode,
     /// The payer.
     pub account_id: String,
     /// The card token charged.
@@ -29,14 +33,16 @@ pub struct SubscriptionRow {
     pub email: Option<String>,
     /// Each charge, minor units.
     pub amount: i64,
-    /// Currency code.
-    pub currency: String,
+    /// The currency of each charge.
+    #[sqlx(try_from = "crate::spelled::Spelled<Currency>")]
+    pub currency: Currency,
     /// Two-stage charges.
     pub require_confirmation: bool,
     /// `StartDate`, Unix ms.
     pub start_at: i64,
-    /// `Day`, `Week` or `Month`.
-    pub unit: String,
+    /// The unit of `period`.
+    #[sqlx(try_from = "crate::spelled::Spelled<Interval>")]
+    pub unit: Interval,
     /// Units between charges.
     pub period: i64,
     /// Most charges.
@@ -45,8 +51,9 @@ pub struct SubscriptionRow {
     pub culture: String,
     /// Receipt template, JSON text.
     pub receipt: Option<String>,
-    /// Status spelling.
-    pub status: String,
+    /// Where it is in its life.
+    #[sqlx(try_from = "crate::spelled::Spelled<Status>")]
+    pub status: Status,
     /// Successful charges.
     pub successful: i64,
     /// Consecutive failures.
@@ -91,10 +98,10 @@ pub async fn insert(tx: &mut Tx, s: &SubscriptionRow) -> Result<bool, StoreError
            $18, $19, $20, $21, $22, $23, $24, $25, $26, $27) \
          ON CONFLICT (source_transaction_id) DO NOTHING";
     let done = on_tx!(tx, c => sqlx::query(sql)
-        .bind(&s.id).bind(s.site_id).bind(&s.mode).bind(&s.account_id).bind(&s.token)
-        .bind(&s.description).bind(&s.email).bind(s.amount).bind(&s.currency)
-        .bind(s.require_confirmation).bind(s.start_at).bind(&s.unit).bind(s.period)
-        .bind(s.max_periods).bind(&s.culture).bind(&s.receipt).bind(&s.status)
+        .bind(&s.id).bind(s.site_id.0).bind(s.mode.as_str()).bind(&s.account_id).bind(&s.token)
+        .bind(&s.description).bind(&s.email).bind(s.amount).bind(s.currency.code())
+        .bind(s.require_confirmation).bind(s.start_at).bind(s.unit.as_str()).bind(s.period)
+        .bind(s.max_periods).bind(&s.culture).bind(&s.receipt).bind(s.status.as_str())
         .bind(s.successful).bind(s.failed).bind(s.last_at).bind(s.next_at).bind(s.anchor_at)
         .bind(s.anchor_index).bind(s.period_index).bind(s.source_transaction_id)
         .bind(s.created_at).bind(s.updated_at)
@@ -112,11 +119,11 @@ pub async fn save(tx: &mut Tx, s: &SubscriptionRow) -> Result<(), StoreError> {
          WHERE id = $23 AND site_id = $24 AND mode = $25";
     let changed = on_tx!(tx, c => sqlx::query(sql)
         .bind(&s.account_id).bind(&s.token).bind(&s.description).bind(&s.email).bind(s.amount)
-        .bind(&s.currency).bind(s.require_confirmation).bind(s.start_at).bind(&s.unit)
-        .bind(s.period).bind(s.max_periods).bind(&s.culture).bind(&s.receipt).bind(&s.status)
+        .bind(s.currency.code()).bind(s.require_confirmation).bind(s.start_at).bind(s.unit.as_str())
+        .bind(s.period).bind(s.max_periods).bind(&s.culture).bind(&s.receipt).bind(s.status.as_str())
         .bind(s.successful).bind(s.failed).bind(s.last_at).bind(s.next_at).bind(s.anchor_at)
         .bind(s.anchor_index).bind(s.period_index).bind(s.updated_at)
-        .bind(&s.id).bind(s.site_id).bind(&s.mode)
+        .bind(&s.id).bind(s.site_id.0).bind(s.mode.as_str())
         .execute(&mut **c).await.map(|r| r.rows_affected()))?;
     if changed != 1 {
         return Err(StoreError::Corrupt(format!(
@@ -335,7 +342,7 @@ pub async fn save_billing_many(tx: &mut Tx, rows: &[SubscriptionRow]) -> Result<
         for s in rows {
             q = q
                 .bind(&s.id)
-                .bind(&s.status)
+                .bind(s.status.as_str())
                 .bind(s.successful)
                 .bind(s.failed)
                 .bind(s.last_at)

@@ -6,6 +6,8 @@
 //! searches (`payments/find`, the lists) are in `lists`.
 
 use oblako_core::ids::{Mode, SiteId};
+use oblako_core::money::Currency;
+use oblako_core::payment::{Kind, Stage, Status};
 
 use crate::{Db, StoreError, Tx, on_db, on_tx};
 
@@ -16,18 +18,18 @@ pub struct NewTransaction<'a> {
     pub site: SiteId,
     /// Mode of the credentials.
     pub mode: Mode,
-    /// `payment` or `refund`.
-    pub kind: &'static str,
+    /// A payment or a refund.
+    pub kind: Kind,
     /// For a refund: the payment.
     pub original_id: Option<i64>,
-    /// Initial status (`core::payment::Status` spelling).
-    pub status: &'a str,
-    /// `one` or `two`.
-    pub stage: &'static str,
+    /// Initial status.
+    pub status: Status,
+    /// One- or two-stage.
+    pub stage: Stage,
     /// Amount, minor units.
     pub amount: i64,
-    /// Currency code.
-    pub currency: &'a str,
+    /// The currency.
+    pub currency: Currency,
     /// Merchant order number.
     pub invoice_id: Option<&'a str>,
     /// Merchant payer id.
@@ -70,21 +72,27 @@ pub struct TransactionRow {
     /// `TransactionId`.
     pub id: i64,
     /// Owning site.
-    pub site_id: i64,
-    /// `test` or `live`.
-    pub mode: String,
-    /// `payment` or `refund`.
-    pub kind: String,
+    #[sqlx(try_from = "i64")]
+    pub site_id: SiteId,
+    /// Test or live.
+    #[sqlx(try_from = "crate::spelled::Spelled<Mode>")]
+    pub mode: Mode,
+    /// A payment or a refund.
+    #[sqlx(try_from = "crate::spelled::Spelled<Kind>")]
+    pub kind: Kind,
     /// For a refund: the payment.
     pub original_id: Option<i64>,
-    /// Status spelling.
-    pub status: String,
-    /// `one` or `two`.
-    pub stage: String,
+    /// Where it is in its lifecycle.
+    #[sqlx(try_from = "crate::spelled::Spelled<Status>")]
+    pub status: Status,
+    /// One- or two-stage.
+    #[sqlx(try_from = "crate::spelled::Spelled<Stage>")]
+    pub stage: Stage,
     /// Amount, minor units.
     pub amount: i64,
-    /// Currency code.
-    pub currency: String,
+    /// The currency of every amount.
+    #[sqlx(try_from = "crate::spelled::Spelled<Currency>")]
+    pub currency: Currency,
     /// Captured, minor units.
     pub captured: i64,
     /// Refunded so far, minor units.
@@ -139,7 +147,7 @@ pub struct TransactionRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change<'a> {
     /// New status.
-    pub status: &'a str,
+    pub status: Status,
     /// Captured, minor units.
     pub captured: i64,
     /// Refunded, minor units.
@@ -183,12 +191,12 @@ macro_rules! bind_new {
         let t = $t;
         $q.bind(t.site.0)
             .bind(t.mode.as_str())
-            .bind(t.kind)
+            .bind(t.kind.as_str())
             .bind(t.original_id)
-            .bind(t.status)
-            .bind(t.stage)
+            .bind(t.status.as_str())
+            .bind(t.stage.as_str())
             .bind(t.amount)
-            .bind(t.currency)
+            .bind(t.currency.code())
             .bind(t.invoice_id)
             .bind(t.account_id)
             .bind(t.email)
@@ -271,7 +279,7 @@ const TRANSITION: &str = "UPDATE transactions SET status = $1, captured = $2, re
 macro_rules! bind_change {
     ($q:expr, $change:expr, $id:expr, $from:expr) => {{
         let change = $change;
-        $q.bind(change.status)
+        $q.bind(change.status.as_str())
             .bind(change.captured)
             .bind(change.refunded)
             .bind(change.reason_code)
@@ -282,7 +290,7 @@ macro_rules! bind_change {
             .bind(change.expires_at)
             .bind(change.updated_at)
             .bind($id)
-            .bind($from)
+            .bind($from.as_str())
     }};
 }
 
@@ -297,7 +305,7 @@ pub use many::{Transition, insert_many_returning, transition_many_returning};
 pub async fn transition(
     tx: &mut Tx,
     id: i64,
-    from: &str,
+    from: Status,
     change: &Change<'_>,
 ) -> Result<bool, StoreError> {
     let done = on_tx!(tx, c => bind_change!(sqlx::query(TRANSITION), change, id, from)
@@ -310,7 +318,7 @@ pub async fn transition(
 pub async fn transition_returning(
     tx: &mut Tx,
     id: i64,
-    from: &str,
+    from: Status,
     change: &Change<'_>,
 ) -> Result<Option<TransactionRow>, StoreError> {
     let sql = sqlx::AssertSqlSafe(format!("{TRANSITION} RETURNING {COLUMNS}"));
@@ -322,7 +330,7 @@ pub async fn transition_returning(
 /// Payments in `status` whose deadline passed before `now_ms` (3-D Secure waits, holds).
 pub async fn due(
     db: &Db,
-    status: &str,
+    status: Status,
     now_ms: i64,
     limit: i64,
 ) -> Result<Vec<TransactionRow>, StoreError> {
@@ -332,7 +340,7 @@ pub async fn due(
         " ORDER BY expires_at LIMIT $3"
     ));
     let rows = on_db!(db, pool => sqlx::query_as(sql)
-        .bind(status).bind(now_ms).bind(limit).fetch_all(pool).await)?;
+        .bind(status.as_str()).bind(now_ms).bind(limit).fetch_all(pool).await)?;
     Ok(rows)
 }
 

@@ -4,12 +4,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
 use oblako_core::ids::{Mode, SiteId};
+use oblako_core::money::Currency;
+use oblako_core::payment::{Kind, Stage, Status};
 use oblako_store::idempotency::{self, Claim, KeyRef};
 use oblako_store::test_db::TestDb;
 use oblako_store::{Backend, Db, StoreError, Tx, cards, cryptogram_keys, sites};
 
 #[path = "store/clocks.rs"]
 mod clocks;
+#[path = "store/daily_totals.rs"]
+mod daily_totals;
 #[path = "store/group.rs"]
 mod group;
 #[path = "store/notification_modes.rs"]
@@ -26,6 +30,8 @@ mod receipts;
 mod returning;
 #[path = "store/set_wise.rs"]
 mod set_wise;
+#[path = "store/stored_types.rs"]
+mod stored_types;
 #[path = "store/subscriptions.rs"]
 mod subscriptions;
 #[path = "store/writer.rs"]
@@ -50,16 +56,19 @@ fn keys(tag: &str) -> [(Mode, String, Vec<u8>, Vec<u8>); 2] {
 }
 
 /// A 10.50 RUB test payment of `site` in `status`, made by card 4242…4242, for the tests to vary.
-fn new_payment(site: SiteId, status: &str) -> oblako_store::transactions::NewTransaction<'_> {
+fn new_payment(
+    site: SiteId,
+    status: Status,
+) -> oblako_store::transactions::NewTransaction<'static> {
     oblako_store::transactions::NewTransaction {
         site,
         mode: Mode::Test,
-        kind: "payment",
+        kind: Kind::Payment,
         original_id: None,
         status,
-        stage: "one",
+        stage: Stage::OneStage,
         amount: 1050,
-        currency: "RUB",
+        currency: Currency::RUB,
         invoice_id: None,
         account_id: None,
         email: None,
@@ -83,7 +92,7 @@ fn new_payment(site: SiteId, status: &str) -> oblako_store::transactions::NewTra
 /// The change of a payment approved and captured at `at` (the grouped and set-wise tests).
 fn approved_change(at: i64) -> oblako_store::transactions::Change<'static> {
     oblako_store::transactions::Change {
-        status: "Completed",
+        status: Status::Completed,
         captured: 0,
         refunded: 0,
         reason_code: 0,
@@ -527,7 +536,7 @@ async fn the_cabinet_search_applies_only_the_set_fields_within_the_account() {
     })
     .await;
     assert_eq!(by_invoice.len(), 1, "INV-77 of this account only");
-    assert_eq!(by_invoice[0].site_id, site.0);
+    assert_eq!(by_invoice[0].site_id, site);
     let declined_usd = find(Search {
         status: Some("Declined".into()),
         currency: Some("USD".into()),
@@ -540,7 +549,7 @@ async fn the_cabinet_search_applies_only_the_set_fields_within_the_account() {
     assert!(
         declined_usd
             .iter()
-            .all(|r| r.status == "Declined" && r.currency == "USD")
+            .all(|r| r.status == Status::Declined && r.currency.code() == "USD")
     );
     assert!(
         declined_usd.windows(2).all(|w| w[0].id > w[1].id),

@@ -4,7 +4,6 @@
 
 use std::fmt::Write;
 
-use oblako_core::ids::SiteId;
 use oblako_store::Tx;
 
 use crate::mail::letter::{self, escape};
@@ -180,7 +179,7 @@ pub async fn queue_in(
     };
     let email = receipt_email(printed, merchant)?;
     let reference = format!("receipt:{}", printed.row.id);
-    let site = Some(SiteId(printed.row.site_id));
+    let site = Some(printed.row.site_id);
     queue_email(tx, site, to, &email, &reference, now_ms).await?;
     Ok(true)
 }

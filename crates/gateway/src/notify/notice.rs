@@ -4,8 +4,9 @@
 
 use jiff::Timestamp;
 use oblako_core::card::{CardBrand, CardExpiry};
-use oblako_core::money::{Currency, Money};
-use oblako_core::payment::Status;
+use oblako_core::ids::Mode;
+use oblako_core::money::Money;
+use oblako_core::payment::{Kind, Stage, Status};
 use oblako_core::reason::ReasonCode;
 use oblako_protocol::notification::{NotificationKind, OperationType, PaymentNotice};
 use oblako_store::transactions::TransactionRow;
@@ -17,7 +18,7 @@ pub fn payment_notice(
     kind: NotificationKind,
     at: Timestamp,
 ) -> PaymentNotice {
-    let currency = Currency::from_code(&row.currency).unwrap_or(Currency::RUB);
+    let currency = row.currency;
     let minor = match kind {
         NotificationKind::Confirm if row.captured > 0 => row.captured,
         _ => row.amount,
@@ -27,8 +28,8 @@ pub fn payment_notice(
         NotificationKind::Refund | NotificationKind::Cancel => at,
         _ => Timestamp::from_millisecond(row.created_at).unwrap_or(at),
     };
-    let test_mode = row.mode == "test";
-    let refund = row.kind == "refund";
+    let test_mode = row.mode == Mode::Test;
+    let refund = row.kind == Kind::Refund;
     let mut notice = PaymentNotice::new(row.id, amount, date_time);
     notice.payment_transaction_id = row.original_id;
     notice.invoice_id = row.invoice_id.clone();
@@ -66,10 +67,9 @@ pub fn payment_notice(
 /// The `Status` a notification shows. Check goes out before the bank is asked, so it reports
 /// the status the payment gets if it goes through, as CloudPayments does.
 fn status_reported(row: &TransactionRow, kind: NotificationKind) -> Status {
-    let stored = Status::parse(&row.status).unwrap_or(Status::Processing);
-    match (kind, stored) {
+    match (kind, row.status) {
         (NotificationKind::Check, Status::Processing | Status::AwaitingAuthentication) => {
-            if row.stage == "two" {
+            if row.stage == Stage::TwoStage {
                 Status::Authorized
             } else {
                 Status::Completed

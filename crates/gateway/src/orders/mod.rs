@@ -7,7 +7,7 @@ pub mod release;
 
 use jiff::Timestamp;
 use jiff::tz::Offset;
-use oblako_core::money::{Currency, Money};
+use oblako_core::money::Money;
 use oblako_protocol::amount::amount_json;
 use oblako_protocol::dates::{iso_date, ms_date};
 use oblako_protocol::order::{CreateOrder, OrderModel, OrderStatus};
@@ -51,15 +51,12 @@ pub fn order_url(state: &Gateway, id: &str) -> String {
 
 /// The order's status, `Created` for anything unknown.
 pub fn status_of(row: &OrderRow) -> OrderStatus {
-    OrderStatus::parse(&row.status).unwrap_or(OrderStatus::Created)
+    row.status
 }
 
 /// The order's amount as money.
 pub fn money_of(row: &OrderRow) -> Money {
-    Money::new(
-        row.amount,
-        Currency::from_code(&row.currency).unwrap_or(Currency::RUB),
-    )
+    Money::new(row.amount, row.currency)
 }
 
 fn dates(ms: Option<i64>) -> (Option<String>, Option<String>) {
@@ -95,7 +92,7 @@ pub fn order_model(state: &Gateway, row: &OrderRow) -> OrderModel {
         payment_date,
         payment_date_iso,
         status_code: status.code(),
-        status: status.name().to_owned(),
+        status: status.as_str().to_owned(),
         internal_id: row.internal_id,
     }
 }

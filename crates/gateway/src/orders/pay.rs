@@ -4,7 +4,7 @@
 //! payment, so an order is paid at most once however many attempts race. 3-D Secure comes back
 //! to `/d/{Id}/3ds`, which finishes it with `payments::post3ds`.
 
-use oblako_core::ids::{Mode, SiteId};
+use oblako_core::ids::Mode;
 use oblako_core::payment::Stage;
 use oblako_protocol::order::OrderStatus;
 use oblako_protocol::payment_request::PaymentFields;
@@ -42,9 +42,8 @@ impl OrderSite {
 
 /// The site and key of `row`.
 pub async fn order_site(state: &Gateway, row: &OrderRow) -> anyhow::Result<OrderSite> {
-    let id = SiteId(row.site_id);
-    let mode = Mode::parse(&row.mode)
-        .ok_or_else(|| anyhow::anyhow!("order {} has mode {:?}", row.public_id, row.mode))?;
+    let id = row.site_id;
+    let mode = row.mode;
     let site = sites::site(&state.db, id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("order {}: site {} is gone", row.public_id, id.0))?;

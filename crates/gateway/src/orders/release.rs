@@ -25,11 +25,11 @@ pub async fn release_unanswered_three_ds(
     let Some(row) = transactions::get_for_update(tx, site, mode, previous).await? else {
         return Ok(false);
     };
-    if row.status != Status::AwaitingAuthentication.as_str() {
+    if row.status != Status::AwaitingAuthentication {
         return Ok(false);
     }
     // Abandonment announces nothing (no notification), as in the sweeper.
-    let (next, _) = apply(payment_of(&row)?, Event::AuthenticationAbandoned)
+    let (next, _) = apply(payment_of(&row), Event::AuthenticationAbandoned)
         .map_err(|r| anyhow::anyhow!("transaction {previous}: {r}"))?;
-    Ok(transactions::transition(tx, previous, &row.status, &change_to(&next, now)).await?)
+    Ok(transactions::transition(tx, previous, row.status, &change_to(&next, now)).await?)
 }

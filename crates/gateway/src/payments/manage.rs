@@ -7,7 +7,7 @@
 
 use jiff::Timestamp;
 use oblako_core::ids::Mode;
-use oblako_core::payment::{Event, Payment, apply};
+use oblako_core::payment::{Event, Kind, Payment, Stage, Status, apply};
 use oblako_store::transactions::{self, Change, NewTransaction, TransactionRow};
 use oblako_store::{Tx, acquirer};
 
@@ -38,7 +38,7 @@ async fn locked(
     id: i64,
 ) -> Result<Option<TransactionRow>, FlowError> {
     let row = transactions::get_for_update(tx, payee.site.id, payee.mode, id).await?;
-    Ok(row.filter(|r| r.kind == "payment"))
+    Ok(row.filter(|r| r.kind == Kind::Payment))
 }
 
 fn timestamp(ms: i64) -> Result<Timestamp, FlowError> {
@@ -90,9 +90,9 @@ pub async fn manage(
     // A refusal (including a void too soon after a small authorization) leaves before anything
     // is written or sent to the bank.
     let (next, notice) =
-        apply(payment_of(&row)?, event).map_err(|r| FlowError::Refused(r.to_string()))?;
+        apply(payment_of(&row), event).map_err(|r| FlowError::Refused(r.to_string()))?;
     let confirm = matches!(action, Action::Confirm(_));
-    if !transactions::transition(&mut tx, id, &row.status, &change(&next, now, confirm)).await? {
+    if !transactions::transition(&mut tx, id, row.status, &change(&next, now, confirm)).await? {
         return Err(anyhow::anyhow!("transaction {id} changed while locked").into());
     }
     if matches!(action, Action::Void) {
@@ -159,12 +159,12 @@ async fn insert_refund(
     let refund = NewTransaction {
         site: payee.site.id,
         mode: payee.mode,
-        kind: "refund",
+        kind: Kind::Refund,
         original_id: Some(payment.id),
-        status: "Completed",
-        stage: "one",
+        status: Status::Completed,
+        stage: Stage::OneStage,
         amount,
-        currency: &payment.currency,
+        currency: payment.currency,
         invoice_id: payment.invoice_id.as_deref(),
         account_id: payment.account_id.as_deref(),
         email: payment.email.as_deref(),

@@ -56,25 +56,23 @@ fn dates(ms: Option<i64>, offset: Offset) -> (Option<String>, Option<String>) {
 
 /// The wire status name and code of a stored status. `Processing` (the bank's answer is not yet
 /// recorded) shows as `AwaitingAuthentication`, the protocol's only not-yet-final payment status.
-pub fn wire_status(status: &str) -> (&'static str, i32) {
-    match Status::parse(status) {
-        Some(Status::Processing | Status::AwaitingAuthentication) | None => {
-            ("AwaitingAuthentication", 1)
-        }
-        Some(Status::Authorized) => ("Authorized", 2),
-        Some(Status::Completed) => ("Completed", 3),
-        Some(Status::Cancelled) => ("Cancelled", 4),
-        Some(Status::Declined) => ("Declined", 5),
+pub fn wire_status(status: Status) -> (&'static str, i32) {
+    match status {
+        Status::Processing | Status::AwaitingAuthentication => ("AwaitingAuthentication", 1),
+        Status::Authorized => ("Authorized", 2),
+        Status::Completed => ("Completed", 3),
+        Status::Cancelled => ("Cancelled", 4),
+        Status::Declined => ("Declined", 5),
     }
 }
 
 /// Builds the model of `row`.
 pub fn transaction_model(row: &TransactionRow, terminal: Terminal<'_>) -> TransactionModel {
-    let currency = Currency::from_code(&row.currency).unwrap_or(Currency::RUB);
+    let currency = row.currency;
     let (created_date, created_date_iso) = dates(Some(row.created_at), terminal.offset);
     let (auth_date, auth_date_iso) = dates(row.auth_at, terminal.offset);
     let (confirm_date, confirm_date_iso) = dates(row.confirm_at, terminal.offset);
-    let (status, status_code) = wire_status(&row.status);
+    let (status, status_code) = wire_status(row.status);
     let reason_code = i32::try_from(row.reason_code).unwrap_or(5204);
     let culture = Culture::from_name(&row.culture);
     let (card_product, card_category) = if terminal.test_mode {
@@ -136,7 +134,7 @@ pub fn transaction_model(row: &TransactionRow, terminal: Terminal<'_>) -> Transa
         culture_name: row.culture.clone(),
         reason: reason_name(reason_code).to_owned(),
         card_holder_message: cardholder_message(reason_code, culture).to_owned(),
-        operation_type: if row.kind == "refund" { 1 } else { 0 },
+        operation_type: row.kind.operation_type(),
         transaction_is_in_process: false,
         refunded: row.refunded > 0,
         name: row.name.clone(),

@@ -2,9 +2,8 @@
 
 use oblako_core::card::{CardExpiry, Pan};
 use oblako_core::ids::Mode;
-use oblako_core::money::Currency;
 use oblako_core::money::Money;
-use oblako_core::payment::{Stage, Status};
+use oblako_core::payment::{Kind, Stage, Status};
 use oblako_core::test_bank::{self, Channel};
 use oblako_protocol::payment_request::PaymentFields;
 use oblako_protocol::transaction::Secure3dModel;
@@ -124,16 +123,12 @@ pub async fn pay(
     let new = NewTransaction {
         site,
         mode,
-        kind: "payment",
+        kind: Kind::Payment,
         original_id: None,
-        status: status.as_str(),
-        stage: if request.stage == Stage::TwoStage {
-            "two"
-        } else {
-            "one"
-        },
+        status,
+        stage: request.stage,
         amount: request.fields.amount.minor,
-        currency: request.fields.amount.currency.code(),
+        currency: request.fields.amount.currency,
         invoice_id: request.fields.invoice_id.as_deref(),
         account_id: request.fields.account_id.as_deref(),
         email: request.fields.email.as_deref(),
@@ -194,9 +189,9 @@ pub async fn pay_resumed(
         .resume
         .ok_or_else(|| anyhow::anyhow!("nothing to resume"))?;
     let row = stored(state, payee, id).await?;
-    match Status::parse(&row.status) {
-        Some(Status::Processing) => finish_authorization(state, payee, &row).await,
-        Some(Status::AwaitingAuthentication) => challenge(state, payee, &row),
+    match row.status {
+        Status::Processing => finish_authorization(state, payee, &row).await,
+        Status::AwaitingAuthentication => challenge(state, payee, &row),
         _ => Ok(PaymentOutcome::of(row)),
     }
 }
@@ -233,7 +228,7 @@ pub fn challenge(
     payee: Payee<'_>,
     row: &TransactionRow,
 ) -> Result<PaymentOutcome, FlowError> {
-    let currency = Currency::from_code(&row.currency).unwrap_or(Currency::RUB);
+    let currency = row.currency;
     let pa_req = three_ds::PaReq {
         merchant_name: Some(payee.site.name.clone()),
         first_six: row.card_first_six.clone(),

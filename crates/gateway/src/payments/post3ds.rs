@@ -5,7 +5,7 @@
 //! intent (so a second `post3ds` finds it no longer waiting), then the bank decides as for any
 //! card payment. A failed, forged or late `PaRes` declines the payment with 5206.
 
-use oblako_core::payment::{Event, Status, apply};
+use oblako_core::payment::{Event, Kind, Status, apply};
 use oblako_core::reason::ReasonCode;
 use oblako_core::test_bank::Channel;
 use oblako_store::acquirer;
@@ -40,11 +40,11 @@ pub async fn post3ds(
     let mut tx = state.db.begin_write().await?;
     let Some(row) = transactions::get_for_update(&mut tx, site, mode, id)
         .await?
-        .filter(|r| r.kind == "payment")
+        .filter(|r| r.kind == Kind::Payment)
     else {
         return Err(FlowError::Refused(NOT_FOUND.into()));
     };
-    if row.status != Status::AwaitingAuthentication.as_str() {
+    if row.status != Status::AwaitingAuthentication {
         return Err(FlowError::Refused(NOT_WAITING.into()));
     }
     let passed = three_ds::read_pa_res(&state.secrets, pa_res, id, now).unwrap_or(false)
@@ -55,9 +55,9 @@ pub async fn post3ds(
         Event::Declined(ReasonCode::AUTHENTICATION_FAILED)
     };
     let (next, notice) =
-        apply(payment_of(&row)?, event).map_err(|r| anyhow::anyhow!("transaction {id}: {r}"))?;
+        apply(payment_of(&row), event).map_err(|r| anyhow::anyhow!("transaction {id}: {r}"))?;
     let change = change_to(&next, site_now);
-    if !transactions::transition(&mut tx, id, &row.status, &change).await? {
+    if !transactions::transition(&mut tx, id, row.status, &change).await? {
         return Err(anyhow::anyhow!("transaction {id} changed while locked").into());
     }
     let reference = format!("auth:{id}");

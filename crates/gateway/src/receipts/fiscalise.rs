@@ -70,13 +70,13 @@ pub async fn drain(state: &Gateway, worker: &str) -> anyhow::Result<usize> {
 
 /// Which register a receipt goes to: its INN, or the site's default (the sandbox register in
 /// test mode, the first registered one in live mode).
-fn register_key(r: &ReceiptRow) -> (i64, String, Option<String>) {
-    let inn = match (r.inn.clone(), r.mode.as_str()) {
+fn register_key(r: &ReceiptRow) -> (SiteId, Mode, Option<String>) {
+    let inn = match (r.inn.clone(), r.mode) {
         (Some(inn), _) => Some(inn),
-        (None, "test") => Some(SANDBOX_INN.to_owned()),
+        (None, Mode::Test) => Some(SANDBOX_INN.to_owned()),
         (None, _) => None,
     };
-    (r.site_id, r.mode.clone(), inn)
+    (r.site_id, r.mode, inn)
 }
 
 /// One batch: claims what is due and fiscalises it in one commit; returns how many were claimed.
@@ -91,8 +91,8 @@ pub async fn fiscalise_due(state: &Gateway, worker: &str) -> anyhow::Result<usiz
     // Read before the write transaction, which must not wait for a second connection.
     let (mut settings, mut merchants) = (HashMap::new(), HashMap::new());
     for r in &due {
-        let mode = Mode::parse(&r.mode).ok_or_else(|| anyhow::anyhow!("mode {}", r.mode))?;
-        let key = (SiteId(r.site_id), mode);
+        let mode = r.mode;
+        let key = (r.site_id, mode);
         if let std::collections::hash_map::Entry::Vacant(slot) = settings.entry(key) {
             slot.insert(NoticeSettings::load(state, key.0, mode).await?);
         }
@@ -102,28 +102,24 @@ pub async fn fiscalise_due(state: &Gateway, worker: &str) -> anyhow::Result<usiz
         }
     }
     let mut tx = state.db.begin_write().await?;
-    let mut registers: BTreeMap<(i64, String, Option<String>), Option<RegisterRow>> =
+    let mut registers: BTreeMap<(SiteId, Mode, Option<String>), Option<RegisterRow>> =
         BTreeMap::new();
     let (mut notified, mut mailed) = (false, false);
     for r in &due {
         let key = register_key(r);
         if !registers.contains_key(&key) {
-            let (site, mode) = (
-                SiteId(r.site_id),
-                Mode::parse(&r.mode).unwrap_or(Mode::Test),
-            );
+            let (site, mode) = (r.site_id, r.mode);
             if let Some(inn) = &key.2 {
                 ensure_test_in(&mut tx, site, mode, inn, now).await?;
             }
-            let found =
-                registers::for_update(&mut tx, r.site_id, &r.mode, key.2.as_deref()).await?;
+            let found = registers::for_update(&mut tx, r.site_id, r.mode, key.2.as_deref()).await?;
             registers.insert(key.clone(), found);
         }
         let register = registers.get_mut(&key).and_then(Option::as_mut);
         let outcome = fiscalise_one(state, &mut tx, worker, r, register, now).await?;
         if let Some(printed) = outcome {
-            let mode = Mode::parse(&r.mode).unwrap_or(Mode::Test);
-            if let Some(subs) = settings.get(&(SiteId(r.site_id), mode)) {
+            let mode = r.mode;
+            if let Some(subs) = settings.get(&(r.site_id, mode)) {
                 notified |= notify_in(&mut tx, subs, &printed, now).await?;
             }
             let merchant = merchants.get(&r.site_id).map_or("", String::as_str);
@@ -245,7 +241,7 @@ async fn notify_in(
     notifications::enqueue(
         tx,
         &NewNotification {
-            site: SiteId(printed.row.site_id),
+            site: printed.row.site_id,
             mode: subscriptions.mode(),
             transaction_id: None,
             kind: NotificationKind::Receipt.name(),

@@ -19,6 +19,7 @@ pub mod printed;
 pub mod registers;
 
 use oblako_core::ids::{Mode, SiteId};
+use oblako_core::payment::{Kind, Status};
 use oblako_core::receipt::ReceiptType;
 use oblako_protocol::receipt::{CustomerReceipt, in_json_data};
 use oblako_store::Tx;
@@ -60,7 +61,7 @@ async fn receipt_data(
     let Some(subscription) = payment.subscription_id.as_deref() else {
         return Ok(None);
     };
-    let (site, mode) = (SiteId(payment.site_id), mode_of(payment)?);
+    let (site, mode) = (payment.site_id, payment.mode);
     let row = oblako_store::subscriptions::get_for_update(tx, site, mode, subscription).await?;
     Ok(row
         .and_then(|s| s.receipt)
@@ -77,12 +78,12 @@ pub async fn queue_in(
     settled: Option<Settled>,
     now_ms: i64,
 ) -> anyhow::Result<bool> {
-    if payment.kind != "payment" || !may_want(payment) {
+    if payment.kind != Kind::Payment || !may_want(payment) {
         return Ok(false);
     }
     let settled = match settled {
         Some(settled) => settled,
-        None if payment.status == "Completed" => Settled::Captured(payment.captured),
+        None if payment.status == Status::Completed => Settled::Captured(payment.captured),
         None => return Ok(false),
     };
     let Some(data) = receipt_data(tx, payment).await? else {
@@ -104,12 +105,12 @@ pub async fn queue_in(
         Err(refusal) => ("{}".to_owned(), None, Some(refusal.as_str())),
     };
     let id = new_id()?;
-    let mode = mode_of(payment)?;
+    let mode = payment.mode;
     Ok(receipts::enqueue(
         tx,
         &NewReceipt {
             id: &id,
-            site: SiteId(payment.site_id),
+            site: payment.site_id,
             mode,
             inn: None,
             receipt_type: receipt_type.name(),
@@ -125,11 +126,6 @@ pub async fn queue_in(
         },
     )
     .await?)
-}
-
-fn mode_of(payment: &TransactionRow) -> anyhow::Result<Mode> {
-    Mode::parse(&payment.mode)
-        .ok_or_else(|| anyhow::anyhow!("transaction {} has mode {}", payment.id, payment.mode))
 }
 
 /// A receipt asked for through `kkt/receipt`.

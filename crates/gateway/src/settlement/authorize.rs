@@ -172,7 +172,7 @@ pub async fn settle_authorization(
             .await?
             .ok_or_else(|| anyhow::anyhow!("transaction {id} vanished"))?,
     };
-    let (next, notice) = apply(payment_of(&row)?, event_of(answer))
+    let (next, notice) = apply(payment_of(&row), event_of(answer))
         .map_err(|refusal| anyhow::anyhow!("transaction {id}: {refusal}"))?;
     let token = match (&row.token, &row.account_id) {
         // A card change on the payer's page exists to get a token, whatever the site's setting.
@@ -187,7 +187,7 @@ pub async fn settle_authorization(
     // Losing the compare-and-set means another finisher (the sweeper, or a resumed copy of the
     // request) recorded the same bank answer first: report what it recorded.
     let Some(mut changed) =
-        transactions::transition_returning(&mut tx, id, &row.status, &change).await?
+        transactions::transition_returning(&mut tx, id, row.status, &change).await?
     else {
         drop(tx);
         return Ok(PaymentOutcome::of(stored(state, payee, id).await?));
@@ -246,7 +246,7 @@ async fn settle_alone(
     if row.subscription_id.is_some() {
         return Ok(None);
     }
-    let (next, notice) = apply(payment_of(row)?, event_of(answer))
+    let (next, notice) = apply(payment_of(row), event_of(answer))
         .map_err(|refusal| anyhow::anyhow!("transaction {}: {refusal}", row.id))?;
     if subscriptions.announces(notice) || crate::receipts::may_want(row) {
         return Ok(None);
@@ -270,15 +270,9 @@ async fn settle_alone(
     }
     let change = settled(&next, answer, token.as_deref(), payee, now);
     let reason = i64::from(answer.reason.0);
-    let changed = transactions::settle_with_intent(
-        &state.db,
-        row.id,
-        &row.status,
-        &change,
-        reference,
-        reason,
-    )
-    .await?;
+    let changed =
+        transactions::settle_with_intent(&state.db, row.id, row.status, &change, reference, reason)
+            .await?;
     // As in `settle_authorization`: a finisher that got there first recorded the same answer.
     let changed = match changed {
         Some(changed) => changed,

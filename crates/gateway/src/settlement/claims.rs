@@ -4,6 +4,7 @@
 //! (`subscriptions::card_change`). The matching steps on approval are in `approval`.
 
 use oblako_core::ids::{Mode, SiteId};
+use oblako_core::subscription::Status as SubscriptionStatus;
 use oblako_store::Tx;
 
 use crate::FlowError;
@@ -23,10 +24,10 @@ pub enum Purpose {
 impl Purpose {
     /// The purpose a subscription in `status` allows, if any (Cancelled, Rejected and Expired
     /// subscriptions take no card).
-    pub fn of(status: &str) -> Option<Purpose> {
+    pub fn of(status: SubscriptionStatus) -> Option<Purpose> {
         match status {
-            "PastDue" => Some(Purpose::Charge),
-            "Active" => Some(Purpose::Verify),
+            SubscriptionStatus::PastDue => Some(Purpose::Charge),
+            SubscriptionStatus::Active => Some(Purpose::Verify),
             _ => None,
         }
     }

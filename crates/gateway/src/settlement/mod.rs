@@ -20,8 +20,7 @@ pub mod outcome;
 
 use oblako_core::card::CardExpiry;
 use oblako_core::ids::Mode;
-use oblako_core::money::Currency;
-use oblako_core::payment::{Event, Payment, Stage, Status};
+use oblako_core::payment::{Event, Payment, Status};
 use oblako_core::reason::ReasonCode;
 use oblako_store::sites::Site;
 use oblako_store::transactions::{Change, TransactionRow};
@@ -58,31 +57,16 @@ pub fn hold_ms(site: &Site) -> i64 {
 }
 
 /// The core's view of a stored payment.
-pub fn payment_of(row: &TransactionRow) -> Result<Payment, FlowError> {
-    let status = Status::parse(&row.status).ok_or_else(|| {
-        anyhow::anyhow!("transaction {} has unknown status {:?}", row.id, row.status)
-    })?;
-    let currency = Currency::from_code(&row.currency).ok_or_else(|| {
-        anyhow::anyhow!(
-            "transaction {} has unknown currency {:?}",
-            row.id,
-            row.currency
-        )
-    })?;
-    let stage = if row.stage == "two" {
-        Stage::TwoStage
-    } else {
-        Stage::OneStage
-    };
-    Ok(Payment {
-        status,
-        stage,
+pub fn payment_of(row: &TransactionRow) -> Payment {
+    Payment {
+        status: row.status,
+        stage: row.stage,
         amount: row.amount,
-        currency,
+        currency: row.currency,
         captured: row.captured,
         refunded: row.refunded,
         reason: ReasonCode(i32::try_from(row.reason_code).unwrap_or(5204)),
-    })
+    }
 }
 
 /// The expiry the payment was made with (`card_exp`, `MM/YY`). The vault keeps one expiry per
@@ -99,7 +83,7 @@ pub fn expiry_of(row: &TransactionRow) -> Result<CardExpiry, FlowError> {
 /// codes and deadline their transition sets.
 pub fn change_to(next: &Payment, now: i64) -> Change<'static> {
     Change {
-        status: next.status.as_str(),
+        status: next.status,
         captured: next.captured,
         refunded: next.refunded,
         reason_code: i64::from(next.reason.0),

@@ -22,7 +22,7 @@ impl PaymentOutcome {
     /// The outcome a stored payment stands for: a decline exactly when it is `Declined` with a
     /// reason (as the protocol's `Success` reads it).
     pub fn of(row: TransactionRow) -> PaymentOutcome {
-        let declined = Status::parse(&row.status) == Some(Status::Declined) && row.reason_code != 0;
+        let declined = row.status == Status::Declined && row.reason_code != 0;
         if declined {
             PaymentOutcome::Declined(Box::new(row))
         } else {

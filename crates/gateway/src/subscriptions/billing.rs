@@ -142,10 +142,10 @@ pub async fn tick(state: &Gateway) -> anyhow::Result<u64> {
 /// marks the charge reminded).
 pub async fn remind(state: &Gateway) -> anyhow::Result<Vec<PayerNotice>> {
     let now = state.now_ms();
-    let merchants: HashMap<i64, String> = sites::list_sites(&state.db)
+    let merchants: HashMap<SiteId, String> = sites::list_sites(&state.db)
         .await?
         .into_iter()
-        .map(|s| (s.id.0, s.name))
+        .map(|s| (s.id, s.name))
         .collect();
     let mut sent = Vec::new();
     loop {

@@ -52,7 +52,7 @@ pub async fn claim_in(
     let Some(sub) = subscriptions::get_for_update(tx, site, mode, &target.id).await? else {
         return Ok(Some(CHANGED));
     };
-    if Purpose::of(&sub.status) != Some(target.purpose) {
+    if Purpose::of(sub.status) != Some(target.purpose) {
         return Ok(Some(CHANGED));
     }
     if card_changes::charge_in_flight(tx, &sub.id).await?

@@ -21,8 +21,8 @@
 //! only while the job is pending, so once.
 
 use oblako_core::card::Pan;
-use oblako_core::ids::{Mode, SiteId};
-use oblako_core::payment::{self, Event, Status as PaymentStatus};
+use oblako_core::ids::Mode;
+use oblako_core::payment::{self, Event, Kind, Stage, Status as PaymentStatus};
 use oblako_core::reason::ReasonCode;
 use oblako_core::test_bank::Channel;
 use oblako_store::subscriptions::card_changes;
@@ -56,11 +56,6 @@ pub enum Ran {
     Waiting,
 }
 
-pub fn mode_of(row: &SubscriptionRow) -> anyhow::Result<Mode> {
-    Mode::parse(&row.mode)
-        .ok_or_else(|| anyhow::anyhow!("subscription {} has mode {:?}", row.id, row.mode))
-}
-
 /// Runs `job`, leased to `worker`, to its end.
 pub async fn run(
     state: &Gateway,
@@ -71,7 +66,7 @@ pub async fn run(
     let Some(sub) = subscriptions::by_id(&state.db, &job.subscription_id).await? else {
         anyhow::bail!("job {} names a missing subscription", job.id);
     };
-    let (site_id, mode) = (SiteId(sub.site_id), mode_of(&sub)?);
+    let (site_id, mode) = (sub.site_id, sub.mode);
     // Live tokens cannot exist yet (live payments are refused without an acquirer); never let a
     // live subscription reach the emulated bank.
     anyhow::ensure!(
@@ -135,7 +130,7 @@ pub async fn run(
     let Some(row) = transactions::get(&state.db, site_id, mode, transaction_id).await? else {
         anyhow::bail!("job {} lost transaction {transaction_id}", job.id);
     };
-    if row.status == PaymentStatus::Processing.as_str() {
+    if row.status == PaymentStatus::Processing {
         finish_authorization(state, payee, &row)
             .await
             .map_err(|e| anyhow::anyhow!("finishing job {}: {e}", job.id))?;
@@ -188,7 +183,7 @@ async fn start(
         let Some(row) = transactions::get(&state.db, site, mode, id).await? else {
             anyhow::bail!("job {} lost transaction {id}", job.id);
         };
-        if row.status == PaymentStatus::Processing.as_str() {
+        if row.status == PaymentStatus::Processing {
             finish_authorization(state, payee, &row)
                 .await
                 .map_err(|e| anyhow::anyhow!("finishing job {}: {e}", job.id))?;
@@ -259,16 +254,16 @@ pub fn charge_of<'a>(payee: Payee<'_>, sub: &'a SubscriptionRow, now: i64) -> Ne
     NewTransaction {
         site: payee.site.id,
         mode: payee.mode,
-        kind: "payment",
+        kind: Kind::Payment,
         original_id: None,
-        status: PaymentStatus::Processing.as_str(),
+        status: PaymentStatus::Processing,
         stage: if sub.require_confirmation {
-            "two"
+            Stage::TwoStage
         } else {
-            "one"
+            Stage::OneStage
         },
         amount: sub.amount,
-        currency: &sub.currency,
+        currency: sub.currency,
         invoice_id: None,
         account_id: Some(&sub.account_id),
         email: sub.email.as_deref(),
@@ -312,11 +307,11 @@ async fn decline_without_card(
         .await?
         .ok_or_else(|| anyhow::anyhow!("transaction {id} vanished"))?;
     let (next, notice) = payment::apply(
-        payment_of(&row)?,
+        payment_of(&row),
         Event::Declined(ReasonCode::EXPIRED_CARD_PICKUP),
     )
     .map_err(|refusal| anyhow::anyhow!("transaction {id}: {refusal}"))?;
-    if !transactions::transition(&mut tx, id, &row.status, &change_to(&next, now)).await? {
+    if !transactions::transition(&mut tx, id, row.status, &change_to(&next, now)).await? {
         anyhow::bail!("transaction {id} changed while locked");
     }
     let queued = announce(&settings, &mut tx, mode, id, notice, now).await?;

@@ -6,7 +6,8 @@
 //! notification) carries the new `SubscriptionId`. An order paid without an `AccountId` has no
 //! token, so it makes none (logged).
 
-use oblako_core::money::{Currency, Money};
+use oblako_core::money::Money;
+use oblako_core::payment::Stage;
 use oblako_core::subscription::{Interval, Schedule};
 use oblako_protocol::order::SubscriptionBehavior;
 use oblako_store::transactions::TransactionRow;
@@ -31,7 +32,7 @@ pub fn requested(
     now_ms: i64,
 ) -> Option<NewSubscription> {
     let account_id = payment.account_id.clone()?;
-    let currency = Currency::from_code(&payment.currency)?;
+    let currency = payment.currency;
     let interval = interval_of(behavior);
     let start_ms = Schedule {
         anchor_ms: now_ms,
@@ -46,7 +47,7 @@ pub fn requested(
         description: payment.description.clone(),
         email: payment.email.clone(),
         amount: Money::new(payment.amount, currency),
-        require_confirmation: payment.stage == "two",
+        require_confirmation: payment.stage == Stage::TwoStage,
         start_ms,
         interval,
         period: 1,

@@ -4,8 +4,8 @@
 //! so its Pay notification) carries the new `SubscriptionId`. The payment's id is unique on the
 //! subscription, so a payment settled twice makes one.
 
-use oblako_core::ids::{Mode, SiteId};
-use oblako_core::money::{Currency, Money};
+use oblako_core::money::Money;
+use oblako_core::payment::Stage;
 use oblako_core::subscription::Interval;
 use oblako_protocol::amount::parse_amount;
 use oblako_protocol::subscription::parse_start_date;
@@ -58,7 +58,7 @@ pub fn requested(payment: &TransactionRow, token: &str, now_ms: i64) -> Option<N
         );
         return None;
     }
-    let currency = Currency::from_code(&payment.currency)?;
+    let currency = payment.currency;
     let amount = match member(&recurrent, "amount").and_then(text) {
         Some(t) => parse_amount("amount", &t, currency).ok()?,
         None => Money::new(payment.amount, currency),
@@ -92,7 +92,7 @@ pub fn requested(payment: &TransactionRow, token: &str, now_ms: i64) -> Option<N
         description: payment.description.clone(),
         email: payment.email.clone(),
         amount,
-        require_confirmation: payment.stage == "two",
+        require_confirmation: payment.stage == Stage::TwoStage,
         start_ms,
         interval,
         period,
@@ -131,9 +131,8 @@ pub async fn insert_linked(
     new: NewSubscription,
     now_ms: i64,
 ) -> anyhow::Result<Option<String>> {
-    let mode = Mode::parse(&payment.mode)
-        .ok_or_else(|| anyhow::anyhow!("transaction {} has mode {:?}", payment.id, payment.mode))?;
-    let row = new_row(SiteId(payment.site_id), mode, new, now_ms)?;
+    let mode = payment.mode;
+    let row = new_row(payment.site_id, mode, new, now_ms)?;
     if !subscriptions::insert(tx, &row).await? {
         return Ok(None);
     }

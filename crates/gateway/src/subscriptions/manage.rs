@@ -116,22 +116,22 @@ pub fn new_row(
     let billing = Billing::start(&schedule, new.max_periods);
     let mut row = SubscriptionRow {
         id: new_id()?,
-        site_id: site.0,
-        mode: mode.as_str().to_owned(),
+        site_id: site,
+        mode,
         account_id: new.account_id,
         token: new.token,
         description: new.description,
         email: new.email,
         amount: new.amount.minor,
-        currency: new.amount.currency.code().to_owned(),
+        currency: new.amount.currency,
         require_confirmation: new.require_confirmation,
         start_at: new.start_ms,
-        unit: String::new(),
+        unit: schedule.interval,
         period: 0,
         max_periods: None,
         culture: new.culture,
         receipt: new.receipt,
-        status: String::new(),
+        status: billing.status,
         successful: 0,
         failed: 0,
         last_at: None,
@@ -237,7 +237,7 @@ pub async fn update(
     }
     if let Some(amount) = changes.amount {
         row.amount = amount.minor;
-        row.currency = amount.currency.code().to_owned();
+        row.currency = amount.currency;
     }
     if let Some(flag) = changes.require_confirmation {
         row.require_confirmation = flag;

@@ -25,8 +25,8 @@ pub mod recurrent;
 pub mod round;
 
 use jiff::Timestamp;
-use oblako_core::money::{Currency, Money};
-use oblako_core::subscription::{Billing, Interval, Schedule, Status};
+use oblako_core::money::Money;
+use oblako_core::subscription::{Billing, Schedule};
 use oblako_protocol::subscription::{SubscriptionFacts, SubscriptionModel};
 use oblako_store::subscriptions::SubscriptionRow;
 
@@ -35,14 +35,9 @@ pub fn schedule_of(row: &SubscriptionRow) -> anyhow::Result<Schedule> {
     Ok(Schedule {
         anchor_ms: row.anchor_at,
         anchor_index: row.anchor_index,
-        interval: interval_of(row)?,
+        interval: row.unit,
         period: u32::try_from(row.period)?,
     })
-}
-
-fn interval_of(row: &SubscriptionRow) -> anyhow::Result<Interval> {
-    Interval::parse(&row.unit)
-        .ok_or_else(|| anyhow::anyhow!("subscription {} has unit {:?}", row.id, row.unit))
 }
 
 fn count(value: i64) -> u32 {
@@ -52,7 +47,7 @@ fn count(value: i64) -> u32 {
 /// The row's billing state.
 pub fn billing_of(row: &SubscriptionRow) -> anyhow::Result<Billing> {
     Ok(Billing {
-        status: status_of(row)?,
+        status: row.status,
         period_index: row.period_index,
         successful: count(row.successful),
         failed: count(row.failed),
@@ -62,15 +57,9 @@ pub fn billing_of(row: &SubscriptionRow) -> anyhow::Result<Billing> {
     })
 }
 
-/// The row's status.
-pub fn status_of(row: &SubscriptionRow) -> anyhow::Result<Status> {
-    Status::parse(&row.status)
-        .ok_or_else(|| anyhow::anyhow!("subscription {} has status {:?}", row.id, row.status))
-}
-
 /// Writes `billing` and `schedule` into `row`.
 pub fn apply(row: &mut SubscriptionRow, billing: &Billing, schedule: &Schedule, now_ms: i64) {
-    row.status = billing.status.as_str().to_owned();
+    row.status = billing.status;
     row.period_index = billing.period_index;
     row.successful = i64::from(billing.successful);
     row.failed = i64::from(billing.failed);
@@ -79,17 +68,14 @@ pub fn apply(row: &mut SubscriptionRow, billing: &Billing, schedule: &Schedule, 
     row.next_at = billing.next_at;
     row.anchor_at = schedule.anchor_ms;
     row.anchor_index = schedule.anchor_index;
-    row.unit = schedule.interval.as_str().to_owned();
+    row.unit = schedule.interval;
     row.period = i64::from(schedule.period);
     row.updated_at = now_ms;
 }
 
 /// The row's amount.
 pub fn money_of(row: &SubscriptionRow) -> anyhow::Result<Money> {
-    let currency = Currency::from_code(&row.currency).ok_or_else(|| {
-        anyhow::anyhow!("subscription {} has currency {:?}", row.id, row.currency)
-    })?;
-    Ok(Money::new(row.amount, currency))
+    Ok(Money::new(row.amount, row.currency))
 }
 
 fn at(ms: i64) -> anyhow::Result<Timestamp> {
@@ -111,11 +97,11 @@ pub fn model_of(row: &SubscriptionRow) -> anyhow::Result<SubscriptionModel> {
         amount: money_of(row)?,
         require_confirmation: row.require_confirmation,
         start: at(row.start_at)?,
-        interval: interval_of(row)?,
+        interval: row.unit,
         period: count(row.period),
         max_periods: row.max_periods.map(count),
         culture: &row.culture,
-        status: status_of(row)?,
+        status: row.status,
         successful: count(row.successful),
         failed: count(row.failed),
         last: row.last_at.map(at).transpose()?,

@@ -3,7 +3,6 @@
 //! (`mail::billing`, in the subscription's language) and puts it in the messages outbox inside
 //! the caller's transaction, the one that changes the subscription, so no notice is lost.
 
-use oblako_core::ids::SiteId;
 use oblako_core::money::{Currency, Money};
 use oblako_store::Tx;
 use oblako_store::subscriptions::SubscriptionRow;
@@ -36,8 +35,8 @@ pub struct PayerNotice {
     pub culture: String,
     /// Charge amount, minor units, and its currency.
     pub amount: i64,
-    /// ISO currency.
-    pub currency: String,
+    /// Its currency.
+    pub currency: Currency,
     /// Purpose.
     pub description: String,
     /// The next charge's date, Unix ms, if any.
@@ -53,7 +52,7 @@ pub fn payer_notice(kind: NoticeKind, row: &SubscriptionRow) -> Option<PayerNoti
         email,
         culture: row.culture.clone(),
         amount: row.amount,
-        currency: row.currency.clone(),
+        currency: row.currency,
         description: row.description.clone().unwrap_or_default(),
         next_at: row.next_at,
     })
@@ -61,7 +60,7 @@ pub fn payer_notice(kind: NoticeKind, row: &SubscriptionRow) -> Option<PayerNoti
 
 /// The payer's self-service link for `row`, valid from `now_ms`.
 pub fn manage_url(state: &Gateway, row: &SubscriptionRow, now_ms: i64) -> String {
-    let token = manage_link::token(&state.secrets, SiteId(row.site_id), &row.id, now_ms);
+    let token = manage_link::token(&state.secrets, row.site_id, &row.id, now_ms);
     manage_link::url(&state.settings.public_url, &token)
 }
 
@@ -87,8 +86,7 @@ pub async fn queue(
         tracing::info!(subscription = %row.id, ?kind, "payer notice skipped: no e-mail");
         return Ok(None);
     };
-    let currency = Currency::from_code(&notice.currency)
-        .ok_or_else(|| anyhow::anyhow!("subscription {} has currency {}", row.id, row.currency))?;
+    let currency = notice.currency;
     let manage = manage_url(state, row, now_ms);
     let what = match kind {
         NoticeKind::UpcomingCharge => BillingNotice::Upcoming {
@@ -113,7 +111,7 @@ pub async fn queue(
     let reference = format!("subscription:{}", row.id);
     queue_email(
         tx,
-        Some(SiteId(row.site_id)),
+        Some(row.site_id),
         &notice.email,
         &email,
         &reference,

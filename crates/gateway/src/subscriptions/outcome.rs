@@ -5,7 +5,7 @@
 
 use oblako_core::payment::Status as PaymentStatus;
 use oblako_core::reason::ReasonCode;
-use oblako_core::subscription::Billing;
+use oblako_core::subscription::{Billing, Status};
 use oblako_store::Tx;
 use oblako_store::subscriptions::charges::ChargeJob;
 use oblako_store::subscriptions::{self, SubscriptionRow};
@@ -25,18 +25,15 @@ pub async fn ran_of(state: &Gateway, payee: Payee<'_>, transaction_id: i64) -> a
     let row = transactions::get(&state.db, site, mode, transaction_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("transaction {transaction_id} vanished"))?;
-    Ok(if approved(&row.status) {
+    Ok(if approved(row.status) {
         Ran::Approved
     } else {
         Ran::Declined
     })
 }
 
-pub fn approved(status: &str) -> bool {
-    matches!(
-        PaymentStatus::parse(status),
-        Some(PaymentStatus::Authorized | PaymentStatus::Completed)
-    )
+pub fn approved(status: PaymentStatus) -> bool {
+    matches!(status, PaymentStatus::Authorized | PaymentStatus::Completed)
 }
 
 /// What applying an outcome queued, to wake the workers after the commit.
@@ -67,7 +64,7 @@ pub struct Moved {
     /// The row to write.
     pub sub: SubscriptionRow,
     /// Its status before.
-    pub before: &'static str,
+    pub before: Status,
     /// Whether the charge was approved.
     pub approved: bool,
 }
@@ -88,7 +85,7 @@ pub fn moved_on(
     payment: &TransactionRow,
     now: i64,
 ) -> anyhow::Result<Option<Moved>> {
-    let approved = approved(&payment.status);
+    let approved = approved(payment.status);
     let before: Billing = billing_of(sub)?;
     let schedule = schedule_of(sub)?;
     let after = if before.period_index != job.period_index || !before.status.is_billing() {
@@ -106,7 +103,7 @@ pub fn moved_on(
         apply(&mut moved, &after, &schedule, now);
         Moved {
             sub: moved,
-            before: before.status.as_str(),
+            before: before.status,
             approved,
         }
     }))
@@ -125,10 +122,10 @@ pub async fn apply_outcome(
     now: i64,
 ) -> anyhow::Result<Applied> {
     let (site, mode) = (payee.site.id, payee.mode);
-    if PaymentStatus::parse(&payment.status) == Some(PaymentStatus::Processing) {
+    if payment.status == PaymentStatus::Processing {
         anyhow::bail!("transaction {} of job {} is unsettled", payment.id, job.id);
     }
-    let approved = approved(&payment.status);
+    let approved = approved(payment.status);
     let sub = subscriptions::get_for_update(tx, site, mode, &job.subscription_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("subscription {} vanished", job.subscription_id))?;
@@ -167,7 +164,7 @@ pub async fn write_moved(
     };
     let mut mailed = false;
     if !moved.approved {
-        let kind = if sub.status == "Rejected" {
+        let kind = if sub.status == Status::Rejected {
             NoticeKind::Cancelled
         } else {
             NoticeKind::FailedCharge

@@ -2,7 +2,6 @@
 //! changes a subscription's status, when the site has Recurrent switched on.
 //! `subscriptions/update` never calls this, even when it re-activates (spec §3.20).
 
-use oblako_core::ids::{Mode, SiteId};
 use oblako_protocol::notification::{
     FormEncoding, Notification, NotificationKind, SubscriptionInterval, SubscriptionNotice,
     SubscriptionStatus,
@@ -12,7 +11,7 @@ use oblako_store::notifications::{self, NewNotification};
 use oblako_store::subscriptions::SubscriptionRow;
 
 use crate::notify::outbox::NoticeSettings;
-use crate::subscriptions::{at, interval_of, money_of, status_of};
+use crate::subscriptions::{at, money_of};
 
 fn wire_status(status: oblako_core::subscription::Status) -> SubscriptionStatus {
     use oblako_core::subscription::Status;
@@ -44,9 +43,9 @@ pub fn notice_of(row: &SubscriptionRow) -> anyhow::Result<SubscriptionNotice> {
         amount: money_of(row)?,
         require_confirmation: row.require_confirmation,
         start_date: at(row.start_at)?,
-        interval: wire_interval(interval_of(row)?),
+        interval: wire_interval(row.unit),
         period: u32::try_from(row.period)?,
-        status: wire_status(status_of(row)?),
+        status: wire_status(row.status),
         successful_transactions_number: u32::try_from(row.successful)?,
         failed_transactions_number: u32::try_from(row.failed)?,
         max_periods: row.max_periods.map(u32::try_from).transpose()?,
@@ -67,8 +66,7 @@ pub async fn announce_status(
     let Some(wanted) = settings.wanted(NotificationKind::Recurrent) else {
         return Ok(false);
     };
-    let mode = Mode::parse(&row.mode)
-        .ok_or_else(|| anyhow::anyhow!("subscription {} has mode {:?}", row.id, row.mode))?;
+    let mode = row.mode;
     anyhow::ensure!(
         settings.mode() == mode,
         "{} settings loaded to announce a {mode} subscription",
@@ -79,7 +77,7 @@ pub async fn announce_status(
     notifications::enqueue(
         tx,
         &NewNotification {
-            site: SiteId(row.site_id),
+            site: row.site_id,
             mode,
             transaction_id: None,
             kind: NotificationKind::Recurrent.name(),

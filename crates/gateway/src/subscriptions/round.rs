@@ -30,7 +30,7 @@ mod settle;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use oblako_core::ids::{Mode, SiteId};
+use oblako_core::ids::Mode;
 use oblako_protocol::notification::NotificationKind;
 use oblako_store::acquirer;
 use oblako_store::sites::Site;
@@ -43,7 +43,7 @@ use crate::notify::outbox::NoticeSettings;
 use crate::settlement::Payee;
 use crate::subscriptions::billing::Payees;
 use crate::subscriptions::billing_of;
-use crate::subscriptions::charge::{Ran, charge_of, mode_of};
+use crate::subscriptions::charge::{Ran, charge_of};
 use crate::vault::TokenCard;
 
 /// What a round did with its jobs: each one's end, and the jobs left to `charge::run`.
@@ -175,7 +175,7 @@ async fn sort(
     for job in fresh {
         let sub = subs
             .get(&job.subscription_id)
-            .filter(|s| !clocked.contains(&s.site_id));
+            .filter(|s| !clocked.contains(&s.site_id.0));
         let card = cards.remove(&job.subscription_id);
         match plain_job(state, payees, sub, card).await {
             Ok(Some(payer)) => plain.push(Plain { job, payer }),
@@ -197,11 +197,11 @@ async fn plain_job(
     let Some(sub) = sub.filter(|s| s.receipt.is_none()) else {
         return Ok(None);
     };
-    let mode = mode_of(sub)?;
+    let mode = sub.mode;
     if mode != Mode::Test {
         return Ok(None);
     }
-    let site_id = SiteId(sub.site_id);
+    let site_id = sub.site_id;
     let settings = NoticeSettings::load(state, site_id, mode).await?;
     if settings.wanted(NotificationKind::Check).is_some() {
         return Ok(None);

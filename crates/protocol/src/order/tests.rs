@@ -136,10 +136,10 @@ fn statuses_have_names_and_codes() {
         OrderStatus::Paid,
         OrderStatus::Cancelled,
     ] {
-        assert_eq!(OrderStatus::parse(status.name()), Some(status));
+        assert_eq!(OrderStatus::parse(status.as_str()), Some(status));
     }
     assert_eq!(
-        (OrderStatus::Created.code(), OrderStatus::Created.name()),
+        (OrderStatus::Created.code(), OrderStatus::Created.as_str()),
         (0, "Created")
     );
     assert_eq!(OrderStatus::parse("Expired"), None);

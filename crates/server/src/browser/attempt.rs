@@ -128,15 +128,15 @@ async fn settle(
     let Some(row) = transactions::get(&state.db, scope.site, scope.mode, id).await? else {
         return Err(anyhow::anyhow!("transaction {id} of an attempt vanished").into());
     };
-    match Status::parse(&row.status) {
-        Some(Status::AwaitingAuthentication) => {
+    match row.status {
+        Status::AwaitingAuthentication => {
             crate::sweeper::abandon_authentication(state, &row).await?;
             Ok(None)
         }
-        Some(Status::Processing) | None => Ok(None),
-        Some(Status::Authorized | Status::Completed) => Ok(Some(outcome(&row, viewer, "paid"))),
-        Some(Status::Declined) => Ok(Some(outcome(&row, viewer, "declined"))),
-        Some(Status::Cancelled) => Ok(Some(cancelled(Some(model_of(&row, viewer))))),
+        Status::Processing => Ok(None),
+        Status::Authorized | Status::Completed => Ok(Some(outcome(&row, viewer, "paid"))),
+        Status::Declined => Ok(Some(outcome(&row, viewer, "declined"))),
+        Status::Cancelled => Ok(Some(cancelled(Some(model_of(&row, viewer))))),
     }
 }
 

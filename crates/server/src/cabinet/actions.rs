@@ -15,6 +15,7 @@
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use axum::response::Response;
+use oblako_core::payment::Status;
 use oblako_core::staff::Action;
 use oblako_store::transactions::TransactionRow;
 use oblako_store::transactions::search;
@@ -67,12 +68,12 @@ pub struct Offer {
 
 /// The actions the session's role may take on `t` in its current status.
 pub fn offers(s: &Session, t: &TransactionRow) -> Vec<Offer> {
-    if !s.can(Action::MoveMoney) || t.kind != "payment" {
+    if !s.can(Action::MoveMoney) || t.kind != oblako_core::payment::Kind::Payment {
         return Vec::new();
     }
     let major = super::transactions::major;
-    match t.status.as_str() {
-        "Authorized" => vec![
+    match t.status {
+        Status::Authorized => vec![
             Offer {
                 kind: Kind::Confirm,
                 up_to: major(&t.amount),
@@ -82,7 +83,7 @@ pub fn offers(s: &Session, t: &TransactionRow) -> Vec<Offer> {
                 up_to: String::new(),
             },
         ],
-        "Completed" if t.captured > t.refunded => {
+        Status::Completed if t.captured > t.refunded => {
             vec![Offer {
                 kind: Kind::Refund,
                 up_to: major(&(t.captured - t.refunded)),
@@ -112,7 +113,7 @@ impl oblako_gateway::once::Stored for Outcome {
 
 /// What the page saw of `t` when it offered its forms.
 pub fn seen(t: &TransactionRow) -> String {
-    format!("{}:{}:{}", t.status, t.captured, t.refunded)
+    format!("{}:{}:{}", t.status.as_str(), t.captured, t.refunded)
 }
 
 /// Runs a checked action once per form (see the module's head).
@@ -127,9 +128,7 @@ pub async fn perform(
     use oblako_gateway::once::{self, Once};
     use oblako_gateway::payments::manage::{Action as Move, manage};
     use oblako_store::idempotency::KeyRef;
-    let mode = oblako_core::ids::Mode::parse(&t.mode)
-        .ok_or_else(|| anyhow::anyhow!("transaction {} has mode {:?}", t.id, t.mode))?;
-    let site_id = oblako_core::ids::SiteId(t.site_id);
+    let (mode, site_id) = (t.mode, t.site_id);
     let site = oblako_store::sites::site(&state.db, site_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("transaction {} has no site", t.id))?;
@@ -187,7 +186,7 @@ pub async fn perform(
         t.id,
         amount.map(super::transactions::major).unwrap_or_default()
     );
-    super::audit::note(state, s, kind.as_str(), Some(t.site_id), &detail).await?;
+    super::audit::note(state, s, kind.as_str(), Some(t.site_id.0), &detail).await?;
     Ok(outcome)
 }
 

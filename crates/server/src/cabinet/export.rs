@@ -11,7 +11,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use oblako_core::ids::AccountId;
+use oblako_core::ids::{AccountId, Mode};
 use oblako_core::staff::Action;
 use oblako_store::Db;
 use oblako_store::transactions::TransactionRow;
@@ -63,11 +63,11 @@ fn cells(r: &TransactionRow) -> [String; 21] {
         r.id.to_string(),
         when(r.created_at),
         r.site_id.to_string(),
-        (r.mode == "test").to_string(),
-        r.kind.clone(),
-        r.status.clone(),
+        (r.mode == Mode::Test).to_string(),
+        r.kind.as_str().to_owned(),
+        r.status.as_str().to_owned(),
         major(r.amount),
-        r.currency.clone(),
+        r.currency.code().to_owned(),
         major(r.captured),
         major(r.refunded),
         opt(&r.invoice_id),

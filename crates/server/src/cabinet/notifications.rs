@@ -219,8 +219,8 @@ pub async fn of_transaction(
     state: &AppState,
     t: &oblako_store::transactions::TransactionRow,
 ) -> anyhow::Result<Vec<(Notification, Vec<AttemptRow>)>> {
-    let mode = Mode::parse(&t.mode).unwrap_or(Mode::Test);
-    let site = oblako_core::ids::SiteId(t.site_id);
+    let mode = t.mode;
+    let site = t.site_id;
     let listed = notifications::of_payment(&state.db, site, mode, t.id).await?;
     if listed.is_empty() {
         return Ok(Vec::new());
@@ -252,10 +252,7 @@ pub async fn notification_resend(
         else {
             return Ok(page::not_found(s.lang));
         };
-        let (site, mode) = (
-            oblako_core::ids::SiteId(t.site_id),
-            Mode::parse(&t.mode).unwrap_or(Mode::Test),
-        );
+        let (site, mode) = (t.site_id, t.mode);
         let own = notifications::get(&state.db, site, mode, notification)
             .await?
             .filter(|n| n.transaction_id == Some(t.id));
@@ -268,7 +265,7 @@ pub async fn notification_resend(
                 &state,
                 &s,
                 "notification_resend",
-                Some(t.site_id),
+                Some(t.site_id.0),
                 &format!("notification {notification}"),
             )
             .await?;

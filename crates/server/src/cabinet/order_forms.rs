@@ -12,6 +12,7 @@
 use axum::extract::{Path, State};
 use axum::response::Response;
 use oblako_core::ids::{Mode, SiteId};
+use oblako_core::order::OrderStatus;
 use oblako_core::staff::Action;
 use oblako_protocol::order::CreateOrder;
 use oblako_protocol::params::Params;
@@ -157,12 +158,6 @@ async fn own(state: &AppState, s: &Session, id: &str) -> Result<OrderRow, Respon
     }
 }
 
-fn place(row: &OrderRow) -> anyhow::Result<(SiteId, Mode)> {
-    let mode = Mode::parse(&row.mode)
-        .ok_or_else(|| anyhow::anyhow!("order {} has mode {:?}", row.public_id, row.mode))?;
-    Ok((SiteId(row.site_id), mode))
-}
-
 /// `POST /cabinet/orders/{id}/{action}`: `resend` or `cancel`.
 pub async fn order_action(
     State(state): State<AppState>,
@@ -178,7 +173,7 @@ pub async fn order_action(
     }
     let to = page_of(&row.public_id);
     let done = async {
-        let (site, mode) = place(&row)?;
+        let (site, mode) = (row.site_id, row.mode);
         let parts = [row.public_id.as_str(), action.as_str(), form.seen.as_str()];
         once_per_form(&state, &s, (site, mode), &parts, &to, || async {
             let done = if action == "cancel" {
@@ -211,7 +206,7 @@ pub async fn order_action(
 }
 
 async fn resend(state: &AppState, site: SiteId, row: &OrderRow, to: &str) -> anyhow::Result<Done> {
-    if row.status != "Created" {
+    if row.status != OrderStatus::Created {
         return Ok(Done::Refused(NOT_OPEN.into()));
     }
     let Some(site) = oblako_store::sites::site(&state.db, site).await? else {

@@ -136,7 +136,7 @@ pub async fn order_page(
                 f: Frame::new(&s, "orders"),
                 link: crate::orders::order_url(&state, &o.public_id),
                 can_manage: s.can(Action::ManageOrders),
-                open: o.status == "Created",
+                open: o.status == oblako_core::order::OrderStatus::Created,
                 seen: seen(&o, messages.len()),
                 messages,
                 o,

@@ -10,7 +10,6 @@
 
 use axum::extract::{Path, State};
 use axum::response::Response;
-use oblako_core::ids::{Mode, SiteId};
 use oblako_core::staff::Action;
 use oblako_protocol::params::Params;
 use oblako_store::subscriptions::SubscriptionRow;
@@ -54,12 +53,6 @@ async fn own(state: &AppState, s: &Session, id: &str) -> Result<SubscriptionRow,
     }
 }
 
-fn place(row: &SubscriptionRow) -> anyhow::Result<(SiteId, Mode)> {
-    let mode = Mode::parse(&row.mode)
-        .ok_or_else(|| anyhow::anyhow!("subscription {} has mode {:?}", row.id, row.mode))?;
-    Ok((SiteId(row.site_id), mode))
-}
-
 fn page_of(id: &str) -> String {
     format!("/cabinet/subscriptions/{id}")
 }
@@ -76,7 +69,7 @@ pub async fn subscription_cancel(
     };
     let to = page_of(&row.id);
     let done = async {
-        let (site, mode) = place(&row)?;
+        let (site, mode) = (row.site_id, row.mode);
         let parts = [row.id.as_str(), "cancel", form.seen.as_str()];
         once_per_form(&state, &s, (site, mode), &parts, &to, || async {
             let done = match manage::cancel(&state, site, mode, &row.id).await {
@@ -105,7 +98,7 @@ fn changes(form: &ChangeForm, row: &SubscriptionRow) -> Result<Changes, String> 
         pairs.push(("Amount", amount));
     }
     let interval = form.interval.trim();
-    if interval != row.unit {
+    if interval != row.unit.as_str() {
         pairs.push(("Interval", interval.to_owned()));
     }
     let period = form.period.trim();
@@ -166,7 +159,7 @@ pub async fn subscription_change(
     };
     let to = page_of(&row.id);
     let done = async {
-        let (site, mode) = place(&row)?;
+        let (site, mode) = (row.site_id, row.mode);
         let detail = format!(
             "{} amount={} interval={} period={} max_periods={}",
             row.id,

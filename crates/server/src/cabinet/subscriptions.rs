@@ -8,6 +8,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use oblako_core::staff::Action;
+use oblako_core::subscription::Status;
 use oblako_store::messages::{self, Message};
 use oblako_store::subscriptions::SubscriptionRow;
 use oblako_store::subscriptions::search::{self, ChargeLine, Cursor, Search, Summary};
@@ -162,7 +163,7 @@ pub async fn subscription_page(
             &OnePage {
                 f: Frame::new(&s, "subscriptions"),
                 can_manage: s.can(Action::ManageSubscriptions),
-                can_cancel: matches!(sub.status.as_str(), "Active" | "PastDue"),
+                can_cancel: matches!(sub.status, Status::Active | Status::PastDue),
                 seen: seen(&sub),
                 amount: super::transactions::major(sub.amount),
                 charges,

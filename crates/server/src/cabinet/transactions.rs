@@ -1,6 +1,8 @@
 //! The transactions pages: the account's payments and refunds with search, filters, totals per
-//! currency (of the last 30 days when the filter names neither a key nor a period) and keyset
-//! pagination (`before` the last id shown), and one transaction's page.
+//! currency and keyset pagination (`before` the last id shown), and one transaction's page.
+//! Totals of a filter by site, mode, status, operation, currency and period alone come from the
+//! per-day totals (`oblako_store::daily_totals`), so without a period they cover the whole
+//! history; a card or amount filter without a key or period totals the last 30 days.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -20,10 +22,12 @@ pub const PAGE: i64 = 50;
 pub const RECENT_TOTALS_MS: i64 = 30 * 24 * 3600 * 1000;
 
 /// Whether `s` names neither an exact key (transaction id, InvoiceId, AccountId, e-mail, last
-/// four) nor a period: its totals would read the account's whole history, so they cover the
-/// last [`RECENT_TOTALS_MS`] instead.
+/// four) nor a period, and the per-day totals cannot answer it (a card's first six or an
+/// amount range): its totals would scan the account's whole history, so they cover the last
+/// [`RECENT_TOTALS_MS`] instead.
 fn broad(s: &Search) -> bool {
-    s.id.is_none()
+    !oblako_store::daily_totals::answers(s)
+        && s.id.is_none()
         && s.invoice_id.is_none()
         && s.payer_account.is_none()
         && s.email.is_none()
@@ -234,9 +238,9 @@ pub async fn transaction_page(
         let Some(t) = search::of_account(&state.db, s.account(), id).await? else {
             return Ok(page::not_found(s.lang));
         };
-        let refunds = if t.kind == "payment" {
+        let refunds = if t.kind == oblako_core::payment::Kind::Payment {
             let by_original = Search {
-                site: Some(t.site_id),
+                site: Some(t.site_id.0),
                 kind: Some("refund".into()),
                 original: Some(t.id),
                 ..Search::default()

@@ -88,11 +88,11 @@ pub async fn link(
 ) -> anyhow::Result<()> {
     let row = subscriptions::by_id(db, &args.id)
         .await?
-        .filter(|r| r.site_id == args.site);
+        .filter(|r| r.site_id.0 == args.site);
     let Some(row) = row else {
         anyhow::bail!("site {} has no subscription {}", args.site, args.id);
     };
-    let token = manage_link::token(secrets, SiteId(row.site_id), &row.id, now);
+    let token = manage_link::token(secrets, row.site_id, &row.id, now);
     println!("{}", manage_link::url(&config.public_url(), &token));
     Ok(())
 }

@@ -14,7 +14,8 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use oblako_core::ids::Mode;
-use oblako_core::money::{Currency, Money};
+use oblako_core::money::Money;
+use oblako_core::subscription::{Interval, Status};
 use oblako_protocol::amount::amount_fixed;
 use oblako_protocol::params::Params;
 use oblako_store::sites;
@@ -145,38 +146,37 @@ struct Page<'a> {
 }
 
 /// How often the subscription charges, in the payer's words.
-pub fn schedule_words(unit: &str, period: i64, english: bool) -> String {
+pub fn schedule_words(unit: Interval, period: i64, english: bool) -> String {
+    use Interval::{Day, Month, Week};
     match (unit, period, english) {
-        ("Day", 1, false) => "ежедневно".into(),
-        ("Week", 1, false) => "еженедельно".into(),
-        ("Month", 1, false) => "ежемесячно".into(),
-        ("Day", n, false) => format!("каждые {n} дн."),
-        ("Week", n, false) => format!("каждые {n} нед."),
-        (_, n, false) => format!("каждые {n} мес."),
-        ("Day", 1, true) => "every day".into(),
-        ("Week", 1, true) => "every week".into(),
-        ("Month", 1, true) => "every month".into(),
-        ("Day", n, true) => format!("every {n} days"),
-        ("Week", n, true) => format!("every {n} weeks"),
-        (_, n, true) => format!("every {n} months"),
+        (Day, 1, false) => "ежедневно".into(),
+        (Week, 1, false) => "еженедельно".into(),
+        (Month, 1, false) => "ежемесячно".into(),
+        (Day, n, false) => format!("каждые {n} дн."),
+        (Week, n, false) => format!("каждые {n} нед."),
+        (Month, n, false) => format!("каждые {n} мес."),
+        (Day, 1, true) => "every day".into(),
+        (Week, 1, true) => "every week".into(),
+        (Month, 1, true) => "every month".into(),
+        (Day, n, true) => format!("every {n} days"),
+        (Week, n, true) => format!("every {n} weeks"),
+        (Month, n, true) => format!("every {n} months"),
     }
 }
 
 /// The status in the payer's words.
-pub fn status_words(status: &str, english: bool) -> &'static str {
+pub fn status_words(status: Status, english: bool) -> &'static str {
     match (status, english) {
-        ("Active", false) => "Активна",
-        ("PastDue", false) => "Просрочена: последнее списание не прошло",
-        ("Cancelled", false) => "Отменена",
-        ("Rejected", false) => "Отклонена: списания не прошли",
-        ("Expired", false) => "Завершена",
-        ("Active", true) => "Active",
-        ("PastDue", true) => "Past due: the last charge failed",
-        ("Cancelled", true) => "Cancelled",
-        ("Rejected", true) => "Rejected: the charges failed",
-        ("Expired", true) => "Finished",
-        (_, false) => "Неизвестен",
-        (_, true) => "Unknown",
+        (Status::Active, false) => "Активна",
+        (Status::PastDue, false) => "Просрочена: последнее списание не прошло",
+        (Status::Cancelled, false) => "Отменена",
+        (Status::Rejected, false) => "Отклонена: списания не прошли",
+        (Status::Expired, false) => "Завершена",
+        (Status::Active, true) => "Active",
+        (Status::PastDue, true) => "Past due: the last charge failed",
+        (Status::Cancelled, true) => "Cancelled",
+        (Status::Rejected, true) => "Rejected: the charges failed",
+        (Status::Expired, true) => "Finished",
     }
 }
 
@@ -205,7 +205,7 @@ pub(crate) async fn resolve(
         return Ok(None);
     };
     let row = subscriptions::by_id(&state.db, &link.subscription_id).await?;
-    Ok(row.filter(|r| r.site_id == link.site.0).map(|r| (link, r)))
+    Ok(row.filter(|r| r.site_id == link.site).map(|r| (link, r)))
 }
 
 /// `GET /my/{token}`.
@@ -231,23 +231,22 @@ pub(crate) async fn render(
         .await?
         .map(|s| s.name)
         .unwrap_or_default();
-    let currency = Currency::from_code(&row.currency)
-        .ok_or_else(|| anyhow::anyhow!("subscription {} has currency {}", row.id, row.currency))?;
+    let currency = row.currency;
     let money = Money::new(row.amount, currency);
     let amount = format!("{} {}", amount_fixed(money), money.currency.code());
     let next = row.next_at.and_then(|at| {
         let at = jiff::Timestamp::from_millisecond(at).ok()?;
         Some(at.strftime("%Y-%m-%d %H:%M UTC").to_string())
     });
-    let cancellable = matches!(row.status.as_str(), "Active" | "PastDue");
-    let mode = Mode::parse(&row.mode);
+    let cancellable = row.status.is_billing();
+    let mode = row.mode;
     let public_id = sites::keys_of(&state.db, link.site)
         .await?
         .into_iter()
-        .find(|k| Some(k.mode) == mode)
+        .find(|k| k.mode == mode)
         .map(|k| k.public_id)
         .unwrap_or_default();
-    let (card, button) = match Purpose::of(&row.status) {
+    let (card, button) = match Purpose::of(row.status) {
         Some(Purpose::Charge) => (
             Some((t.pay_title, t.pay_hint.to_owned())),
             format!("{} {amount}", order::texts_for(&row.culture).pay),
@@ -266,21 +265,21 @@ pub(crate) async fn render(
     let page = Page {
         t,
         lang: if english { "en" } else { "ru" },
-        note: (row.status == "Cancelled").then_some(t.cancelled),
+        note: (row.status == Status::Cancelled).then_some(t.cancelled),
         merchant: &merchant,
         description: row.description.as_deref().unwrap_or_default(),
         amount,
-        schedule: schedule_words(&row.unit, row.period, english),
+        schedule: schedule_words(row.unit, row.period, english),
         next,
-        status: status_words(&row.status, english),
-        status_class: &row.status,
+        status: status_words(row.status, english),
+        status_class: row.status.as_str(),
         cancellable,
         token,
         outcome,
         card: card.map(|(title, hint)| CardSection {
             title,
             hint,
-            test_mode: mode == Some(Mode::Test),
+            test_mode: mode == Mode::Test,
         }),
         w: order::texts_for(&row.culture),
         f: crate::browser::texts::for_language(if english { "en" } else { "ru" }),
@@ -338,8 +337,7 @@ async fn cancel(state: &AppState, token: &str) -> anyhow::Result<Option<()>> {
     let Some((link, row)) = resolve(state, token).await? else {
         return Ok(None);
     };
-    let mode = Mode::parse(&row.mode)
-        .ok_or_else(|| anyhow::anyhow!("subscription {} has mode {:?}", row.id, row.mode))?;
+    let mode = row.mode;
     let done = manage::cancel(state, link.site, mode, &row.id)
         .await
         .map_err(|e| anyhow::anyhow!("cancel {}: {e}", row.id))?;

@@ -11,7 +11,7 @@
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use oblako_core::ids::{Mode, SiteId};
+use oblako_core::ids::Mode;
 use oblako_core::payment::Stage;
 use oblako_protocol::payment_request::PaymentFields;
 use oblako_store::sites;
@@ -106,9 +106,8 @@ async fn owner(
     state: &AppState,
     row: &SubscriptionRow,
 ) -> anyhow::Result<(sites::Site, Mode, String)> {
-    let id = SiteId(row.site_id);
-    let mode = Mode::parse(&row.mode)
-        .ok_or_else(|| anyhow::anyhow!("subscription {} has mode {:?}", row.id, row.mode))?;
+    let id = row.site_id;
+    let mode = row.mode;
     let site = sites::site(&state.db, id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("subscription {}: site {} is gone", row.id, id.0))?;
@@ -134,7 +133,7 @@ async fn pay_with_card(
         purpose,
         culture: row.culture.clone(),
     };
-    let Some(purpose) = Purpose::of(&row.status) else {
+    let Some(purpose) = Purpose::of(row.status) else {
         let why = if english {
             "This subscription no longer takes payments."
         } else {

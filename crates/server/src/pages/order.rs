@@ -273,7 +273,7 @@ async fn render(state: &AppState, id: &str, headers: &HeaderMap) -> anyhow::Resu
         row: &row,
         amount: lang.money(money_of(&row)),
         status: t.status_words(status),
-        status_class: status.name(),
+        status_class: status.as_str(),
         closed: match status {
             OrderStatus::Created => None,
             OrderStatus::Paid => Some(t.already_paid),

@@ -7,7 +7,6 @@
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::Response;
-use oblako_core::ids::{Mode, SiteId};
 use oblako_core::payment::Status;
 use oblako_protocol::order::OrderStatus;
 use oblako_protocol::reasons::{Culture, cardholder_message};
@@ -158,19 +157,18 @@ pub async fn after_refusal(
         OrderStatus::Cancelled => return Ok(Ending::Cancelled),
         OrderStatus::Created => {}
     }
-    let (Some(current), Some(mode)) = (row.transaction_id, Mode::parse(&row.mode)) else {
+    let (Some(current), mode) = (row.transaction_id, row.mode) else {
         return Ok(Ending::NotCompleted);
     };
-    let Some(attempt) = transactions::get(&state.db, SiteId(row.site_id), mode, current).await?
-    else {
+    let Some(attempt) = transactions::get(&state.db, row.site_id, mode, current).await? else {
         return Ok(Ending::NotCompleted);
     };
     let lang = Lang::from_culture(&row.culture);
-    Ok(match Status::parse(&attempt.status) {
-        Some(Status::Processing) => Ending::Processing,
-        Some(Status::Completed | Status::Authorized) => Ending::AlreadyPaid,
+    Ok(match attempt.status {
+        Status::Processing => Ending::Processing,
+        Status::Completed | Status::Authorized => Ending::AlreadyPaid,
         // The answer of a check the payer already failed: that decline again, not a new error.
-        Some(Status::Declined) if answered == Some(current) => {
+        Status::Declined if answered == Some(current) => {
             let code = i32::try_from(attempt.reason_code).unwrap_or_default();
             Ending::Declined(cardholder_message(code, Culture::from_name(lang.code())).to_owned())
         }

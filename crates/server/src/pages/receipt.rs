@@ -6,7 +6,6 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use oblako_core::ids::SiteId;
 use oblako_store::receipts;
 
 use crate::pages::{Lang, Problem, error_page, html};
@@ -63,7 +62,7 @@ async fn render(state: &AppState, id: &str) -> anyhow::Result<Option<String>> {
     let Some(printed) = load(state, id).await? else {
         return Ok(None);
     };
-    let merchant = oblako_store::sites::site(&state.db, SiteId(printed.row.site_id))
+    let merchant = oblako_store::sites::site(&state.db, printed.row.site_id)
         .await?
         .map(|s| s.name)
         .unwrap_or_default();

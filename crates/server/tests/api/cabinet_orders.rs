@@ -75,7 +75,7 @@ async fn an_order_made_from_the_form_is_paid_through_its_link_and_listed_paid() 
     assert_eq!(
         (
             row.amount,
-            row.currency.as_str(),
+            row.currency.code(),
             row.status.as_str(),
             row.mode.as_str()
         ),

@@ -19,6 +19,7 @@ mod cabinet_costs;
 mod cabinet_orders;
 mod cabinet_settings;
 mod cabinet_subscriptions;
+mod cabinet_totals;
 mod checkout_browser;
 mod connections;
 mod crash_settings;

@@ -310,7 +310,9 @@ async fn agree(app: &TestApp, models: &[Model]) -> Result<(), String> {
         if (row.status.as_str(), row.captured, row.refunded) != (m.status, m.captured, m.refunded) {
             return Err(format!(
                 "stored {} {} {} vs model {m:?}",
-                row.status, row.captured, row.refunded
+                row.status.as_str(),
+                row.captured,
+                row.refunded
             ));
         }
         if row.refunded > row.captured || row.captured > row.amount {

@@ -5,7 +5,9 @@
 //! operator sees both modes, labelled.
 
 use oblako_core::ids::{Mode, SiteId};
+use oblako_core::money::Currency;
 use oblako_core::payment::Notice;
+use oblako_core::payment::{Kind, Stage, Status};
 use oblako_server::notify::deliver::drain;
 use oblako_server::notify::outbox::{NoticeSettings, announce};
 use oblako_store::notifications::settings::{self, Settings};
@@ -204,12 +206,12 @@ async fn announced(app: &TestApp, mode: Mode) -> anyhow::Result<bool> {
     let new = NewTransaction {
         site,
         mode,
-        kind: "payment",
+        kind: Kind::Payment,
         original_id: None,
-        status: "Completed",
-        stage: "one",
+        status: Status::Completed,
+        stage: Stage::OneStage,
         amount: 100,
-        currency: "RUB",
+        currency: Currency::RUB,
         invoice_id: None,
         account_id: None,
         email: None,

@@ -4,6 +4,7 @@
 //! a declined payment, an order without the behavior, or one without `AccountId` makes none.
 
 use oblako_core::ids::SiteId;
+use oblako_core::payment::Status;
 use oblako_store::notifications::{self, ListFilter};
 use serde_json::{Value, json};
 
@@ -89,7 +90,7 @@ async fn a_paid_monthly_order_makes_its_subscription_once() {
     let payment = payments(&app)
         .await
         .into_iter()
-        .find(|p| p.status == "Completed")
+        .find(|p| p.status == Status::Completed)
         .unwrap();
     assert_eq!(payment.subscription_id.as_deref(), s["Id"].as_str());
     assert!(payment.token.is_some());
@@ -140,7 +141,7 @@ async fn weekly_declined_and_plain_orders() {
     let anonymous: Vec<_> = payments(&app)
         .await
         .into_iter()
-        .filter(|p| p.account_id.is_none() && p.status == "Completed")
+        .filter(|p| p.account_id.is_none() && p.status == Status::Completed)
         .collect();
     assert_eq!(anonymous.len(), 1);
     assert_eq!(anonymous[0].subscription_id, None, "no AccountId, no token");

@@ -4,6 +4,8 @@
 
 use axum::http::StatusCode;
 use oblako_core::ids::{Mode, SiteId};
+use oblako_core::order::OrderStatus;
+use oblako_core::payment::Status;
 use oblako_store::transactions::{self, StatusFilter};
 use serde_json::Value;
 
@@ -333,7 +335,7 @@ async fn three_d_secure_goes_through_the_acs_page_and_back_to_the_order() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(order.status, "Paid");
+    assert_eq!(order.status, OrderStatus::Paid);
     assert_eq!(
         order.transaction_id.map(|t| t.to_string()),
         Some(md.clone())
@@ -369,7 +371,7 @@ async fn sixteen_racing_payments_charge_once() {
     assert_eq!((paid, refused), (1, 15), "{replies:?}");
     let rows = payments(&app).await;
     assert_eq!(rows.len(), 1, "one transaction, one charge");
-    assert_eq!(rows[0].status, "Completed");
+    assert_eq!(rows[0].status, Status::Completed);
     let order = oblako_store::orders::by_link(&app.state.db, &id)
         .await
         .unwrap()
@@ -494,7 +496,7 @@ async fn a_voided_authorization_makes_the_order_payable_again() {
         StatusCode::OK
     );
     let first = order_row(&app, id).await;
-    assert_eq!(first.status, "Paid");
+    assert_eq!(first.status, OrderStatus::Paid);
     let auth = first.transaction_id.unwrap();
 
     let void = app
@@ -522,10 +524,10 @@ async fn a_voided_authorization_makes_the_order_payable_again() {
         StatusCode::OK
     );
     let again = order_row(&app, id).await;
-    assert_eq!(again.status, "Paid");
+    assert_eq!(again.status, OrderStatus::Paid);
     assert_ne!(again.transaction_id, Some(auth));
-    let statuses: Vec<String> = payments(&app).await.into_iter().map(|t| t.status).collect();
-    assert_eq!(statuses, ["Cancelled", "Authorized"]);
+    let statuses: Vec<Status> = payments(&app).await.into_iter().map(|t| t.status).collect();
+    assert_eq!(statuses, [Status::Cancelled, Status::Authorized]);
     // Confirming the new authorization keeps the order paid; a refund does too (money moved).
     let second = again.transaction_id.unwrap();
     let confirm = app
@@ -542,7 +544,7 @@ async fn a_voided_authorization_makes_the_order_payable_again() {
         )
         .await;
     assert_eq!(refund.json()["Success"], true, "{}", refund.json());
-    assert_eq!(order_row(&app, id).await.status, "Paid");
+    assert_eq!(order_row(&app, id).await.status, OrderStatus::Paid);
 }
 
 #[tokio::test]
@@ -567,7 +569,11 @@ async fn an_expired_hold_makes_the_order_payable_again() {
     oblako_server::sweeper::sweep_once(&app.state)
         .await
         .unwrap();
-    assert_eq!(order_row(&app, id).await.status, "Paid", "hold still valid");
+    assert_eq!(
+        order_row(&app, id).await.status,
+        OrderStatus::Paid,
+        "hold still valid"
+    );
     app.clock.advance_millis(2 * 60_000);
     let sweep = oblako_server::sweeper::sweep_once(&app.state)
         .await
@@ -578,14 +584,14 @@ async fn an_expired_hold_makes_the_order_payable_again() {
         (expired.status.as_str(), expired.paid_at),
         ("Created", None)
     );
-    assert_eq!(order_row(&app, other).await.status, "Paid");
+    assert_eq!(order_row(&app, other).await.status, OrderStatus::Paid);
     let (_, html) = page(&app, id).await;
     assert!(html.contains("<form"), "payable again: {html}");
     assert_eq!(
         pay(&app, id, "5205000000003055").await.status,
         StatusCode::OK
     );
-    assert_eq!(order_row(&app, id).await.status, "Paid");
+    assert_eq!(order_row(&app, id).await.status, OrderStatus::Paid);
 }
 
 #[tokio::test]
@@ -604,10 +610,10 @@ async fn a_new_payment_ends_an_attempt_left_at_the_acs_page() {
         StatusCode::OK
     );
     let paid = order_row(&app, id).await;
-    assert_eq!(paid.status, "Paid");
+    assert_eq!(paid.status, OrderStatus::Paid);
     assert_ne!(paid.transaction_id, Some(waiting));
-    let statuses: Vec<String> = payments(&app).await.into_iter().map(|t| t.status).collect();
-    assert_eq!(statuses, ["Cancelled", "Completed"]);
+    let statuses: Vec<Status> = payments(&app).await.into_iter().map(|t| t.status).collect();
+    assert_eq!(statuses, [Status::Cancelled, Status::Completed]);
 
     // The late answer of the abandoned challenge is refused and charges nothing.
     let late = app
@@ -624,8 +630,8 @@ async fn a_new_payment_ends_an_attempt_left_at_the_acs_page() {
         )
         .await;
     assert_eq!(post3ds.json()["Success"], false, "{}", post3ds.json());
-    let statuses: Vec<String> = payments(&app).await.into_iter().map(|t| t.status).collect();
-    assert_eq!(statuses, ["Cancelled", "Completed"]);
+    let statuses: Vec<Status> = payments(&app).await.into_iter().map(|t| t.status).collect();
+    assert_eq!(statuses, [Status::Cancelled, Status::Completed]);
 }
 
 #[tokio::test]
@@ -651,7 +657,7 @@ async fn racing_payments_after_a_left_challenge_charge_once() {
         .filter(|s| **s == StatusCode::CONFLICT)
         .count();
     assert_eq!((paid, refused), (1, 7), "{replies:?}");
-    let statuses: Vec<String> = payments(&app).await.into_iter().map(|t| t.status).collect();
-    assert_eq!(statuses, ["Cancelled", "Completed"]);
-    assert_eq!(order_row(&app, &id).await.status, "Paid");
+    let statuses: Vec<Status> = payments(&app).await.into_iter().map(|t| t.status).collect();
+    assert_eq!(statuses, [Status::Cancelled, Status::Completed]);
+    assert_eq!(order_row(&app, &id).await.status, OrderStatus::Paid);
 }

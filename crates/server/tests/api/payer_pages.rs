@@ -3,6 +3,7 @@
 //! the bank page asking for the code instead of failing the check.
 
 use axum::http::StatusCode;
+use oblako_core::payment::Status;
 
 use crate::helpers::{Reply, TestApp, form, hidden_field, pass_acs, request};
 use crate::orders::{create, pay, payments};
@@ -197,8 +198,8 @@ async fn a_repeated_answer_after_a_failed_check_shows_that_decline_again() {
     );
     assert_eq!(message(&html), message(&declined));
     assert!(!html.contains("awaiting"), "{html}");
-    let statuses: Vec<String> = payments(&app).await.into_iter().map(|t| t.status).collect();
-    assert_eq!(statuses, ["Declined"]);
+    let statuses: Vec<Status> = payments(&app).await.into_iter().map(|t| t.status).collect();
+    assert_eq!(statuses, [Status::Declined]);
 }
 
 #[tokio::test]
@@ -242,8 +243,8 @@ async fn confirming_without_a_code_asks_for_it() {
         !html.contains("name=\"PaRes\""),
         "no answer went back: {html}"
     );
-    let statuses: Vec<String> = payments(&app).await.into_iter().map(|t| t.status).collect();
-    assert_eq!(statuses, ["AwaitingAuthentication"]);
+    let statuses: Vec<Status> = payments(&app).await.into_iter().map(|t| t.status).collect();
+    assert_eq!(statuses, [Status::AwaitingAuthentication]);
     // Declining needs no code.
     let declined = submit("", "fail").await;
     assert_eq!(declined.status, StatusCode::OK);

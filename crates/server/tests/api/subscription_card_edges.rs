@@ -5,6 +5,7 @@
 
 use axum::http::StatusCode;
 use oblako_core::ids::{Mode, SiteId};
+use oblako_core::payment::Status;
 use oblako_server::subscriptions::billing::{drain, tick};
 use oblako_store::subscriptions::{self, charges};
 use oblako_store::transactions::TransactionRow;
@@ -124,14 +125,15 @@ async fn a_card_check_whose_void_was_lost_is_never_auto_confirmed() {
         "approved: the card changed"
     );
     let rows = of_subscription(&app, &id).await;
-    assert_eq!(rows[0].status, "Authorized");
+    assert_eq!(rows[0].status, Status::Authorized);
 
     app.clock.advance_millis(DAY_MS + 1);
     let swept = sweep_once(&app.state).await.unwrap();
     assert_eq!((swept.auto_confirmed, swept.expired), (0, 1));
     let rows = of_subscription(&app, &id).await;
     assert_eq!(
-        rows[0].status, "Cancelled",
+        rows[0].status,
+        Status::Cancelled,
         "the card check's hold is released, not captured"
     );
 }
@@ -184,7 +186,7 @@ async fn twelve_racing_posts_on_two_nodes_charge_the_due_slot_once() {
     let charges: Vec<TransactionRow> = of_subscription(&app, &id)
         .await
         .into_iter()
-        .filter(|t| t.amount == 39900 && t.status == "Completed")
+        .filter(|t| t.amount == 39900 && t.status == Status::Completed)
         .collect();
     assert_eq!(charges.len(), 1, "one charge for the slot");
     let m = sub(&app, &id).await;

@@ -1,7 +1,9 @@
 //! Scheduled transitions and the reconciler, driven by the manual clock.
 
 use oblako_core::ids::{Mode, SiteId};
+use oblako_core::money::Currency;
 use oblako_core::payment::Status;
+use oblako_core::payment::{Kind, Stage};
 use oblako_server::sweeper::{Sweep, sweep_once};
 use oblako_store::acquirer;
 use oblako_store::sites::{self, Settings};
@@ -119,12 +121,12 @@ async fn orphan_intent_expiring(app: &TestApp, number: &str, (yy, mm): (i16, i8)
     let new = NewTransaction {
         site,
         mode: Mode::Test,
-        kind: "payment",
+        kind: Kind::Payment,
         original_id: None,
-        status: Status::Processing.as_str(),
-        stage: "one",
+        status: Status::Processing,
+        stage: Stage::OneStage,
         amount: 900,
-        currency: "RUB",
+        currency: Currency::RUB,
         invoice_id: None,
         account_id: None,
         email: None,

@@ -38,9 +38,11 @@ pub struct RegisterRow {
     /// Its id.
     pub id: i64,
     /// The site.
-    pub site_id: i64,
-    /// `test` or `live`.
-    pub mode: String,
+    #[sqlx(try_from = "i64")]
+    pub site_id: SiteId,
+    /// Test or live.
+    #[sqlx(try_from = "crate::spelled::Spelled<Mode>")]
+    pub mode: Mode,
     /// The owner's INN.
     pub inn: String,
     /// Taxation systems, comma-separated codes.
@@ -164,8 +166,8 @@ pub async fn list(db: &Db, site: SiteId, mode: Mode) -> Result<Vec<RegisterRow>,
 /// first register in that mode.
 pub async fn for_update(
     tx: &mut Tx,
-    site: i64,
-    mode: &str,
+    site: SiteId,
+    mode: Mode,
     inn: Option<&str>,
 ) -> Result<Option<RegisterRow>, StoreError> {
     let sql = sqlx::AssertSqlSafe(format!(
@@ -174,7 +176,7 @@ pub async fn for_update(
         tx.row_lock()
     ));
     let row = on_tx!(tx, c => sqlx::query_as(sql)
-        .bind(site).bind(mode).bind(inn).fetch_optional(&mut **c).await)?;
+        .bind(site.0).bind(mode.as_str()).bind(inn).fetch_optional(&mut **c).await)?;
     Ok(row)
 }
 

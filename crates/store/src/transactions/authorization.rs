@@ -13,6 +13,8 @@
 //! token, a subscription, a notification) uses [`super::insert_returning`],
 //! [`super::transition_returning`] and `acquirer` inside its own [`crate::Tx`] instead.
 
+use oblako_core::payment::Status;
+
 use super::grouped::{Pay, Settle};
 use super::{Change, NewTransaction, TransactionRow};
 use crate::{Db, StoreError, acquirer};
@@ -48,7 +50,7 @@ pub async fn insert_with_intent(
 pub async fn settle_with_intent(
     db: &Db,
     id: i64,
-    from: &str,
+    from: Status,
     change: &Change<'_>,
     reference: &str,
     reason_code: i64,

@@ -10,6 +10,8 @@
 //! order (checked against each caller's own values, and the batch fails if one differs).
 
 use oblako_core::ids::{Mode, SiteId};
+use oblako_core::money::Currency;
+use oblako_core::payment::{Kind, Stage, Status};
 
 use super::{COLUMNS, Change, INSERT, NewTransaction, TransactionRow};
 use crate::group::Member;
@@ -22,12 +24,12 @@ use crate::{StoreError, params};
 pub(crate) struct Pay {
     site: SiteId,
     mode: Mode,
-    kind: &'static str,
+    kind: Kind,
     original_id: Option<i64>,
-    status: String,
-    stage: &'static str,
+    status: Status,
+    stage: Stage,
     amount: i64,
-    currency: String,
+    currency: Currency,
     invoice_id: Option<String>,
     account_id: Option<String>,
     email: Option<String>,
@@ -58,10 +60,10 @@ impl Pay {
             mode: t.mode,
             kind: t.kind,
             original_id: t.original_id,
-            status: t.status.to_owned(),
+            status: t.status,
             stage: t.stage,
             amount: t.amount,
-            currency: t.currency.to_owned(),
+            currency: t.currency,
             invoice_id: owned(t.invoice_id),
             account_id: owned(t.account_id),
             email: owned(t.email),
@@ -88,10 +90,10 @@ impl Pay {
             mode: self.mode,
             kind: self.kind,
             original_id: self.original_id,
-            status: &self.status,
+            status: self.status,
             stage: self.stage,
             amount: self.amount,
-            currency: &self.currency,
+            currency: self.currency,
             invoice_id: self.invoice_id.as_deref(),
             account_id: self.account_id.as_deref(),
             email: self.email.as_deref(),
@@ -114,7 +116,7 @@ impl Pay {
 
     /// Whether `row` is this payment as stored.
     fn is(&self, row: &TransactionRow) -> bool {
-        row.site_id == self.site.0
+        row.site_id == self.site
             && row.amount == self.amount
             && row.created_at == self.created_at
             && row.card_id == self.card_id
@@ -179,8 +181,8 @@ impl Member for Pay {
 #[derive(Debug)]
 pub(crate) struct Settle {
     id: i64,
-    from: String,
-    status: String,
+    from: Status,
+    status: Status,
     captured: i64,
     refunded: i64,
     reason_code: i64,
@@ -197,15 +199,15 @@ pub(crate) struct Settle {
 impl Settle {
     pub(crate) fn new(
         id: i64,
-        from: &str,
+        from: Status,
         change: &Change<'_>,
         reference: &str,
         bank_reason: i64,
     ) -> Settle {
         Settle {
             id,
-            from: from.to_owned(),
-            status: change.status.to_owned(),
+            from,
+            status: change.status,
             captured: change.captured,
             refunded: change.refunded,
             reason_code: change.reason_code,
@@ -266,8 +268,8 @@ impl Member for Settle {
         for s in &batch {
             q = q
                 .bind(s.id)
-                .bind(&s.from)
-                .bind(&s.status)
+                .bind(s.from.as_str())
+                .bind(s.status.as_str())
                 .bind(s.captured)
                 .bind(s.refunded)
                 .bind(s.reason_code)

@@ -4,6 +4,8 @@
 //! SQLite every statement is a hop to the write connection's thread and back, which is what
 //! bounds a round, not the work inside SQLite.
 
+use oblako_core::payment::Status;
+
 use super::{COLUMNS, Change, NewTransaction, TransactionRow};
 use crate::{StoreError, Tx, on_tx, params};
 
@@ -55,7 +57,7 @@ pub struct Transition<'a> {
     /// The transaction.
     pub id: i64,
     /// The status it must still have.
-    pub from: &'a str,
+    pub from: Status,
     /// Its new values.
     pub change: Change<'a>,
 }

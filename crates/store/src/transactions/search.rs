@@ -1,7 +1,7 @@
 //! The cabinet's search over an account's transactions: exact keys (id, InvoiceId, AccountId,
 //! e-mail, card first six and last four), an amount range and filters (site, mode, status, kind,
 //! currency, period), newest first a page at a time by key (`before` an id, never `OFFSET`),
-//! and the filtered set's totals per currency.
+//! and the filtered set's totals per currency (from `daily_totals` when the filter allows).
 
 use oblako_core::ids::AccountId;
 
@@ -149,8 +149,21 @@ pub struct Totals {
     pub declined_sum: i64,
 }
 
-/// The matches' totals per currency (refunds are not counted as approvals).
+/// The matches' totals per currency (refunds are not counted as approvals): from the per-day
+/// totals when they can answer ([`crate::daily_totals::answers`]), else by [`scan_totals`].
 pub async fn totals(db: &Db, account: AccountId, s: &Search) -> Result<Vec<Totals>, StoreError> {
+    if crate::daily_totals::answers(s) {
+        return crate::daily_totals::totals(db, account, s).await;
+    }
+    scan_totals(db, account, s).await
+}
+
+/// The matches' totals per currency read from the matching transactions themselves.
+pub async fn scan_totals(
+    db: &Db,
+    account: AccountId,
+    s: &Search,
+) -> Result<Vec<Totals>, StoreError> {
     let (filter, args) = filter(account, s);
     let sql = format!(
         "SELECT t.currency, \

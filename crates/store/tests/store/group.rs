@@ -4,6 +4,7 @@
 //! SQLite (one writer transaction each) and must answer the same.
 
 use oblako_core::ids::SiteId;
+use oblako_core::payment::Status;
 use oblako_store::transactions::{self, TransactionRow};
 use oblako_store::{Db, acquirer};
 use tokio::task::JoinSet;
@@ -26,7 +27,7 @@ fn spawn_insert(
             amount: 100 + i,
             invoice_id: Some(&invoice),
             created_at: 1_000 + i,
-            ..new_payment(s, "Processing")
+            ..new_payment(s, oblako_core::payment::Status::Processing)
         };
         let row = transactions::insert_with_intent(&db, &t).await;
         (i, row.map_err(|e| e.to_string()))
@@ -88,7 +89,7 @@ async fn concurrent_payments_share_batches_and_each_caller_gets_its_own_row() {
                 let changed = transactions::settle_with_intent(
                     &db,
                     id,
-                    "Processing",
+                    Status::Processing,
                     &crate::approved_change(at),
                     &reference,
                     0,
@@ -104,7 +105,7 @@ async fn concurrent_payments_share_batches_and_each_caller_gets_its_own_row() {
         let (id, at, changed) = done.unwrap();
         if let Some(changed) = changed {
             assert_eq!((changed.id, changed.updated_at), (id, at), "its own row");
-            assert_eq!(changed.status, "Completed");
+            assert_eq!(changed.status, Status::Completed);
             won.push(id);
         }
     }
@@ -119,7 +120,7 @@ async fn concurrent_payments_share_batches_and_each_caller_gets_its_own_row() {
     let late = transactions::settle_with_intent(
         db,
         rows[1].id,
-        "Processing",
+        Status::Processing,
         &crate::approved_change(9_000),
         "auth:none",
         0,
@@ -134,28 +135,34 @@ async fn a_lost_compare_and_set_leaves_the_intent_open() {
     let t = fresh().await;
     let db = &t.db;
     let s = site(db, "grp").await;
-    let row = transactions::insert_with_intent(db, &new_payment(s, "Processing"))
-        .await
-        .unwrap();
+    let row = transactions::insert_with_intent(
+        db,
+        &new_payment(s, oblako_core::payment::Status::Processing),
+    )
+    .await
+    .unwrap();
     let reference = transactions::auth_reference(row.id);
     let (seven, eight) = (crate::approved_change(7), crate::approved_change(8));
     let (a, b) = tokio::join!(
-        transactions::settle_with_intent(db, row.id, "Authorized", &seven, &reference, 0),
-        transactions::settle_with_intent(db, row.id, "Processing", &eight, &reference, 5051),
+        transactions::settle_with_intent(db, row.id, Status::Authorized, &seven, &reference, 0),
+        transactions::settle_with_intent(db, row.id, Status::Processing, &eight, &reference, 5051),
     );
     assert_eq!(a.unwrap(), None, "not in `from`: no change");
     let b = b.unwrap().expect("in `from`: changed");
     assert_eq!((b.status.as_str(), b.updated_at), ("Completed", 8));
     assert!(open_references(db).await.is_empty());
 
-    let other = transactions::insert_with_intent(db, &new_payment(s, "Processing"))
-        .await
-        .unwrap();
+    let other = transactions::insert_with_intent(
+        db,
+        &new_payment(s, oblako_core::payment::Status::Processing),
+    )
+    .await
+    .unwrap();
     let other_ref = transactions::auth_reference(other.id);
     let lost = transactions::settle_with_intent(
         db,
         other.id,
-        "Authorized",
+        Status::Authorized,
         &crate::approved_change(9),
         &other_ref,
         0,
@@ -209,9 +216,12 @@ async fn a_failing_batch_fails_every_member_and_persists_none() {
         "no intent of a failed batch persisted"
     );
     // The group goes on.
-    transactions::insert_with_intent(db, &new_payment(s, "Processing"))
-        .await
-        .unwrap();
+    transactions::insert_with_intent(
+        db,
+        &new_payment(s, oblako_core::payment::Status::Processing),
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]

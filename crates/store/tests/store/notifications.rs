@@ -17,7 +17,7 @@ use super::{fresh, site};
 pub async fn insert_payment(tx: &mut Tx, site: SiteId) -> i64 {
     let new = NewTransaction {
         amount: 100,
-        ..crate::new_payment(site, "Completed")
+        ..crate::new_payment(site, oblako_core::payment::Status::Completed)
     };
     transactions::insert(tx, &new).await.unwrap()
 }

@@ -2,6 +2,8 @@
 //! (claims under a lease, exactly-once across two claimers, outcomes).
 
 use oblako_core::ids::{Mode, SiteId};
+use oblako_core::order::OrderStatus;
+use oblako_core::payment::Status;
 use oblako_store::messages::{self, NewMessage, Outcome};
 use oblako_store::orders::{self, Cancelled, NewOrder, OrderRow};
 use oblako_store::transactions;
@@ -44,7 +46,7 @@ async fn create(db: &Db, new: &NewOrder<'_>) -> OrderRow {
 }
 
 /// A payment in `status`, claiming order `internal_id` in its own commit if asked.
-async fn attempt(db: &Db, site: SiteId, status: &str, claim: Option<i64>) -> (i64, bool) {
+async fn attempt(db: &Db, site: SiteId, status: Status, claim: Option<i64>) -> (i64, bool) {
     let new = crate::new_payment(site, status);
     let mut tx = db.begin_write().await.unwrap();
     let id = transactions::insert(&mut tx, &new).await.unwrap();
@@ -69,7 +71,7 @@ async fn orders_count_per_site_and_are_found_only_in_their_site_and_mode() {
     let second = create(db, &order(a, "AAAAAAAAAAAAAAA2")).await;
     let other = create(db, &order(b, "BBBBBBBBBBBBBBB1")).await;
     assert_eq!((first.number, second.number, other.number), (1, 2, 1));
-    assert_eq!(first.status, "Created");
+    assert_eq!(first.status, OrderStatus::Created);
     assert_eq!(first.amount, 1050);
     assert_eq!(first.description, "Оплата");
     assert_eq!(
@@ -107,9 +109,9 @@ async fn an_order_is_claimed_by_one_live_attempt_and_paid_once() {
     let s = site(db, "s").await;
     let row = create(db, &order(s, "CCCCCCCCCCCCCCC1")).await;
     // A declined attempt frees the order for the next one.
-    let (declined, claimed) = attempt(db, s, "Processing", Some(row.internal_id)).await;
+    let (declined, claimed) = attempt(db, s, Status::Processing, Some(row.internal_id)).await;
     assert!(claimed);
-    let (_, claimed) = attempt(db, s, "Processing", Some(row.internal_id)).await;
+    let (_, claimed) = attempt(db, s, Status::Processing, Some(row.internal_id)).await;
     assert!(!claimed, "a second attempt while the first is under way");
     assert_eq!(
         orders::cancel(db, s, Mode::Test, &row.public_id, 3_000)
@@ -120,7 +122,7 @@ async fn an_order_is_claimed_by_one_live_attempt_and_paid_once() {
     );
     let mut tx = db.begin_write().await.unwrap();
     let change = transactions::Change {
-        status: "Declined",
+        status: Status::Declined,
         captured: 0,
         refunded: 0,
         reason_code: 5051,
@@ -132,7 +134,7 @@ async fn an_order_is_claimed_by_one_live_attempt_and_paid_once() {
         updated_at: 3_000,
     };
     assert!(
-        transactions::transition(&mut tx, declined, "Processing", &change)
+        transactions::transition(&mut tx, declined, Status::Processing, &change)
             .await
             .unwrap()
     );
@@ -143,7 +145,7 @@ async fn an_order_is_claimed_by_one_live_attempt_and_paid_once() {
     );
     tx.commit().await.unwrap();
 
-    let (paying, claimed) = attempt(db, s, "Processing", Some(row.internal_id)).await;
+    let (paying, claimed) = attempt(db, s, Status::Processing, Some(row.internal_id)).await;
     assert!(claimed, "after a decline the order takes another attempt");
     let mut tx = db.begin_write().await.unwrap();
     assert!(orders::settle_paid(&mut tx, paying, 4_000).await.unwrap());
@@ -159,7 +161,7 @@ async fn an_order_is_claimed_by_one_live_attempt_and_paid_once() {
         "paid once"
     );
     drop(tx);
-    let (_, claimed) = attempt(db, s, "Processing", Some(row.internal_id)).await;
+    let (_, claimed) = attempt(db, s, Status::Processing, Some(row.internal_id)).await;
     assert!(!claimed, "a paid order takes no attempt");
     assert_eq!(
         orders::cancel(db, s, Mode::Test, &row.public_id, 6_000)
@@ -197,7 +199,7 @@ async fn cancel_works_once_and_only_for_the_owner() {
         (cancelled.status.as_str(), cancelled.cancelled_at),
         ("Cancelled", Some(7_000))
     );
-    let (_, claimed) = attempt(db, s, "Processing", Some(row.internal_id)).await;
+    let (_, claimed) = attempt(db, s, Status::Processing, Some(row.internal_id)).await;
     assert!(!claimed, "a cancelled order takes no attempt");
 }
 

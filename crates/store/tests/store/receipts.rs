@@ -34,9 +34,12 @@ async fn a_transaction_gets_one_receipt_of_a_type_and_claims_record_once() {
     let db = &t.db;
     let s = site(db, "receipts").await;
     let mut tx = db.begin_write().await.unwrap();
-    let payment = transactions::insert(&mut tx, &crate::new_payment(s, "Completed"))
-        .await
-        .unwrap();
+    let payment = transactions::insert(
+        &mut tx,
+        &crate::new_payment(s, oblako_core::payment::Status::Completed),
+    )
+    .await
+    .unwrap();
     assert!(
         receipts::enqueue(&mut tx, &receipt(s, "r-1", Some(payment)))
             .await
@@ -85,7 +88,7 @@ async fn a_transaction_gets_one_receipt_of_a_type_and_claims_record_once() {
         .unwrap();
     assert_eq!(second[0].id, "r-1");
     let mut tx = db.begin_write().await.unwrap();
-    let (site_id, mode) = (s.0, "test");
+    let (site_id, mode) = (s, Mode::Test);
     let new = NewRegister {
         site: s,
         mode: Mode::Test,

@@ -2,6 +2,7 @@
 //! and a token read together with its card, each scoped like the two reads it replaces.
 
 use oblako_core::ids::Mode;
+use oblako_core::payment::Status;
 use oblako_store::transactions::{self, Change, NewTransaction};
 use oblako_store::{cards, tokens};
 
@@ -14,7 +15,7 @@ fn payment(site: oblako_core::ids::SiteId, card_id: i64) -> NewTransaction<'stat
         account_id: Some("acc-1"),
         card_id: Some(card_id),
         created_at: 5_000,
-        ..crate::new_payment(site, "Processing")
+        ..crate::new_payment(site, oblako_core::payment::Status::Processing)
     }
 }
 
@@ -54,7 +55,7 @@ async fn insert_and_transition_answer_the_stored_row_and_a_lost_race_answers_non
     assert_eq!((inserted.captured, inserted.updated_at), (0, 5_000));
 
     let change = Change {
-        status: "Completed",
+        status: Status::Completed,
         captured: 1_000,
         refunded: 0,
         reason_code: 0,
@@ -66,10 +67,11 @@ async fn insert_and_transition_answer_the_stored_row_and_a_lost_race_answers_non
         updated_at: 6_000,
     };
     let mut tx = db.begin_write().await.unwrap();
-    let changed = transactions::transition_returning(&mut tx, inserted.id, "Processing", &change)
-        .await
-        .unwrap()
-        .expect("the compare-and-set wins from Processing");
+    let changed =
+        transactions::transition_returning(&mut tx, inserted.id, Status::Processing, &change)
+            .await
+            .unwrap()
+            .expect("the compare-and-set wins from Processing");
     tx.commit().await.unwrap();
     let read = transactions::get(db, a, Mode::Test, inserted.id)
         .await
@@ -79,13 +81,14 @@ async fn insert_and_transition_answer_the_stored_row_and_a_lost_race_answers_non
         read.as_ref(),
         "the update answers the row as stored"
     );
-    assert_eq!(changed.status, "Completed");
+    assert_eq!(changed.status, Status::Completed);
     assert_eq!(changed.token.as_deref(), Some("tk_x"));
 
     let mut tx = db.begin_write().await.unwrap();
-    let again = transactions::transition_returning(&mut tx, inserted.id, "Processing", &change)
-        .await
-        .unwrap();
+    let again =
+        transactions::transition_returning(&mut tx, inserted.id, Status::Processing, &change)
+            .await
+            .unwrap();
     drop(tx);
     assert_eq!(again, None, "a second finisher loses the compare-and-set");
 }

@@ -3,6 +3,7 @@
 //! same first answer of the bank for a repeated reference.
 
 use oblako_core::ids::Mode;
+use oblako_core::payment::Status;
 use oblako_store::acquirer;
 use oblako_store::transactions::{self, NewTransaction, Transition};
 
@@ -12,7 +13,7 @@ fn payment(site: oblako_core::ids::SiteId, amount: i64) -> NewTransaction<'stati
     NewTransaction {
         amount,
         created_at: 7_000,
-        ..crate::new_payment(site, "Processing")
+        ..crate::new_payment(site, oblako_core::payment::Status::Processing)
     }
 }
 
@@ -58,7 +59,7 @@ async fn many_payments_go_in_in_order_and_settle_by_compare_and_set() {
     let first = transactions::transition_returning(
         &mut tx,
         rows[0].id,
-        "Processing",
+        Status::Processing,
         &crate::approved_change(8_000),
     )
     .await
@@ -69,7 +70,7 @@ async fn many_payments_go_in_in_order_and_settle_by_compare_and_set() {
         .iter()
         .map(|r| Transition {
             id: r.id,
-            from: "Processing",
+            from: Status::Processing,
             change: crate::approved_change(9_000),
         })
         .collect();
@@ -88,7 +89,7 @@ async fn many_payments_go_in_in_order_and_settle_by_compare_and_set() {
     tx.commit().await.unwrap();
     assert_eq!(changed.len(), 39, "the payment settled first is left out");
     assert!(changed.iter().all(|r| r.id != rows[0].id));
-    assert!(changed.iter().all(|r| r.status == "Completed"
+    assert!(changed.iter().all(|r| r.status == Status::Completed
         && r.auth_code.as_deref() == Some("A1B2C3")
         && r.updated_at == 9_000));
     assert_eq!(settled, 39);

@@ -3,6 +3,8 @@
 //! once, and a job's lock only for the worker holding its lease.
 
 use oblako_core::ids::{Mode, SiteId};
+use oblako_core::money::Currency;
+use oblako_core::subscription::{Interval, Status as SubscriptionStatus};
 use oblako_store::Db;
 use oblako_store::subscriptions::{self, SubscriptionRow, charges};
 
@@ -11,22 +13,22 @@ use super::{fresh, site};
 fn row(id: &str, site: SiteId, account: &str, next_at: Option<i64>) -> SubscriptionRow {
     SubscriptionRow {
         id: id.to_owned(),
-        site_id: site.0,
-        mode: "test".to_owned(),
+        site_id: site,
+        mode: Mode::Test,
         account_id: account.to_owned(),
         token: "tk_x".to_owned(),
         description: Some("plan".to_owned()),
         email: None,
         amount: 39_900,
-        currency: "RUB".to_owned(),
+        currency: Currency::RUB,
         require_confirmation: false,
         start_at: 10_000,
-        unit: "Month".to_owned(),
+        unit: Interval::Month,
         period: 1,
         max_periods: Some(12),
         culture: "ru-RU".to_owned(),
         receipt: None,
-        status: "Active".to_owned(),
+        status: SubscriptionStatus::Active,
         successful: 0,
         failed: 0,
         last_at: None,
@@ -95,7 +97,7 @@ async fn subscriptions_are_stored_found_and_saved_within_their_site() {
             .unwrap()
             .unwrap()
             .site_id,
-        b.0
+        b
     );
 
     let mut tx = db.begin_write().await.unwrap();
@@ -109,7 +111,7 @@ async fn subscriptions_are_stored_found_and_saved_within_their_site() {
             .unwrap()
             .is_none()
     );
-    locked.status = "Cancelled".to_owned();
+    locked.status = SubscriptionStatus::Cancelled;
     locked.next_at = None;
     locked.amount = 50_000;
     subscriptions::save(&mut tx, &locked).await.unwrap();
@@ -121,7 +123,7 @@ async fn subscriptions_are_stored_found_and_saved_within_their_site() {
     // Saving under another site changes nothing and says so.
     let mut tx = db.begin_write().await.unwrap();
     let foreign = SubscriptionRow {
-        site_id: b.0,
+        site_id: b,
         ..locked
     };
     assert!(subscriptions::save(&mut tx, &foreign).await.is_err());
@@ -163,7 +165,7 @@ async fn due_subscriptions_become_one_job_each_claimed_once() {
     insert(db, &row("sc_due", a, "u", Some(10_000))).await;
     insert(db, &row("sc_later", a, "u", Some(99_000))).await;
     let cancelled = SubscriptionRow {
-        status: "Cancelled".to_owned(),
+        status: SubscriptionStatus::Cancelled,
         ..row("sc_off", a, "u", Some(10_000))
     };
     insert(db, &cancelled).await;

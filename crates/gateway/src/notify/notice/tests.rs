@@ -1,4 +1,7 @@
 use jiff::Timestamp;
+use oblako_core::ids::{Mode, SiteId};
+use oblako_core::money::Currency;
+use oblako_core::payment::{Kind, Stage, Status};
 use oblako_protocol::notification::{FormEncoding, Notification, NotificationKind};
 use oblako_store::transactions::TransactionRow;
 
@@ -9,14 +12,14 @@ const CREATED_MS: i64 = 1_447_771_880_000; // 2015-11-17 14:51:20 UTC
 fn row() -> TransactionRow {
     TransactionRow {
         id: 504,
-        site_id: 1,
-        mode: "test".into(),
-        kind: "payment".into(),
+        site_id: SiteId(1),
+        mode: Mode::Test,
+        kind: Kind::Payment,
         original_id: None,
-        status: "Completed".into(),
-        stage: "one".into(),
+        status: Status::Completed,
+        stage: Stage::OneStage,
         amount: 12_300,
-        currency: "RUB".into(),
+        currency: Currency::RUB,
         captured: 12_300,
         refunded: 0,
         reason_code: 0,
@@ -83,8 +86,8 @@ fn a_completed_payment_reports_its_fields_as_the_model_does() {
 fn each_kind_reports_its_own_amount_date_and_status() {
     let at = Timestamp::from_second(1_790_000_000).unwrap();
     let mut pending = row();
-    pending.status = "Processing".into();
-    pending.stage = "two".into();
+    pending.status = Status::Processing;
+    pending.stage = Stage::TwoStage;
     let check = Notification::Check(payment_notice(&pending, NotificationKind::Check, at));
     assert_eq!(
         param(&check, "Status"),
@@ -98,7 +101,7 @@ fn each_kind_reports_its_own_amount_date_and_status() {
     assert_eq!(param(&confirm, "Amount"), "100.00", "the captured amount");
 
     let mut refund = row();
-    refund.kind = "refund".into();
+    refund.kind = Kind::Refund;
     refund.id = 505;
     refund.original_id = Some(504);
     refund.amount = 2_000;
@@ -112,7 +115,7 @@ fn each_kind_reports_its_own_amount_date_and_status() {
     );
 
     let mut declined = row();
-    declined.status = "Declined".into();
+    declined.status = Status::Declined;
     declined.reason_code = 5051;
     let fail = Notification::Fail(payment_notice(&declined, NotificationKind::Fail, at));
     assert_eq!(param(&fail, "ReasonCode"), "5051");

@@ -46,7 +46,7 @@ pub(super) async fn charge(
     let mut tx = state.db.begin_write().await?;
     let mut nexts = Vec::with_capacity(started.len());
     for (s, answer) in started.iter().zip(&answers) {
-        let (next, notice) = apply(payment_of(&s.row)?, event_of(answer))
+        let (next, notice) = apply(payment_of(&s.row), event_of(answer))
             .map_err(|refusal| anyhow::anyhow!("transaction {}: {refusal}", s.row.id))?;
         nexts.push((next, notice));
     }
@@ -56,7 +56,7 @@ pub(super) async fn charge(
         .zip(&nexts)
         .map(|((s, answer), (next, _))| Transition {
             id: s.row.id,
-            from: PaymentStatus::Processing.as_str(),
+            from: PaymentStatus::Processing,
             change: settled(next, answer, s.row.token.as_deref(), s.plain.payee(), now),
         })
         .collect();
@@ -89,7 +89,7 @@ pub(super) async fn charge(
             ran.push((s, None));
             continue;
         };
-        let approved = crate::subscriptions::outcome::approved(&payment.status);
+        let approved = crate::subscriptions::outcome::approved(payment.status);
         ran.push((
             s,
             Some(if approved {
