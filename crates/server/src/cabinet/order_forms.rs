@@ -131,8 +131,9 @@ pub async fn orders_create(
             super::audit::note(&state, &s, "order create", Some(site.id.0), &detail).await?;
             Ok(Done::Go(page_of(&row.public_id)))
         },
-    );
-    match done.await {
+    )
+    .await;
+    match done {
         Ok(done) => done.page(&s),
         Err(e) => page::internal(s.lang, &e),
     }
@@ -172,34 +173,32 @@ pub async fn order_action(
         return page::not_found(s.lang);
     }
     let to = page_of(&row.public_id);
-    let done = async {
-        let (site, mode) = (row.site_id, row.mode);
-        let parts = [row.public_id.as_str(), action.as_str(), form.seen.as_str()];
-        once_per_form(&state, &s, (site, mode), &parts, &to, || async {
-            let done = if action == "cancel" {
-                let now = state.site_now_ms(site).await?;
-                match orders::cancel(&state.db, site, mode, &row.public_id, now).await? {
-                    Cancelled::Done => Done::Go(to.clone()),
-                    Cancelled::NotFound => Done::Refused(NOT_FOUND.into()),
-                    Cancelled::Refused => Done::Refused(NOT_CANCELLABLE.into()),
-                }
-            } else {
-                resend(&state, site, &row, &to).await?
-            };
-            let detail = format!("{} № {}", row.public_id, row.number);
-            super::audit::note(
-                &state,
-                &s,
-                &format!("order {action}"),
-                Some(site.0),
-                &detail,
-            )
-            .await?;
-            Ok(done)
-        })
-        .await
-    };
-    match done.await {
+    let (site, mode) = (row.site_id, row.mode);
+    let parts = [row.public_id.as_str(), action.as_str(), form.seen.as_str()];
+    let done = once_per_form(&state, &s, (site, mode), &parts, &to, || async {
+        let done = if action == "cancel" {
+            let now = state.site_now_ms(site).await?;
+            match orders::cancel(&state.db, site, mode, &row.public_id, now).await? {
+                Cancelled::Done => Done::Go(to.clone()),
+                Cancelled::NotFound => Done::Refused(NOT_FOUND.into()),
+                Cancelled::Refused => Done::Refused(NOT_CANCELLABLE.into()),
+            }
+        } else {
+            resend(&state, site, &row, &to).await?
+        };
+        let detail = format!("{} № {}", row.public_id, row.number);
+        super::audit::note(
+            &state,
+            &s,
+            &format!("order {action}"),
+            Some(site.0),
+            &detail,
+        )
+        .await?;
+        Ok(done)
+    })
+    .await;
+    match done {
         Ok(done) => done.page(&s),
         Err(e) => page::internal(s.lang, &e),
     }

@@ -68,22 +68,20 @@ pub async fn subscription_cancel(
         Err(page) => return page,
     };
     let to = page_of(&row.id);
-    let done = async {
-        let (site, mode) = (row.site_id, row.mode);
-        let parts = [row.id.as_str(), "cancel", form.seen.as_str()];
-        once_per_form(&state, &s, (site, mode), &parts, &to, || async {
-            let done = match manage::cancel(&state, site, mode, &row.id).await {
-                Ok(Some(_)) => Done::Go(to.clone()),
-                Ok(None) => Done::Refused(NOT_FOUND.into()),
-                Err(oblako_gateway::FlowError::Internal(e)) => return Err(e),
-                Err(refused) => Done::Refused(refused.to_string()),
-            };
-            super::audit::note(&state, &s, "subscription cancel", Some(site.0), &row.id).await?;
-            Ok(done)
-        })
-        .await
-    };
-    match done.await {
+    let (site, mode) = (row.site_id, row.mode);
+    let parts = [row.id.as_str(), "cancel", form.seen.as_str()];
+    let done = once_per_form(&state, &s, (site, mode), &parts, &to, || async {
+        let done = match manage::cancel(&state, site, mode, &row.id).await {
+            Ok(Some(_)) => Done::Go(to.clone()),
+            Ok(None) => Done::Refused(NOT_FOUND.into()),
+            Err(oblako_gateway::FlowError::Internal(e)) => return Err(e),
+            Err(refused) => Done::Refused(refused.to_string()),
+        };
+        super::audit::note(&state, &s, "subscription cancel", Some(site.0), &row.id).await?;
+        Ok(done)
+    })
+    .await;
+    match done {
         Ok(done) => done.page(&s),
         Err(e) => page::internal(s.lang, &e),
     }
@@ -158,30 +156,28 @@ pub async fn subscription_change(
         Err(words) => return page::refused(s.lang, &words),
     };
     let to = page_of(&row.id);
-    let done = async {
-        let (site, mode) = (row.site_id, row.mode);
-        let detail = format!(
-            "{} amount={} interval={} period={} max_periods={}",
-            row.id,
-            form.amount.trim(),
-            form.interval.trim(),
-            form.period.trim(),
-            form.max_periods.trim()
-        );
-        let parts = [detail.as_str(), "change", form.seen.as_str()];
-        once_per_form(&state, &s, (site, mode), &parts, &to, || async {
-            let done = match manage::update(&state, site, mode, &row.id, changes).await {
-                Ok(Some(_)) => Done::Go(to.clone()),
-                Ok(None) => Done::Refused(NOT_FOUND.into()),
-                Err(oblako_gateway::FlowError::Internal(e)) => return Err(e),
-                Err(refused) => Done::Refused(refused.to_string()),
-            };
-            super::audit::note(&state, &s, "subscription change", Some(site.0), &detail).await?;
-            Ok(done)
-        })
-        .await
-    };
-    match done.await {
+    let (site, mode) = (row.site_id, row.mode);
+    let detail = format!(
+        "{} amount={} interval={} period={} max_periods={}",
+        row.id,
+        form.amount.trim(),
+        form.interval.trim(),
+        form.period.trim(),
+        form.max_periods.trim()
+    );
+    let parts = [detail.as_str(), "change", form.seen.as_str()];
+    let done = once_per_form(&state, &s, (site, mode), &parts, &to, || async {
+        let done = match manage::update(&state, site, mode, &row.id, changes).await {
+            Ok(Some(_)) => Done::Go(to.clone()),
+            Ok(None) => Done::Refused(NOT_FOUND.into()),
+            Err(oblako_gateway::FlowError::Internal(e)) => return Err(e),
+            Err(refused) => Done::Refused(refused.to_string()),
+        };
+        super::audit::note(&state, &s, "subscription change", Some(site.0), &detail).await?;
+        Ok(done)
+    })
+    .await;
+    match done {
         Ok(done) => done.page(&s),
         Err(e) => page::internal(s.lang, &e),
     }
