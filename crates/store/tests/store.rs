@@ -20,6 +20,8 @@ mod group;
 mod notification_modes;
 #[path = "store/notifications.rs"]
 mod notifications;
+#[path = "store/order_search.rs"]
+mod order_search;
 #[path = "store/orders.rs"]
 mod orders;
 #[path = "store/pool.rs"]
@@ -32,6 +34,8 @@ mod returning;
 mod set_wise;
 #[path = "store/stored_types.rs"]
 mod stored_types;
+#[path = "store/subscription_search.rs"]
+mod subscription_search;
 #[path = "store/subscriptions.rs"]
 mod subscriptions;
 #[path = "store/writer.rs"]

@@ -11,7 +11,7 @@ use oblako_store::{Db, DbOptions};
 
 use super::{fresh, site};
 
-fn order(site: SiteId, public_id: &str) -> NewOrder<'_> {
+pub(crate) fn order(site: SiteId, public_id: &str) -> NewOrder<'_> {
     NewOrder {
         public_id,
         site,
@@ -38,7 +38,7 @@ fn order(site: SiteId, public_id: &str) -> NewOrder<'_> {
     }
 }
 
-async fn create(db: &Db, new: &NewOrder<'_>) -> OrderRow {
+pub(crate) async fn create(db: &Db, new: &NewOrder<'_>) -> OrderRow {
     let mut tx = db.begin_write().await.unwrap();
     let row = orders::insert(&mut tx, new).await.unwrap();
     tx.commit().await.unwrap();

@@ -10,7 +10,7 @@ use oblako_store::subscriptions::{self, SubscriptionRow, charges};
 
 use super::{fresh, site};
 
-fn row(id: &str, site: SiteId, account: &str, next_at: Option<i64>) -> SubscriptionRow {
+pub(crate) fn row(id: &str, site: SiteId, account: &str, next_at: Option<i64>) -> SubscriptionRow {
     SubscriptionRow {
         id: id.to_owned(),
         site_id: site,
@@ -42,7 +42,7 @@ fn row(id: &str, site: SiteId, account: &str, next_at: Option<i64>) -> Subscript
     }
 }
 
-async fn insert(db: &Db, s: &SubscriptionRow) {
+pub(crate) async fn insert(db: &Db, s: &SubscriptionRow) {
     let mut tx = db.begin_write().await.unwrap();
     assert!(subscriptions::insert(&mut tx, s).await.unwrap());
     tx.commit().await.unwrap();
