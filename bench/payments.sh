@@ -23,6 +23,9 @@
 #                        build (for A/B runs of two versions)
 #   BENCH_LEAD_SECS      renewals: seconds from the start of the subscriptions' creation to their
 #                        common StartDate (default 120; REQUESTS is the number of subscriptions)
+#   BENCH_SQL            SQL run against the fresh database once the site exists, for experiments
+#                        (e.g. "DROP INDEX transactions_site_totals" to price one index); sqlite3 or
+#                        psql runs it
 set -euo pipefail
 
 concurrency="${1:-64}"
@@ -59,6 +62,15 @@ export OBLAKO_TEST_IN_FLIGHT="${OBLAKO_TEST_IN_FLIGHT:-1024}"
 start_oblako
 create_site Bench
 export OBLAKO_BENCH_SECRET="$secret"
+
+if [[ -n "${BENCH_SQL:-}" ]]; then
+    if [[ -n "${OBLAKO_DATABASE_URL:-}" ]]; then
+        psql -q "$OBLAKO_DATABASE_URL" -c "$BENCH_SQL"
+    else
+        sqlite3 "$data/oblako.db" "$BENCH_SQL"
+    fi
+    echo "experiment: $BENCH_SQL"
+fi
 
 seed="${BENCH_SEED:-0}"
 if ((seed > 0)); then
