@@ -20,6 +20,8 @@
 
 use oblako_core::ids::AccountId;
 
+use crate::bind_args;
+use crate::params::Arg;
 use crate::transactions::search::{Search, Totals};
 use crate::{Db, StoreError, on_db};
 
@@ -155,12 +157,6 @@ fn split(from_ms: Option<i64>, to_ms: Option<i64>) -> Split {
     }
 }
 
-/// A bound value.
-enum Arg<'a> {
-    Int(i64),
-    Text(&'a str),
-}
-
 /// ` AND` conditions on the columns the buckets share with `transactions`, for table `alias`,
 /// with placeholders numbered after those already in `args`.
 fn shared_filter<'a>(alias: &str, s: &'a Search, args: &mut Vec<Arg<'a>>) -> String {
@@ -228,16 +224,8 @@ pub async fn totals(db: &Db, account: AccountId, s: &Search) -> Result<Vec<Total
          FROM ({}) x GROUP BY x.currency HAVING SUM(x.n) > 0 ORDER BY x.currency",
         parts.join(" UNION ALL ")
     );
-    let rows = on_db!(db, pool => {
-        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
-        for arg in &args {
-            q = match arg {
-                Arg::Int(v) => q.bind(*v),
-                Arg::Text(v) => q.bind(*v),
-            };
-        }
-        q.fetch_all(pool).await
-    })?;
+    let rows = on_db!(db, pool => bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &args)
+        .fetch_all(pool).await)?;
     Ok(rows)
 }
 

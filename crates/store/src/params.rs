@@ -85,6 +85,30 @@ impl Marks {
     }
 }
 
+/// A value bound to a placeholder of a query built at run time (the searches' filters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arg<'a> {
+    /// An integer.
+    Int(i64),
+    /// Text.
+    Text(&'a str),
+}
+
+/// Binds `args` (a slice of [`Arg`]) in order to a query of either backend.
+#[macro_export]
+macro_rules! bind_args {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for arg in $args {
+            q = match arg {
+                $crate::params::Arg::Int(v) => q.bind(*v),
+                $crate::params::Arg::Text(v) => q.bind(*v),
+            };
+        }
+        q
+    }};
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,8 @@
 use oblako_core::ids::AccountId;
 
 use super::{COLUMNS, SubscriptionRow};
+use crate::bind_args;
+use crate::params::Arg;
 use crate::{Db, StoreError, on_db};
 
 /// What to look for; `None` leaves a field out.
@@ -29,12 +31,6 @@ pub struct Cursor {
     pub id: String,
 }
 
-/// A bound value of the filter.
-enum Arg<'a> {
-    Int(i64),
-    Text(&'a str),
-}
-
 /// The filter every query here shares, with its values in placeholder order; `$1` is the account.
 fn filter<'a>(account: AccountId, s: &'a Search) -> (String, Vec<Arg<'a>>) {
     let mut sql = String::from("WHERE s.site_id IN (SELECT id FROM sites WHERE account_id = $1)");
@@ -55,20 +51,6 @@ fn filter<'a>(account: AccountId, s: &'a Search) -> (String, Vec<Arg<'a>>) {
         sql.push_str(&format!(" AND s.status = ${}", args.len()));
     }
     (sql, args)
-}
-
-/// Binds `args` in order to a query of either backend.
-macro_rules! bind_args {
-    ($q:expr, $args:expr) => {{
-        let mut q = $q;
-        for arg in $args {
-            q = match arg {
-                Arg::Int(v) => q.bind(*v),
-                Arg::Text(v) => q.bind(*v),
-            };
-        }
-        q
-    }};
 }
 
 /// A page of matches after `after` (from the newest when `None`), newest first.

@@ -6,6 +6,8 @@
 use oblako_core::ids::AccountId;
 
 use super::{COLUMNS, TransactionRow};
+use crate::bind_args;
+use crate::params::Arg;
 use crate::{Db, StoreError, on_db};
 
 /// What to look for; `None` leaves a field out.
@@ -43,12 +45,6 @@ pub struct Search {
     pub to_ms: Option<i64>,
     /// Refunds of this payment.
     pub original: Option<i64>,
-}
-
-/// A bound value of the filter.
-enum Arg<'a> {
-    Int(i64),
-    Text(&'a str),
 }
 
 /// The filter every query here shares, with only the fields `s` sets (so each backend plans the
@@ -93,20 +89,6 @@ fn filter<'a>(account: AccountId, s: &'a Search) -> (String, Vec<Arg<'a>>) {
         sql.push_str(&format!(" AND {column} ${}", args.len()));
     }
     (sql, args)
-}
-
-/// Binds `args` in order to a query of either backend.
-macro_rules! bind_args {
-    ($q:expr, $args:expr) => {{
-        let mut q = $q;
-        for arg in $args {
-            q = match arg {
-                Arg::Int(v) => q.bind(*v),
-                Arg::Text(v) => q.bind(*v),
-            };
-        }
-        q
-    }};
 }
 
 /// A page of matches with ids below `before`, newest first.
