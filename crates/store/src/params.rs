@@ -85,6 +85,16 @@ impl Marks {
     }
 }
 
+/// `columns` (a comma-separated list) with each name qualified by the table alias `alias`, for
+/// the queries that join or filter through a subquery.
+pub fn qualified(columns: &str, alias: &str) -> String {
+    columns
+        .split(',')
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A value bound to a placeholder of a query built at run time (the searches' filters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Arg<'a> {
@@ -111,6 +121,14 @@ macro_rules! bind_args {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn columns_are_qualified_one_by_one_across_continued_lines() {
+        assert_eq!(
+            super::qualified("id, site_id,mode,  status", "t"),
+            "t.id, t.site_id, t.mode, t.status"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -170,11 +170,7 @@ pub async fn link_staff(
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {} FROM staff s JOIN staff_links l ON l.staff_id = s.id \
          WHERE l.token_hash = $1 AND l.used_at IS NULL AND l.expires_at > $2",
-        COLUMNS
-            .split(", ")
-            .map(|c| format!("s.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        crate::params::qualified(COLUMNS, "s")
     ));
     let row = on_db!(db, pool => sqlx::query_as(sql).bind(token_hash).bind(now_ms).fetch_optional(pool).await)?;
     Ok(row)

@@ -15,6 +15,21 @@ async fn visits(app: &TestApp, browser: &Browser<'_>, path: &str, status: Status
     app.state.db.visits() - before
 }
 
+/// Each page of `pages` (path, its own queries) costs at most its own queries and the session's
+/// read.
+async fn assert_costs(app: &TestApp, browser: &Browser<'_>, pages: &[(&str, u64)]) {
+    let mut costs = Vec::new();
+    for &(path, own) in pages {
+        costs.push((
+            path,
+            visits(app, browser, path, StatusCode::OK).await,
+            own + 1,
+        ));
+    }
+    let wrong: Vec<_> = costs.iter().filter(|(_, got, want)| got > want).collect();
+    assert!(wrong.is_empty(), "(page, visits, expected): {wrong:?}");
+}
+
 #[tokio::test]
 async fn a_signed_in_page_costs_its_own_queries_and_at_most_two_more() {
     use crate::hooksink::Sink;
@@ -82,16 +97,7 @@ async fn a_signed_in_page_costs_its_own_queries_and_at_most_two_more() {
         // the account's users, whether the account requires two-factor sign-in
         ("/cabinet/users", 2),
     ];
-    let mut costs = Vec::new();
-    for (path, own) in pages {
-        costs.push((
-            path,
-            visits(&app, &owner, path, StatusCode::OK).await,
-            own + 1,
-        ));
-    }
-    let wrong: Vec<_> = costs.iter().filter(|(_, got, want)| got > want).collect();
-    assert!(wrong.is_empty(), "(page, visits, expected): {wrong:?}");
+    assert_costs(&app, &owner, &pages).await;
     assert_eq!(
         location(&owner.get("/cabinet/").await),
         "/cabinet/transactions"
@@ -119,14 +125,5 @@ async fn the_subscriptions_and_orders_pages_cost_their_own_queries_and_the_sessi
         // the order, its messages
         (&format!("/cabinet/orders/{order}"), 2),
     ];
-    let mut costs = Vec::new();
-    for (path, own) in pages {
-        costs.push((
-            path,
-            visits(&app, &owner, path, StatusCode::OK).await,
-            own + 1,
-        ));
-    }
-    let wrong: Vec<_> = costs.iter().filter(|(_, got, want)| got > want).collect();
-    assert!(wrong.is_empty(), "(page, visits, expected): {wrong:?}");
+    assert_costs(&app, &owner, &pages).await;
 }

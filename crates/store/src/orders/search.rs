@@ -29,11 +29,7 @@ pub async fn search(
     before: i64,
     limit: i64,
 ) -> Result<Vec<OrderRow>, StoreError> {
-    let columns = COLUMNS
-        .split(", ")
-        .map(|c| format!("o.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let columns = crate::params::qualified(COLUMNS, "o");
     let mut sql = format!(
         "SELECT {columns} FROM orders o \
          WHERE o.site_id IN (SELECT id FROM sites WHERE account_id = $1) AND o.internal_id < $2"

@@ -61,11 +61,7 @@ pub async fn search(
     after: Option<&Cursor>,
     limit: i64,
 ) -> Result<Vec<SubscriptionRow>, StoreError> {
-    let columns = COLUMNS
-        .split(", ")
-        .map(|c| format!("s.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let columns = crate::params::qualified(COLUMNS, "s");
     let (mut filter, mut args) = filter(account, s);
     if let Some(cursor) = after {
         args.push(Arg::Int(cursor.created_at));

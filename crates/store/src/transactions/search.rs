@@ -99,11 +99,7 @@ pub async fn search(
     before: i64,
     limit: i64,
 ) -> Result<Vec<TransactionRow>, StoreError> {
-    let columns = COLUMNS
-        .split(", ")
-        .map(|c| format!("t.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let columns = crate::params::qualified(COLUMNS, "t");
     let (filter, args) = filter(account, s);
     let n = args.len();
     let sql = format!(
